@@ -1,0 +1,4 @@
+//! Pure AR logic: no I/O, no terminal, no SQL. Every rule here follows DOMAIN.md.
+
+pub mod aging;
+pub mod money;

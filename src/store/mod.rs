@@ -1,0 +1,108 @@
+//! The store: every SQL statement settle runs lives here or in `migrations/`.
+//! Nothing in this module knows about the terminal.
+
+pub mod aging;
+pub mod seed;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use thiserror::Error;
+
+/// The schema this binary was built with.
+pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
+
+/// Errors the console and the commands match on.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("cannot reach the store: {0}")]
+    Connect(#[source] sqlx::Error),
+    #[error("the store has no settle schema yet: run `settle migrate`")]
+    NotMigrated,
+    #[error("the store's schema (version {found}) is older than this settle (version {expected}): run `settle migrate`")]
+    SchemaTooOld { found: i64, expected: i64 },
+    #[error("the store's schema (version {found}) is newer than this settle knows (version {expected}): upgrade settle")]
+    SchemaTooNew { found: i64, expected: i64 },
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("{0}")]
+    Refused(String),
+    #[error(transparent)]
+    Sql(#[from] sqlx::Error),
+}
+
+/// The newest migration version this binary knows.
+pub fn expected_version() -> i64 {
+    MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0)
+}
+
+/// Connection options from a URL; a `host=/dir` query parameter means a Unix socket.
+pub fn options(url: &str) -> Result<PgConnectOptions, StoreError> {
+    let opts = PgConnectOptions::from_str(url).map_err(StoreError::Connect)?;
+    Ok(opts.application_name("settle"))
+}
+
+/// A pool on `url`, without any schema check.
+pub async fn pool(url: &str, max: u32) -> Result<PgPool, StoreError> {
+    PgPoolOptions::new()
+        .max_connections(max)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect_with(options(url)?)
+        .await
+        .map_err(StoreError::Connect)
+}
+
+/// Applies pending migrations.
+pub async fn migrate(pool: &PgPool) -> Result<(), StoreError> {
+    MIGRATOR.run(pool).await?;
+    Ok(())
+}
+
+/// Refuses a store whose schema is older or newer than this binary knows.
+pub async fn check_schema(pool: &PgPool) -> Result<(), StoreError> {
+    let exists: bool = sqlx::query_scalar("SELECT to_regclass('public._sqlx_migrations') IS NOT NULL")
+        .fetch_one(pool)
+        .await?;
+    if !exists {
+        return Err(StoreError::NotMigrated);
+    }
+    let found: Option<i64> = sqlx::query_scalar("SELECT max(version) FROM _sqlx_migrations WHERE success")
+        .fetch_one(pool)
+        .await?;
+    let expected = expected_version();
+    match found {
+        None => Err(StoreError::NotMigrated),
+        Some(v) if v < expected => Err(StoreError::SchemaTooOld { found: v, expected }),
+        Some(v) if v > expected => Err(StoreError::SchemaTooNew { found: v, expected }),
+        Some(_) => Ok(()),
+    }
+}
+
+/// Who is connected: the login role, the settle role it acts with, and its agent name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub user: String,
+    pub role: String,
+    pub agent: Option<String>,
+    pub database: String,
+    pub host: String,
+}
+
+pub async fn session(pool: &PgPool) -> Result<Session, StoreError> {
+    let (user, role, agent, database, host): (String, String, Option<String>, String, Option<String>) = sqlx::query_as(
+        "SELECT session_user::text, settle_role(), \
+                (SELECT display_name FROM agents WHERE role_name = session_user), \
+                current_database()::text, \
+                coalesce(inet_server_addr()::text, current_setting('unix_socket_directories'))",
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(Session { user, role, agent, database, host: host.unwrap_or_default() })
+}
+
+/// The store's settings (reporting currency, business time zone).
+pub async fn setting(pool: &PgPool, key: &str) -> Result<String, StoreError> {
+    Ok(sqlx::query_scalar("SELECT value FROM settings WHERE key = $1").bind(key).fetch_one(pool).await?)
+}

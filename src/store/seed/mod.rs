@@ -1,0 +1,156 @@
+//! `settle seed`: a deterministic, realistic demo AR book, loaded with COPY.
+
+mod book;
+mod copy;
+mod names;
+mod reference;
+mod work;
+
+use std::str::FromStr;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use sqlx::{Connection, PgConnection, PgPool};
+
+use super::StoreError;
+use book::Ledger;
+use copy::CopyTable;
+use work::Work;
+
+/// How big a demo book to make.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scale {
+    Small,
+    Medium,
+    Large,
+    Customers(usize),
+}
+
+impl Scale {
+    pub fn customers(self) -> usize {
+        match self {
+            Scale::Small => 200,
+            Scale::Medium => 5_000,
+            Scale::Large => 50_000,
+            Scale::Customers(n) => n,
+        }
+    }
+}
+
+impl FromStr for Scale {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "small" => Ok(Scale::Small),
+            "medium" => Ok(Scale::Medium),
+            "large" => Ok(Scale::Large),
+            n => match n.parse::<usize>() {
+                Ok(c) if (1..=1_000_000).contains(&c) => Ok(Scale::Customers(c)),
+                _ => Err(format!("scale `{n}` is not small, medium, large or a number of customers (1 to 1000000)")),
+            },
+        }
+    }
+}
+
+/// What a seed run loaded and how long it took.
+#[derive(Debug, Clone)]
+pub struct SeedReport {
+    pub rows: Vec<(&'static str, u64)>,
+    pub generate: Duration,
+    pub load: Duration,
+    pub finish: Duration,
+}
+
+impl SeedReport {
+    pub fn count(&self, table: &str) -> u64 {
+        self.rows.iter().filter(|(t, _)| *t == table).map(|(_, n)| n).sum()
+    }
+
+    pub fn total(&self) -> Duration {
+        self.generate + self.load + self.finish
+    }
+}
+
+/// Seeds an empty, migrated store. `now` anchors every date, so the demo is always current
+/// and a fixed `now` with a fixed seed gives the same book.
+pub async fn seed(pool: &PgPool, scale: Scale, seed: u64, now: DateTime<Utc>) -> Result<SeedReport, StoreError> {
+    let mut conn = pool.acquire().await?;
+    let (superuser, customers): (bool, i64) =
+        sqlx::query_as("SELECT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user), (SELECT count(*) FROM customers)")
+            .fetch_one(&mut *conn)
+            .await?;
+    if !superuser {
+        return Err(StoreError::Refused(
+            "settle seed loads with triggers off and needs a superuser connection; use `settle demo` for a private store".into(),
+        ));
+    }
+    if customers > 0 {
+        return Err(StoreError::Refused(format!("the store already holds {customers} customers; seed only an empty store")));
+    }
+    let started = Instant::now();
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let today = now.date_naive();
+    let mut ledger = Ledger::default();
+    let mut work = Work::new(scale.customers());
+    for index in 0..scale.customers() {
+        let customer = ledger.customer(&mut rng, index);
+        let invoices = ledger.invoices(&mut rng, &customer, today);
+        if rng.random_range(0..100) < 2 {
+            ledger.loose_credit(&mut rng, &customer, today);
+        }
+        work.customer(&mut rng, &customer, &invoices, now);
+    }
+    let generate = started.elapsed();
+
+    let started = Instant::now();
+    let mut tx = conn.begin().await?;
+    sqlx::query("SET LOCAL session_replication_role = replica").execute(&mut *tx).await?;
+    reference::insert(&mut tx, &mut rng, today).await?;
+    let mut rows = Vec::new();
+    for table in ledger.tables().into_iter().chain(work.tables()) {
+        copy_table(&mut tx, table).await?;
+        rows.push((table.name, table.rows));
+    }
+    sqlx::query(
+        "DO $$ DECLARE t text; BEGIN \
+           FOREACH t IN ARRAY ARRAY['customers','contacts','invoices','payments','credit_notes','allocations', \
+                                    'orders','holds','disputes','dispute_events','promises','outreach'] LOOP \
+             EXECUTE format('SELECT setval(pg_get_serial_sequence(%L, ''id''), greatest(1, (SELECT max(id) FROM %I)))', t, t); \
+           END LOOP; END $$",
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    let load = started.elapsed();
+
+    let started = Instant::now();
+    sqlx::query("ANALYZE").execute(&mut *conn).await?;
+    sqlx::query("SELECT refresh_customer_profiles($1)").bind(today).execute(&mut *conn).await?;
+    Ok(SeedReport { rows, generate, load, finish: started.elapsed() })
+}
+
+async fn copy_table(conn: &mut PgConnection, table: &mut CopyTable) -> Result<(), StoreError> {
+    let mut copy = conn.copy_in_raw(&table.statement()).await?;
+    for chunk in table.buf.as_bytes().chunks(1 << 20) {
+        copy.send(chunk).await?;
+    }
+    copy.finish().await?;
+    table.buf = String::new();
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scales_parse() {
+        assert_eq!("small".parse::<Scale>(), Ok(Scale::Small));
+        assert_eq!("1234".parse::<Scale>(), Ok(Scale::Customers(1234)));
+        assert!("huge".parse::<Scale>().is_err());
+        assert!("0".parse::<Scale>().is_err());
+        assert_eq!(Scale::Large.customers(), 50_000);
+    }
+}
