@@ -96,9 +96,15 @@ impl PrivateCluster {
             .tempdir()
             .map_err(io("creating the cluster directory"))?;
         if let Some(u) = &user {
-            chown(root.path(), Some(u.uid), Some(u.gid)).map_err(io("handing the cluster directory to postgres"))?;
+            chown(root.path(), Some(u.uid), Some(u.gid))
+                .map_err(io("handing the cluster directory to postgres"))?;
         }
-        let mut cluster = PrivateCluster { bin, root, user, watchdog: None };
+        let mut cluster = PrivateCluster {
+            bin,
+            root,
+            user,
+            watchdog: None,
+        };
         cluster.run_step("initdb", &cluster.initdb_args())?;
         cluster.run_step("pg_ctl start", &cluster.start_args())?;
         cluster.watchdog = cluster.spawn_watchdog().ok();
@@ -116,9 +122,20 @@ impl PrivateCluster {
 
     fn initdb_args(&self) -> Vec<String> {
         let data = self.data_dir().display().to_string();
-        ["initdb", "-D", &data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync"]
-            .map(String::from)
-            .to_vec()
+        [
+            "initdb",
+            "-D",
+            &data,
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--locale=C",
+            "--no-sync",
+        ]
+        .map(String::from)
+        .to_vec()
     }
 
     fn start_args(&self) -> Vec<String> {
@@ -130,9 +147,11 @@ impl PrivateCluster {
         );
         let data = self.data_dir().display().to_string();
         let log = self.root.path().join("server.log").display().to_string();
-        ["pg_ctl", "start", "-w", "-D", &data, "-l", &log, "-o", &options]
-            .map(String::from)
-            .to_vec()
+        [
+            "pg_ctl", "start", "-w", "-D", &data, "-l", &log, "-o", &options,
+        ]
+        .map(String::from)
+        .to_vec()
     }
 
     fn command(&self, program: &str) -> Command {
@@ -150,7 +169,10 @@ impl PrivateCluster {
             .args(&args[1..])
             .stdin(Stdio::null())
             .output()
-            .map_err(|e| ClusterError::Step { step, detail: e.to_string() })?;
+            .map_err(|e| ClusterError::Step {
+                step,
+                detail: e.to_string(),
+            })?;
         if output.status.success() {
             return Ok(());
         }
@@ -169,11 +191,15 @@ impl PrivateCluster {
     /// A process that outlives us only long enough to stop the server and remove its
     /// directory if we die without running `Drop`.
     fn spawn_watchdog(&self) -> std::io::Result<std::process::Child> {
+        // pg_ctl refuses to run as root, so the watchdog signals the postmaster directly
+        // (SIGQUIT: immediate shutdown), waits for it to go, then removes the directory.
         let script = format!(
             "while kill -0 {pid} 2>/dev/null; do sleep 1; done; \
-             '{pg_ctl}' stop -D '{data}' -m immediate >/dev/null 2>&1; rm -rf '{root}'",
+             pm=$(head -n 1 '{data}/postmaster.pid' 2>/dev/null); \
+             if [ -n \"$pm\" ]; then kill -QUIT \"$pm\" 2>/dev/null; \
+               for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 \"$pm\" 2>/dev/null || break; sleep 0.5; done; fi; \
+             rm -rf '{root}'",
             pid = std::process::id(),
-            pg_ctl = self.bin.join("pg_ctl").display(),
             data = self.data_dir().display(),
             root = self.root.path().display(),
         );
@@ -189,12 +215,18 @@ impl PrivateCluster {
 
     /// A connection URL for database `db` as superuser `postgres` over the socket.
     pub fn url(&self, db: &str) -> String {
-        format!("postgres://postgres@localhost/{db}?host={}", self.socket_dir().display())
+        format!(
+            "postgres://postgres@localhost/{db}?host={}",
+            self.socket_dir().display()
+        )
     }
 
     /// A connection URL for database `db` as `user`.
     pub fn url_as(&self, user: &str, db: &str) -> String {
-        format!("postgres://{user}@localhost/{db}?host={}", self.socket_dir().display())
+        format!(
+            "postgres://{user}@localhost/{db}?host={}",
+            self.socket_dir().display()
+        )
     }
 
     /// Stops the server (fast) and removes its directory.

@@ -1,6 +1,14 @@
 //! settle: a keyboard-driven terminal console for accounts-receivable teams.
 #![forbid(unsafe_code)]
 
+pub mod app;
+pub mod bench;
+pub mod cli;
 pub mod cluster;
+pub mod config;
+pub mod console;
 pub mod domain;
+pub mod report;
 pub mod store;
+pub mod term;
+pub mod ui;

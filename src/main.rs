@@ -1,2 +1,233 @@
+//! The binary's edge: parse the command line, set up logging, run a command.
 #![forbid(unsafe_code)]
-fn main() {}
+
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::Parser;
+use settle::cli::{
+    Bench, Cli, Command, ConfigCmd, ConsoleArgs, Db, DemoArgs, Format, Report, SeedArgs,
+};
+use settle::cluster::PrivateCluster;
+use settle::console::{self, ConsoleOptions};
+use settle::{bench, config, report, store};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let _log = init_logging(&cli);
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("settle: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            tracing::error!("{e:#}");
+            eprintln!("settle: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Logs go to a file, never to the screen.
+fn init_logging(cli: &Cli) -> Option<tracing_appender::non_blocking::WorkerGuard> {
+    let path = cli.log_file.clone().or_else(|| {
+        dirs::state_dir()
+            .or_else(dirs::cache_dir)
+            .map(|d| d.join("settle").join("settle.log"))
+    })?;
+    std::fs::create_dir_all(path.parent()?).ok()?;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .ok()?;
+    let (writer, guard) = tracing_appender::non_blocking(file);
+    tracing_subscriber::fmt()
+        .with_writer(writer)
+        .with_ansi(false)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("SETTLE_LOG_LEVEL")
+                .unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    Some(guard)
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let now = cli.now;
+    match cli.command {
+        None => {
+            let url = database_url(&cli.console.db)?;
+            let pool = store::pool(&url, 6).await?;
+            console::run(pool, console_options(&cli.console, "", now)?).await?;
+        }
+        Some(Command::Migrate(db)) => {
+            let pool = store::pool(&database_url(&db)?, 1).await?;
+            store::migrate(&pool).await?;
+            println!("schema is at version {}", store::expected_version());
+        }
+        Some(Command::Seed(args)) => seed(args, now).await?,
+        Some(Command::Demo(args)) => demo(args, &cli.console, now).await?,
+        Some(Command::Report(r)) => report_cmd(r, now).await?,
+        Some(Command::Bench(Bench::Seed { scale, seed, runs })) => {
+            bench::seed_and_aging(scale, seed, runs).await?
+        }
+        Some(Command::Config(ConfigCmd::Check)) => return Ok(config_check()),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn database_url(db: &Db) -> anyhow::Result<String> {
+    match &db.database_url {
+        Some(url) => Ok(url.clone()),
+        None => {
+            bail!("no store given: pass --database-url or set DATABASE_URL (or try `settle demo`)")
+        }
+    }
+}
+
+fn console_options(
+    args: &ConsoleArgs,
+    environment: &str,
+    now: Option<chrono::DateTime<chrono::Utc>>,
+) -> anyhow::Result<ConsoleOptions> {
+    let keymap = config::load_keymap(args.keymap.as_deref()).map_err(|errors| {
+        anyhow::anyhow!(
+            "the keymap has errors:\n{}",
+            errors
+                .iter()
+                .map(|e| format!("  {e}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
+    })?;
+    Ok(ConsoleOptions {
+        readonly: args.readonly,
+        environment: std::env::var("SETTLE_ENV").unwrap_or_else(|_| environment.to_string()),
+        theme: settle::ui::Theme::fallback(),
+        keymap,
+        fixed_now: now,
+    })
+}
+
+async fn seed(args: SeedArgs, now: Option<chrono::DateTime<chrono::Utc>>) -> anyhow::Result<()> {
+    let pool = store::pool(&database_url(&args.db)?, 2).await?;
+    store::check_schema(&pool).await?;
+    let report = store::seed::seed(
+        &pool,
+        args.scale,
+        args.seed,
+        now.unwrap_or_else(chrono::Utc::now),
+    )
+    .await?;
+    for (table, rows) in &report.rows {
+        println!("{table:<16} {rows:>10}");
+    }
+    println!("seeded in {:.1}s", report.total().as_secs_f64());
+    Ok(())
+}
+
+async fn demo(
+    args: DemoArgs,
+    console_args: &ConsoleArgs,
+    now: Option<chrono::DateTime<chrono::Utc>>,
+) -> anyhow::Result<()> {
+    eprintln!("settle: starting a private PostgreSQL…");
+    let cluster = tokio::task::spawn_blocking(PrivateCluster::start).await??;
+    let admin = store::pool(&cluster.url("postgres"), 1).await?;
+    sqlx::query("CREATE DATABASE settle_demo")
+        .execute(&admin)
+        .await?;
+    admin.close().await;
+    let url = cluster.url("settle_demo");
+    let pool = store::pool(&url, 2).await?;
+    store::migrate(&pool).await?;
+    eprintln!(
+        "settle: seeding a {} customer demo book…",
+        args.scale.customers()
+    );
+    let seeding = store::seed::seed(
+        &pool,
+        args.scale,
+        args.seed,
+        now.unwrap_or_else(chrono::Utc::now),
+    );
+    tokio::select! {
+        r = seeding => { r?; }
+        _ = tokio::signal::ctrl_c() => bail!("interrupted while seeding; the private store is removed"),
+    }
+    pool.close().await;
+    let url = match &args.as_user {
+        Some(user) => cluster.url_as(user, "settle_demo"),
+        None => url,
+    };
+    if args.headless {
+        println!("{url}");
+        eprintln!("settle: demo store ready; ctrl-c stops it");
+        tokio::signal::ctrl_c().await?;
+    } else {
+        let pool = store::pool(&url, 6).await.with_context(|| {
+            format!(
+                "connecting as {}",
+                args.as_user.as_deref().unwrap_or("postgres")
+            )
+        })?;
+        console::run(pool, console_options(console_args, "DEMO", now)?).await?;
+    }
+    if args.keep {
+        println!("settle: the demo store keeps running at {url}");
+        std::mem::forget(cluster);
+    }
+    Ok(())
+}
+
+async fn report_cmd(r: Report, now: Option<chrono::DateTime<chrono::Utc>>) -> anyhow::Result<()> {
+    match r {
+        Report::Aging {
+            db,
+            as_of,
+            basis,
+            buckets,
+            by,
+            format,
+        } => {
+            let pool = store::pool(&database_url(&db)?, 2).await?;
+            store::check_schema(&pool).await?;
+            let today = store::business_today(&pool, now.unwrap_or_else(chrono::Utc::now)).await?;
+            let as_of = as_of.unwrap_or(today);
+            let exponent = store::currency_exponent(&pool).await?;
+            if let Some(by) = by {
+                let groups =
+                    store::aging::aging_by(&pool, as_of, basis, &buckets, by.into()).await?;
+                print!("{}", report::aging_groups(&groups, exponent, format));
+                return Ok(());
+            }
+            let summary = store::aging::aging_summary(&pool, as_of, basis, &buckets).await?;
+            let text = match format {
+                Format::Table => report::aging_table(&summary, exponent),
+                Format::Json => report::aging_json(&summary, exponent) + "\n",
+                Format::Csv => report::aging_csv(&summary, exponent),
+            };
+            print!("{text}");
+        }
+    }
+    Ok(())
+}
+
+fn config_check() -> ExitCode {
+    let problems = config::check_all();
+    if problems.is_empty() {
+        println!("configuration is valid");
+        ExitCode::SUCCESS
+    } else {
+        for p in &problems {
+            eprintln!("{p}");
+        }
+        eprintln!("{} problem(s)", problems.len());
+        ExitCode::FAILURE
+    }
+}

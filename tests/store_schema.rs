@@ -42,21 +42,32 @@ async fn payment(pool: &PgPool, customer: i64, reference: &str, amount: i64) -> 
 }
 
 fn violation(err: sqlx::Error) -> String {
-    err.as_database_error().and_then(|e| e.code()).map(|c| c.to_string()).unwrap_or_else(|| err.to_string())
+    err.as_database_error()
+        .and_then(|e| e.code())
+        .map(|c| c.to_string())
+        .unwrap_or_else(|| err.to_string())
 }
 
 #[tokio::test]
 async fn migrations_apply_to_an_empty_database_and_match_this_binary() {
     let db = fresh_db().await;
     let pool = db.pool().await;
-    settle::store::check_schema(&pool).await.expect("schema is current");
-    let tables: i64 = sqlx::query_scalar("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")
-        .fetch_one(&pool)
+    settle::store::check_schema(&pool)
         .await
-        .unwrap();
-    assert!(tables >= 25, "expected every entity's table, found {tables}");
+        .expect("schema is current");
+    let tables: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert!(
+        tables >= 25,
+        "expected every entity's table, found {tables}"
+    );
     // Running migrate again is a no-op.
-    settle::store::migrate(&pool).await.expect("idempotent migrate");
+    settle::store::migrate(&pool)
+        .await
+        .expect("idempotent migrate");
 }
 
 #[tokio::test]
@@ -69,7 +80,10 @@ async fn a_store_newer_or_older_than_the_binary_is_refused() {
         .unwrap();
     let err = settle::store::check_schema(&pool).await.unwrap_err();
     assert!(err.to_string().contains("newer than this settle"), "{err}");
-    sqlx::query("DELETE FROM _sqlx_migrations WHERE version > 1000").execute(&pool).await.unwrap();
+    sqlx::query("DELETE FROM _sqlx_migrations WHERE version > 1000")
+        .execute(&pool)
+        .await
+        .unwrap();
     let err = settle::store::check_schema(&pool).await.unwrap_err();
     assert!(err.to_string().contains("older than this settle"), "{err}");
 }
@@ -80,18 +94,46 @@ async fn constraints_reject_bad_rows() {
     let pool = db.pool().await;
     let c = customer(&pool).await;
     let bad: &[(&str, &str)] = &[
-        ("negative amount", "INSERT INTO invoices (customer_id, number, issue_date, due_date, amount_minor, currency, open_minor) VALUES ($1, 'X1', '2026-10-01', '2026-10-31', -5, 'USD', 0)"),
-        ("bad currency", "INSERT INTO invoices (customer_id, number, issue_date, due_date, amount_minor, currency, open_minor) VALUES ($1, 'X2', '2026-10-01', '2026-10-31', 5, 'usd', 5)"),
-        ("due before issue", "INSERT INTO invoices (customer_id, number, issue_date, due_date, amount_minor, currency, open_minor) VALUES ($1, 'X3', '2026-10-01', '2026-09-30', 5, 'USD', 5)"),
-        ("unknown customer", "INSERT INTO invoices (customer_id, number, issue_date, due_date, amount_minor, currency, open_minor) VALUES ($1 + 999, 'X4', '2026-10-01', '2026-10-31', 5, 'USD', 5)"),
-        ("dispute state", "INSERT INTO disputes (number, invoice_id, customer_id, amount_minor, currency, category, state, policy_id, opened_at) VALUES ('D', 1, $1, 5, 'USD', 'pricing', 'lost', 1, now())"),
-        ("outreach status", "INSERT INTO outreach (customer_id, purpose, channel, tone, subject, body, send_after, status) VALUES ($1, 'reminder', 'email', 'friendly', 's', 'b', now(), 'maybe')"),
-        ("hold reason", "INSERT INTO hold_policies VALUES ('because', true, 10)"),
+        (
+            "negative amount",
+            "INSERT INTO invoices (customer_id, number, issue_date, due_date, amount_minor, currency, open_minor) VALUES ($1, 'X1', '2026-10-01', '2026-10-31', -5, 'USD', 0)",
+        ),
+        (
+            "bad currency",
+            "INSERT INTO invoices (customer_id, number, issue_date, due_date, amount_minor, currency, open_minor) VALUES ($1, 'X2', '2026-10-01', '2026-10-31', 5, 'usd', 5)",
+        ),
+        (
+            "due before issue",
+            "INSERT INTO invoices (customer_id, number, issue_date, due_date, amount_minor, currency, open_minor) VALUES ($1, 'X3', '2026-10-01', '2026-09-30', 5, 'USD', 5)",
+        ),
+        (
+            "unknown customer",
+            "INSERT INTO invoices (customer_id, number, issue_date, due_date, amount_minor, currency, open_minor) VALUES ($1 + 999, 'X4', '2026-10-01', '2026-10-31', 5, 'USD', 5)",
+        ),
+        (
+            "dispute state",
+            "INSERT INTO disputes (number, invoice_id, customer_id, amount_minor, currency, category, state, policy_id, opened_at) VALUES ('D', 1, $1, 5, 'USD', 'pricing', 'lost', 1, now())",
+        ),
+        (
+            "outreach status",
+            "INSERT INTO outreach (customer_id, purpose, channel, tone, subject, body, send_after, status) VALUES ($1, 'reminder', 'email', 'friendly', 's', 'b', now(), 'maybe')",
+        ),
+        (
+            "hold reason",
+            "INSERT INTO hold_policies VALUES ('because', true, 10)",
+        ),
     ];
     for (what, sql) in bad {
-        let err = sqlx::query(*sql).bind(c).execute(&pool).await.expect_err(what);
+        let err = sqlx::query(*sql)
+            .bind(c)
+            .execute(&pool)
+            .await
+            .expect_err(what);
         let code = violation(err);
-        assert!(["23514", "23503", "23502"].contains(&code.as_str()), "{what}: unexpected {code}");
+        assert!(
+            ["23514", "23503", "23502"].contains(&code.as_str()),
+            "{what}: unexpected {code}"
+        );
     }
 }
 
@@ -103,10 +145,28 @@ async fn an_allocation_can_never_take_an_invoice_below_zero() {
     let inv = invoice(&pool, c, "INV-1", 10_000).await;
     let pay = payment(&pool, c, "P-1", 50_000).await;
     let alloc = "INSERT INTO allocations (invoice_id, payment_id, applied_on, amount_minor) VALUES ($1, $2, '2026-10-20', $3)";
-    sqlx::query(alloc).bind(inv).bind(pay).bind(6_000i64).execute(&pool).await.unwrap();
-    let err = sqlx::query(alloc).bind(inv).bind(pay).bind(4_001i64).execute(&pool).await.unwrap_err();
+    sqlx::query(alloc)
+        .bind(inv)
+        .bind(pay)
+        .bind(6_000i64)
+        .execute(&pool)
+        .await
+        .unwrap();
+    let err = sqlx::query(alloc)
+        .bind(inv)
+        .bind(pay)
+        .bind(4_001i64)
+        .execute(&pool)
+        .await
+        .unwrap_err();
     assert_eq!(violation(err), "23514");
-    sqlx::query(alloc).bind(inv).bind(pay).bind(4_000i64).execute(&pool).await.unwrap();
+    sqlx::query(alloc)
+        .bind(inv)
+        .bind(pay)
+        .bind(4_000i64)
+        .execute(&pool)
+        .await
+        .unwrap();
     let (open, settled, unapplied): (i64, Option<chrono::NaiveDate>, i64) = sqlx::query_as(
         "SELECT i.open_minor, i.settled_on, p.unapplied_minor FROM invoices i, payments p WHERE i.id = $1 AND p.id = $2",
     )
@@ -115,7 +175,10 @@ async fn an_allocation_can_never_take_an_invoice_below_zero() {
     .fetch_one(&pool)
     .await
     .unwrap();
-    assert_eq!((open, settled.map(|d| d.to_string()), unapplied), (0, Some("2026-10-20".into()), 40_000));
+    assert_eq!(
+        (open, settled.map(|d| d.to_string()), unapplied),
+        (0, Some("2026-10-20".into()), 40_000)
+    );
 }
 
 #[tokio::test]
@@ -138,8 +201,15 @@ async fn an_allocation_cannot_spend_more_than_its_payment() {
 async fn the_audit_log_is_append_only_even_for_its_owner() {
     let db = fresh_db().await;
     let pool = db.pool().await;
-    sqlx::query("INSERT INTO audit_log (action, entity) VALUES ('test', 'nothing')").execute(&pool).await.unwrap();
-    for sql in ["UPDATE audit_log SET action = 'x'", "DELETE FROM audit_log", "TRUNCATE audit_log"] {
+    sqlx::query("INSERT INTO audit_log (action, entity) VALUES ('test', 'nothing')")
+        .execute(&pool)
+        .await
+        .unwrap();
+    for sql in [
+        "UPDATE audit_log SET action = 'x'",
+        "DELETE FROM audit_log",
+        "TRUNCATE audit_log",
+    ] {
         let err = sqlx::query(sql).execute(&pool).await.expect_err(sql);
         assert_eq!(violation(err), "42501", "{sql}");
     }
@@ -150,7 +220,10 @@ async fn every_change_writes_a_change_log_row_in_its_transaction() {
     let db = fresh_db().await;
     let pool = db.pool().await;
     let c = customer(&pool).await;
-    let before: i64 = sqlx::query_scalar("SELECT count(*) FROM change_log").fetch_one(&pool).await.unwrap();
+    let before: i64 = sqlx::query_scalar("SELECT count(*) FROM change_log")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     let mut tx = pool.begin().await.unwrap();
     sqlx::query("INSERT INTO invoices (customer_id, number, issue_date, due_date, amount_minor, currency, open_minor) VALUES ($1, 'I', '2026-10-01', '2026-10-31', 5, 'USD', 5)")
         .bind(c)
@@ -158,13 +231,20 @@ async fn every_change_writes_a_change_log_row_in_its_transaction() {
         .await
         .unwrap();
     tx.rollback().await.unwrap();
-    let after_rollback: i64 = sqlx::query_scalar("SELECT count(*) FROM change_log").fetch_one(&pool).await.unwrap();
-    assert_eq!(after_rollback, before, "a rolled-back change leaves no feed row");
-    let inv = invoice(&pool, c, "INV-9", 500).await;
-    let row: (String, i64, String) = sqlx::query_as("SELECT tbl, key, op::text FROM change_log ORDER BY seq DESC LIMIT 1")
+    let after_rollback: i64 = sqlx::query_scalar("SELECT count(*) FROM change_log")
         .fetch_one(&pool)
         .await
         .unwrap();
+    assert_eq!(
+        after_rollback, before,
+        "a rolled-back change leaves no feed row"
+    );
+    let inv = invoice(&pool, c, "INV-9", 500).await;
+    let row: (String, i64, String) =
+        sqlx::query_as("SELECT tbl, key, op::text FROM change_log ORDER BY seq DESC LIMIT 1")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
     assert_eq!(row, ("invoices".to_string(), inv, "I".to_string()));
 }
 
@@ -177,12 +257,24 @@ async fn viewers_read_and_change_nothing() {
         .await
         .unwrap();
     customer(&pool).await;
-    let viewer = settle::store::pool(&db.url_as("test_viewer"), 1).await.unwrap();
-    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM customers").fetch_one(&viewer).await.unwrap();
+    let viewer = settle::store::pool(&db.url_as("test_viewer"), 1)
+        .await
+        .unwrap();
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM customers")
+        .fetch_one(&viewer)
+        .await
+        .unwrap();
     assert_eq!(n, 1);
-    let role: String = sqlx::query_scalar("SELECT settle_role()").fetch_one(&viewer).await.unwrap();
+    let role: String = sqlx::query_scalar("SELECT settle_role()")
+        .fetch_one(&viewer)
+        .await
+        .unwrap();
     assert_eq!(role, "viewer");
-    for sql in ["UPDATE customers SET name = 'x'", "DELETE FROM invoices", "INSERT INTO audit_log (action, entity) VALUES ('a', 'b')"] {
+    for sql in [
+        "UPDATE customers SET name = 'x'",
+        "DELETE FROM invoices",
+        "INSERT INTO audit_log (action, entity) VALUES ('a', 'b')",
+    ] {
         let err = sqlx::query(sql).execute(&viewer).await.expect_err(sql);
         assert_eq!(violation(err), "42501", "{sql}");
     }

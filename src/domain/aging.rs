@@ -64,7 +64,11 @@ impl FromStr for BucketEdges {
     fn from_str(s: &str) -> Result<Self, EdgesError> {
         let edges = s
             .split(',')
-            .map(|p| p.trim().parse::<i32>().map_err(|_| EdgesError::NotANumber(p.trim().to_string())))
+            .map(|p| {
+                p.trim()
+                    .parse::<i32>()
+                    .map_err(|_| EdgesError::NotANumber(p.trim().to_string()))
+            })
             .collect::<Result<Vec<_>, _>>()?;
         BucketEdges::new(edges)
     }
@@ -95,14 +99,26 @@ impl BucketEdges {
 
     /// The buckets: Not due, then one per edge, then the open-ended last one.
     pub fn buckets(&self) -> Vec<Bucket> {
-        let mut out = vec![Bucket { label: "Not due".into(), min_days: None, max_days: Some(0) }];
+        let mut out = vec![Bucket {
+            label: "Not due".into(),
+            min_days: None,
+            max_days: Some(0),
+        }];
         let mut low = 1;
         for &high in &self.0 {
-            out.push(Bucket { label: format!("{low}-{high}"), min_days: Some(low), max_days: Some(high) });
+            out.push(Bucket {
+                label: format!("{low}-{high}"),
+                min_days: Some(low),
+                max_days: Some(high),
+            });
             low = high + 1;
         }
         let last = *self.0.last().expect("edges are never empty");
-        out.push(Bucket { label: format!("{last}+"), min_days: Some(last + 1), max_days: None });
+        out.push(Bucket {
+            label: format!("{last}+"),
+            min_days: Some(last + 1),
+            max_days: None,
+        });
         out
     }
 
@@ -133,7 +149,13 @@ pub struct BookInvoice {
 impl BookInvoice {
     /// Open amount at `as_of`: amount less allocations applied on or before it.
     pub fn open_at(&self, as_of: NaiveDate) -> i64 {
-        self.amount - self.allocations.iter().filter(|(d, _)| *d <= as_of).map(|(_, a)| a).sum::<i64>()
+        self.amount
+            - self
+                .allocations
+                .iter()
+                .filter(|(d, _)| *d <= as_of)
+                .map(|(_, a)| a)
+                .sum::<i64>()
     }
 
     fn basis_date(&self, basis: Basis) -> NaiveDate {
@@ -158,7 +180,13 @@ impl BookCredit {
         if self.date > as_of {
             return 0;
         }
-        self.amount - self.allocations.iter().filter(|(d, _)| *d <= as_of).map(|(_, a)| a).sum::<i64>()
+        self.amount
+            - self
+                .allocations
+                .iter()
+                .filter(|(d, _)| *d <= as_of)
+                .map(|(_, a)| a)
+                .sum::<i64>()
     }
 }
 
@@ -206,15 +234,37 @@ pub fn summarise(
     sums: &BTreeMap<(usize, String), (i64, i64)>,
     unapplied_by_currency: &BTreeMap<String, i64>,
 ) -> AgingSummary {
-    let rate = |c: &str| if c == currency { 100_000_000 } else { rates.get(c).copied().unwrap_or(0) };
-    let mut lines: Vec<BucketLine> =
-        edges.buckets().into_iter().map(|bucket| BucketLine { bucket, invoices: 0, amount: 0 }).collect();
+    let rate = |c: &str| {
+        if c == currency {
+            100_000_000
+        } else {
+            rates.get(c).copied().unwrap_or(0)
+        }
+    };
+    let mut lines: Vec<BucketLine> = edges
+        .buckets()
+        .into_iter()
+        .map(|bucket| BucketLine {
+            bucket,
+            invoices: 0,
+            amount: 0,
+        })
+        .collect();
     for ((idx, cur), (count, minor)) in sums {
         lines[*idx].invoices += count;
         lines[*idx].amount += convert(*minor, rate(cur));
     }
-    let unapplied = -unapplied_by_currency.iter().map(|(c, m)| convert(*m, rate(c))).sum::<i64>();
-    AgingSummary { as_of, basis, currency: currency.to_string(), lines, unapplied }
+    let unapplied = -unapplied_by_currency
+        .iter()
+        .map(|(c, m)| convert(*m, rate(c)))
+        .sum::<i64>();
+    AgingSummary {
+        as_of,
+        basis,
+        currency: currency.to_string(),
+        lines,
+        unapplied,
+    }
 }
 
 /// Ages a book held in memory. The store's SQL must give the same answer.
@@ -264,24 +314,59 @@ mod tests {
     }
 
     fn age(invoices: &[BookInvoice], as_of: &str) -> AgingSummary {
-        age_book(invoices, &[], d(as_of), Basis::Due, &BucketEdges::default(), "USD", &Rates::new())
+        age_book(
+            invoices,
+            &[],
+            d(as_of),
+            Basis::Due,
+            &BucketEdges::default(),
+            "USD",
+            &Rates::new(),
+        )
     }
 
     #[test]
     fn default_labels_and_bounds() {
-        let labels: Vec<_> = BucketEdges::default().buckets().into_iter().map(|b| b.label).collect();
-        assert_eq!(labels, ["Not due", "1-30", "31-60", "61-90", "91-120", "120+"]);
+        let labels: Vec<_> = BucketEdges::default()
+            .buckets()
+            .into_iter()
+            .map(|b| b.label)
+            .collect();
+        assert_eq!(
+            labels,
+            ["Not due", "1-30", "31-60", "61-90", "91-120", "120+"]
+        );
         let e = BucketEdges::default();
-        assert_eq!((e.index_for(-3), e.index_for(0), e.index_for(1), e.index_for(30)), (0, 0, 1, 1));
-        assert_eq!((e.index_for(31), e.index_for(120), e.index_for(121)), (2, 4, 5));
+        assert_eq!(
+            (
+                e.index_for(-3),
+                e.index_for(0),
+                e.index_for(1),
+                e.index_for(30)
+            ),
+            (0, 0, 1, 1)
+        );
+        assert_eq!(
+            (e.index_for(31), e.index_for(120), e.index_for(121)),
+            (2, 4, 5)
+        );
     }
 
     #[test]
     fn edges_are_checked() {
         assert_eq!("30, 45".parse::<BucketEdges>().unwrap().edges(), &[30, 45]);
-        assert!(matches!("30,x".parse::<BucketEdges>(), Err(EdgesError::NotANumber(_))));
-        assert!(matches!("60,30".parse::<BucketEdges>(), Err(EdgesError::NotIncreasing(_))));
-        assert!(matches!("0,30".parse::<BucketEdges>(), Err(EdgesError::NotIncreasing(_))));
+        assert!(matches!(
+            "30,x".parse::<BucketEdges>(),
+            Err(EdgesError::NotANumber(_))
+        ));
+        assert!(matches!(
+            "60,30".parse::<BucketEdges>(),
+            Err(EdgesError::NotIncreasing(_))
+        ));
+        assert!(matches!(
+            "0,30".parse::<BucketEdges>(),
+            Err(EdgesError::NotIncreasing(_))
+        ));
     }
 
     #[test]
@@ -294,7 +379,12 @@ mod tests {
 
     #[test]
     fn payment_on_the_as_of_date_counts_and_later_ones_do_not() {
-        let book = [inv("2026-09-01", "2026-09-30", 1000, &[("2026-10-31", 400), ("2026-11-05", 600)])];
+        let book = [inv(
+            "2026-09-01",
+            "2026-09-30",
+            1000,
+            &[("2026-10-31", 400), ("2026-11-05", 600)],
+        )];
         let s = age(&book, "2026-10-31");
         assert_eq!((s.lines[2].amount, s.lines[2].invoices), (600, 1));
         assert_eq!(age(&book, "2026-11-05").invoices(), 0);
@@ -303,16 +393,40 @@ mod tests {
 
     #[test]
     fn invoices_issued_after_the_as_of_date_do_not_exist() {
-        assert_eq!(age(&[inv("2026-11-02", "2026-12-02", 700, &[])], "2026-11-01").invoices(), 0);
+        assert_eq!(
+            age(&[inv("2026-11-02", "2026-12-02", 700, &[])], "2026-11-01").invoices(),
+            0
+        );
     }
 
     #[test]
     fn unapplied_cash_is_its_own_negative_line() {
-        let credit = BookCredit { date: d("2026-10-10"), amount: 300, currency: "USD".into(), allocations: vec![(d("2026-10-20"), 100)] };
+        let credit = BookCredit {
+            date: d("2026-10-10"),
+            amount: 300,
+            currency: "USD".into(),
+            allocations: vec![(d("2026-10-20"), 100)],
+        };
         let book = [inv("2026-10-01", "2026-10-31", 1000, &[])];
-        let s = age_book(&book, &[credit.clone()], d("2026-10-15"), Basis::Due, &BucketEdges::default(), "USD", &Rates::new());
+        let s = age_book(
+            &book,
+            &[credit.clone()],
+            d("2026-10-15"),
+            Basis::Due,
+            &BucketEdges::default(),
+            "USD",
+            &Rates::new(),
+        );
         assert_eq!((s.unapplied, s.total()), (-300, 700));
-        let s = age_book(&book, &[credit], d("2026-10-20"), Basis::Due, &BucketEdges::default(), "USD", &Rates::new());
+        let s = age_book(
+            &book,
+            &[credit],
+            d("2026-10-20"),
+            Basis::Due,
+            &BucketEdges::default(),
+            "USD",
+            &Rates::new(),
+        );
         assert_eq!(s.unapplied, -200);
     }
 
@@ -321,14 +435,30 @@ mod tests {
         let mut eur = inv("2026-10-01", "2026-10-31", 1000, &[]);
         eur.currency = "EUR".into();
         let rates = Rates::from([("EUR".to_string(), 110_000_000)]);
-        let s = age_book(&[eur, inv("2026-10-01", "2026-10-31", 1000, &[])], &[], d("2026-10-15"), Basis::Due, &BucketEdges::default(), "USD", &rates);
+        let s = age_book(
+            &[eur, inv("2026-10-01", "2026-10-31", 1000, &[])],
+            &[],
+            d("2026-10-15"),
+            Basis::Due,
+            &BucketEdges::default(),
+            "USD",
+            &rates,
+        );
         assert_eq!((s.lines[0].amount, s.lines[0].invoices), (2100, 2));
     }
 
     #[test]
     fn invoice_basis_ages_from_issue() {
         let book = [inv("2026-09-01", "2026-12-01", 100, &[])];
-        let s = age_book(&book, &[], d("2026-10-15"), Basis::Invoice, &BucketEdges::default(), "USD", &Rates::new());
+        let s = age_book(
+            &book,
+            &[],
+            d("2026-10-15"),
+            Basis::Invoice,
+            &BucketEdges::default(),
+            "USD",
+            &Rates::new(),
+        );
         assert_eq!(s.lines[2].amount, 100);
     }
 }

@@ -22,7 +22,11 @@ pub enum AmountError {
 /// Reads a decimal amount ("1,234.50", "-12", "835.5") exactly into minor units with
 /// `exponent` decimal places. Thousands separators (`,`) and surrounding blanks are allowed.
 pub fn parse_decimal(text: &str, exponent: u32) -> Result<i64, AmountError> {
-    let cleaned: String = text.trim().chars().filter(|c| *c != ',' && *c != '_').collect();
+    let cleaned: String = text
+        .trim()
+        .chars()
+        .filter(|c| *c != ',' && *c != '_')
+        .collect();
     let (negative, digits) = match cleaned.strip_prefix('-') {
         Some(rest) => (true, rest),
         None => (false, cleaned.strip_prefix('+').unwrap_or(&cleaned)),
@@ -34,11 +38,24 @@ pub fn parse_decimal(text: &str, exponent: u32) -> Result<i64, AmountError> {
     }
     let frac = frac.trim_end_matches('0');
     if frac.len() > exponent as usize {
-        return Err(AmountError::TooPrecise { text: text.to_string(), exponent });
+        return Err(AmountError::TooPrecise {
+            text: text.to_string(),
+            exponent,
+        });
     }
     let scale = 10i128.pow(exponent);
-    let whole_v: i128 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| AmountError::TooLarge(text.to_string()))? };
-    let frac_v: i128 = if frac.is_empty() { 0 } else { frac.parse::<i128>().unwrap_or(0) * 10i128.pow(exponent - frac.len() as u32) };
+    let whole_v: i128 = if whole.is_empty() {
+        0
+    } else {
+        whole
+            .parse()
+            .map_err(|_| AmountError::TooLarge(text.to_string()))?
+    };
+    let frac_v: i128 = if frac.is_empty() {
+        0
+    } else {
+        frac.parse::<i128>().unwrap_or(0) * 10i128.pow(exponent - frac.len() as u32)
+    };
     let value = whole_v
         .checked_mul(scale)
         .and_then(|v| v.checked_add(frac_v))
@@ -55,14 +72,23 @@ pub fn format_decimal(minor: i64, exponent: u32) -> String {
     let scale = 10u64.pow(exponent);
     let abs = minor.unsigned_abs();
     let sign = if minor < 0 { "-" } else { "" };
-    format!("{sign}{}.{:0width$}", abs / scale, abs % scale, width = exponent as usize)
+    format!(
+        "{sign}{}.{:0width$}",
+        abs / scale,
+        abs % scale,
+        width = exponent as usize
+    )
 }
 
 /// Formats minor units with thousands separators for people: 123456789 → "1,234,567.89".
 pub fn format_grouped(minor: i64, exponent: u32) -> String {
     let plain = format_decimal(minor, exponent);
-    let (sign, rest) = plain.strip_prefix('-').map_or(("", plain.as_str()), |r| ("-", r));
-    let (whole, frac) = rest.split_once('.').map_or((rest, None), |(w, f)| (w, Some(f)));
+    let (sign, rest) = plain
+        .strip_prefix('-')
+        .map_or(("", plain.as_str()), |r| ("-", r));
+    let (whole, frac) = rest
+        .split_once('.')
+        .map_or((rest, None), |(w, f)| (w, Some(f)));
     let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
     for (i, ch) in whole.chars().enumerate() {
         if i > 0 && (whole.len() - i) % 3 == 0 {
@@ -81,7 +107,11 @@ pub fn format_grouped(minor: i64, exponent: u32) -> String {
 pub fn convert(minor: i64, rate_e8: i64) -> i64 {
     let product = minor as i128 * rate_e8 as i128;
     let half = 50_000_000i128;
-    let rounded = if product >= 0 { (product + half) / 100_000_000 } else { (product - half) / 100_000_000 };
+    let rounded = if product >= 0 {
+        (product + half) / 100_000_000
+    } else {
+        (product - half) / 100_000_000
+    };
     rounded as i64
 }
 
@@ -108,11 +138,26 @@ mod tests {
 
     #[test]
     fn rejects_what_is_not_an_amount() {
-        assert!(matches!(parse_decimal("12.345", 2), Err(AmountError::TooPrecise { .. })));
-        assert!(matches!(parse_decimal("abc", 2), Err(AmountError::NotANumber(_))));
-        assert!(matches!(parse_decimal("", 2), Err(AmountError::NotANumber(_))));
-        assert!(matches!(parse_decimal("1e5", 2), Err(AmountError::NotANumber(_))));
-        assert!(matches!(parse_decimal("99999999999999999999", 2), Err(AmountError::TooLarge(_))));
+        assert!(matches!(
+            parse_decimal("12.345", 2),
+            Err(AmountError::TooPrecise { .. })
+        ));
+        assert!(matches!(
+            parse_decimal("abc", 2),
+            Err(AmountError::NotANumber(_))
+        ));
+        assert!(matches!(
+            parse_decimal("", 2),
+            Err(AmountError::NotANumber(_))
+        ));
+        assert!(matches!(
+            parse_decimal("1e5", 2),
+            Err(AmountError::NotANumber(_))
+        ));
+        assert!(matches!(
+            parse_decimal("99999999999999999999", 2),
+            Err(AmountError::TooLarge(_))
+        ));
     }
 
     #[test]

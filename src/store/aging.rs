@@ -19,6 +19,16 @@ pub enum GroupBy {
     Region,
 }
 
+impl From<crate::cli::ByArg> for GroupBy {
+    fn from(by: crate::cli::ByArg) -> Self {
+        match by {
+            crate::cli::ByArg::Customer => GroupBy::Customer,
+            crate::cli::ByArg::Segment => GroupBy::Segment,
+            crate::cli::ByArg::Region => GroupBy::Region,
+        }
+    }
+}
+
 /// Open items at `$1` (as-of date): current open amount plus what was allocated after it.
 /// `$2` is true for the due-date basis, `$3` the bucket edges.
 const OPEN_AT: &str = r#"
@@ -57,7 +67,10 @@ pub async fn rates_at(pool: &PgPool, as_of: NaiveDate) -> Result<Rates, StoreErr
 }
 
 /// Unapplied cash and credit notes at `as_of`, by currency (positive amounts).
-pub async fn unapplied_at(pool: &PgPool, as_of: NaiveDate) -> Result<BTreeMap<String, i64>, StoreError> {
+pub async fn unapplied_at(
+    pool: &PgPool,
+    as_of: NaiveDate,
+) -> Result<BTreeMap<String, i64>, StoreError> {
     let rows: Vec<(String, i64)> = sqlx::query_as(
         r#"
         WITH credit AS (
@@ -98,11 +111,16 @@ pub async fn aging_summary(
         .bind(edges.edges())
         .fetch_all(pool)
         .await?;
-    let sums = rows.into_iter().map(|(b, c, n, m)| ((b as usize, c), (n, m))).collect();
+    let sums = rows
+        .into_iter()
+        .map(|(b, c, n, m)| ((b as usize, c), (n, m)))
+        .collect();
     let currency = super::setting(pool, "reporting_currency").await?;
     let rates = rates_at(pool, as_of).await?;
     let unapplied = unapplied_at(pool, as_of).await?;
-    Ok(summarise(as_of, basis, edges, &currency, &rates, &sums, &unapplied))
+    Ok(summarise(
+        as_of, basis, edges, &currency, &rates, &sums, &unapplied,
+    ))
 }
 
 /// One group's aging line: its key (customer name, segment or region) and per-bucket sums.
@@ -148,9 +166,22 @@ pub async fn aging_by(
         .into_iter()
         .map(|(key, sums)| GroupAging {
             key,
-            summary: summarise(as_of, basis, edges, &currency, &rates, &sums, &BTreeMap::new()),
+            summary: summarise(
+                as_of,
+                basis,
+                edges,
+                &currency,
+                &rates,
+                &sums,
+                &BTreeMap::new(),
+            ),
         })
         .collect();
-    out.sort_by(|a, b| b.summary.total().cmp(&a.summary.total()).then(a.key.cmp(&b.key)));
+    out.sort_by(|a, b| {
+        b.summary
+            .total()
+            .cmp(&a.summary.total())
+            .then(a.key.cmp(&b.key))
+    });
     Ok(out)
 }

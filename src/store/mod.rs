@@ -2,6 +2,7 @@
 //! Nothing in this module knows about the terminal.
 
 pub mod aging;
+pub mod feed;
 pub mod seed;
 
 use std::str::FromStr;
@@ -21,9 +22,13 @@ pub enum StoreError {
     Connect(#[source] sqlx::Error),
     #[error("the store has no settle schema yet: run `settle migrate`")]
     NotMigrated,
-    #[error("the store's schema (version {found}) is older than this settle (version {expected}): run `settle migrate`")]
+    #[error(
+        "the store's schema (version {found}) is older than this settle (version {expected}): run `settle migrate`"
+    )]
     SchemaTooOld { found: i64, expected: i64 },
-    #[error("the store's schema (version {found}) is newer than this settle knows (version {expected}): upgrade settle")]
+    #[error(
+        "the store's schema (version {found}) is newer than this settle knows (version {expected}): upgrade settle"
+    )]
     SchemaTooNew { found: i64, expected: i64 },
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
@@ -62,15 +67,17 @@ pub async fn migrate(pool: &PgPool) -> Result<(), StoreError> {
 
 /// Refuses a store whose schema is older or newer than this binary knows.
 pub async fn check_schema(pool: &PgPool) -> Result<(), StoreError> {
-    let exists: bool = sqlx::query_scalar("SELECT to_regclass('public._sqlx_migrations') IS NOT NULL")
-        .fetch_one(pool)
-        .await?;
+    let exists: bool =
+        sqlx::query_scalar("SELECT to_regclass('public._sqlx_migrations') IS NOT NULL")
+            .fetch_one(pool)
+            .await?;
     if !exists {
         return Err(StoreError::NotMigrated);
     }
-    let found: Option<i64> = sqlx::query_scalar("SELECT max(version) FROM _sqlx_migrations WHERE success")
-        .fetch_one(pool)
-        .await?;
+    let found: Option<i64> =
+        sqlx::query_scalar("SELECT max(version) FROM _sqlx_migrations WHERE success")
+            .fetch_one(pool)
+            .await?;
     let expected = expected_version();
     match found {
         None => Err(StoreError::NotMigrated),
@@ -91,7 +98,13 @@ pub struct Session {
 }
 
 pub async fn session(pool: &PgPool) -> Result<Session, StoreError> {
-    let (user, role, agent, database, host): (String, String, Option<String>, String, Option<String>) = sqlx::query_as(
+    let (user, role, agent, database, host): (
+        String,
+        String,
+        Option<String>,
+        String,
+        Option<String>,
+    ) = sqlx::query_as(
         "SELECT session_user::text, settle_role(), \
                 (SELECT display_name FROM agents WHERE role_name = session_user), \
                 current_database()::text, \
@@ -99,10 +112,45 @@ pub async fn session(pool: &PgPool) -> Result<Session, StoreError> {
     )
     .fetch_one(pool)
     .await?;
-    Ok(Session { user, role, agent, database, host: host.unwrap_or_default() })
+    Ok(Session {
+        user,
+        role,
+        agent,
+        database,
+        host: host.unwrap_or_default(),
+    })
 }
 
 /// The store's settings (reporting currency, business time zone).
 pub async fn setting(pool: &PgPool, key: &str) -> Result<String, StoreError> {
-    Ok(sqlx::query_scalar("SELECT value FROM settings WHERE key = $1").bind(key).fetch_one(pool).await?)
+    Ok(
+        sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+            .bind(key)
+            .fetch_one(pool)
+            .await?,
+    )
+}
+
+/// Today in the store's business time zone.
+pub async fn business_today(
+    pool: &PgPool,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<chrono::NaiveDate, StoreError> {
+    let zone = setting(pool, "business_time_zone").await?;
+    let tz: chrono_tz::Tz = zone.parse().map_err(|_| {
+        StoreError::Refused(format!(
+            "settings.business_time_zone `{zone}` is not a time zone"
+        ))
+    })?;
+    Ok(now.with_timezone(&tz).date_naive())
+}
+
+/// Decimal places of the reporting currency.
+pub async fn currency_exponent(pool: &PgPool) -> Result<u32, StoreError> {
+    let e: i16 = sqlx::query_scalar(
+        "SELECT minor_units FROM currencies WHERE code = (SELECT value FROM settings WHERE key = 'reporting_currency')",
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(e as u32)
 }

@@ -20,7 +20,10 @@ struct Base {
 
 impl Base {
     fn url_for(&self, db: &str) -> String {
-        let (before, after) = self.admin_url.split_once('?').map_or((self.admin_url.as_str(), None), |(b, a)| (b, Some(a)));
+        let (before, after) = self
+            .admin_url
+            .split_once('?')
+            .map_or((self.admin_url.as_str(), None), |(b, a)| (b, Some(a)));
         let base = before.rsplit_once('/').map_or(before, |(b, _)| b);
         match after {
             Some(q) => format!("{base}/{db}?{q}"),
@@ -39,19 +42,35 @@ fn base() -> &'static Base {
                 (Some(c), url)
             }
         };
-        let base = Base { _cluster: cluster, admin_url };
+        let base = Base {
+            _cluster: cluster,
+            admin_url,
+        };
         // A migrated template, made once per process on its own runtime.
         let template_url = base.url_for("settle_template");
         let admin = base.admin_url.clone();
         std::thread::spawn(move || {
-            tokio::runtime::Runtime::new().unwrap().block_on(async move {
-                let pool = settle::store::pool(&admin, 1).await.expect("admin connection");
-                let _ = sqlx::query("DROP DATABASE IF EXISTS settle_template").execute(&pool).await;
-                sqlx::query("CREATE DATABASE settle_template").execute(&pool).await.expect("template created");
-                let tpl = settle::store::pool(&template_url, 1).await.expect("template connection");
-                settle::store::migrate(&tpl).await.expect("migrations apply");
-                tpl.close().await;
-            })
+            tokio::runtime::Runtime::new()
+                .unwrap()
+                .block_on(async move {
+                    let pool = settle::store::pool(&admin, 1)
+                        .await
+                        .expect("admin connection");
+                    let _ = sqlx::query("DROP DATABASE IF EXISTS settle_template")
+                        .execute(&pool)
+                        .await;
+                    sqlx::query("CREATE DATABASE settle_template")
+                        .execute(&pool)
+                        .await
+                        .expect("template created");
+                    let tpl = settle::store::pool(&template_url, 1)
+                        .await
+                        .expect("template connection");
+                    settle::store::migrate(&tpl)
+                        .await
+                        .expect("migrations apply");
+                    tpl.close().await;
+                })
         })
         .join()
         .expect("template thread");
@@ -67,25 +86,39 @@ pub struct TestDb {
 
 impl TestDb {
     pub async fn pool(&self) -> PgPool {
-        settle::store::pool(&self.url, 8).await.expect("test database connection")
+        settle::store::pool(&self.url, 8)
+            .await
+            .expect("test database connection")
     }
 
     /// A URL for this database as another login role.
     pub fn url_as(&self, user: &str) -> String {
-        self.url.replacen("postgres://postgres@", &format!("postgres://{user}@"), 1)
+        self.url
+            .replacen("postgres://postgres@", &format!("postgres://{user}@"), 1)
     }
 }
 
 pub async fn fresh_db() -> TestDb {
     let base = base();
-    let name = format!("t{}_{}", std::process::id(), NEXT_DB.fetch_add(1, Ordering::SeqCst));
-    let admin = settle::store::pool(&base.admin_url, 1).await.expect("admin connection");
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name} TEMPLATE settle_template")))
-        .execute(&admin)
+    let name = format!(
+        "t{}_{}",
+        std::process::id(),
+        NEXT_DB.fetch_add(1, Ordering::SeqCst)
+    );
+    let admin = settle::store::pool(&base.admin_url, 1)
         .await
-        .expect("test database created");
+        .expect("admin connection");
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "CREATE DATABASE {name} TEMPLATE settle_template"
+    )))
+    .execute(&admin)
+    .await
+    .expect("test database created");
     admin.close().await;
-    TestDb { url: base.url_for(&name), name }
+    TestDb {
+        url: base.url_for(&name),
+        name,
+    }
 }
 
 /// The fixed "now" every seeded test uses, so figures are reproducible.
@@ -97,8 +130,13 @@ pub fn fixed_now() -> DateTime<Utc> {
 pub async fn seeded_db(customers: usize, seed: u64) -> (TestDb, PgPool) {
     let db = fresh_db().await;
     let pool = db.pool().await;
-    settle::store::seed::seed(&pool, settle::store::seed::Scale::Customers(customers), seed, fixed_now())
-        .await
-        .expect("seed loads");
+    settle::store::seed::seed(
+        &pool,
+        settle::store::seed::Scale::Customers(customers),
+        seed,
+        fixed_now(),
+    )
+    .await
+    .expect("seed loads");
     (db, pool)
 }

@@ -77,7 +77,10 @@ impl Default for Ledger {
                 "id, code, name, region, terms_days, credit_limit_minor, currency, reporting_currency, strategic",
             ),
             owners: CopyTable::new("customer_owners", "customer_id, agent_id, relation"),
-            contacts: CopyTable::new("contacts", "id, customer_id, name, email, phone, channel, is_primary"),
+            contacts: CopyTable::new(
+                "contacts",
+                "id, customer_id, name, email, phone, channel, is_primary",
+            ),
             briefs: CopyTable::new(
                 "handoff_briefs",
                 "customer_id, key_contacts, communication_prefs, nonstandard_terms, delivery_commitments",
@@ -94,7 +97,10 @@ impl Default for Ledger {
                 "credit_notes",
                 "id, customer_id, number, issue_date, amount_minor, currency, reason, unapplied_minor",
             ),
-            allocations: CopyTable::new("allocations", "id, invoice_id, payment_id, credit_note_id, applied_on, amount_minor"),
+            allocations: CopyTable::new(
+                "allocations",
+                "id, invoice_id, payment_id, credit_note_id, applied_on, amount_minor",
+            ),
             next_invoice: 0,
             next_payment: 0,
             next_credit: 0,
@@ -110,7 +116,12 @@ fn pick<'a>(rng: &mut ChaCha8Rng, list: &[&'a str]) -> &'a str {
 
 /// Agent ids by title, as `reference.rs` inserts them (1-based, in `names::AGENTS` order).
 pub fn agents_titled(title: &str) -> Vec<i32> {
-    names::AGENTS.iter().enumerate().filter(|(_, a)| a.2 == title).map(|(i, _)| i as i32 + 1).collect()
+    names::AGENTS
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| a.2 == title)
+        .map(|(i, _)| i as i32 + 1)
+        .collect()
 }
 
 impl Ledger {
@@ -118,7 +129,12 @@ impl Ledger {
     pub fn customer(&mut self, rng: &mut ChaCha8Rng, index: usize) -> DemoCustomer {
         let id = index as i64 + 1;
         let habit = Habit::draw(rng);
-        let name = format!("{} {} {}", pick(rng, names::FIRST), pick(rng, names::SECOND), pick(rng, names::SUFFIX));
+        let name = format!(
+            "{} {} {}",
+            pick(rng, names::FIRST),
+            pick(rng, names::SECOND),
+            pick(rng, names::SUFFIX)
+        );
         let region = pick(rng, names::REGIONS);
         let currency = match (region, rng.random_range(0..10)) {
             ("EMEA", 0..6) => "EUR",
@@ -126,21 +142,39 @@ impl Ledger {
             _ => "USD",
         };
         let terms = [30, 30, 30, 30, 45, 60, 15][rng.random_range(0..7)];
-        let limit = rng.random_range(20..400) * 100_000i64 * if habit == Habit::Vip { 5 } else { 1 };
+        let limit =
+            rng.random_range(20..400) * 100_000i64 * if habit == Habit::Vip { 5 } else { 1 };
         let code = format!("C{id:06}");
-        self.customers.row(&[&id, &code, &name, &region, &terms, &limit, &currency, &"USD", &(habit == Habit::Vip)]);
+        self.customers.row(&[
+            &id,
+            &code,
+            &name,
+            &region,
+            &terms,
+            &limit,
+            &currency,
+            &"USD",
+            &(habit == Habit::Vip),
+        ]);
         let aes = agents_titled("account_executive");
         let csms = agents_titled("customer_success");
         let collectors = agents_titled("collector");
-        self.owners.row(&[&id, &aes[index % aes.len()], &"account_executive"]);
-        self.owners.row(&[&id, &csms[index % csms.len()], &"customer_success"]);
-        self.owners.row(&[&id, &collectors[index % collectors.len()], &"collector"]);
+        self.owners
+            .row(&[&id, &aes[index % aes.len()], &"account_executive"]);
+        self.owners
+            .row(&[&id, &csms[index % csms.len()], &"customer_success"]);
+        self.owners
+            .row(&[&id, &collectors[index % collectors.len()], &"collector"]);
         self.contact(rng, id, &name, true);
         if rng.random_bool(0.4) {
             self.contact(rng, id, &name, false);
         }
         if habit == Habit::Vip || rng.random_bool(0.15) {
-            let terms_note = if habit == Habit::Vip { "Net 45 agreed verbally by CFO; confirm in writing." } else { "" };
+            let terms_note = if habit == Habit::Vip {
+                "Net 45 agreed verbally by CFO; confirm in writing."
+            } else {
+                ""
+            };
             self.briefs.row(&[
                 &id,
                 &"AP lead: primary contact; CFO for anything over 50k",
@@ -149,21 +183,46 @@ impl Ledger {
                 &"Quarterly shipments must leave by the 5th business day.",
             ]);
         }
-        DemoCustomer { id, currency, habit, terms }
+        DemoCustomer {
+            id,
+            currency,
+            habit,
+            terms,
+        }
     }
 
     fn contact(&mut self, rng: &mut ChaCha8Rng, customer: i64, company: &str, primary: bool) {
         self.next_contact += 1;
-        let first = ["Alex", "Jordan", "Priya", "Lena", "Tom", "Yuki", "Sofia", "Kwame"][rng.random_range(0..8)];
-        let domain: String = company.chars().filter(|c| c.is_ascii_alphanumeric()).take(12).collect::<String>().to_lowercase();
+        let first = [
+            "Alex", "Jordan", "Priya", "Lena", "Tom", "Yuki", "Sofia", "Kwame",
+        ][rng.random_range(0..8)];
+        let domain: String = company
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .take(12)
+            .collect::<String>()
+            .to_lowercase();
         let email = format!("{}@{}.example", first.to_lowercase(), domain);
         let channel = ["email", "email", "email", "phone", "portal"][rng.random_range(0..5)];
         let phone = format!("+1-555-{:04}", rng.random_range(0..10_000));
-        self.contacts.row(&[&self.next_contact, &customer, &format!("{first} (AP)"), &email, &phone, &channel, &primary]);
+        self.contacts.row(&[
+            &self.next_contact,
+            &customer,
+            &format!("{first} (AP)"),
+            &email,
+            &phone,
+            &channel,
+            &primary,
+        ]);
     }
 
     /// Days from issue to payment for one invoice of this customer, or None: never paid.
-    fn days_to_pay(rng: &mut ChaCha8Rng, c: &DemoCustomer, issue: NaiveDate, today: NaiveDate) -> Option<i64> {
+    fn days_to_pay(
+        rng: &mut ChaCha8Rng,
+        c: &DemoCustomer,
+        issue: NaiveDate,
+        today: NaiveDate,
+    ) -> Option<i64> {
         let terms = c.terms as i64;
         Some(match c.habit {
             Habit::Vip => terms + rng.random_range(-5..=8),
@@ -176,14 +235,22 @@ impl Ledger {
                 }
                 terms + rng.random_range(30..=120)
             }
-            Habit::Slipping if (today - issue).num_days() < 150 => terms + rng.random_range(18..=35),
+            Habit::Slipping if (today - issue).num_days() < 150 => {
+                terms + rng.random_range(18..=35)
+            }
             Habit::Slipping => terms + rng.random_range(-2..=4),
         })
     }
 
     /// Generates this customer's invoices over the last two years and how they were paid.
-    pub fn invoices(&mut self, rng: &mut ChaCha8Rng, c: &DemoCustomer, today: NaiveDate) -> Vec<DemoInvoice> {
-        let base: i64 = (20_000f64 * (rng.random_range(0.0..4.8f64)).exp()) as i64 * if c.habit == Habit::Vip { 4 } else { 1 };
+    pub fn invoices(
+        &mut self,
+        rng: &mut ChaCha8Rng,
+        c: &DemoCustomer,
+        today: NaiveDate,
+    ) -> Vec<DemoInvoice> {
+        let base: i64 = (20_000f64 * (rng.random_range(0.0..4.8f64)).exp()) as i64
+            * if c.habit == Habit::Vip { 4 } else { 1 };
         let mut issue = today - Duration::days(730 - rng.random_range(0..18));
         let mut out = Vec::new();
         while issue <= today {
@@ -192,19 +259,32 @@ impl Ledger {
             issue += Duration::days(rng.random_range(10..=26));
         }
         if rng.random_range(0..100) < 3 {
-            self.payment(c, today - Duration::days(rng.random_range(1..60)), base / 2, base / 2);
+            self.payment(
+                c,
+                today - Duration::days(rng.random_range(1..60)),
+                base / 2,
+                base / 2,
+            );
         }
         out
     }
 
-    fn invoice(&mut self, rng: &mut ChaCha8Rng, c: &DemoCustomer, issue: NaiveDate, amount: i64, today: NaiveDate) -> DemoInvoice {
+    fn invoice(
+        &mut self,
+        rng: &mut ChaCha8Rng,
+        c: &DemoCustomer,
+        issue: NaiveDate,
+        amount: i64,
+        today: NaiveDate,
+    ) -> DemoInvoice {
         self.next_invoice += 1;
         let id = self.next_invoice;
         let number = format!("INV-{id:08}");
         let due = issue + Duration::days(c.terms as i64);
         let mut open = amount;
         let mut last_applied = None;
-        let paid_on = Self::days_to_pay(rng, c, issue, today).map(|d| issue + Duration::days(d.max(0)));
+        let paid_on =
+            Self::days_to_pay(rng, c, issue, today).map(|d| issue + Duration::days(d.max(0)));
         // A credit note on 2% of invoices, before the payment.
         if rng.random_range(0..100) < 2 {
             let on = issue + Duration::days(rng.random_range(3..15));
@@ -242,14 +322,40 @@ impl Ledger {
             }
         }
         let settled = if open == 0 { last_applied } else { None };
-        self.invoices.row(&[&id, &c.id, &number, &issue, &due, &amount, &c.currency, &open, &settled]);
-        DemoInvoice { id, number, issue, due, amount, open, settled }
+        self.invoices.row(&[
+            &id,
+            &c.id,
+            &number,
+            &issue,
+            &due,
+            &amount,
+            &c.currency,
+            &open,
+            &settled,
+        ]);
+        DemoInvoice {
+            id,
+            number,
+            issue,
+            due,
+            amount,
+            open,
+            settled,
+        }
     }
 
     fn payment(&mut self, c: &DemoCustomer, on: NaiveDate, amount: i64, unapplied: i64) -> i64 {
         self.next_payment += 1;
         let id = self.next_payment;
-        self.payments.row(&[&id, &c.id, &format!("PAY-{id:09}"), &on, &amount, &c.currency, &unapplied]);
+        self.payments.row(&[
+            &id,
+            &c.id,
+            &format!("PAY-{id:09}"),
+            &on,
+            &amount,
+            &c.currency,
+            &unapplied,
+        ]);
         id
     }
 
@@ -257,19 +363,47 @@ impl Ledger {
         self.next_credit += 1;
         let id = self.next_credit;
         let reason = "Pricing adjustment";
-        self.credit_notes.row(&[&id, &c.id, &format!("CN-{id:08}"), &on, &amount, &c.currency, &reason, &(amount - allocated)]);
+        self.credit_notes.row(&[
+            &id,
+            &c.id,
+            &format!("CN-{id:08}"),
+            &on,
+            &amount,
+            &c.currency,
+            &reason,
+            &(amount - allocated),
+        ]);
         id
     }
 
-    fn allocate(&mut self, invoice: i64, payment: Option<i64>, credit: Option<i64>, on: NaiveDate, amount: i64) {
+    fn allocate(
+        &mut self,
+        invoice: i64,
+        payment: Option<i64>,
+        credit: Option<i64>,
+        on: NaiveDate,
+        amount: i64,
+    ) {
         self.next_allocation += 1;
-        self.allocations.row(&[&self.next_allocation, &invoice, &payment, &credit, &on, &amount]);
+        self.allocations.row(&[
+            &self.next_allocation,
+            &invoice,
+            &payment,
+            &credit,
+            &on,
+            &amount,
+        ]);
     }
 
     /// An unallocated credit note (a return not yet matched to an invoice).
     pub fn loose_credit(&mut self, rng: &mut ChaCha8Rng, c: &DemoCustomer, today: NaiveDate) {
         let amount = rng.random_range(50..2_000) * 100;
-        self.credit_note(c, today - Duration::days(rng.random_range(1..45)), amount, 0);
+        self.credit_note(
+            c,
+            today - Duration::days(rng.random_range(1..45)),
+            amount,
+            0,
+        );
     }
 
     pub fn tables(&mut self) -> [&mut CopyTable; 8] {
@@ -288,5 +422,7 @@ impl Ledger {
 
 /// A timestamp on `day` at `hour`:`minute` UTC.
 pub fn at(day: NaiveDate, hour: u32, minute: u32) -> DateTime<Utc> {
-    day.and_hms_opt(hour, minute, 0).expect("valid time").and_utc()
+    day.and_hms_opt(hour, minute, 0)
+        .expect("valid time")
+        .and_utc()
 }

@@ -78,7 +78,12 @@ pub struct CopyTable {
 
 impl CopyTable {
     pub fn new(name: &'static str, columns: &'static str) -> Self {
-        CopyTable { name, columns, buf: String::new(), rows: 0 }
+        CopyTable {
+            name,
+            columns,
+            buf: String::new(),
+            rows: 0,
+        }
     }
 
     /// Appends one row; fields in the order of `columns`.

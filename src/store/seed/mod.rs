@@ -48,7 +48,9 @@ impl FromStr for Scale {
             "large" => Ok(Scale::Large),
             n => match n.parse::<usize>() {
                 Ok(c) if (1..=1_000_000).contains(&c) => Ok(Scale::Customers(c)),
-                _ => Err(format!("scale `{n}` is not small, medium, large or a number of customers (1 to 1000000)")),
+                _ => Err(format!(
+                    "scale `{n}` is not small, medium, large or a number of customers (1 to 1000000)"
+                )),
             },
         }
     }
@@ -65,7 +67,11 @@ pub struct SeedReport {
 
 impl SeedReport {
     pub fn count(&self, table: &str) -> u64 {
-        self.rows.iter().filter(|(t, _)| *t == table).map(|(_, n)| n).sum()
+        self.rows
+            .iter()
+            .filter(|(t, _)| *t == table)
+            .map(|(_, n)| n)
+            .sum()
     }
 
     pub fn total(&self) -> Duration {
@@ -75,7 +81,12 @@ impl SeedReport {
 
 /// Seeds an empty, migrated store. `now` anchors every date, so the demo is always current
 /// and a fixed `now` with a fixed seed gives the same book.
-pub async fn seed(pool: &PgPool, scale: Scale, seed: u64, now: DateTime<Utc>) -> Result<SeedReport, StoreError> {
+pub async fn seed(
+    pool: &PgPool,
+    scale: Scale,
+    seed: u64,
+    now: DateTime<Utc>,
+) -> Result<SeedReport, StoreError> {
     let mut conn = pool.acquire().await?;
     let (superuser, customers): (bool, i64) =
         sqlx::query_as("SELECT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user), (SELECT count(*) FROM customers)")
@@ -87,7 +98,9 @@ pub async fn seed(pool: &PgPool, scale: Scale, seed: u64, now: DateTime<Utc>) ->
         ));
     }
     if customers > 0 {
-        return Err(StoreError::Refused(format!("the store already holds {customers} customers; seed only an empty store")));
+        return Err(StoreError::Refused(format!(
+            "the store already holds {customers} customers; seed only an empty store"
+        )));
     }
     let started = Instant::now();
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
@@ -106,7 +119,9 @@ pub async fn seed(pool: &PgPool, scale: Scale, seed: u64, now: DateTime<Utc>) ->
 
     let started = Instant::now();
     let mut tx = conn.begin().await?;
-    sqlx::query("SET LOCAL session_replication_role = replica").execute(&mut *tx).await?;
+    sqlx::query("SET LOCAL session_replication_role = replica")
+        .execute(&mut *tx)
+        .await?;
     reference::insert(&mut tx, &mut rng, today).await?;
     let mut rows = Vec::new();
     for table in ledger.tables().into_iter().chain(work.tables()) {
@@ -127,8 +142,16 @@ pub async fn seed(pool: &PgPool, scale: Scale, seed: u64, now: DateTime<Utc>) ->
 
     let started = Instant::now();
     sqlx::query("ANALYZE").execute(&mut *conn).await?;
-    sqlx::query("SELECT refresh_customer_profiles($1)").bind(today).execute(&mut *conn).await?;
-    Ok(SeedReport { rows, generate, load, finish: started.elapsed() })
+    sqlx::query("SELECT refresh_customer_profiles($1)")
+        .bind(today)
+        .execute(&mut *conn)
+        .await?;
+    Ok(SeedReport {
+        rows,
+        generate,
+        load,
+        finish: started.elapsed(),
+    })
 }
 
 async fn copy_table(conn: &mut PgConnection, table: &mut CopyTable) -> Result<(), StoreError> {

@@ -1,21 +1,84 @@
 //! Word lists for demo customer and agent names.
 
 pub const FIRST: &[&str] = &[
-    "Northwind", "Bluestone", "Harbor", "Summit", "Cedar", "Granite", "Riverside", "Ironwood", "Silverline",
-    "Redwood", "Falcon", "Meridian", "Oakridge", "Pioneer", "Beacon", "Crescent", "Evergreen", "Keystone",
-    "Lakeside", "Maple", "Orion", "Pinnacle", "Quarry", "Sterling", "Tidewater", "Vanguard", "Westfield",
-    "Alpine", "Brightwater", "Copperfield", "Driftwood", "Eastgate", "Foxhall", "Goldcrest", "Highland",
-    "Juniper", "Kingsbridge", "Larkspur", "Müller", "Søndergaard", "Zürich", "São Paulo", "Łódź", "Café Noir",
-    "Sakura 桜", "Hanbit 한빛",
+    "Northwind",
+    "Bluestone",
+    "Harbor",
+    "Summit",
+    "Cedar",
+    "Granite",
+    "Riverside",
+    "Ironwood",
+    "Silverline",
+    "Redwood",
+    "Falcon",
+    "Meridian",
+    "Oakridge",
+    "Pioneer",
+    "Beacon",
+    "Crescent",
+    "Evergreen",
+    "Keystone",
+    "Lakeside",
+    "Maple",
+    "Orion",
+    "Pinnacle",
+    "Quarry",
+    "Sterling",
+    "Tidewater",
+    "Vanguard",
+    "Westfield",
+    "Alpine",
+    "Brightwater",
+    "Copperfield",
+    "Driftwood",
+    "Eastgate",
+    "Foxhall",
+    "Goldcrest",
+    "Highland",
+    "Juniper",
+    "Kingsbridge",
+    "Larkspur",
+    "Müller",
+    "Søndergaard",
+    "Zürich",
+    "São Paulo",
+    "Łódź",
+    "Café Noir",
+    "Sakura 桜",
+    "Hanbit 한빛",
 ];
 
 pub const SECOND: &[&str] = &[
-    "Logistics", "Foods", "Builders", "Medical", "Analytics", "Outfitters", "Energy", "Textiles", "Robotics",
-    "Packaging", "Pharma", "Hospitality", "Freight", "Dental", "Printing", "Marine", "Software", "Farms",
-    "Components", "Retail", "Labs", "Interiors", "Motors", "Optics",
+    "Logistics",
+    "Foods",
+    "Builders",
+    "Medical",
+    "Analytics",
+    "Outfitters",
+    "Energy",
+    "Textiles",
+    "Robotics",
+    "Packaging",
+    "Pharma",
+    "Hospitality",
+    "Freight",
+    "Dental",
+    "Printing",
+    "Marine",
+    "Software",
+    "Farms",
+    "Components",
+    "Retail",
+    "Labs",
+    "Interiors",
+    "Motors",
+    "Optics",
 ];
 
-pub const SUFFIX: &[&str] = &["Inc.", "LLC", "Ltd", "GmbH", "Corp.", "Co.", "S.A.", "plc", "AG", "Group"];
+pub const SUFFIX: &[&str] = &[
+    "Inc.", "LLC", "Ltd", "GmbH", "Corp.", "Co.", "S.A.", "plc", "AG", "Group",
+];
 
 pub const REGIONS: &[&str] = &["NA-East", "NA-West", "EMEA", "UK", "APAC", "LATAM"];
 
@@ -35,10 +98,26 @@ pub const AGENTS: &[(&str, &str, &str)] = &[
     ("raj", "Raj Iyer", "customer_success"),
 ];
 
-pub const CATEGORIES: &[&str] =
-    &["pricing", "quantity", "quality", "missing_po", "duplicate_billing", "tax", "service_not_rendered", "other"];
+pub const CATEGORIES: &[&str] = &[
+    "pricing",
+    "quantity",
+    "quality",
+    "missing_po",
+    "duplicate_billing",
+    "tax",
+    "service_not_rendered",
+    "other",
+];
 
 pub const LINE_ITEMS: &[&str] = &[
-    "Freight surcharge", "Line 3: 40 units short", "Damaged pallet", "PO number missing", "Billed twice in March",
-    "VAT rate", "Installation not performed", "Expedite fee", "Unit price vs contract", "Late delivery penalty",
+    "Freight surcharge",
+    "Line 3: 40 units short",
+    "Damaged pallet",
+    "PO number missing",
+    "Billed twice in March",
+    "VAT rate",
+    "Installation not performed",
+    "Expedite fee",
+    "Unit price vs contract",
+    "Late delivery penalty",
 ];

@@ -9,7 +9,11 @@ use sqlx::PgConnection;
 use super::names;
 use crate::store::StoreError;
 
-pub async fn insert(conn: &mut PgConnection, rng: &mut ChaCha8Rng, today: NaiveDate) -> Result<(), StoreError> {
+pub async fn insert(
+    conn: &mut PgConnection,
+    rng: &mut ChaCha8Rng,
+    today: NaiveDate,
+) -> Result<(), StoreError> {
     agents(conn).await?;
     calendars(conn, today).await?;
     sqlx::query(
@@ -30,9 +34,11 @@ pub async fn insert(conn: &mut PgConnection, rng: &mut ChaCha8Rng, today: NaiveD
 }
 
 async fn agents(conn: &mut PgConnection) -> Result<(), StoreError> {
-    let may_create: bool = sqlx::query_scalar("SELECT rolsuper OR rolcreaterole FROM pg_roles WHERE rolname = current_user")
-        .fetch_one(&mut *conn)
-        .await?;
+    let may_create: bool = sqlx::query_scalar(
+        "SELECT rolsuper OR rolcreaterole FROM pg_roles WHERE rolname = current_user",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
     for (i, (role, name, title)) in names::AGENTS.iter().enumerate() {
         let email = format!("{role}@settle.example");
         sqlx::query("INSERT INTO agents (id, role_name, display_name, email, title) VALUES ($1, $2, $3, $4, $5)")
@@ -54,31 +60,43 @@ async fn agents(conn: &mut PgConnection) -> Result<(), StoreError> {
                 "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{role}') THEN \
                  CREATE ROLE {role} LOGIN IN ROLE {group}; END IF; END $$"
             );
-            sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut *conn).await?;
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .execute(&mut *conn)
+                .await?;
         }
     }
-    sqlx::query("SELECT setval('agents_id_seq', (SELECT max(id) FROM agents))").execute(&mut *conn).await?;
+    sqlx::query("SELECT setval('agents_id_seq', (SELECT max(id) FROM agents))")
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 
 /// The n-th `weekday` of a month (n from 1), or the last one when n is 0.
 fn nth_weekday(year: i32, month: u32, weekday: Weekday, n: u32) -> NaiveDate {
     if n == 0 {
-        let next = if month == 12 { NaiveDate::from_ymd_opt(year + 1, 1, 1) } else { NaiveDate::from_ymd_opt(year, month + 1, 1) };
+        let next = if month == 12 {
+            NaiveDate::from_ymd_opt(year + 1, 1, 1)
+        } else {
+            NaiveDate::from_ymd_opt(year, month + 1, 1)
+        };
         let mut d = next.expect("valid date") - Duration::days(1);
         while d.weekday() != weekday {
             d -= Duration::days(1);
         }
         return d;
     }
-    NaiveDate::from_weekday_of_month_opt(year, month, weekday, n as u8).expect("valid weekday of month")
+    NaiveDate::from_weekday_of_month_opt(year, month, weekday, n as u8)
+        .expect("valid weekday of month")
 }
 
 fn us_holidays(year: i32) -> Vec<(NaiveDate, &'static str)> {
     let ymd = |m, d| NaiveDate::from_ymd_opt(year, m, d).expect("valid date");
     vec![
         (ymd(1, 1), "New Year's Day"),
-        (nth_weekday(year, 1, Weekday::Mon, 3), "Martin Luther King Jr. Day"),
+        (
+            nth_weekday(year, 1, Weekday::Mon, 3),
+            "Martin Luther King Jr. Day",
+        ),
         (nth_weekday(year, 5, Weekday::Mon, 0), "Memorial Day"),
         (ymd(7, 4), "Independence Day"),
         (nth_weekday(year, 9, Weekday::Mon, 1), "Labor Day"),
@@ -97,44 +115,90 @@ async fn calendars(conn: &mut PgConnection, today: NaiveDate) -> Result<(), Stor
     .await?;
     for year in today.year() - 2..=today.year() + 1 {
         for (day, name) in us_holidays(year) {
-            sqlx::query("INSERT INTO calendar_holidays (calendar_id, day, name) VALUES (1, $1, $2)")
-                .bind(day)
-                .bind(name)
-                .execute(&mut *conn)
-                .await?;
+            sqlx::query(
+                "INSERT INTO calendar_holidays (calendar_id, day, name) VALUES (1, $1, $2)",
+            )
+            .bind(day)
+            .bind(name)
+            .execute(&mut *conn)
+            .await?;
         }
-        for (m, d, name) in [(1, 1, "New Year's Day"), (12, 25, "Christmas Day"), (12, 26, "Boxing Day")] {
-            sqlx::query("INSERT INTO calendar_holidays (calendar_id, day, name) VALUES (2, $1, $2)")
-                .bind(NaiveDate::from_ymd_opt(year, m, d).expect("valid date"))
-                .bind(name)
-                .execute(&mut *conn)
-                .await?;
+        for (m, d, name) in [
+            (1, 1, "New Year's Day"),
+            (12, 25, "Christmas Day"),
+            (12, 26, "Boxing Day"),
+        ] {
+            sqlx::query(
+                "INSERT INTO calendar_holidays (calendar_id, day, name) VALUES (2, $1, $2)",
+            )
+            .bind(NaiveDate::from_ymd_opt(year, m, d).expect("valid date"))
+            .bind(name)
+            .execute(&mut *conn)
+            .await?;
         }
     }
-    sqlx::query("SELECT setval('business_calendars_id_seq', 2)").execute(&mut *conn).await?;
+    sqlx::query("SELECT setval('business_calendars_id_seq', 2)")
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 
 async fn templates(conn: &mut PgConnection) -> Result<(), StoreError> {
     let rows: &[(&str, &str, &str, &str, &str, &str, &str)] = &[
-        ("vip-personal", "vip", "reminder", "personal", "personal_note",
-         "A quick note about invoice {invoice}",
-         "Hi {contact},\n\nI hope all is well at {customer}. I noticed invoice {invoice} for {amount} (due {due}) is still open. If anything is holding it up, tell me and I'll sort it out personally.\n\nBest,\n{owner}"),
-        ("standard-friendly", "standard", "reminder", "friendly", "email",
-         "Friendly reminder: invoice {invoice}",
-         "Hello {contact},\n\nA friendly reminder that invoice {invoice} for {amount} was due on {due}. If you've already sent payment, thank you and please ignore this note.\n\nKind regards,\nAccounts Receivable"),
-        ("chronic-firm", "chronic_late", "reminder", "firm", "email",
-         "Payment overdue: invoice {invoice}",
-         "Hello {contact},\n\nInvoice {invoice} for {amount} was due on {due} and is now {days} days past due. Please arrange payment this week or reply with a date we can expect it.\n\nAccounts Receivable"),
-        ("highrisk-escalation", "high_risk", "reminder", "escalation", "email",
-         "Action required: overdue balance on {customer}",
-         "Hello {contact},\n\nYour account has invoices more than 90 days past due, including {invoice} for {amount}. New orders may be held until the balance is settled. Please contact us within 5 business days.\n\nAccounts Receivable"),
-        ("hold-release", "any", "hold_release", "confirmation", "email",
-         "We received your payment; order {order} is on its way",
-         "Hello {contact},\n\nWe received your payment for invoice {invoice}; your order {order} has been released and is on its way.\n\nThank you,\nAccounts Receivable"),
-        ("promise-followup", "any", "promise_followup", "friendly", "email",
-         "Following up on your payment for {invoice}",
-         "Hello {contact},\n\nThank you for letting us know payment for {invoice} would arrive by {promised}. We have not seen it yet; could you confirm?\n\nAccounts Receivable"),
+        (
+            "vip-personal",
+            "vip",
+            "reminder",
+            "personal",
+            "personal_note",
+            "A quick note about invoice {invoice}",
+            "Hi {contact},\n\nI hope all is well at {customer}. I noticed invoice {invoice} for {amount} (due {due}) is still open. If anything is holding it up, tell me and I'll sort it out personally.\n\nBest,\n{owner}",
+        ),
+        (
+            "standard-friendly",
+            "standard",
+            "reminder",
+            "friendly",
+            "email",
+            "Friendly reminder: invoice {invoice}",
+            "Hello {contact},\n\nA friendly reminder that invoice {invoice} for {amount} was due on {due}. If you've already sent payment, thank you and please ignore this note.\n\nKind regards,\nAccounts Receivable",
+        ),
+        (
+            "chronic-firm",
+            "chronic_late",
+            "reminder",
+            "firm",
+            "email",
+            "Payment overdue: invoice {invoice}",
+            "Hello {contact},\n\nInvoice {invoice} for {amount} was due on {due} and is now {days} days past due. Please arrange payment this week or reply with a date we can expect it.\n\nAccounts Receivable",
+        ),
+        (
+            "highrisk-escalation",
+            "high_risk",
+            "reminder",
+            "escalation",
+            "email",
+            "Action required: overdue balance on {customer}",
+            "Hello {contact},\n\nYour account has invoices more than 90 days past due, including {invoice} for {amount}. New orders may be held until the balance is settled. Please contact us within 5 business days.\n\nAccounts Receivable",
+        ),
+        (
+            "hold-release",
+            "any",
+            "hold_release",
+            "confirmation",
+            "email",
+            "We received your payment; order {order} is on its way",
+            "Hello {contact},\n\nWe received your payment for invoice {invoice}; your order {order} has been released and is on its way.\n\nThank you,\nAccounts Receivable",
+        ),
+        (
+            "promise-followup",
+            "any",
+            "promise_followup",
+            "friendly",
+            "email",
+            "Following up on your payment for {invoice}",
+            "Hello {contact},\n\nThank you for letting us know payment for {invoice} would arrive by {promised}. We have not seen it yet; could you confirm?\n\nAccounts Receivable",
+        ),
     ];
     for (code, segment, purpose, tone, channel, subject, body) in rows {
         sqlx::query("INSERT INTO outreach_templates (code, segment, purpose, tone, channel, subject, body) VALUES ($1,$2,$3,$4,$5,$6,$7)")
@@ -146,7 +210,11 @@ async fn templates(conn: &mut PgConnection) -> Result<(), StoreError> {
 }
 
 /// Daily rates for EUR and GBP into USD over the book's life: a small deterministic walk.
-async fn fx_rates(conn: &mut PgConnection, rng: &mut ChaCha8Rng, today: NaiveDate) -> Result<(), StoreError> {
+async fn fx_rates(
+    conn: &mut PgConnection,
+    rng: &mut ChaCha8Rng,
+    today: NaiveDate,
+) -> Result<(), StoreError> {
     let mut dates = Vec::new();
     let mut currencies = Vec::new();
     let mut rates = Vec::new();
@@ -154,7 +222,8 @@ async fn fx_rates(conn: &mut PgConnection, rng: &mut ChaCha8Rng, today: NaiveDat
         let mut rate = start;
         let mut day = today - Duration::days(800);
         while day <= today + Duration::days(30) {
-            rate = (rate + rng.random_range(-300_000..=300_000)).clamp(start * 9 / 10, start * 11 / 10);
+            rate = (rate + rng.random_range(-300_000..=300_000))
+                .clamp(start * 9 / 10, start * 11 / 10);
             dates.push(day);
             currencies.push(currency.to_string());
             rates.push(rate);

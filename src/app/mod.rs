@@ -1,0 +1,11 @@
+//! The Elm-style core: keys become actions, `update` changes state and asks for effects.
+
+pub mod action;
+pub mod msg;
+pub mod state;
+pub mod update;
+
+pub use action::Action;
+pub use msg::{Data, Effect, Msg};
+pub use state::State;
+pub use update::{init, update};

@@ -1,0 +1,62 @@
+//! `settle bench seed`: time a seed of a private store and the aging queries on it.
+//! Medians over several runs, all measured in one process on one store.
+
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+
+use crate::cluster::PrivateCluster;
+use crate::domain::aging::{Basis, BucketEdges};
+use crate::store::{self, seed::Scale};
+
+fn median(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+pub async fn seed_and_aging(scale: Scale, seed: u64, runs: usize) -> anyhow::Result<()> {
+    let cluster = tokio::task::spawn_blocking(PrivateCluster::start).await??;
+    let admin = store::pool(&cluster.url("postgres"), 1).await?;
+    sqlx::query("CREATE DATABASE settle_bench")
+        .execute(&admin)
+        .await?;
+    let pool = store::pool(&cluster.url("settle_bench"), 4).await?;
+    store::migrate(&pool).await?;
+    let now = Utc::now();
+    let report = store::seed::seed(&pool, scale, seed, now).await?;
+    println!(
+        "seed: {} customers, {} invoices ({} open), {} allocations",
+        report.count("customers"),
+        report.count("invoices"),
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM invoices WHERE open_minor > 0")
+            .fetch_one(&pool)
+            .await?,
+        report.count("allocations")
+    );
+    println!(
+        "seed: generate {:.1}s, load {:.1}s, analyze+profiles {:.1}s, total {:.1}s",
+        report.generate.as_secs_f64(),
+        report.load.as_secs_f64(),
+        report.finish.as_secs_f64(),
+        report.total().as_secs_f64()
+    );
+    let today = store::business_today(&pool, now).await?;
+    let month_end = crate::app::update::previous_month_end(today);
+    let edges = BucketEdges::default();
+    for (label, as_of) in [("today", today), ("last month end", month_end)] {
+        let mut samples = Vec::new();
+        for _ in 0..runs.max(1) {
+            let t = Instant::now();
+            store::aging::aging_summary(&pool, as_of, Basis::Due, &edges).await?;
+            samples.push(t.elapsed());
+        }
+        println!(
+            "aging as of {label} ({as_of}): median {:.1} ms over {} runs",
+            median(samples).as_secs_f64() * 1e3,
+            runs.max(1)
+        );
+    }
+    pool.close().await;
+    cluster.stop();
+    Ok(())
+}

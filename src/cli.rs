@@ -1,0 +1,169 @@
+//! The command line.
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::domain::aging::{Basis, BucketEdges};
+use crate::store::seed::Scale;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "settle",
+    version,
+    about = "A keyboard-driven terminal console for accounts-receivable teams"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub console: ConsoleArgs,
+    /// Pretend the time is this (RFC 3339), for reproducible demos and tests.
+    #[arg(long, env = "SETTLE_NOW", global = true, hide = true)]
+    pub now: Option<DateTime<Utc>>,
+    /// Where the log file goes (default: settle.log in the state directory).
+    #[arg(long, env = "SETTLE_LOG", global = true)]
+    pub log_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct Db {
+    /// The AR store, e.g. postgres://me@dbhost/ar (or DATABASE_URL).
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq, Default)]
+pub enum ColorMode {
+    #[default]
+    Auto,
+    Truecolor,
+    #[value(name = "256")]
+    C256,
+    #[value(name = "16")]
+    C16,
+    Never,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ConsoleArgs {
+    #[command(flatten)]
+    pub db: Db,
+    /// Hide every action; only look.
+    #[arg(long, global = true)]
+    pub readonly: bool,
+    /// Theme name (default, light, high-contrast, mono) or a path to a theme file.
+    #[arg(long, global = true)]
+    pub theme: Option<String>,
+    /// Keymap name (default, vim) or a path to a keymap file.
+    #[arg(long, global = true)]
+    pub keymap: Option<String>,
+    /// Colour depth; NO_COLOR is honoured under auto.
+    #[arg(long, value_enum, default_value_t, global = true)]
+    pub color: ColorMode,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Apply pending schema migrations to the store.
+    Migrate(Db),
+    /// Load a deterministic demo AR book into an empty store (needs a superuser).
+    Seed(SeedArgs),
+    /// Start a private throwaway PostgreSQL, seed it, and open the console on it.
+    Demo(DemoArgs),
+    /// Headless reports for scripts and checks.
+    #[command(subcommand)]
+    Report(Report),
+    /// Measurements: seed load time, aging query speed.
+    #[command(subcommand)]
+    Bench(Bench),
+    /// Check themes and keymaps.
+    #[command(subcommand)]
+    Config(ConfigCmd),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SeedArgs {
+    #[command(flatten)]
+    pub db: Db,
+    /// small (200 customers), medium (5,000), large (50,000) or a number of customers.
+    #[arg(long, default_value = "small")]
+    pub scale: Scale,
+    /// The random seed: the same seed and date give the same book.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DemoArgs {
+    #[arg(long, default_value = "small")]
+    pub scale: Scale,
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Keep the cluster running after the console quits, and print how to reach it.
+    #[arg(long)]
+    pub keep: bool,
+    /// Open the console as this demo agent (ava: lead, ben: collector, vic: viewer).
+    #[arg(long = "as")]
+    pub as_user: Option<String>,
+    /// Do not open the console: seed, print the connection URL, and wait for ctrl-c.
+    #[arg(long)]
+    pub headless: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq, Default)]
+pub enum Format {
+    #[default]
+    Table,
+    Json,
+    Csv,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ByArg {
+    Customer,
+    Segment,
+    Region,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Report {
+    /// Aging buckets as of a date.
+    Aging {
+        #[command(flatten)]
+        db: Db,
+        /// The as-of date (default: today).
+        #[arg(long)]
+        as_of: Option<NaiveDate>,
+        #[arg(long, default_value = "due")]
+        basis: Basis,
+        /// Bucket upper edges in days, e.g. 30,60,90,120.
+        #[arg(long, default_value = "30,60,90,120")]
+        buckets: BucketEdges,
+        #[arg(long, value_enum)]
+        by: Option<ByArg>,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Bench {
+    /// Time a seed of a private store at a scale (default large) and the aging queries on it.
+    Seed {
+        #[arg(long, default_value = "large")]
+        scale: Scale,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// How many times to run each aging query (medians are reported).
+        #[arg(long, default_value_t = 9)]
+        runs: usize,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCmd {
+    /// Load every theme and keymap (shipped and the user's) and report every error.
+    Check,
+}

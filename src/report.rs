@@ -1,0 +1,189 @@
+//! Headless reports: the same figures the console shows, as table, JSON or CSV.
+
+use serde::Serialize;
+
+use crate::domain::aging::AgingSummary;
+use crate::domain::money::{format_decimal, format_grouped};
+
+#[derive(Serialize)]
+struct BucketJson<'a> {
+    label: &'a str,
+    min_days: Option<i32>,
+    max_days: Option<i32>,
+    invoices: i64,
+    amount: String,
+}
+
+#[derive(Serialize)]
+struct AgingJson<'a> {
+    as_of: String,
+    basis: crate::domain::aging::Basis,
+    currency: &'a str,
+    buckets: Vec<BucketJson<'a>>,
+    unapplied: String,
+    total: String,
+}
+
+/// The aging report as JSON: amounts are decimal strings in major units.
+pub fn aging_json(s: &AgingSummary, exponent: u32) -> String {
+    let doc = AgingJson {
+        as_of: s.as_of.to_string(),
+        basis: s.basis,
+        currency: &s.currency,
+        buckets: s
+            .lines
+            .iter()
+            .map(|l| BucketJson {
+                label: &l.bucket.label,
+                min_days: l.bucket.min_days,
+                max_days: l.bucket.max_days,
+                invoices: l.invoices,
+                amount: format_decimal(l.amount, exponent),
+            })
+            .collect(),
+        unapplied: format_decimal(s.unapplied, exponent),
+        total: format_decimal(s.total(), exponent),
+    };
+    serde_json::to_string_pretty(&doc).expect("aging serialises")
+}
+
+/// The aging report as CSV with a header row.
+pub fn aging_csv(s: &AgingSummary, exponent: u32) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record([
+        "bucket", "min_days", "max_days", "invoices", "amount", "currency",
+    ]);
+    let opt = |v: Option<i32>| v.map(|d| d.to_string()).unwrap_or_default();
+    for l in &s.lines {
+        let _ = w.write_record([
+            l.bucket.label.clone(),
+            opt(l.bucket.min_days),
+            opt(l.bucket.max_days),
+            l.invoices.to_string(),
+            format_decimal(l.amount, exponent),
+            s.currency.clone(),
+        ]);
+    }
+    let _ = w.write_record([
+        "Unapplied",
+        "",
+        "",
+        "",
+        &format_decimal(s.unapplied, exponent),
+        &s.currency,
+    ]);
+    let _ = w.write_record([
+        "Total",
+        "",
+        "",
+        &s.invoices().to_string(),
+        &format_decimal(s.total(), exponent),
+        &s.currency,
+    ]);
+    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
+/// The aging report as an aligned text table for people.
+pub fn aging_table(s: &AgingSummary, exponent: u32) -> String {
+    let mut out = format!(
+        "Aging as of {} · basis: {} · currency: {}\n",
+        s.as_of, s.basis, s.currency
+    );
+    out.push_str(&format!(
+        "{:<10} {:>9} {:>18}\n",
+        "Bucket", "Invoices", "Amount"
+    ));
+    for l in &s.lines {
+        out.push_str(&format!(
+            "{:<10} {:>9} {:>18}\n",
+            l.bucket.label,
+            l.invoices,
+            format_grouped(l.amount, exponent)
+        ));
+    }
+    out.push_str(&format!(
+        "{:<10} {:>9} {:>18}\n",
+        "Unapplied",
+        "",
+        format_grouped(s.unapplied, exponent)
+    ));
+    out.push_str(&format!(
+        "{:<10} {:>9} {:>18}\n",
+        "Total",
+        s.invoices(),
+        format_grouped(s.total(), exponent)
+    ));
+    out
+}
+
+/// Aging split by customer, segment or region: one row per group, a column per bucket.
+pub fn aging_groups(
+    groups: &[crate::store::aging::GroupAging],
+    exponent: u32,
+    format: crate::cli::Format,
+) -> String {
+    use crate::cli::Format;
+    let Some(first) = groups.first() else {
+        return String::from("no open items\n");
+    };
+    let labels: Vec<&str> = first
+        .summary
+        .lines
+        .iter()
+        .map(|l| l.bucket.label.as_str())
+        .collect();
+    match format {
+        Format::Json => {
+            let rows: Vec<serde_json::Value> = groups
+                .iter()
+                .map(|g| {
+                    serde_json::json!({
+                        "group": g.key,
+                        "buckets": g.summary.lines.iter().map(|l| serde_json::json!({
+                            "label": l.bucket.label, "invoices": l.invoices, "amount": format_decimal(l.amount, exponent)
+                        })).collect::<Vec<_>>(),
+                        "total": format_decimal(g.summary.total(), exponent),
+                    })
+                })
+                .collect();
+            serde_json::to_string_pretty(&rows).expect("groups serialise") + "\n"
+        }
+        Format::Csv => {
+            let mut w = csv::Writer::from_writer(Vec::new());
+            let mut header = vec!["group"];
+            header.extend(&labels);
+            header.push("total");
+            let _ = w.write_record(&header);
+            for g in groups {
+                let mut row = vec![g.key.clone()];
+                row.extend(
+                    g.summary
+                        .lines
+                        .iter()
+                        .map(|l| format_decimal(l.amount, exponent)),
+                );
+                row.push(format_decimal(g.summary.total(), exponent));
+                let _ = w.write_record(&row);
+            }
+            String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+        }
+        Format::Table => {
+            let mut out = format!("{:<32}", "Group");
+            for l in &labels {
+                out.push_str(&format!(" {l:>14}"));
+            }
+            out.push_str(&format!(" {:>16}\n", "Total"));
+            for g in groups {
+                out.push_str(&crate::ui::text::cell(&g.key, 32));
+                for l in &g.summary.lines {
+                    out.push_str(&format!(" {:>14}", format_grouped(l.amount, exponent)));
+                }
+                out.push_str(&format!(
+                    " {:>16}\n",
+                    format_grouped(g.summary.total(), exponent)
+                ));
+            }
+            out
+        }
+    }
+}

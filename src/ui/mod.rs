@@ -1,0 +1,58 @@
+//! Drawing: `render(&State)` reads state and nothing else. No SQL here.
+
+pub mod chrome;
+pub mod overview;
+pub mod text;
+pub mod theme;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::{Clear, Paragraph, Wrap};
+
+use crate::app::State;
+use crate::app::state::View;
+pub use theme::Theme;
+
+/// The smallest terminal the console draws in; below it, a message says so.
+pub const MIN_WIDTH: u16 = 40;
+pub const MIN_HEIGHT: u16 = 8;
+
+/// Draws the whole screen from state.
+pub fn render(frame: &mut Frame, state: &State, theme: &Theme) {
+    let area = frame.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        too_small(frame, area);
+        return;
+    }
+    let [header, crumbs, body, hints, status] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Min(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    chrome::header(frame, header, state, theme);
+    chrome::breadcrumbs(frame, crumbs, state, theme);
+    match state.view {
+        View::Overview => overview::render(frame, body, state, theme),
+    }
+    chrome::hints(frame, hints, state, theme);
+    chrome::status(frame, status, state, theme);
+    if state.show_help {
+        chrome::help(frame, body, state, theme);
+    }
+}
+
+fn too_small(frame: &mut Frame, area: Rect) {
+    let msg = format!(
+        "Terminal too small: {}x{}; settle needs {MIN_WIDTH}x{MIN_HEIGHT}.",
+        area.width, area.height
+    );
+    frame.render_widget(Clear, area);
+    frame.render_widget(
+        Paragraph::new(Line::from(msg)).wrap(Wrap { trim: true }),
+        area,
+    );
+}
