@@ -58,7 +58,8 @@ async fn agents(conn: &mut PgConnection) -> Result<(), StoreError> {
             // Role names come from our own constant list, never from input.
             let sql = format!(
                 "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{role}') THEN \
-                 CREATE ROLE {role} LOGIN IN ROLE {group}; END IF; END $$"
+                 CREATE ROLE {role} LOGIN IN ROLE {group}; END IF; \
+                 EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"
             );
             sqlx::query(sqlx::AssertSqlSafe(sql))
                 .execute(&mut *conn)

@@ -111,9 +111,7 @@ impl Work {
                 disputed.push(inv.id);
             }
         }
-        if rng.random_range(0..100) < 3 {
-            self.hold(rng, c, invoices, now);
-        }
+        self.hold(rng, c, invoices, now);
         if matches!(c.habit, Habit::ChronicLate | Habit::HighRisk) && rng.random_bool(0.4) {
             self.promises(rng, c, invoices, today);
         }
@@ -344,47 +342,24 @@ impl Work {
         let amount = rng.random_range(20..900) * 10_000i64;
         let leads = agents_titled("lead");
         let lead = leads[rng.random_range(0..leads.len())];
-        let (placed, status, cleared, released, blockers): (
-            DateTime<Utc>,
-            &str,
-            Option<DateTime<Utc>>,
-            Option<DateTime<Utc>>,
-            Vec<i64>,
-        ) = if !overdue.is_empty() && rng.random_bool(0.6) {
-            let placed = now - Duration::hours(rng.random_range(2..24 * 9));
-            (
-                placed,
-                "held",
-                None,
-                None,
-                overdue.iter().take(3).map(|i| i.id).collect(),
-            )
-        } else if let Some(paid) = recently_paid.first() {
-            let settled = paid.settled.expect("paid");
-            let cleared = at(settled, rng.random_range(13..21), rng.random_range(0..60));
-            let placed = cleared - Duration::days(rng.random_range(1..6));
-            if (today - settled).num_days() < 4 {
-                (
-                    placed,
-                    "cleared",
-                    Some(cleared.min(now - Duration::minutes(30))),
-                    None,
-                    vec![paid.id],
-                )
-            } else {
+        let recent_paid = |days: i64| recently_paid.iter().find(|i| i.settled.is_some_and(|s| (today - s).num_days() < days)).copied();
+        let (placed, status, cleared, released, blockers): (DateTime<Utc>, &str, Option<DateTime<Utc>>, Option<DateTime<Utc>>, Vec<i64>) =
+            if !overdue.is_empty() && rng.random_bool(0.12) {
+                let placed = now - Duration::hours(rng.random_range(2..24 * 9));
+                (placed, "held", None, None, overdue.iter().take(3).map(|i| i.id).collect())
+            } else if let Some(paid) = recent_paid(4).filter(|_| rng.random_bool(0.25)) {
+                let cleared = at(paid.settled.expect("paid"), rng.random_range(13..21), rng.random_range(0..60)).min(now - Duration::minutes(30));
+                let placed = cleared - Duration::days(rng.random_range(1..6));
+                (placed, "cleared", Some(cleared), None, vec![paid.id])
+            } else if let Some(paid) = recent_paid(40).filter(|_| rng.random_bool(0.05)) {
+                let cleared = at(paid.settled.expect("paid"), rng.random_range(13..21), rng.random_range(0..60));
+                let placed = cleared - Duration::days(rng.random_range(1..6));
                 let lag = Duration::minutes(rng.random_range(20..900));
-                (
-                    placed,
-                    "released",
-                    Some(cleared),
-                    Some(cleared + lag),
-                    vec![paid.id],
-                )
-            }
-        } else {
-            self.next_order -= 1;
-            return;
-        };
+                (placed, "released", Some(cleared), Some((cleared + lag).min(now)), vec![paid.id])
+            } else {
+                self.next_order -= 1;
+                return;
+            };
         self.orders.row(&[
             &order,
             &c.id,

@@ -1,0 +1,81 @@
+//! End to end: the real binary in a pseudo-terminal (tmux), against a seeded private store.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+struct Tmux {
+    session: String,
+}
+
+impl Tmux {
+    fn start(name: &str, cmd: &str, width: u16, height: u16) -> Tmux {
+        let session = format!("settle-{name}-{}", std::process::id());
+        let status = Command::new("tmux")
+            .args(["new-session", "-d", "-s", &session, "-x", &width.to_string(), "-y", &height.to_string()])
+            .arg(format!("{cmd}; echo EXITED=$?; sleep 60"))
+            .env_remove("TMUX")
+            .status()
+            .expect("tmux runs");
+        assert!(status.success());
+        Tmux { session }
+    }
+
+    fn screen(&self) -> String {
+        let out = Command::new("tmux").args(["capture-pane", "-p", "-t", &self.session]).output().expect("capture");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        Command::new("tmux").args(["send-keys", "-t", &self.session]).args(keys).status().expect("send-keys");
+    }
+
+    fn wait_for(&self, text: &str, limit: Duration) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen();
+            if screen.contains(text) {
+                return screen;
+            }
+            assert!(start.elapsed() < limit, "`{text}` never appeared; screen:\n{screen}");
+            std::thread::sleep(Duration::from_millis(150));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux").args(["kill-session", "-t", &self.session]).status();
+    }
+}
+
+#[test]
+fn the_demo_shows_aging_buckets_and_quits_cleanly() {
+    let bin = env!("CARGO_BIN_EXE_settle");
+    let log = std::env::temp_dir().join(format!("settle-pty-{}.log", std::process::id()));
+    let cmd = format!("SETTLE_NOW=2026-11-20T15:30:00Z {bin} --log-file {} demo --scale 40", log.display());
+    let tmux = Tmux::start("demo", &cmd, 100, 30);
+    let screen = tmux.wait_for("Total", Duration::from_secs(60));
+    for label in ["Not due", "1-30", "31-60", "61-90", "91-120", "120+", "Unapplied", "basis: due date", "as of 2026-11-20", "● live"] {
+        assert!(screen.contains(label), "missing `{label}` in:\n{screen}");
+    }
+    tmux.keys(&["b"]);
+    tmux.wait_for("basis: invoice date", Duration::from_secs(10));
+    tmux.keys(&["["]);
+    tmux.wait_for("as of 2026-10-31", Duration::from_secs(10));
+    tmux.keys(&["q"]);
+    let screen = tmux.wait_for("EXITED=", Duration::from_secs(20));
+    assert!(screen.contains("EXITED=0"), "clean exit:\n{screen}");
+    assert!(!screen.contains("Aging"), "the alternate screen was left:\n{screen}");
+    let _ = std::fs::remove_file(log);
+}
+
+#[test]
+fn a_terminal_too_small_gets_a_message_not_a_panic() {
+    let bin = env!("CARGO_BIN_EXE_settle");
+    let cmd = format!("SETTLE_NOW=2026-11-20T15:30:00Z {bin} --log-file /dev/null demo --scale 5");
+    let tmux = Tmux::start("small", &cmd, 30, 5);
+    tmux.wait_for("too small", Duration::from_secs(60));
+    tmux.keys(&["C-c"]);
+    let screen = tmux.wait_for("EXITED=", Duration::from_secs(20));
+    assert!(screen.contains("EXITED=0"), "{screen}");
+}
