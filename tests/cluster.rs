@@ -7,8 +7,13 @@ use std::time::{Duration, Instant};
 use settle::cluster::PrivateCluster;
 
 fn postmaster_running(dir: &std::path::Path) -> bool {
-    let out = Command::new("ps").args(["-eo", "args"]).output().expect("ps runs");
-    String::from_utf8_lossy(&out.stdout).lines().any(|l| l.contains("postgres") && l.contains(&*dir.to_string_lossy()))
+    let out = Command::new("ps")
+        .args(["-eo", "args"])
+        .output()
+        .expect("ps runs");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .any(|l| l.contains("postgres") && l.contains(&*dir.to_string_lossy()))
 }
 
 fn wait_until(what: &str, limit: Duration, mut ok: impl FnMut() -> bool) {
@@ -25,9 +30,17 @@ fn a_cluster_starts_serves_and_leaves_nothing_behind() {
     let dir: PathBuf = cluster.socket_dir().to_path_buf();
     let url = cluster.url("postgres");
     let answer = tokio::runtime::Runtime::new().unwrap().block_on(async {
-        let pool = settle::store::pool(&url, 1).await.expect("connects over the socket");
-        let v: i32 = sqlx::query_scalar("SELECT 40 + 2").fetch_one(&pool).await.unwrap();
-        let tcp: String = sqlx::query_scalar("SHOW listen_addresses").fetch_one(&pool).await.unwrap();
+        let pool = settle::store::pool(&url, 1)
+            .await
+            .expect("connects over the socket");
+        let v: i32 = sqlx::query_scalar("SELECT 40 + 2")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        let tcp: String = sqlx::query_scalar("SHOW listen_addresses")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
         pool.close().await;
         (v, tcp)
     });
@@ -35,7 +48,9 @@ fn a_cluster_starts_serves_and_leaves_nothing_behind() {
     assert!(postmaster_running(&dir));
     cluster.stop();
     assert!(!dir.exists(), "directory removed");
-    wait_until("server gone", Duration::from_secs(5), || !postmaster_running(&dir));
+    wait_until("server gone", Duration::from_secs(5), || {
+        !postmaster_running(&dir)
+    });
 }
 
 #[test]
@@ -48,11 +63,24 @@ fn a_killed_demo_leaves_no_server_or_directory() {
         .expect("demo starts");
     let mut line = String::new();
     use std::io::BufRead;
-    std::io::BufReader::new(demo.stdout.take().unwrap()).read_line(&mut line).expect("demo prints its URL");
-    let dir = PathBuf::from(line.trim().rsplit_once("host=").expect("URL has a socket dir").1);
+    std::io::BufReader::new(demo.stdout.take().unwrap())
+        .read_line(&mut line)
+        .expect("demo prints its URL");
+    let dir = PathBuf::from(
+        line.trim()
+            .rsplit_once("host=")
+            .expect("URL has a socket dir")
+            .1,
+    );
     assert!(dir.exists() && postmaster_running(&dir));
     demo.kill().expect("SIGKILL"); // no Drop runs: the watchdog must clean up
     demo.wait().unwrap();
-    wait_until("watchdog stops the server", Duration::from_secs(15), || !postmaster_running(&dir));
-    wait_until("watchdog removes the directory", Duration::from_secs(15), || !dir.exists());
+    wait_until("watchdog stops the server", Duration::from_secs(15), || {
+        !postmaster_running(&dir)
+    });
+    wait_until(
+        "watchdog removes the directory",
+        Duration::from_secs(15),
+        || !dir.exists(),
+    );
 }

@@ -11,7 +11,16 @@ impl Tmux {
     fn start(name: &str, cmd: &str, width: u16, height: u16) -> Tmux {
         let session = format!("settle-{name}-{}", std::process::id());
         let status = Command::new("tmux")
-            .args(["new-session", "-d", "-s", &session, "-x", &width.to_string(), "-y", &height.to_string()])
+            .args([
+                "new-session",
+                "-d",
+                "-s",
+                &session,
+                "-x",
+                &width.to_string(),
+                "-y",
+                &height.to_string(),
+            ])
             .arg(format!("{cmd}; echo EXITED=$?; sleep 60"))
             .env_remove("TMUX")
             .status()
@@ -21,12 +30,19 @@ impl Tmux {
     }
 
     fn screen(&self) -> String {
-        let out = Command::new("tmux").args(["capture-pane", "-p", "-t", &self.session]).output().expect("capture");
+        let out = Command::new("tmux")
+            .args(["capture-pane", "-p", "-t", &self.session])
+            .output()
+            .expect("capture");
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
     fn keys(&self, keys: &[&str]) {
-        Command::new("tmux").args(["send-keys", "-t", &self.session]).args(keys).status().expect("send-keys");
+        Command::new("tmux")
+            .args(["send-keys", "-t", &self.session])
+            .args(keys)
+            .status()
+            .expect("send-keys");
     }
 
     fn wait_for(&self, text: &str, limit: Duration) -> String {
@@ -36,7 +52,10 @@ impl Tmux {
             if screen.contains(text) {
                 return screen;
             }
-            assert!(start.elapsed() < limit, "`{text}` never appeared; screen:\n{screen}");
+            assert!(
+                start.elapsed() < limit,
+                "`{text}` never appeared; screen:\n{screen}"
+            );
             std::thread::sleep(Duration::from_millis(150));
         }
     }
@@ -44,7 +63,9 @@ impl Tmux {
 
 impl Drop for Tmux {
     fn drop(&mut self) {
-        let _ = Command::new("tmux").args(["kill-session", "-t", &self.session]).status();
+        let _ = Command::new("tmux")
+            .args(["kill-session", "-t", &self.session])
+            .status();
     }
 }
 
@@ -52,10 +73,24 @@ impl Drop for Tmux {
 fn the_demo_shows_aging_buckets_and_quits_cleanly() {
     let bin = env!("CARGO_BIN_EXE_settle");
     let log = std::env::temp_dir().join(format!("settle-pty-{}.log", std::process::id()));
-    let cmd = format!("SETTLE_NOW=2026-11-20T15:30:00Z {bin} --log-file {} demo --scale 40", log.display());
+    let cmd = format!(
+        "SETTLE_NOW=2026-11-20T15:30:00Z {bin} --log-file {} demo --scale 40",
+        log.display()
+    );
     let tmux = Tmux::start("demo", &cmd, 100, 30);
     let screen = tmux.wait_for("Total", Duration::from_secs(60));
-    for label in ["Not due", "1-30", "31-60", "61-90", "91-120", "120+", "Unapplied", "basis: due date", "as of 2026-11-20", "● live"] {
+    for label in [
+        "Not due",
+        "1-30",
+        "31-60",
+        "61-90",
+        "91-120",
+        "120+",
+        "Unapplied",
+        "basis: due date",
+        "as of 2026-11-20",
+        "● live",
+    ] {
         assert!(screen.contains(label), "missing `{label}` in:\n{screen}");
     }
     tmux.keys(&["b"]);
@@ -65,7 +100,10 @@ fn the_demo_shows_aging_buckets_and_quits_cleanly() {
     tmux.keys(&["q"]);
     let screen = tmux.wait_for("EXITED=", Duration::from_secs(20));
     assert!(screen.contains("EXITED=0"), "clean exit:\n{screen}");
-    assert!(!screen.contains("Aging"), "the alternate screen was left:\n{screen}");
+    assert!(
+        !screen.contains("Aging"),
+        "the alternate screen was left:\n{screen}"
+    );
     let _ = std::fs::remove_file(log);
 }
 

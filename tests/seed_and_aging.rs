@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use common::{fixed_now, seeded_db};
-use settle::domain::aging::{BookCredit, BookInvoice, Basis, BucketEdges, age_book};
+use settle::domain::aging::{Basis, BookCredit, BookInvoice, BucketEdges, age_book};
 use settle::store::aging::{aging_summary, rates_at};
 use sqlx::PgPool;
 
@@ -37,8 +37,12 @@ async fn the_same_seed_gives_the_same_book_and_another_seed_does_not() {
     let day: NaiveDate = "2026-10-31".parse().unwrap();
     let edges = BucketEdges::default();
     assert_eq!(
-        aging_summary(&pool_a, day, Basis::Due, &edges).await.unwrap(),
-        aging_summary(&pool_b, day, Basis::Due, &edges).await.unwrap()
+        aging_summary(&pool_a, day, Basis::Due, &edges)
+            .await
+            .unwrap(),
+        aging_summary(&pool_b, day, Basis::Due, &edges)
+            .await
+            .unwrap()
     );
 }
 
@@ -71,7 +75,10 @@ async fn the_book_is_internally_consistent() {
     .fetch_one(&pool)
     .await
     .unwrap();
-    assert!(hold_blockers_ok, "a held order's blockers are open; a cleared one's are paid");
+    assert!(
+        hold_blockers_ok,
+        "a held order's blockers are open; a cleared one's are paid"
+    );
 }
 
 #[tokio::test]
@@ -79,17 +86,40 @@ async fn the_book_has_what_a_real_one_has() {
     let (_db, pool) = seeded_db(400, 42).await;
     let distinct = |sql: &'static str| {
         let pool = pool.clone();
-        async move { sqlx::query_scalar::<_, String>(sql).fetch_all(&pool).await.unwrap() }
+        async move {
+            sqlx::query_scalar::<_, String>(sql)
+                .fetch_all(&pool)
+                .await
+                .unwrap()
+        }
     };
-    assert_eq!(distinct("SELECT DISTINCT category FROM disputes ORDER BY 1").await.len(), 8, "every dispute category");
+    assert_eq!(
+        distinct("SELECT DISTINCT category FROM disputes ORDER BY 1")
+            .await
+            .len(),
+        8,
+        "every dispute category"
+    );
     assert_eq!(
         distinct("SELECT DISTINCT state FROM disputes ORDER BY 1").await,
         ["awaiting_customer", "investigating", "open", "resolved"]
     );
-    assert_eq!(distinct("SELECT DISTINCT segment FROM customer_profiles ORDER BY 1").await, ["chronic_late", "high_risk", "standard", "vip"]);
-    assert_eq!(distinct("SELECT DISTINCT status FROM holds ORDER BY 1").await, ["cleared", "held", "released"]);
-    assert_eq!(distinct("SELECT DISTINCT status FROM promises ORDER BY 1").await, ["broken", "kept", "open"]);
-    assert_eq!(distinct("SELECT DISTINCT currency::text FROM invoices ORDER BY 1").await, ["EUR", "GBP", "USD"]);
+    assert_eq!(
+        distinct("SELECT DISTINCT segment FROM customer_profiles ORDER BY 1").await,
+        ["chronic_late", "high_risk", "standard", "vip"]
+    );
+    assert_eq!(
+        distinct("SELECT DISTINCT status FROM holds ORDER BY 1").await,
+        ["cleared", "held", "released"]
+    );
+    assert_eq!(
+        distinct("SELECT DISTINCT status FROM promises ORDER BY 1").await,
+        ["broken", "kept", "open"]
+    );
+    assert_eq!(
+        distinct("SELECT DISTINCT currency::text FROM invoices ORDER BY 1").await,
+        ["EUR", "GBP", "USD"]
+    );
     let (partial, credits, unapplied, slipping, briefs): (i64, i64, i64, i64, i64) = sqlx::query_as(
         "SELECT (SELECT count(*) FROM invoices WHERE open_minor > 0 AND open_minor < amount_minor),
                 (SELECT count(*) FROM credit_notes),
@@ -100,8 +130,10 @@ async fn the_book_has_what_a_real_one_has() {
     .fetch_one(&pool)
     .await
     .unwrap();
-    assert!(partial > 0 && credits > 0 && unapplied > 0 && slipping > 0 && briefs > 0,
-        "partial {partial}, credit notes {credits}, unapplied cash {unapplied}, slipping {slipping}, briefs {briefs}");
+    assert!(
+        partial > 0 && credits > 0 && unapplied > 0 && slipping > 0 && briefs > 0,
+        "partial {partial}, credit notes {credits}, unapplied cash {unapplied}, slipping {slipping}, briefs {briefs}"
+    );
 }
 
 /// Aging the slow, obvious way: sum every allocation up to the date.
@@ -134,8 +166,14 @@ async fn naive_aging(pool: &PgPool, as_of: NaiveDate) -> Vec<(i32, i64, i64)> {
 async fn the_overview_aging_equals_an_independent_sql_computation() {
     let (_db, pool) = seeded_db(200, 11).await;
     let today = fixed_now().date_naive();
-    for as_of in [today, "2026-10-31".parse().unwrap(), "2026-06-30".parse().unwrap()] {
-        let summary = aging_summary(&pool, as_of, Basis::Due, &BucketEdges::default()).await.unwrap();
+    for as_of in [
+        today,
+        "2026-10-31".parse().unwrap(),
+        "2026-06-30".parse().unwrap(),
+    ] {
+        let summary = aging_summary(&pool, as_of, Basis::Due, &BucketEdges::default())
+            .await
+            .unwrap();
         let ours: Vec<(i32, i64, i64)> = summary
             .lines
             .iter()
@@ -150,16 +188,19 @@ async fn the_overview_aging_equals_an_independent_sql_computation() {
 
 /// Loads the whole store into the pure model.
 async fn load_book(pool: &PgPool) -> (Vec<BookInvoice>, Vec<BookCredit>) {
-    let rows: Vec<(i64, NaiveDate, NaiveDate, i64, String)> =
-        sqlx::query_as("SELECT id, issue_date, due_date, amount_minor, currency::text FROM invoices ORDER BY id")
-            .fetch_all(pool)
-            .await
-            .unwrap();
-    let allocs: Vec<(i64, Option<i64>, Option<i64>, NaiveDate, i64)> =
-        sqlx::query_as("SELECT invoice_id, payment_id, credit_note_id, applied_on, amount_minor FROM allocations")
-            .fetch_all(pool)
-            .await
-            .unwrap();
+    let rows: Vec<(i64, NaiveDate, NaiveDate, i64, String)> = sqlx::query_as(
+        "SELECT id, issue_date, due_date, amount_minor, currency::text FROM invoices ORDER BY id",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    type AllocationRow = (i64, Option<i64>, Option<i64>, NaiveDate, i64);
+    let allocs: Vec<AllocationRow> = sqlx::query_as(
+        "SELECT invoice_id, payment_id, credit_note_id, applied_on, amount_minor FROM allocations",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
     let mut by_invoice: BTreeMap<i64, Vec<(NaiveDate, i64)>> = BTreeMap::new();
     let mut by_payment: BTreeMap<i64, Vec<(NaiveDate, i64)>> = BTreeMap::new();
     let mut by_credit: BTreeMap<i64, Vec<(NaiveDate, i64)>> = BTreeMap::new();
@@ -175,7 +216,11 @@ async fn load_book(pool: &PgPool) -> (Vec<BookInvoice>, Vec<BookCredit>) {
     let invoices = rows
         .into_iter()
         .map(|(id, issue_date, due_date, amount, currency)| BookInvoice {
-            issue_date, due_date, amount, currency, allocations: by_invoice.remove(&id).unwrap_or_default(),
+            issue_date,
+            due_date,
+            amount,
+            currency,
+            allocations: by_invoice.remove(&id).unwrap_or_default(),
         })
         .collect();
     let credits: Vec<(i64, NaiveDate, i64, String, bool)> = sqlx::query_as(
@@ -188,8 +233,15 @@ async fn load_book(pool: &PgPool) -> (Vec<BookInvoice>, Vec<BookCredit>) {
     let credits = credits
         .into_iter()
         .map(|(id, date, amount, currency, is_payment)| BookCredit {
-            date, amount, currency,
-            allocations: if is_payment { by_payment.remove(&id) } else { by_credit.remove(&id) }.unwrap_or_default(),
+            date,
+            amount,
+            currency,
+            allocations: if is_payment {
+                by_payment.remove(&id)
+            } else {
+                by_credit.remove(&id)
+            }
+            .unwrap_or_default(),
         })
         .collect();
     (invoices, credits)
@@ -208,7 +260,10 @@ async fn sql_and_rust_agree_on_a_seeded_book() {
                 let sql = aging_summary(&pool, as_of, basis, &e).await.unwrap();
                 let rust = age_book(&invoices, &credits, as_of, basis, &e, "USD", &rates);
                 assert_eq!(sql, rust, "as of {as_of}, {basis}, {:?}", e.edges());
-                assert_eq!(sql.total(), sql.lines.iter().map(|l| l.amount).sum::<i64>() + sql.unapplied);
+                assert_eq!(
+                    sql.total(),
+                    sql.lines.iter().map(|l| l.amount).sum::<i64>() + sql.unapplied
+                );
             }
         }
     }

@@ -173,10 +173,11 @@ mod tests {
             Loadable::Loading,
             "an older generation's reply must not land"
         );
+        let current = s.generation;
         update(
             &mut s,
             Msg::Loaded {
-                generation: s.generation,
+                generation: current,
                 data: Data::Overview(summary(day)),
             },
         );

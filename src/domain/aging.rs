@@ -223,6 +223,9 @@ impl AgingSummary {
 /// Rates into the reporting currency (×10^8) at the as-of date, by currency.
 pub type Rates = BTreeMap<String, i64>;
 
+/// Counts and open amounts by (bucket index, currency).
+pub type BucketSums = BTreeMap<(usize, String), (i64, i64)>;
+
 /// Builds a summary from per-bucket, per-currency sums: the one conversion rule both the
 /// store and this module use (sum per bucket and currency, then convert, rounding once).
 pub fn summarise(
@@ -231,7 +234,7 @@ pub fn summarise(
     edges: &BucketEdges,
     currency: &str,
     rates: &Rates,
-    sums: &BTreeMap<(usize, String), (i64, i64)>,
+    sums: &BucketSums,
     unapplied_by_currency: &BTreeMap<String, i64>,
 ) -> AgingSummary {
     let rate = |c: &str| {
@@ -277,7 +280,7 @@ pub fn age_book(
     currency: &str,
     rates: &Rates,
 ) -> AgingSummary {
-    let mut sums: BTreeMap<(usize, String), (i64, i64)> = BTreeMap::new();
+    let mut sums = BucketSums::new();
     for inv in invoices.iter().filter(|i| i.issue_date <= as_of) {
         let open = inv.open_at(as_of);
         if open == 0 {
@@ -410,7 +413,7 @@ mod tests {
         let book = [inv("2026-10-01", "2026-10-31", 1000, &[])];
         let s = age_book(
             &book,
-            &[credit.clone()],
+            std::slice::from_ref(&credit),
             d("2026-10-15"),
             Basis::Due,
             &BucketEdges::default(),

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use sqlx::PgPool;
 
 use super::StoreError;
-use crate::domain::aging::{AgingSummary, Basis, BucketEdges, Rates, summarise};
+use crate::domain::aging::{AgingSummary, Basis, BucketEdges, BucketSums, Rates, summarise};
 
 /// What an aging query groups by, besides the bucket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -158,7 +158,7 @@ pub async fn aging_by(
         .await?;
     let currency = super::setting(pool, "reporting_currency").await?;
     let rates = rates_at(pool, as_of).await?;
-    let mut groups: BTreeMap<String, BTreeMap<(usize, String), (i64, i64)>> = BTreeMap::new();
+    let mut groups: BTreeMap<String, BucketSums> = BTreeMap::new();
     for (k, b, c, n, m) in rows {
         groups.entry(k).or_default().insert((b as usize, c), (n, m));
     }

@@ -15,6 +15,15 @@ pub const POLICY_STANDARD: i32 = 1;
 pub const POLICY_VIP: i32 = 2;
 pub const POLICY_BILLING: i32 = 3;
 
+/// When a hold was placed, its status, when it cleared and was released, what blocks it.
+type HoldPlan<'a> = (
+    DateTime<Utc>,
+    &'a str,
+    Option<DateTime<Utc>>,
+    Option<DateTime<Utc>>,
+    Vec<i64>,
+);
+
 pub struct Work {
     pub disputes: CopyTable,
     pub events: CopyTable,
@@ -126,11 +135,11 @@ impl Work {
         at: DateTime<Utc>,
         agent: Option<i32>,
         kind: &str,
-        from: Option<&str>,
-        to: Option<&str>,
+        change: Option<(&str, &str)>,
         note: &str,
     ) {
         self.next_event += 1;
+        let (from, to) = (change.map(|c| c.0), change.map(|c| c.1));
         self.events.row(&[
             &self.next_event,
             &dispute,
@@ -206,7 +215,6 @@ impl Work {
             None,
             "opened",
             None,
-            Some("open"),
             "Raised by customer through the portal.",
         );
         if let Some(a) = assignee {
@@ -215,7 +223,6 @@ impl Work {
                 opened + Duration::minutes(3),
                 Some(a),
                 "assigned",
-                None,
                 None,
                 "",
             );
@@ -230,7 +237,6 @@ impl Work {
                 assignee,
                 "response",
                 None,
-                None,
                 "Thanks, we are looking into this and will revert shortly.",
             );
             self.event(
@@ -238,8 +244,7 @@ impl Work {
                 r,
                 assignee,
                 "state",
-                Some("open"),
-                Some("investigating"),
+                Some(("open", "investigating")),
                 "",
             );
             if state == "awaiting_customer" || (state == "resolved" && rng.random_bool(0.4)) {
@@ -249,8 +254,7 @@ impl Work {
                     asked.min(now),
                     assignee,
                     "state",
-                    Some("investigating"),
-                    Some("awaiting_customer"),
+                    Some(("investigating", "awaiting_customer")),
                     "Asked for the signed delivery note.",
                 );
                 if state == "resolved" {
@@ -259,8 +263,7 @@ impl Work {
                         asked + Duration::hours(rng.random_range(2..48)),
                         assignee,
                         "state",
-                        Some("awaiting_customer"),
-                        Some("investigating"),
+                        Some(("awaiting_customer", "investigating")),
                         "Customer sent the document.",
                     );
                 }
@@ -278,8 +281,7 @@ impl Work {
                     done,
                     assignee,
                     "state",
-                    Some("investigating"),
-                    Some("resolved"),
+                    Some(("investigating", "resolved")),
                     o,
                 );
                 resolved = Some(done);
@@ -342,20 +344,46 @@ impl Work {
         let amount = rng.random_range(20..900) * 10_000i64;
         let leads = agents_titled("lead");
         let lead = leads[rng.random_range(0..leads.len())];
-        let recent_paid = |days: i64| recently_paid.iter().find(|i| i.settled.is_some_and(|s| (today - s).num_days() < days)).copied();
-        let (placed, status, cleared, released, blockers): (DateTime<Utc>, &str, Option<DateTime<Utc>>, Option<DateTime<Utc>>, Vec<i64>) =
+        let recent_paid = |days: i64| {
+            recently_paid
+                .iter()
+                .find(|i| i.settled.is_some_and(|s| (today - s).num_days() < days))
+                .copied()
+        };
+        let (placed, status, cleared, released, blockers): HoldPlan =
             if !overdue.is_empty() && rng.random_bool(0.12) {
                 let placed = now - Duration::hours(rng.random_range(2..24 * 9));
-                (placed, "held", None, None, overdue.iter().take(3).map(|i| i.id).collect())
+                (
+                    placed,
+                    "held",
+                    None,
+                    None,
+                    overdue.iter().take(3).map(|i| i.id).collect(),
+                )
             } else if let Some(paid) = recent_paid(4).filter(|_| rng.random_bool(0.25)) {
-                let cleared = at(paid.settled.expect("paid"), rng.random_range(13..21), rng.random_range(0..60)).min(now - Duration::minutes(30));
+                let cleared = at(
+                    paid.settled.expect("paid"),
+                    rng.random_range(13..21),
+                    rng.random_range(0..60),
+                )
+                .min(now - Duration::minutes(30));
                 let placed = cleared - Duration::days(rng.random_range(1..6));
                 (placed, "cleared", Some(cleared), None, vec![paid.id])
             } else if let Some(paid) = recent_paid(40).filter(|_| rng.random_bool(0.05)) {
-                let cleared = at(paid.settled.expect("paid"), rng.random_range(13..21), rng.random_range(0..60));
+                let cleared = at(
+                    paid.settled.expect("paid"),
+                    rng.random_range(13..21),
+                    rng.random_range(0..60),
+                );
                 let placed = cleared - Duration::days(rng.random_range(1..6));
                 let lag = Duration::minutes(rng.random_range(20..900));
-                (placed, "released", Some(cleared), Some((cleared + lag).min(now)), vec![paid.id])
+                (
+                    placed,
+                    "released",
+                    Some(cleared),
+                    Some((cleared + lag).min(now)),
+                    vec![paid.id],
+                )
             } else {
                 self.next_order -= 1;
                 return;
