@@ -113,7 +113,8 @@ CREATE TABLE invoices (
 );
 CREATE INDEX invoices_customer_idx ON invoices (customer_id, issue_date);
 CREATE INDEX invoices_open_idx ON invoices (due_date) INCLUDE (customer_id, open_minor, currency, issue_date) WHERE open_minor > 0;
-CREATE INDEX invoices_settled_idx ON invoices (settled_on, issue_date);
+CREATE INDEX invoices_settled_idx ON invoices (settled_on) INCLUDE (issue_date, due_date, currency, customer_id)
+    WHERE settled_on IS NOT NULL;
 
 CREATE TABLE payments (
     id           bigserial PRIMARY KEY,
@@ -146,12 +147,19 @@ CREATE TABLE allocations (
     credit_note_id bigint REFERENCES credit_notes,
     applied_on     date NOT NULL,
     amount_minor   money_minor NOT NULL CHECK (amount_minor > 0),
+    -- Copied from the invoice and the payment or credit note by the insert trigger (facts that
+    -- never change), so aging as of a past date reads allocations from one index.
+    currency           currency_code NOT NULL,
+    invoice_issue_date date NOT NULL,
+    invoice_due_date   date NOT NULL,
+    source_date        date NOT NULL,
     CHECK ((payment_id IS NULL) <> (credit_note_id IS NULL))
 );
 CREATE INDEX allocations_invoice_idx ON allocations (invoice_id, applied_on);
 CREATE INDEX allocations_payment_idx ON allocations (payment_id) WHERE payment_id IS NOT NULL;
 CREATE INDEX allocations_credit_idx ON allocations (credit_note_id) WHERE credit_note_id IS NOT NULL;
-CREATE INDEX allocations_applied_idx ON allocations (applied_on);
+CREATE INDEX allocations_applied_idx ON allocations (applied_on)
+    INCLUDE (invoice_issue_date, invoice_due_date, currency, amount_minor, source_date, invoice_id);
 
 CREATE TABLE orders (
     id           bigserial PRIMARY KEY,

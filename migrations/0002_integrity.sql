@@ -18,12 +18,15 @@ BEGIN
     IF NEW.payment_id IS NOT NULL THEN
         UPDATE payments SET unapplied_minor = unapplied_minor - NEW.amount_minor
          WHERE id = NEW.payment_id AND currency = inv.currency AND unapplied_minor >= NEW.amount_minor
-        RETURNING unapplied_minor INTO left_minor;
+        RETURNING unapplied_minor, received_on INTO left_minor, NEW.source_date;
     ELSE
         UPDATE credit_notes SET unapplied_minor = unapplied_minor - NEW.amount_minor
          WHERE id = NEW.credit_note_id AND currency = inv.currency AND unapplied_minor >= NEW.amount_minor
-        RETURNING unapplied_minor INTO left_minor;
+        RETURNING unapplied_minor, issue_date INTO left_minor, NEW.source_date;
     END IF;
+    NEW.currency := inv.currency;
+    NEW.invoice_issue_date := inv.issue_date;
+    NEW.invoice_due_date := inv.due_date;
     IF left_minor IS NULL THEN
         RAISE EXCEPTION 'allocation of % exceeds what is unapplied on its payment or credit note, or its currency differs from invoice %',
             NEW.amount_minor, inv.number USING ERRCODE = 'check_violation';

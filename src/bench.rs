@@ -40,6 +40,19 @@ pub async fn seed_and_aging(scale: Scale, seed: u64, runs: usize) -> anyhow::Res
         report.finish.as_secs_f64(),
         report.total().as_secs_f64()
     );
+    aging(&pool, now, runs).await?;
+    pool.close().await;
+    cluster.stop();
+    Ok(())
+}
+
+/// Medians of the whole-book aging query as of today and as of the last month end.
+pub async fn aging(
+    pool: &sqlx::PgPool,
+    now: chrono::DateTime<Utc>,
+    runs: usize,
+) -> anyhow::Result<()> {
+    let pool = pool.clone();
     let today = store::business_today(&pool, now).await?;
     let month_end = crate::app::update::previous_month_end(today);
     let edges = BucketEdges::default();
@@ -56,7 +69,5 @@ pub async fn seed_and_aging(scale: Scale, seed: u64, runs: usize) -> anyhow::Res
             runs.max(1)
         );
     }
-    pool.close().await;
-    cluster.stop();
     Ok(())
 }

@@ -150,6 +150,13 @@ pub enum Report {
 
 #[derive(Debug, Subcommand)]
 pub enum Bench {
+    /// Time the aging queries (today and last month end) on an existing store.
+    Aging {
+        #[command(flatten)]
+        db: Db,
+        #[arg(long, default_value_t = 15)]
+        runs: usize,
+    },
     /// Time a seed of a private store at a scale (default large) and the aging queries on it.
     Seed {
         #[arg(long, default_value = "large")]

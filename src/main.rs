@@ -76,6 +76,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Bench(Bench::Seed { scale, seed, runs })) => {
             bench::seed_and_aging(scale, seed, runs).await?
         }
+        Some(Command::Bench(Bench::Aging { db, runs })) => {
+            let pool = store::pool(&database_url(&db)?, 2).await?;
+            bench::aging(&pool, now.unwrap_or_else(chrono::Utc::now), runs).await?;
+        }
         Some(Command::Config(ConfigCmd::Check)) => return Ok(config_check()),
     }
     Ok(ExitCode::SUCCESS)

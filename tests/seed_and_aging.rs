@@ -68,6 +68,19 @@ async fn the_book_is_internally_consistent() {
     .await
     .unwrap();
     assert_eq!(bad, 0, "payment balances disagree with their allocations");
+    let bad: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM allocations a JOIN invoices i ON i.id = a.invoice_id
+           LEFT JOIN payments p ON p.id = a.payment_id LEFT JOIN credit_notes c ON c.id = a.credit_note_id
+          WHERE (a.currency, a.invoice_issue_date, a.invoice_due_date, a.source_date)
+                IS DISTINCT FROM (i.currency, i.issue_date, i.due_date, coalesce(p.received_on, c.issue_date))",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        bad, 0,
+        "allocations carry their invoice's and source's facts"
+    );
     let hold_blockers_ok: bool = sqlx::query_scalar(
         "SELECT bool_and(CASE h.status WHEN 'held' THEN i.open_minor > 0 ELSE i.open_minor = 0 END)
            FROM holds h JOIN hold_blockers b ON b.hold_id = h.id JOIN invoices i ON i.id = b.invoice_id",

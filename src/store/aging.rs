@@ -1,4 +1,4 @@
-//! Aging in SQL: scales to the large store by reading only open items and the
+//! Aging from the store: scales to the large book by reading only open items and the
 //! allocations made after the as-of date.
 
 use std::collections::BTreeMap;
@@ -7,7 +7,9 @@ use chrono::NaiveDate;
 use sqlx::PgPool;
 
 use super::StoreError;
-use crate::domain::aging::{AgingSummary, Basis, BucketEdges, BucketSums, Rates, summarise};
+use crate::domain::aging::{
+    AgingSummary, Basis, BucketEdges, BucketSums, Rates, days_past, summarise,
+};
 
 /// What an aging query groups by, besides the bucket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -29,29 +31,90 @@ impl From<crate::cli::ByArg> for GroupBy {
     }
 }
 
-/// Open items at `$1` (as-of date): current open amount plus what was allocated after it.
-/// `$2` is true for the due-date basis, `$3` the bucket edges.
-const OPEN_AT: &str = r#"
-WITH later AS (
-    SELECT a.invoice_id, sum(a.amount_minor) AS amount
-      FROM allocations a
-     WHERE a.applied_on > $1
-     GROUP BY a.invoice_id
-), items AS (
-    SELECT i.id, i.customer_id, i.currency, CASE WHEN $2 THEN i.due_date ELSE i.issue_date END AS basis_date,
-           i.open_minor + coalesce(l.amount, 0) AS open_at
-      FROM invoices i LEFT JOIN later l ON l.invoice_id = i.id
-     WHERE i.open_minor > 0 AND i.issue_date <= $1
-    UNION ALL
-    SELECT i.id, i.customer_id, i.currency, CASE WHEN $2 THEN i.due_date ELSE i.issue_date END,
-           l.amount
-      FROM invoices i JOIN later l ON l.invoice_id = i.id
-     WHERE i.open_minor = 0 AND i.settled_on > $1 AND i.issue_date <= $1
-)
-"#;
+/// Open amounts at `$1` by (group key, basis date, currency), from three lean queries,
+/// each an index-only scan on the large book:
+/// - every invoice open now (the open-items index),
+/// - plus what allocations applied after `$1` took off invoices issued by then,
+/// - counting once each invoice settled since `$1` (the settled index).
+///
+/// Bucketing is left to `domain::aging`, so the rule lives in one place.
+fn day_sums_sql(group: GroupBy, basis: Basis) -> [String; 3] {
+    let (key, inv_join, alloc_join) = match group.key() {
+        None => ("''".to_string(), String::new(), String::new()),
+        Some(k) => (
+            k.to_string(),
+            format!("JOIN customers c ON c.id = i.customer_id {PROFILE_JOIN}"),
+            format!(
+                "JOIN invoices i ON i.id = a.invoice_id JOIN customers c ON c.id = i.customer_id {PROFILE_JOIN}"
+            ),
+        ),
+    };
+    let (inv_day, alloc_day) = match basis {
+        Basis::Due => ("i.due_date", "a.invoice_due_date"),
+        Basis::Invoice => ("i.issue_date", "a.invoice_issue_date"),
+    };
+    [
+        format!(
+            "SELECT {key}, {inv_day}, i.currency::text, count(*), sum(i.open_minor)::bigint FROM invoices i {inv_join} \
+              WHERE i.open_minor > 0 AND i.issue_date <= $1 GROUP BY 1, 2, 3"
+        ),
+        format!(
+            "SELECT {key}, {alloc_day}, a.currency::text, 0::bigint, sum(a.amount_minor)::bigint FROM allocations a {alloc_join} \
+              WHERE a.applied_on > $1 AND a.invoice_issue_date <= $1 GROUP BY 1, 2, 3"
+        ),
+        format!(
+            "SELECT {key}, {inv_day}, i.currency::text, count(*), 0::bigint FROM invoices i {inv_join} \
+              WHERE i.settled_on > $1 AND i.issue_date <= $1 GROUP BY 1, 2, 3"
+        ),
+    ]
+}
 
-fn bucket_expr() -> &'static str {
-    "CASE WHEN $1 - basis_date <= 0 THEN 0 ELSE 1 + width_bucket($1 - basis_date - 1, $3::int[]) END"
+const PROFILE_JOIN: &str = "LEFT JOIN customer_profiles p ON p.customer_id = c.id";
+
+impl GroupBy {
+    /// The SQL expression naming a row's group (a fixed string, never user input).
+    fn key(self) -> Option<&'static str> {
+        match self {
+            GroupBy::Book => None,
+            GroupBy::Customer => Some("c.code || ' ' || c.name"),
+            GroupBy::Segment => Some("coalesce(c.segment_override, p.segment, 'standard')"),
+            GroupBy::Region => Some("c.region"),
+        }
+    }
+}
+
+type DayRow = (String, NaiveDate, String, i64, i64);
+
+/// Sums by group key, bucketed per the domain rule.
+async fn bucket_sums(
+    pool: &PgPool,
+    as_of: NaiveDate,
+    basis: Basis,
+    edges: &BucketEdges,
+    group: GroupBy,
+) -> Result<BTreeMap<String, BucketSums>, StoreError> {
+    let mut out: BTreeMap<String, BucketSums> = BTreeMap::new();
+    for sql in day_sums_sql(group, basis) {
+        let rows: Vec<DayRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(as_of)
+            .fetch_all(pool)
+            .await?;
+        for (k, day, currency, n, amount) in rows {
+            let idx = edges.index_for(days_past(as_of, day));
+            let entry = out
+                .entry(k)
+                .or_default()
+                .entry((idx, currency))
+                .or_default();
+            entry.0 += n;
+            entry.1 += amount;
+        }
+    }
+    // A bucket that only lost invoices to later payments can hold a zero line; drop it.
+    for sums in out.values_mut() {
+        sums.retain(|_, (n, amount)| *n != 0 || *amount != 0);
+    }
+    Ok(out)
 }
 
 /// Rates into the reporting currency in force at `as_of` (the latest on or before it).
@@ -78,11 +141,7 @@ pub async fn unapplied_at(
             UNION ALL
             SELECT currency, unapplied_minor FROM credit_notes WHERE unapplied_minor > 0 AND issue_date <= $1
             UNION ALL
-            SELECT p.currency, a.amount_minor FROM allocations a JOIN payments p ON p.id = a.payment_id
-             WHERE a.applied_on > $1 AND p.received_on <= $1
-            UNION ALL
-            SELECT c.currency, a.amount_minor FROM allocations a JOIN credit_notes c ON c.id = a.credit_note_id
-             WHERE a.applied_on > $1 AND c.issue_date <= $1
+            SELECT currency, amount_minor FROM allocations WHERE applied_on > $1 AND source_date <= $1
         )
         SELECT currency::text, sum(amount)::bigint FROM credit GROUP BY currency
         "#,
@@ -100,21 +159,11 @@ pub async fn aging_summary(
     basis: Basis,
     edges: &BucketEdges,
 ) -> Result<AgingSummary, StoreError> {
-    let sql = format!(
-        "{OPEN_AT} SELECT ({b})::int AS bucket, currency::text, count(*), sum(open_at)::bigint \
-           FROM items GROUP BY 1, 2",
-        b = bucket_expr()
-    );
-    let rows: Vec<(i32, String, i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(as_of)
-        .bind(basis == Basis::Due)
-        .bind(edges.edges())
-        .fetch_all(pool)
-        .await?;
-    let sums = rows
-        .into_iter()
-        .map(|(b, c, n, m)| ((b as usize, c), (n, m)))
-        .collect();
+    let sums = bucket_sums(pool, as_of, basis, edges, GroupBy::Book)
+        .await?
+        .into_values()
+        .next()
+        .unwrap_or_default();
     let currency = super::setting(pool, "reporting_currency").await?;
     let rates = rates_at(pool, as_of).await?;
     let unapplied = unapplied_at(pool, as_of).await?;
@@ -138,30 +187,9 @@ pub async fn aging_by(
     edges: &BucketEdges,
     group: GroupBy,
 ) -> Result<Vec<GroupAging>, StoreError> {
-    let key = match group {
-        GroupBy::Book => "'all'::text",
-        GroupBy::Customer => "c.code || ' ' || c.name",
-        GroupBy::Segment => "coalesce(c.segment_override, p.segment, 'standard')",
-        GroupBy::Region => "c.region",
-    };
-    let sql = format!(
-        "{OPEN_AT} SELECT {key} AS key, ({b})::int, items.currency::text, count(*), sum(open_at)::bigint \
-           FROM items JOIN customers c ON c.id = items.customer_id \
-           LEFT JOIN customer_profiles p ON p.customer_id = c.id GROUP BY 1, 2, 3",
-        b = bucket_expr()
-    );
-    let rows: Vec<(String, i32, String, i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(as_of)
-        .bind(basis == Basis::Due)
-        .bind(edges.edges())
-        .fetch_all(pool)
-        .await?;
+    let groups = bucket_sums(pool, as_of, basis, edges, group).await?;
     let currency = super::setting(pool, "reporting_currency").await?;
     let rates = rates_at(pool, as_of).await?;
-    let mut groups: BTreeMap<String, BucketSums> = BTreeMap::new();
-    for (k, b, c, n, m) in rows {
-        groups.entry(k).or_default().insert((b as usize, c), (n, m));
-    }
     let mut out: Vec<GroupAging> = groups
         .into_iter()
         .map(|(key, sums)| GroupAging {

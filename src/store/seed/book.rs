@@ -52,6 +52,9 @@ pub struct DemoInvoice {
     pub settled: Option<NaiveDate>,
 }
 
+/// What an allocation copies from its invoice: id, issue date, due date, currency.
+type Facts = (i64, NaiveDate, NaiveDate, &'static str);
+
 /// Id counters and output tables for the money side of the book.
 pub struct Ledger {
     pub customers: CopyTable,
@@ -99,7 +102,8 @@ impl Default for Ledger {
             ),
             allocations: CopyTable::new(
                 "allocations",
-                "id, invoice_id, payment_id, credit_note_id, applied_on, amount_minor",
+                "id, invoice_id, payment_id, credit_note_id, applied_on, amount_minor, currency, invoice_issue_date, \
+                 invoice_due_date, source_date",
             ),
             next_invoice: 0,
             next_payment: 0,
@@ -281,6 +285,7 @@ impl Ledger {
         let id = self.next_invoice;
         let number = format!("INV-{id:08}");
         let due = issue + Duration::days(c.terms as i64);
+        let facts: Facts = (id, issue, due, c.currency);
         let mut open = amount;
         let mut last_applied = None;
         let paid_on =
@@ -291,7 +296,7 @@ impl Ledger {
             if on <= today && paid_on.is_none_or(|p| on < p) {
                 let credit = amount * rng.random_range(5..20) / 100;
                 let cn = self.credit_note(c, on, credit, credit);
-                self.allocate(id, None, Some(cn), on, credit);
+                self.allocate(&facts, None, Some(cn), on, credit);
                 open -= credit;
                 last_applied = Some(on);
             }
@@ -303,11 +308,11 @@ impl Ledger {
                 if rng.random_range(0..100) < 4 && early > issue {
                     let part = open * rng.random_range(30..70) / 100;
                     let pay = self.payment(c, early, part, 0);
-                    self.allocate(id, Some(pay), None, early, part);
+                    self.allocate(&facts, Some(pay), None, early, part);
                     open -= part;
                 }
                 let pay = self.payment(c, p, open, 0);
-                self.allocate(id, Some(pay), None, p, open);
+                self.allocate(&facts, Some(pay), None, p, open);
                 open = 0;
                 last_applied = Some(p);
             }
@@ -316,7 +321,7 @@ impl Ledger {
                 if due < today && on > issue && rng.random_range(0..100) < 6 {
                     let part = open * rng.random_range(20..60) / 100;
                     let pay = self.payment(c, on, part, 0);
-                    self.allocate(id, Some(pay), None, on, part);
+                    self.allocate(&facts, Some(pay), None, on, part);
                     open -= part;
                 }
             }
@@ -376,22 +381,28 @@ impl Ledger {
         id
     }
 
+    /// An allocation applied on the day its payment or credit note arrived.
     fn allocate(
         &mut self,
-        invoice: i64,
+        invoice: &Facts,
         payment: Option<i64>,
         credit: Option<i64>,
         on: NaiveDate,
         amount: i64,
     ) {
         self.next_allocation += 1;
+        let (id, issue, due, currency) = *invoice;
         self.allocations.row(&[
             &self.next_allocation,
-            &invoice,
+            &id,
             &payment,
             &credit,
             &on,
             &amount,
+            &currency,
+            &issue,
+            &due,
+            &on,
         ]);
     }
 

@@ -104,7 +104,7 @@ pub async fn seed(
     }
     let started = Instant::now();
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let today = now.date_naive();
+    let today = super::business_today(pool, now).await?;
     let mut ledger = Ledger::default();
     let mut work = Work::new(scale.customers());
     for index in 0..scale.customers() {
@@ -141,7 +141,8 @@ pub async fn seed(
     let load = started.elapsed();
 
     let started = Instant::now();
-    sqlx::query("ANALYZE").execute(&mut *conn).await?;
+    // VACUUM sets the visibility map, so aging reads open items from the index alone.
+    sqlx::query("VACUUM (ANALYZE)").execute(&mut *conn).await?;
     sqlx::query("SELECT refresh_customer_profiles($1)")
         .bind(today)
         .execute(&mut *conn)
