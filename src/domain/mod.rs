@@ -1,4 +1,6 @@
 //! Pure AR logic: no I/O, no terminal, no SQL. Every rule here follows DOMAIN.md.
 
 pub mod aging;
+pub mod kpi;
 pub mod money;
+pub mod sla;

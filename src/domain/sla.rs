@@ -1,0 +1,323 @@
+//! SLA clocks (DOMAIN.md "Disputes and SLA clocks"): business calendars or calendar hours,
+//! paused while a dispute awaits the customer, with ok / at risk / breached.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
+use chrono_tz::Tz;
+
+/// Working days and hours in a time zone, less holidays.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BusinessCalendar {
+    pub tz: Tz,
+    pub work_days: BTreeSet<u32>, // ISO weekday numbers, Monday = 1
+    pub start: NaiveTime,
+    pub end: NaiveTime,
+    pub holidays: BTreeSet<NaiveDate>,
+}
+
+/// How an SLA measures time.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Clock {
+    /// Every minute counts (calendar hours).
+    Wall,
+    Business(BusinessCalendar),
+}
+
+impl BusinessCalendar {
+    fn works_on(&self, day: NaiveDate) -> bool {
+        self.work_days.contains(&day.weekday().number_from_monday()) && !self.holidays.contains(&day)
+    }
+
+    /// The working window of a local day, in UTC (DST-safe: local times are resolved in
+    /// the zone on that very day).
+    fn window(&self, day: NaiveDate) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+        if !self.works_on(day) {
+            return None;
+        }
+        let at = |t: NaiveTime| {
+            let local = day.and_time(t);
+            self.tz.from_local_datetime(&local).earliest().or_else(|| self.tz.from_local_datetime(&(local + Duration::hours(1))).earliest())
+        };
+        Some((at(self.start)?.with_timezone(&Utc), at(self.end)?.with_timezone(&Utc)))
+    }
+
+    fn local_day(&self, t: DateTime<Utc>) -> NaiveDate {
+        t.with_timezone(&self.tz).date_naive()
+    }
+}
+
+impl Clock {
+    /// Minutes that count between two instants (zero if `to` is not after `from`).
+    pub fn minutes_between(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> i64 {
+        if to <= from {
+            return 0;
+        }
+        match self {
+            Clock::Wall => (to - from).num_minutes(),
+            Clock::Business(cal) => {
+                let mut seconds = 0;
+                let mut day = cal.local_day(from);
+                let last = cal.local_day(to);
+                while day <= last {
+                    if let Some((open, close)) = cal.window(day) {
+                        let (a, b) = (open.max(from), close.min(to));
+                        if b > a {
+                            seconds += (b - a).num_seconds();
+                        }
+                    }
+                    day += Duration::days(1);
+                }
+                seconds / 60
+            }
+        }
+    }
+
+    /// The instant when `minutes` countable minutes have passed since `from`.
+    pub fn add_minutes(&self, from: DateTime<Utc>, minutes: i64) -> DateTime<Utc> {
+        match self {
+            Clock::Wall => from + Duration::minutes(minutes),
+            Clock::Business(cal) => {
+                let mut left = Duration::minutes(minutes.max(0));
+                let mut day = cal.local_day(from);
+                // A calendar with no working day at all would never finish: stop after ten years.
+                for _ in 0..3660 {
+                    if let Some((open, close)) = cal.window(day) {
+                        let a = open.max(from);
+                        if close > a {
+                            if a + left <= close {
+                                return a + left;
+                            }
+                            left -= close - a;
+                        }
+                    }
+                    day += Duration::days(1);
+                }
+                from + Duration::days(3660)
+            }
+        }
+    }
+}
+
+/// ok, at risk (less than 25 % of the target left), or breached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SlaState {
+    Breached,
+    AtRisk,
+    Ok,
+}
+
+impl SlaState {
+    pub fn label(self) -> &'static str {
+        match self {
+            SlaState::Ok => "ok",
+            SlaState::AtRisk => "at risk",
+            SlaState::Breached => "breached",
+        }
+    }
+}
+
+/// One clock of one dispute: its target and what has elapsed on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SlaClock {
+    pub target_minutes: i64,
+    pub elapsed_minutes: i64,
+    /// The clock stopped (responded, resolved): it no longer runs.
+    pub stopped: bool,
+    /// The clock is paused now (awaiting the customer).
+    pub paused: bool,
+}
+
+impl SlaClock {
+    /// Minutes left (negative: overdue).
+    pub fn remaining(&self) -> i64 {
+        self.target_minutes - self.elapsed_minutes
+    }
+
+    pub fn state(&self) -> SlaState {
+        let left = self.remaining();
+        if left < 0 {
+            SlaState::Breached
+        } else if !self.stopped && left * 4 < self.target_minutes {
+            SlaState::AtRisk
+        } else {
+            SlaState::Ok
+        }
+    }
+}
+
+/// A state change on a dispute's timeline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateChange {
+    pub at: DateTime<Utc>,
+    pub to: String,
+}
+
+/// The intervals a dispute spent awaiting the customer, up to `now` (an open one ends at now).
+pub fn pauses(changes: &[StateChange], now: DateTime<Utc>) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
+    let mut out = Vec::new();
+    let mut since = None;
+    for c in changes {
+        match (since, c.to == "awaiting_customer") {
+            (None, true) => since = Some(c.at),
+            (Some(s), false) => {
+                out.push((s, c.at));
+                since = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(s) = since {
+        out.push((s, now.max(s)));
+    }
+    out
+}
+
+/// Countable minutes from `start` to `end`, less the paused ones.
+pub fn elapsed(clock: &Clock, start: DateTime<Utc>, end: DateTime<Utc>, paused: &[(DateTime<Utc>, DateTime<Utc>)]) -> i64 {
+    let total = clock.minutes_between(start, end);
+    let held: i64 = paused.iter().map(|(a, b)| clock.minutes_between((*a).max(start), (*b).min(end))).sum();
+    (total - held).max(0)
+}
+
+/// Both clocks of a dispute at `now`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DisputeClocks {
+    pub first_response: SlaClock,
+    pub resolution: SlaClock,
+}
+
+/// What a dispute's clocks need to know.
+#[derive(Debug, Clone)]
+pub struct DisputeTimes<'a> {
+    pub opened_at: DateTime<Utc>,
+    pub first_response_at: Option<DateTime<Utc>>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub changes: &'a [StateChange],
+    pub first_response_minutes: i64,
+    pub resolution_minutes: i64,
+}
+
+pub fn dispute_clocks(clock: &Clock, d: &DisputeTimes<'_>, now: DateTime<Utc>) -> DisputeClocks {
+    let paused = pauses(d.changes, d.resolved_at.unwrap_or(now));
+    let paused_now = d.resolved_at.is_none() && paused.last().is_some_and(|(_, end)| *end >= now);
+    let make = |target: i64, stop: Option<DateTime<Utc>>| {
+        let end = stop.unwrap_or(now).min(now);
+        SlaClock {
+            target_minutes: target,
+            elapsed_minutes: elapsed(clock, d.opened_at, end, &paused),
+            stopped: stop.is_some_and(|s| s <= now),
+            paused: paused_now && stop.is_none(),
+        }
+    };
+    DisputeClocks {
+        first_response: make(d.first_response_minutes, d.first_response_at),
+        resolution: make(d.resolution_minutes, d.resolved_at),
+    }
+}
+
+/// Formats minutes as "3h05m", "2d4h" (business days are not 24h: show hours past a day).
+pub fn format_minutes(minutes: i64) -> String {
+    let sign = if minutes < 0 { "-" } else { "" };
+    let m = minutes.unsigned_abs();
+    if m >= 60 * 48 {
+        format!("{sign}{}d{}h", m / (60 * 24), (m % (60 * 24)) / 60)
+    } else {
+        format!("{sign}{}h{:02}m", m / 60, m % 60)
+    }
+}
+
+/// Weekday helper for calendars read from the store (ISO numbers).
+pub fn weekday_number(w: Weekday) -> u32 {
+    w.number_from_monday()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    fn new_york(holidays: &[&str]) -> Clock {
+        Clock::Business(BusinessCalendar {
+            tz: chrono_tz::America::New_York,
+            work_days: [1, 2, 3, 4, 5].into(),
+            start: NaiveTime::from_hms_opt(9, 0, 0).unwrap(),
+            end: NaiveTime::from_hms_opt(17, 0, 0).unwrap(),
+            holidays: holidays.iter().map(|d| d.parse().unwrap()).collect(),
+        })
+    }
+
+    #[test]
+    fn a_weekend_does_not_count() {
+        let c = new_york(&[]);
+        // Friday 2026-11-13 16:00 New York (21:00 UTC) to Monday 10:00 (15:00 UTC): 1h + 1h.
+        assert_eq!(c.minutes_between(t("2026-11-13T21:00:00Z"), t("2026-11-16T15:00:00Z")), 120);
+        assert_eq!(Clock::Wall.minutes_between(t("2026-11-13T21:00:00Z"), t("2026-11-16T15:00:00Z")), 66 * 60);
+    }
+
+    #[test]
+    fn a_holiday_does_not_count() {
+        let c = new_york(&["2026-11-26"]); // Thanksgiving, a Thursday
+        // Wednesday 16:00 to Friday 10:00 local: 1h Wednesday + 1h Friday.
+        assert_eq!(c.minutes_between(t("2026-11-25T21:00:00Z"), t("2026-11-27T15:00:00Z")), 120);
+    }
+
+    #[test]
+    fn the_daylight_saving_change_keeps_local_hours() {
+        let c = new_york(&[]);
+        // DST ends Sunday 2026-11-01. Friday 9:00 EDT (13:00 UTC) to Monday 9:00 EST (14:00 UTC).
+        assert_eq!(c.minutes_between(t("2026-10-30T13:00:00Z"), t("2026-11-02T14:00:00Z")), 8 * 60);
+        // Monday's window opens at 14:00 UTC, not 13:00.
+        assert_eq!(c.minutes_between(t("2026-11-02T13:00:00Z"), t("2026-11-02T14:30:00Z")), 30);
+    }
+
+    #[test]
+    fn a_dispute_opened_outside_hours_starts_at_the_next_opening() {
+        let c = new_york(&[]);
+        // Opened Saturday; 4 business hours land on Monday 13:00 local (18:00 UTC).
+        assert_eq!(c.add_minutes(t("2026-11-14T18:00:00Z"), 240), t("2026-11-16T18:00:00Z"));
+        // Opened Tuesday 20:00 local: 8h target runs all of Wednesday.
+        assert_eq!(c.add_minutes(t("2026-11-18T01:00:00Z"), 480), t("2026-11-18T22:00:00Z"));
+    }
+
+    #[test]
+    fn awaiting_the_customer_pauses_and_resumes() {
+        let changes = vec![
+            StateChange { at: t("2026-11-16T15:00:00Z"), to: "investigating".into() },
+            StateChange { at: t("2026-11-16T16:00:00Z"), to: "awaiting_customer".into() },
+            StateChange { at: t("2026-11-17T16:00:00Z"), to: "investigating".into() },
+        ];
+        let times = DisputeTimes {
+            opened_at: t("2026-11-16T14:00:00Z"), // Monday 9:00 local
+            first_response_at: Some(t("2026-11-16T15:00:00Z")),
+            resolved_at: None,
+            changes: &changes,
+            first_response_minutes: 240,
+            resolution_minutes: 1440,
+        };
+        let clocks = dispute_clocks(&new_york(&[]), &times, t("2026-11-17T18:00:00Z"));
+        // Monday 9-11 counts (2h), Monday 11:00 to Tuesday 11:00 paused, Tuesday 11-13 counts (2h).
+        assert_eq!(clocks.resolution.elapsed_minutes, 240);
+        assert_eq!(clocks.first_response.elapsed_minutes, 60);
+        assert!(clocks.first_response.stopped && !clocks.resolution.paused);
+        let paused_now = dispute_clocks(&new_york(&[]), &DisputeTimes { changes: &changes[..2], ..times.clone() }, t("2026-11-17T18:00:00Z"));
+        assert!(paused_now.resolution.paused);
+        assert_eq!(paused_now.resolution.elapsed_minutes, 120, "no time counts while awaiting the customer");
+    }
+
+    #[test]
+    fn states_follow_the_quarter_rule() {
+        let clock = |elapsed, stopped| SlaClock { target_minutes: 400, elapsed_minutes: elapsed, stopped, paused: false };
+        assert_eq!(clock(299, false).state(), SlaState::Ok);
+        assert_eq!(clock(301, false).state(), SlaState::AtRisk);
+        assert_eq!(clock(400, false).state(), SlaState::AtRisk);
+        assert_eq!(clock(401, false).state(), SlaState::Breached);
+        assert_eq!(clock(390, true).state(), SlaState::Ok, "a clock stopped in time was met");
+        assert_eq!(format_minutes(185), "3h05m");
+        assert_eq!(format_minutes(-61), "-1h01m");
+        assert_eq!(format_minutes(60 * 50), "2d2h");
+    }
+}
