@@ -3,4 +3,6 @@
 pub mod aging;
 pub mod kpi;
 pub mod money;
+pub mod rhythm;
+pub mod segment;
 pub mod sla;
