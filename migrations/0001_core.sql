@@ -112,6 +112,7 @@ CREATE TABLE invoices (
     CHECK ((open_minor = 0) = (settled_on IS NOT NULL) OR amount_minor = 0)
 );
 CREATE INDEX invoices_customer_idx ON invoices (customer_id, issue_date);
+CREATE INDEX invoices_issue_idx ON invoices (issue_date) INCLUDE (amount_minor, currency);
 CREATE INDEX invoices_open_idx ON invoices (due_date) INCLUDE (customer_id, open_minor, currency, issue_date) WHERE open_minor > 0;
 CREATE INDEX invoices_settled_idx ON invoices (settled_on) INCLUDE (issue_date, due_date, currency, customer_id)
     WHERE settled_on IS NOT NULL;
@@ -196,6 +197,7 @@ CREATE TABLE holds (
     CHECK ((status = 'released') = (released_at IS NOT NULL))
 );
 CREATE INDEX holds_active_idx ON holds (status, cleared_at) WHERE status <> 'released';
+CREATE INDEX holds_cleared_idx ON holds (cleared_at) WHERE cleared_at IS NOT NULL;
 CREATE UNIQUE INDEX holds_one_active_per_order ON holds (order_id) WHERE status <> 'released';
 
 CREATE TABLE hold_blockers (

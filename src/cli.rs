@@ -146,6 +146,46 @@ pub enum Report {
         #[arg(long, value_enum, default_value_t)]
         format: Format,
     },
+    /// DSO, best possible DSO, ADD, countback DSO, CEI and percent current for a period.
+    Kpis {
+        #[command(flatten)]
+        db: Db,
+        /// First day of the period (default: 90 days before --to).
+        #[arg(long)]
+        from: Option<NaiveDate>,
+        /// Last day of the period (default: today).
+        #[arg(long)]
+        to: Option<NaiveDate>,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// Trust metrics over a trailing window, each with its inputs.
+    Trust {
+        #[command(flatten)]
+        db: Db,
+        #[arg(long, default_value = "30d")]
+        window: Window,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+}
+
+/// A window like `30d` (days) or `8w` (weeks).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window(pub i64);
+
+impl std::str::FromStr for Window {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let bad = || format!("window `{s}` is not like 30d or 8w");
+        let (n, unit) = s.split_at(s.len().saturating_sub(1));
+        let n: i64 = n.parse().map_err(|_| bad())?;
+        match unit {
+            "d" if n > 0 => Ok(Window(n)),
+            "w" if n > 0 => Ok(Window(n * 7)),
+            _ => Err(bad()),
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]

@@ -218,8 +218,48 @@ async fn report_cmd(r: Report, now: Option<chrono::DateTime<chrono::Utc>>) -> an
             };
             print!("{text}");
         }
+        Report::Kpis {
+            db,
+            from,
+            to,
+            format,
+        } => {
+            let pool = report_pool(&db).await?;
+            let today = store::business_today(&pool, now.unwrap_or_else(chrono::Utc::now)).await?;
+            let to = to.unwrap_or(today);
+            let from = from.unwrap_or(to - chrono::Duration::days(89));
+            if from > to {
+                bail!("--from {from} is after --to {to}");
+            }
+            let kpis =
+                store::kpi::period_kpis(&pool, settle::domain::kpi::Period { from, to }).await?;
+            let exponent = store::currency_exponent(&pool).await?;
+            print!("{}", report::kpis(&kpis, from, to, exponent, format));
+        }
+        Report::Trust { db, window, format } => {
+            let pool = report_pool(&db).await?;
+            let now = now.unwrap_or_else(chrono::Utc::now);
+            let metrics = store::trust::metrics(&pool, now, window.0).await?;
+            let today = store::business_today(&pool, now).await?;
+            let period = settle::domain::kpi::Period {
+                from: today - chrono::Duration::days(window.0 - 1),
+                to: today,
+            };
+            let kpis = store::kpi::period_kpis(&pool, period).await?;
+            let exponent = store::currency_exponent(&pool).await?;
+            print!(
+                "{}",
+                report::trust(&metrics, &kpis, period, exponent, format)
+            );
+        }
     }
     Ok(())
+}
+
+async fn report_pool(db: &Db) -> anyhow::Result<sqlx::PgPool> {
+    let pool = store::pool(&database_url(db)?, 2).await?;
+    store::check_schema(&pool).await?;
+    Ok(pool)
 }
 
 fn config_check() -> ExitCode {

@@ -187,3 +187,138 @@ pub fn aging_groups(
         }
     }
 }
+
+fn opt(v: Option<crate::domain::kpi::Hundredths>) -> String {
+    v.map_or("n/a".to_string(), |h| h.to_string())
+}
+
+/// KPIs with their formulas and inputs.
+pub fn kpis(
+    k: &crate::domain::kpi::Kpis,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+    exponent: u32,
+    format: crate::cli::Format,
+) -> String {
+    use crate::cli::Format;
+    let i = &k.inputs;
+    match format {
+        Format::Json | Format::Csv => {
+            let doc = serde_json::json!({
+                "from": from.to_string(), "to": to.to_string(),
+                "dso": k.dso, "best_possible_dso": k.best_possible_dso, "add": k.add,
+                "countback_dso": k.countback_dso, "cei": k.cei, "percent_current": k.percent_current,
+                "inputs": {
+                    "beginning_receivables": format_decimal(i.beginning_receivables, exponent),
+                    "credit_sales": format_decimal(i.credit_sales, exponent),
+                    "ending_total_receivables": format_decimal(i.ending_total_receivables, exponent),
+                    "ending_current_receivables": format_decimal(i.ending_current_receivables, exponent),
+                    "days": i.days, "months": i.months,
+                },
+            });
+            serde_json::to_string_pretty(&doc).expect("kpis serialise") + "\n"
+        }
+        Format::Table => {
+            let m = |v: i64| format_grouped(v, exponent);
+            let mut out = format!(
+                "KPIs for {from} to {to} (P = {} days, N = {} months)\n",
+                i.days, i.months
+            );
+            out.push_str(&format!(
+                "  DSO              {:>10}   = ETR / CS × P\n",
+                opt(k.dso)
+            ));
+            out.push_str(&format!(
+                "  Best possible DSO{:>10}   = ECR / CS × P\n",
+                opt(k.best_possible_dso)
+            ));
+            out.push_str(&format!(
+                "  ADD              {:>10}   = DSO − best possible DSO\n",
+                opt(k.add)
+            ));
+            out.push_str(&format!(
+                "  Countback DSO    {:>10}   = months of sales, newest first, that ETR covers\n",
+                opt(k.countback_dso)
+            ));
+            out.push_str(&format!(
+                "  CEI %            {:>10}   = (BR + CS/N − ETR) / (BR + CS/N − ECR) × 100\n",
+                opt(k.cei)
+            ));
+            out.push_str(&format!(
+                "  Percent current  {:>10}   = ECR / ETR × 100\n",
+                opt(k.percent_current)
+            ));
+            out.push_str(&format!(
+                "Inputs: BR {}  CS {}  ETR {}  ECR {}\n",
+                m(i.beginning_receivables),
+                m(i.credit_sales),
+                m(i.ending_total_receivables),
+                m(i.ending_current_receivables)
+            ));
+            out
+        }
+    }
+}
+
+fn minutes(v: Option<i64>) -> String {
+    v.map_or("n/a".to_string(), crate::domain::sla::format_minutes)
+}
+
+/// Trust metrics, each with the inputs it was computed from.
+pub fn trust(
+    t: &crate::domain::trust::TrustMetrics,
+    k: &crate::domain::kpi::Kpis,
+    period: crate::domain::kpi::Period,
+    exponent: u32,
+    format: crate::cli::Format,
+) -> String {
+    use crate::cli::Format;
+    match format {
+        Format::Json | Format::Csv => {
+            let doc = serde_json::json!({ "trust": t, "kpis": k });
+            serde_json::to_string_pretty(&doc).expect("trust serialises") + "\n"
+        }
+        Format::Table => {
+            let mut out = format!("Trust over the last {} days\n", t.window_days);
+            out.push_str(&format!(
+                "  First response      median {:>8}  p90 {:>8}  ({} responses, SLA clock time)\n",
+                minutes(t.first_response.median_minutes),
+                minutes(t.first_response.p90_minutes),
+                t.first_response.count
+            ));
+            out.push_str(&format!(
+                "  Resolution          median {:>8}  p90 {:>8}  ({} resolved)\n",
+                minutes(t.resolution.median_minutes),
+                minutes(t.resolution.p90_minutes),
+                t.resolution.count
+            ));
+            out.push_str(&format!(
+                "  Disputes breaching  {:>6} %  = {} breached / {} opened{}\n",
+                opt(t.breach_rate_percent),
+                t.disputes_breached,
+                t.disputes_opened,
+                if t.breach_alert {
+                    "   ALERT: above 10 %"
+                } else {
+                    ""
+                }
+            ));
+            out.push_str(&format!(
+                "  Unresolved > 7 days {:>6}\n",
+                t.unresolved_over_7_days
+            ));
+            out.push_str(&format!(
+                "  Holds within SLA    {:>6} %  = {} released in time / {} cleared and settled\n",
+                opt(t.holds_within_sla_percent),
+                t.holds_within_sla,
+                t.holds_measured
+            ));
+            out.push_str(&format!(
+                "  Median release lag  {:>8}  after clearing\n",
+                minutes(t.median_release_lag_minutes)
+            ));
+            out.push_str(&kpis(k, period.from, period.to, exponent, Format::Table));
+            out
+        }
+    }
+}

@@ -16,7 +16,11 @@ impl Hundredths {
         }
         let (num, den) = if den < 0 { (-num, -den) } else { (num, den) };
         let scaled = num * 100;
-        let q = if scaled >= 0 { (scaled + den / 2) / den } else { (scaled - den / 2) / den };
+        let q = if scaled >= 0 {
+            (scaled + den / 2) / den
+        } else {
+            (scaled - den / 2) / den
+        };
         Some(Hundredths(q as i64))
     }
 
@@ -28,7 +32,12 @@ impl Hundredths {
 impl std::fmt::Display for Hundredths {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let sign = if self.0 < 0 { "-" } else { "" };
-        write!(f, "{sign}{}.{:02}", self.0.unsigned_abs() / 100, self.0.unsigned_abs() % 100)
+        write!(
+            f,
+            "{sign}{}.{:02}",
+            self.0.unsigned_abs() / 100,
+            self.0.unsigned_abs() % 100
+        )
     }
 }
 
@@ -89,12 +98,18 @@ pub struct Kpis {
 
 /// DSO = ETR / CS × P.
 pub fn dso(i: &KpiInputs) -> Option<Hundredths> {
-    Hundredths::ratio(i.ending_total_receivables as i128 * i.days as i128, i.credit_sales as i128)
+    Hundredths::ratio(
+        i.ending_total_receivables as i128 * i.days as i128,
+        i.credit_sales as i128,
+    )
 }
 
 /// Best possible DSO = ECR / CS × P.
 pub fn best_possible_dso(i: &KpiInputs) -> Option<Hundredths> {
-    Hundredths::ratio(i.ending_current_receivables as i128 * i.days as i128, i.credit_sales as i128)
+    Hundredths::ratio(
+        i.ending_current_receivables as i128 * i.days as i128,
+        i.credit_sales as i128,
+    )
 }
 
 /// CEI = (BR + CS/N − ETR) / (BR + CS/N − ECR) × 100, computed over N to stay exact.
@@ -108,7 +123,10 @@ pub fn cei(i: &KpiInputs) -> Option<Hundredths> {
 
 /// Percent current = ECR / ETR × 100.
 pub fn percent_current(i: &KpiInputs) -> Option<Hundredths> {
-    Hundredths::ratio(i.ending_current_receivables as i128 * 100, i.ending_total_receivables as i128)
+    Hundredths::ratio(
+        i.ending_current_receivables as i128 * 100,
+        i.ending_total_receivables as i128,
+    )
 }
 
 /// Countback DSO: walk back month by month (newest first, each with its sales and days),
@@ -194,9 +212,15 @@ mod tests {
 
     #[test]
     fn periods_count_days_and_months_inclusively() {
-        let p = Period { from: "2026-04-01".parse().unwrap(), to: "2026-06-30".parse().unwrap() };
+        let p = Period {
+            from: "2026-04-01".parse().unwrap(),
+            to: "2026-06-30".parse().unwrap(),
+        };
         assert_eq!((p.days(), p.months()), (91, 3));
-        let p = Period { from: "2025-12-15".parse().unwrap(), to: "2026-01-14".parse().unwrap() };
+        let p = Period {
+            from: "2025-12-15".parse().unwrap(),
+            to: "2026-01-14".parse().unwrap(),
+        };
         assert_eq!((p.days(), p.months()), (31, 2));
     }
 

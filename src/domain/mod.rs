@@ -6,3 +6,4 @@ pub mod money;
 pub mod rhythm;
 pub mod segment;
 pub mod sla;
+pub mod trust;

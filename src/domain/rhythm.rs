@@ -35,10 +35,17 @@ pub struct Rhythm {
 
 /// The rhythm of a customer's paid invoices as of `today` (None: nothing paid yet).
 pub fn rhythm(paid: &[PaidInvoice], today: NaiveDate) -> Option<Rhythm> {
-    let mut all: Vec<i64> = paid.iter().filter(|p| p.settled_on <= today).map(|p| days_to_pay(p)).collect();
+    let mut all: Vec<i64> = paid
+        .iter()
+        .filter(|p| p.settled_on <= today)
+        .map(|p| days_to_pay(p))
+        .collect();
     all.sort_unstable();
-    let mut recent: Vec<i64> =
-        paid.iter().filter(|p| p.settled_on <= today && p.settled_on > today - Duration::days(90)).map(|p| days_to_pay(p)).collect();
+    let mut recent: Vec<i64> = paid
+        .iter()
+        .filter(|p| p.settled_on <= today && p.settled_on > today - Duration::days(90))
+        .map(|p| days_to_pay(p))
+        .collect();
     recent.sort_unstable();
     Some(Rhythm {
         typical_days: percentile(&all, 0.5)?,
@@ -61,11 +68,19 @@ impl Rhythm {
     /// Slipping: the recent median is later than the long-run one by more than `drift_days`
     /// (with at least 3 recent payments), or an open invoice is past its expected date by more
     /// than the spread (at least 3 days).
-    pub fn slipping(&self, drift_days: i64, open_issue_dates: &[NaiveDate], today: NaiveDate) -> Option<String> {
+    pub fn slipping(
+        &self,
+        drift_days: i64,
+        open_issue_dates: &[NaiveDate],
+        today: NaiveDate,
+    ) -> Option<String> {
         if let Some(recent) = self.recent_days.filter(|_| self.recent_count >= 3)
             && recent - self.typical_days > drift_days
         {
-            return Some(format!("recently pays in {recent} days against a usual {} days", self.typical_days));
+            return Some(format!(
+                "recently pays in {recent} days against a usual {} days",
+                self.typical_days
+            ));
         }
         let allowance = self.spread_days.max(3);
         open_issue_dates
@@ -115,7 +130,14 @@ pub fn reminder_hold(
     let expected = r.expected(issue_date);
     let until = expected + Duration::days(grace_days);
     (today < until).then(|| {
-        Hold::Until(until, format!("usually pays on day {}; expected {}", r.typical_days, expected.format("%-d %b")))
+        Hold::Until(
+            until,
+            format!(
+                "usually pays on day {}; expected {}",
+                r.typical_days,
+                expected.format("%-d %b")
+            ),
+        )
     })
 }
 
@@ -129,7 +151,11 @@ mod tests {
 
     fn paid(issue: &str, days: i64) -> PaidInvoice {
         let issue = d(issue);
-        PaidInvoice { issue_date: issue, due_date: issue + Duration::days(30), settled_on: issue + Duration::days(days) }
+        PaidInvoice {
+            issue_date: issue,
+            due_date: issue + Duration::days(30),
+            settled_on: issue + Duration::days(days),
+        }
     }
 
     #[test]
@@ -142,29 +168,63 @@ mod tests {
 
     #[test]
     fn a_clockwork_payer_has_a_tight_rhythm_and_suppression_says_why() {
-        let history: Vec<_> = (0..10).map(|i| paid("2026-01-05", 35 + i % 2)).map(|mut p| {
-            p.settled_on = p.settled_on.min(d("2026-10-01"));
-            p
-        }).collect();
+        let history: Vec<_> = (0..10)
+            .map(|i| paid("2026-01-05", 35 + i % 2))
+            .map(|mut p| {
+                p.settled_on = p.settled_on.min(d("2026-10-01"));
+                p
+            })
+            .collect();
         let r = rhythm(&history, d("2026-11-20")).unwrap();
         assert_eq!((r.typical_days, r.spread_days), (35, 1));
-        let hold = reminder_hold(d("2026-03-05"), d("2026-02-09"), 100, false, Some(&r), 3).unwrap();
-        assert_eq!(hold, Hold::Until(d("2026-03-19"), "usually pays on day 35; expected 16 Mar".into()));
-        assert_eq!(reminder_hold(d("2026-03-19"), d("2026-02-09"), 100, false, Some(&r), 3), None);
-        assert_eq!(reminder_hold(d("2026-03-19"), d("2026-02-09"), 100, true, Some(&r), 3), Some(Hold::Disputed));
-        assert_eq!(reminder_hold(d("2026-03-19"), d("2026-02-09"), 0, false, Some(&r), 3), Some(Hold::Paid));
+        let hold =
+            reminder_hold(d("2026-03-05"), d("2026-02-09"), 100, false, Some(&r), 3).unwrap();
+        assert_eq!(
+            hold,
+            Hold::Until(
+                d("2026-03-19"),
+                "usually pays on day 35; expected 16 Mar".into()
+            )
+        );
+        assert_eq!(
+            reminder_hold(d("2026-03-19"), d("2026-02-09"), 100, false, Some(&r), 3),
+            None
+        );
+        assert_eq!(
+            reminder_hold(d("2026-03-19"), d("2026-02-09"), 100, true, Some(&r), 3),
+            Some(Hold::Disputed)
+        );
+        assert_eq!(
+            reminder_hold(d("2026-03-19"), d("2026-02-09"), 0, false, Some(&r), 3),
+            Some(Hold::Paid)
+        );
     }
 
     #[test]
     fn drift_flags_a_customer_before_sixty_days_late() {
-        let mut history: Vec<_> = (0..12).map(|i| paid(&format!("2025-{:02}-01", i % 12 + 1), 32)).collect();
+        let mut history: Vec<_> = (0..12)
+            .map(|i| paid(&format!("2025-{:02}-01", i % 12 + 1), 32))
+            .collect();
         history.extend((0..4).map(|i| paid(&format!("2026-{:02}-01", i + 7), 50)));
         let today = d("2026-11-20");
         let r = rhythm(&history, today).unwrap();
         assert_eq!(r.typical_days, 32);
-        assert!(r.slipping(7, &[], today).unwrap().contains("recently pays in 50 days"));
+        assert!(
+            r.slipping(7, &[], today)
+                .unwrap()
+                .contains("recently pays in 50 days")
+        );
         let steady = rhythm(&history[..12], today).unwrap();
-        assert_eq!(steady.slipping(7, &[d("2026-10-17")], today), None, "within the allowance");
-        assert!(steady.slipping(7, &[d("2026-10-01")], today).unwrap().contains("past its expected pay date"));
+        assert_eq!(
+            steady.slipping(7, &[d("2026-10-17")], today),
+            None,
+            "within the allowance"
+        );
+        assert!(
+            steady
+                .slipping(7, &[d("2026-10-01")], today)
+                .unwrap()
+                .contains("past its expected pay date")
+        );
     }
 }

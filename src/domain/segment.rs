@@ -23,7 +23,14 @@ impl Segment {
     }
 
     pub fn from_code(code: &str) -> Option<Segment> {
-        [Segment::Vip, Segment::HighRisk, Segment::ChronicLate, Segment::Standard].into_iter().find(|s| s.code() == code)
+        [
+            Segment::Vip,
+            Segment::HighRisk,
+            Segment::ChronicLate,
+            Segment::Standard,
+        ]
+        .into_iter()
+        .find(|s| s.code() == code)
     }
 
     pub fn label(self) -> &'static str {
@@ -82,61 +89,150 @@ pub fn segment(f: &SegmentFacts, rules: SegmentRules) -> (Segment, String) {
         return (Segment::Vip, "strategic account".into());
     }
     if let Some(rank) = f.revenue_rank.filter(|r| *r <= vip_places) {
-        return (Segment::Vip, format!("top revenue: rank {rank} over the last 365 days"));
+        return (
+            Segment::Vip,
+            format!("top revenue: rank {rank} over the last 365 days"),
+        );
     }
     if f.over_90 > rules.high_risk_90_minor {
-        return (Segment::HighRisk, format!("over 90 days past due: {} above the {} threshold", f.over_90, rules.high_risk_90_minor));
+        return (
+            Segment::HighRisk,
+            format!(
+                "over 90 days past due: {} above the {} threshold",
+                f.over_90, rules.high_risk_90_minor
+            ),
+        );
     }
     if f.broken_promises >= 2 {
-        return (Segment::HighRisk, format!("{} broken promises to pay", f.broken_promises));
+        return (
+            Segment::HighRisk,
+            format!("{} broken promises to pay", f.broken_promises),
+        );
     }
     if f.open_total > f.credit_limit {
-        return (Segment::HighRisk, "open balance over the credit limit".into());
+        return (
+            Segment::HighRisk,
+            "open balance over the credit limit".into(),
+        );
     }
     if f.paid >= 3 && (f.late * 2 >= f.paid || f.days_late > 10 * f.paid) {
         let tenths = (f.days_late * 10 + f.paid / 2) / f.paid;
         return (
             Segment::ChronicLate,
-            format!("late on {} of the last {} paid invoices; {}.{} days late on average", f.late, f.paid, tenths / 10, tenths % 10),
+            format!(
+                "late on {} of the last {} paid invoices; {}.{} days late on average",
+                f.late,
+                f.paid,
+                tenths / 10,
+                tenths % 10
+            ),
         );
     }
-    (Segment::Standard, format!("late on {} of the last {} paid invoices", f.late, f.paid))
+    (
+        Segment::Standard,
+        format!("late on {} of the last {} paid invoices", f.late, f.paid),
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const RULES: SegmentRules = SegmentRules { high_risk_90_minor: 1_000_000, vip_top_percent: 1 };
+    const RULES: SegmentRules = SegmentRules {
+        high_risk_90_minor: 1_000_000,
+        vip_top_percent: 1,
+    };
 
     fn facts() -> SegmentFacts {
-        SegmentFacts { customers: 1000, credit_limit: 5_000_000, paid: 12, ..Default::default() }
+        SegmentFacts {
+            customers: 1000,
+            credit_limit: 5_000_000,
+            paid: 12,
+            ..Default::default()
+        }
     }
 
     #[test]
     fn precedence_and_reasons() {
-        assert_eq!(segment(&facts(), RULES), (Segment::Standard, "late on 0 of the last 12 paid invoices".into()));
-        let late = SegmentFacts { late: 6, days_late: 30, ..facts() };
-        assert_eq!(segment(&late, RULES).0, Segment::ChronicLate, "half of the last 12 late");
-        let very_late = SegmentFacts { late: 2, days_late: 130, ..facts() };
-        assert_eq!(segment(&very_late, RULES).1, "late on 2 of the last 12 paid invoices; 10.8 days late on average");
-        let risky = SegmentFacts { broken_promises: 2, ..late.clone() };
-        assert_eq!(segment(&risky, RULES), (Segment::HighRisk, "2 broken promises to pay".into()));
-        let over = SegmentFacts { open_total: 5_000_001, ..facts() };
+        assert_eq!(
+            segment(&facts(), RULES),
+            (
+                Segment::Standard,
+                "late on 0 of the last 12 paid invoices".into()
+            )
+        );
+        let late = SegmentFacts {
+            late: 6,
+            days_late: 30,
+            ..facts()
+        };
+        assert_eq!(
+            segment(&late, RULES).0,
+            Segment::ChronicLate,
+            "half of the last 12 late"
+        );
+        let very_late = SegmentFacts {
+            late: 2,
+            days_late: 130,
+            ..facts()
+        };
+        assert_eq!(
+            segment(&very_late, RULES).1,
+            "late on 2 of the last 12 paid invoices; 10.8 days late on average"
+        );
+        let risky = SegmentFacts {
+            broken_promises: 2,
+            ..late.clone()
+        };
+        assert_eq!(
+            segment(&risky, RULES),
+            (Segment::HighRisk, "2 broken promises to pay".into())
+        );
+        let over = SegmentFacts {
+            open_total: 5_000_001,
+            ..facts()
+        };
         assert_eq!(segment(&over, RULES).0, Segment::HighRisk);
-        let top = SegmentFacts { revenue_rank: Some(10), ..risky.clone() };
-        assert_eq!(segment(&top, RULES).0, Segment::Vip, "VIP wins over high risk");
-        let eleventh = SegmentFacts { revenue_rank: Some(11), ..facts() };
+        let top = SegmentFacts {
+            revenue_rank: Some(10),
+            ..risky.clone()
+        };
+        assert_eq!(
+            segment(&top, RULES).0,
+            Segment::Vip,
+            "VIP wins over high risk"
+        );
+        let eleventh = SegmentFacts {
+            revenue_rank: Some(11),
+            ..facts()
+        };
         assert_eq!(segment(&eleventh, RULES).0, Segment::Standard);
-        let pinned = SegmentFacts { override_to: Some((Segment::Standard, "new CFO, give them time".into())), ..top };
-        assert_eq!(segment(&pinned, RULES), (Segment::Standard, "override: new CFO, give them time".into()));
+        let pinned = SegmentFacts {
+            override_to: Some((Segment::Standard, "new CFO, give them time".into())),
+            ..top
+        };
+        assert_eq!(
+            segment(&pinned, RULES),
+            (
+                Segment::Standard,
+                "override: new CFO, give them time".into()
+            )
+        );
     }
 
     #[test]
     fn too_little_history_is_not_chronic() {
-        let f = SegmentFacts { paid: 2, late: 2, days_late: 40, ..facts() };
+        let f = SegmentFacts {
+            paid: 2,
+            late: 2,
+            days_late: 40,
+            ..facts()
+        };
         assert_eq!(segment(&f, RULES).0, Segment::Standard);
-        assert_eq!(Segment::from_code("chronic_late"), Some(Segment::ChronicLate));
+        assert_eq!(
+            Segment::from_code("chronic_late"),
+            Some(Segment::ChronicLate)
+        );
         assert_eq!(Segment::Vip.tone(), ("personal", "personal_note"));
     }
 }

@@ -26,7 +26,8 @@ pub enum Clock {
 
 impl BusinessCalendar {
     fn works_on(&self, day: NaiveDate) -> bool {
-        self.work_days.contains(&day.weekday().number_from_monday()) && !self.holidays.contains(&day)
+        self.work_days.contains(&day.weekday().number_from_monday())
+            && !self.holidays.contains(&day)
     }
 
     /// The working window of a local day, in UTC (DST-safe: local times are resolved in
@@ -37,9 +38,16 @@ impl BusinessCalendar {
         }
         let at = |t: NaiveTime| {
             let local = day.and_time(t);
-            self.tz.from_local_datetime(&local).earliest().or_else(|| self.tz.from_local_datetime(&(local + Duration::hours(1))).earliest())
+            self.tz.from_local_datetime(&local).earliest().or_else(|| {
+                self.tz
+                    .from_local_datetime(&(local + Duration::hours(1)))
+                    .earliest()
+            })
         };
-        Some((at(self.start)?.with_timezone(&Utc), at(self.end)?.with_timezone(&Utc)))
+        Some((
+            at(self.start)?.with_timezone(&Utc),
+            at(self.end)?.with_timezone(&Utc),
+        ))
     }
 
     fn local_day(&self, t: DateTime<Utc>) -> NaiveDate {
@@ -174,9 +182,17 @@ pub fn pauses(changes: &[StateChange], now: DateTime<Utc>) -> Vec<(DateTime<Utc>
 }
 
 /// Countable minutes from `start` to `end`, less the paused ones.
-pub fn elapsed(clock: &Clock, start: DateTime<Utc>, end: DateTime<Utc>, paused: &[(DateTime<Utc>, DateTime<Utc>)]) -> i64 {
+pub fn elapsed(
+    clock: &Clock,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    paused: &[(DateTime<Utc>, DateTime<Utc>)],
+) -> i64 {
     let total = clock.minutes_between(start, end);
-    let held: i64 = paused.iter().map(|(a, b)| clock.minutes_between((*a).max(start), (*b).min(end))).sum();
+    let held: i64 = paused
+        .iter()
+        .map(|(a, b)| clock.minutes_between((*a).max(start), (*b).min(end)))
+        .sum();
     (total - held).max(0)
 }
 
@@ -254,41 +270,71 @@ mod tests {
     fn a_weekend_does_not_count() {
         let c = new_york(&[]);
         // Friday 2026-11-13 16:00 New York (21:00 UTC) to Monday 10:00 (15:00 UTC): 1h + 1h.
-        assert_eq!(c.minutes_between(t("2026-11-13T21:00:00Z"), t("2026-11-16T15:00:00Z")), 120);
-        assert_eq!(Clock::Wall.minutes_between(t("2026-11-13T21:00:00Z"), t("2026-11-16T15:00:00Z")), 66 * 60);
+        assert_eq!(
+            c.minutes_between(t("2026-11-13T21:00:00Z"), t("2026-11-16T15:00:00Z")),
+            120
+        );
+        assert_eq!(
+            Clock::Wall.minutes_between(t("2026-11-13T21:00:00Z"), t("2026-11-16T15:00:00Z")),
+            66 * 60
+        );
     }
 
     #[test]
     fn a_holiday_does_not_count() {
         let c = new_york(&["2026-11-26"]); // Thanksgiving, a Thursday
         // Wednesday 16:00 to Friday 10:00 local: 1h Wednesday + 1h Friday.
-        assert_eq!(c.minutes_between(t("2026-11-25T21:00:00Z"), t("2026-11-27T15:00:00Z")), 120);
+        assert_eq!(
+            c.minutes_between(t("2026-11-25T21:00:00Z"), t("2026-11-27T15:00:00Z")),
+            120
+        );
     }
 
     #[test]
     fn the_daylight_saving_change_keeps_local_hours() {
         let c = new_york(&[]);
         // DST ends Sunday 2026-11-01. Friday 9:00 EDT (13:00 UTC) to Monday 9:00 EST (14:00 UTC).
-        assert_eq!(c.minutes_between(t("2026-10-30T13:00:00Z"), t("2026-11-02T14:00:00Z")), 8 * 60);
+        assert_eq!(
+            c.minutes_between(t("2026-10-30T13:00:00Z"), t("2026-11-02T14:00:00Z")),
+            8 * 60
+        );
         // Monday's window opens at 14:00 UTC, not 13:00.
-        assert_eq!(c.minutes_between(t("2026-11-02T13:00:00Z"), t("2026-11-02T14:30:00Z")), 30);
+        assert_eq!(
+            c.minutes_between(t("2026-11-02T13:00:00Z"), t("2026-11-02T14:30:00Z")),
+            30
+        );
     }
 
     #[test]
     fn a_dispute_opened_outside_hours_starts_at_the_next_opening() {
         let c = new_york(&[]);
         // Opened Saturday; 4 business hours land on Monday 13:00 local (18:00 UTC).
-        assert_eq!(c.add_minutes(t("2026-11-14T18:00:00Z"), 240), t("2026-11-16T18:00:00Z"));
+        assert_eq!(
+            c.add_minutes(t("2026-11-14T18:00:00Z"), 240),
+            t("2026-11-16T18:00:00Z")
+        );
         // Opened Tuesday 20:00 local: 8h target runs all of Wednesday.
-        assert_eq!(c.add_minutes(t("2026-11-18T01:00:00Z"), 480), t("2026-11-18T22:00:00Z"));
+        assert_eq!(
+            c.add_minutes(t("2026-11-18T01:00:00Z"), 480),
+            t("2026-11-18T22:00:00Z")
+        );
     }
 
     #[test]
     fn awaiting_the_customer_pauses_and_resumes() {
         let changes = vec![
-            StateChange { at: t("2026-11-16T15:00:00Z"), to: "investigating".into() },
-            StateChange { at: t("2026-11-16T16:00:00Z"), to: "awaiting_customer".into() },
-            StateChange { at: t("2026-11-17T16:00:00Z"), to: "investigating".into() },
+            StateChange {
+                at: t("2026-11-16T15:00:00Z"),
+                to: "investigating".into(),
+            },
+            StateChange {
+                at: t("2026-11-16T16:00:00Z"),
+                to: "awaiting_customer".into(),
+            },
+            StateChange {
+                at: t("2026-11-17T16:00:00Z"),
+                to: "investigating".into(),
+            },
         ];
         let times = DisputeTimes {
             opened_at: t("2026-11-16T14:00:00Z"), // Monday 9:00 local
@@ -303,19 +349,38 @@ mod tests {
         assert_eq!(clocks.resolution.elapsed_minutes, 240);
         assert_eq!(clocks.first_response.elapsed_minutes, 60);
         assert!(clocks.first_response.stopped && !clocks.resolution.paused);
-        let paused_now = dispute_clocks(&new_york(&[]), &DisputeTimes { changes: &changes[..2], ..times.clone() }, t("2026-11-17T18:00:00Z"));
+        let paused_now = dispute_clocks(
+            &new_york(&[]),
+            &DisputeTimes {
+                changes: &changes[..2],
+                ..times.clone()
+            },
+            t("2026-11-17T18:00:00Z"),
+        );
         assert!(paused_now.resolution.paused);
-        assert_eq!(paused_now.resolution.elapsed_minutes, 120, "no time counts while awaiting the customer");
+        assert_eq!(
+            paused_now.resolution.elapsed_minutes, 120,
+            "no time counts while awaiting the customer"
+        );
     }
 
     #[test]
     fn states_follow_the_quarter_rule() {
-        let clock = |elapsed, stopped| SlaClock { target_minutes: 400, elapsed_minutes: elapsed, stopped, paused: false };
+        let clock = |elapsed, stopped| SlaClock {
+            target_minutes: 400,
+            elapsed_minutes: elapsed,
+            stopped,
+            paused: false,
+        };
         assert_eq!(clock(299, false).state(), SlaState::Ok);
         assert_eq!(clock(301, false).state(), SlaState::AtRisk);
         assert_eq!(clock(400, false).state(), SlaState::AtRisk);
         assert_eq!(clock(401, false).state(), SlaState::Breached);
-        assert_eq!(clock(390, true).state(), SlaState::Ok, "a clock stopped in time was met");
+        assert_eq!(
+            clock(390, true).state(),
+            SlaState::Ok,
+            "a clock stopped in time was met"
+        );
         assert_eq!(format_minutes(185), "3h05m");
         assert_eq!(format_minutes(-61), "-1h01m");
         assert_eq!(format_minutes(60 * 50), "2d2h");

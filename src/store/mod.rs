@@ -3,7 +3,9 @@
 
 pub mod aging;
 pub mod feed;
+pub mod kpi;
 pub mod seed;
+pub mod trust;
 
 use std::str::FromStr;
 use std::time::Duration;

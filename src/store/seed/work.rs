@@ -376,7 +376,7 @@ impl Work {
                     rng.random_range(0..60),
                 );
                 let placed = cleared - Duration::days(rng.random_range(1..6));
-                let lag = Duration::minutes(rng.random_range(20..900));
+                let lag = Duration::minutes(rng.random_range(20..400));
                 (
                     placed,
                     "released",

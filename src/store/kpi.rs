@@ -1,0 +1,89 @@
+//! KPI inputs from the store: BR, ETR, ECR from the aging rules, credit sales by month.
+
+use std::collections::BTreeMap;
+
+use chrono::{Datelike, Duration, NaiveDate};
+use sqlx::PgPool;
+
+use super::StoreError;
+use super::aging::{aging_summary, rates_at};
+use crate::domain::aging::{Basis, BucketEdges};
+use crate::domain::kpi::{KpiInputs, Kpis, Period, kpis};
+use crate::domain::money::convert;
+
+/// Credit sales (invoices less credit notes issued) by calendar month from `from` to `to`,
+/// both included, converted at the rates of `rate_day`. Keyed by each month's first day.
+pub async fn sales_by_month(
+    pool: &PgPool,
+    from: NaiveDate,
+    to: NaiveDate,
+    rate_day: NaiveDate,
+) -> Result<BTreeMap<NaiveDate, i64>, StoreError> {
+    let rows: Vec<(NaiveDate, String, i64)> = sqlx::query_as(
+        "SELECT date_trunc('month', issue_date)::date, currency::text, sum(amount)::bigint FROM (
+             SELECT issue_date, currency, amount_minor AS amount FROM invoices WHERE issue_date BETWEEN $1 AND $2
+             UNION ALL
+             SELECT issue_date, currency, -amount_minor FROM credit_notes WHERE issue_date BETWEEN $1 AND $2
+         ) s GROUP BY 1, 2",
+    )
+    .bind(from)
+    .bind(to)
+    .fetch_all(pool)
+    .await?;
+    let currency = super::setting(pool, "reporting_currency").await?;
+    let rates = rates_at(pool, rate_day).await?;
+    let mut out = BTreeMap::new();
+    for (month, c, amount) in rows {
+        let rate = if c == currency {
+            100_000_000
+        } else {
+            rates.get(&c).copied().unwrap_or(0)
+        };
+        *out.entry(month).or_insert(0) += convert(amount, rate);
+    }
+    Ok(out)
+}
+
+fn first_of_month(d: NaiveDate) -> NaiveDate {
+    d.with_day(1).expect("day 1 exists")
+}
+
+/// Every KPI for a period, with the inputs it was computed from.
+pub async fn period_kpis(pool: &PgPool, period: Period) -> Result<Kpis, StoreError> {
+    let edges = BucketEdges::default();
+    let before = aging_summary(pool, period.from - Duration::days(1), Basis::Due, &edges).await?;
+    let end = aging_summary(pool, period.to, Basis::Due, &edges).await?;
+    let open =
+        |s: &crate::domain::aging::AgingSummary| s.lines.iter().map(|l| l.amount).sum::<i64>();
+    // One query gives the period's sales and the countback's: the month of the last day
+    // (up to it), then whole months before it, 24 at most.
+    let history_from = first_of_month(period.to - Duration::days(730)).min(period.from);
+    let by_month = sales_by_month(pool, history_from, period.to, period.to).await?;
+    let in_period = if period.from == first_of_month(period.from) {
+        by_month.range(period.from..).map(|(_, v)| v).sum()
+    } else {
+        sales_by_month(pool, period.from, period.to, period.to)
+            .await?
+            .values()
+            .sum()
+    };
+    let inputs = KpiInputs {
+        beginning_receivables: open(&before),
+        credit_sales: in_period,
+        ending_total_receivables: open(&end),
+        ending_current_receivables: end.lines[0].amount,
+        days: period.days(),
+        months: period.months(),
+    };
+    let mut months = Vec::new();
+    let mut month_end = period.to;
+    for _ in 0..24 {
+        let start = first_of_month(month_end);
+        months.push((
+            by_month.get(&start).copied().unwrap_or(0),
+            (month_end - start).num_days() + 1,
+        ));
+        month_end = start - Duration::days(1);
+    }
+    Ok(kpis(inputs, &months))
+}

@@ -1,0 +1,135 @@
+//! Loading what SLA clocks and trust metrics need: calendars, disputes with their state
+//! changes, cleared holds.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
+use sqlx::PgPool;
+
+use super::StoreError;
+use crate::domain::sla::{BusinessCalendar, Clock, StateChange};
+use crate::domain::trust::{DisputeFacts, HoldFacts, TrustMetrics, trust_metrics};
+
+/// Every business calendar, by id.
+pub async fn calendars(pool: &PgPool) -> Result<BTreeMap<i32, Clock>, StoreError> {
+    let rows: Vec<(i32, String, Vec<i16>, NaiveTime, NaiveTime)> = sqlx::query_as(
+        "SELECT id, time_zone, work_days, day_start, day_end FROM business_calendars",
+    )
+    .fetch_all(pool)
+    .await?;
+    let holidays: Vec<(i32, NaiveDate)> =
+        sqlx::query_as("SELECT calendar_id, day FROM calendar_holidays")
+            .fetch_all(pool)
+            .await?;
+    let mut out = BTreeMap::new();
+    for (id, zone, days, start, end) in rows {
+        let tz = zone.parse().map_err(|_| {
+            StoreError::Refused(format!("calendar {id}: `{zone}` is not a time zone"))
+        })?;
+        let holidays: BTreeSet<NaiveDate> = holidays
+            .iter()
+            .filter(|(c, _)| *c == id)
+            .map(|(_, d)| *d)
+            .collect();
+        let work_days = days.into_iter().map(|d| d as u32).collect();
+        out.insert(
+            id,
+            Clock::Business(BusinessCalendar {
+                tz,
+                work_days,
+                start,
+                end,
+                holidays,
+            }),
+        );
+    }
+    Ok(out)
+}
+
+type DisputeRow = (
+    i64,
+    DateTime<Utc>,
+    Option<DateTime<Utc>>,
+    Option<DateTime<Utc>>,
+    i32,
+    i32,
+    Option<i32>,
+);
+
+/// Disputes opened, responded to or resolved since `since`, and every unresolved one.
+pub async fn dispute_facts(
+    pool: &PgPool,
+    since: DateTime<Utc>,
+) -> Result<Vec<DisputeFacts>, StoreError> {
+    let rows: Vec<DisputeRow> = sqlx::query_as(
+        "SELECT d.id, d.opened_at, d.first_response_at, d.resolved_at, p.first_response_minutes, p.resolution_minutes, p.calendar_id
+           FROM disputes d JOIN sla_policies p ON p.id = d.policy_id
+          WHERE d.state <> 'resolved' OR d.opened_at >= $1 OR d.first_response_at >= $1 OR d.resolved_at >= $1",
+    )
+    .bind(since)
+    .fetch_all(pool)
+    .await?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
+    let events: Vec<(i64, DateTime<Utc>, String)> = sqlx::query_as(
+        "SELECT dispute_id, at, to_state FROM dispute_events
+          WHERE dispute_id = ANY($1) AND kind = 'state' AND to_state IS NOT NULL ORDER BY dispute_id, at, id",
+    )
+    .bind(&ids)
+    .fetch_all(pool)
+    .await?;
+    let mut changes: BTreeMap<i64, Vec<StateChange>> = BTreeMap::new();
+    for (id, at, to) in events {
+        changes.entry(id).or_default().push(StateChange { at, to });
+    }
+    let clocks = calendars(pool).await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(id, opened_at, first_response_at, resolved_at, fr, res, cal)| DisputeFacts {
+                opened_at,
+                first_response_at,
+                resolved_at,
+                changes: changes.remove(&id).unwrap_or_default(),
+                first_response_minutes: fr as i64,
+                resolution_minutes: res as i64,
+                clock: cal
+                    .and_then(|c| clocks.get(&c).cloned())
+                    .unwrap_or(Clock::Wall),
+            },
+        )
+        .collect())
+}
+
+/// Holds cleared since `since`, with their release-lag targets.
+pub async fn cleared_holds(
+    pool: &PgPool,
+    since: DateTime<Utc>,
+) -> Result<Vec<HoldFacts>, StoreError> {
+    let rows: Vec<(DateTime<Utc>, Option<DateTime<Utc>>, i32)> = sqlx::query_as(
+        "SELECT h.cleared_at, h.released_at, p.release_lag_minutes FROM holds h JOIN hold_policies p ON p.reason = h.reason
+          WHERE h.cleared_at >= $1",
+    )
+    .bind(since)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(cleared_at, released_at, lag)| HoldFacts {
+            cleared_at,
+            released_at,
+            lag_target_minutes: lag as i64,
+        })
+        .collect())
+}
+
+/// The trust metrics over the `window_days` before `now`.
+pub async fn metrics(
+    pool: &PgPool,
+    now: DateTime<Utc>,
+    window_days: i64,
+) -> Result<TrustMetrics, StoreError> {
+    let since = now - Duration::days(window_days);
+    let disputes = dispute_facts(pool, since).await?;
+    let holds = cleared_holds(pool, since).await?;
+    Ok(trust_metrics(now, window_days, &disputes, &holds))
+}
