@@ -75,6 +75,8 @@ pub enum Command {
     /// Headless reports for scripts and checks.
     #[command(subcommand)]
     Report(Report),
+    /// Load customers, invoices or payments from an ERP's CSV export (idempotent).
+    Import(ImportArgs),
     /// Measurements: seed load time, aging query speed.
     #[command(subcommand)]
     Bench(Bench),
@@ -93,6 +95,29 @@ pub struct SeedArgs {
     /// The random seed: the same seed and date give the same book.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ImportArgs {
+    #[command(flatten)]
+    pub db: Db,
+    /// What the file holds.
+    #[arg(value_enum)]
+    pub kind: crate::import::Kind,
+    /// The CSV file, with a header row.
+    pub file: PathBuf,
+    /// Column names for settle's fields, e.g. invoice_number=InvoiceNo,amount=Total.
+    #[arg(long, default_value = "")]
+    pub map: String,
+    /// How dates are written (strftime), e.g. %m/%d/%Y.
+    #[arg(long, default_value = "%Y-%m-%d")]
+    pub date_format: String,
+    /// Currency for rows that do not name one.
+    #[arg(long, default_value = "USD")]
+    pub currency: String,
+    /// Load the good rows and list the bad ones, instead of stopping at the first.
+    #[arg(long)]
+    pub skip_invalid: bool,
 }
 
 #[derive(Debug, Clone, Args)]

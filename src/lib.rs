@@ -8,6 +8,7 @@ pub mod cluster;
 pub mod config;
 pub mod console;
 pub mod domain;
+pub mod import;
 pub mod report;
 pub mod store;
 pub mod term;

@@ -3,6 +3,7 @@
 
 pub mod aging;
 pub mod feed;
+pub mod import;
 pub mod kpi;
 pub mod seed;
 pub mod trust;
@@ -155,4 +156,10 @@ pub async fn currency_exponent(pool: &PgPool) -> Result<u32, StoreError> {
     .fetch_one(pool)
     .await?;
     Ok(e as u32)
+}
+
+/// Recomputes every customer's payment rhythm and segment as of `today`.
+pub async fn refresh_profiles(pool: &PgPool, today: chrono::NaiveDate) -> Result<(), StoreError> {
+    sqlx::query("SELECT refresh_customer_profiles($1)").bind(today).execute(pool).await?;
+    Ok(())
 }

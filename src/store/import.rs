@@ -1,0 +1,201 @@
+//! Writing imported rows: one transaction, a savepoint per row, idempotent by natural keys
+//! (customer code, invoice number, payment reference), one audit row for the run.
+
+use sqlx::{Connection, PgConnection, PgPool};
+
+use super::StoreError;
+use crate::import::{Kind, Row, RowError};
+
+/// What an import did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportReport {
+    pub created: u64,
+    pub unchanged: u64,
+    pub customers_created: u64,
+    pub payments_created: u64,
+    pub skipped: Vec<RowError>,
+}
+
+/// Why an import stopped without writing anything.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("{0}; nothing was imported")]
+    Row(RowError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for ImportError {
+    fn from(e: sqlx::Error) -> Self {
+        ImportError::Store(StoreError::Sql(e))
+    }
+}
+
+/// The reason a database gave for refusing a row, without the driver's noise.
+fn reason(e: &sqlx::Error) -> String {
+    e.as_database_error().map_or_else(|| e.to_string(), |d| d.message().to_string())
+}
+
+/// Writes `rows`. Without `skip_invalid`, the first refused row stops everything and nothing
+/// is written; with it, refused rows are listed and the rest are loaded.
+pub async fn write(pool: &PgPool, kind: Kind, file: &str, rows: &[Row], skip_invalid: bool) -> Result<ImportReport, ImportError> {
+    let mut conn = pool.acquire().await?;
+    let mut tx = conn.begin().await?;
+    let mut report = ImportReport::default();
+    for row in rows {
+        let mut sp = tx.begin().await?;
+        match write_row(&mut sp, kind, row, &mut report).await {
+            Ok(()) => sp.commit().await?,
+            Err(e) => {
+                sp.rollback().await?;
+                let err = RowError { line: row.line, column: None, reason: reason(&e) };
+                if !skip_invalid {
+                    return Err(ImportError::Row(err));
+                }
+                report.skipped.push(err);
+            }
+        }
+    }
+    let details = serde_json::json!({
+        "file": file, "kind": format!("{kind:?}").to_lowercase(), "created": report.created,
+        "unchanged": report.unchanged, "customers_created": report.customers_created,
+        "payments_created": report.payments_created, "skipped": report.skipped.len(),
+    });
+    sqlx::query("INSERT INTO audit_log (action, entity, details) VALUES ('import', $1, $2)")
+        .bind(format!("{kind:?}").to_lowercase())
+        .bind(details)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(report)
+}
+
+async fn write_row(conn: &mut PgConnection, kind: Kind, row: &Row, report: &mut ImportReport) -> Result<(), sqlx::Error> {
+    let text = |f: &str| row.get(f).unwrap_or_default().to_string();
+    match kind {
+        Kind::Customers => {
+            let created: Option<i64> = sqlx::query_scalar(
+                "INSERT INTO customers (code, name, region, terms_days, credit_limit_minor, currency, reporting_currency)
+                 VALUES ($1, coalesce($2, $1), coalesce($3, 'Unknown'), coalesce($4::int, 30), $5, $6,
+                         (SELECT value FROM settings WHERE key = 'reporting_currency'))
+                 ON CONFLICT (code) DO NOTHING RETURNING id",
+            )
+            .bind(text("customer"))
+            .bind(row.get("name"))
+            .bind(row.get("region"))
+            .bind(row.get("terms_days").and_then(|t| t.parse::<i32>().ok()))
+            .bind(row.amounts.get("credit_limit").copied().unwrap_or(0))
+            .bind(text("currency"))
+            .fetch_optional(&mut *conn)
+            .await?;
+            count(report, created.is_some());
+        }
+        Kind::Invoices => {
+            let issue = row.dates["issue_date"];
+            let due = row.dates["due_date"];
+            let customer = customer_id(conn, &text("customer"), &text("currency"), (due - issue).num_days() as i32, report).await?;
+            let amount = row.amounts["amount"];
+            let created: Option<i64> = sqlx::query_scalar(
+                "INSERT INTO invoices (customer_id, number, issue_date, due_date, amount_minor, currency, open_minor, settled_on)
+                 VALUES ($1, $2, $3, $4, $5, $6, $5, CASE WHEN $5 = 0 THEN $3 END) ON CONFLICT (number) DO NOTHING RETURNING id",
+            )
+            .bind(customer)
+            .bind(text("invoice_number"))
+            .bind(issue)
+            .bind(due)
+            .bind(amount)
+            .bind(text("currency"))
+            .fetch_optional(&mut *conn)
+            .await?;
+            count(report, created.is_some());
+            if let (Some(invoice), Some(settled)) = (created, row.dates.get("settled_date"))
+                && amount > 0
+            {
+                let reference = format!("SETTLED-{}", text("invoice_number"));
+                pay(conn, customer, &reference, *settled, amount, &text("currency"), Some(invoice), report).await?;
+            }
+        }
+        Kind::Payments => {
+            let customer = customer_id(conn, &text("customer"), &text("currency"), 30, report).await?;
+            let invoice: Option<i64> = match row.get("invoice_number") {
+                None => None,
+                Some(number) => Some(
+                    sqlx::query_scalar("SELECT id FROM invoices WHERE number = $1")
+                        .bind(number)
+                        .fetch_optional(&mut *conn)
+                        .await?
+                        .ok_or_else(|| sqlx::Error::Protocol(format!("no invoice numbered `{number}`")))?,
+                ),
+            };
+            let new = pay(conn, customer, &text("reference"), row.dates["received_date"], row.amounts["amount"], &text("currency"), invoice, report).await?;
+            count(report, new);
+        }
+    }
+    Ok(())
+}
+
+fn count(report: &mut ImportReport, created: bool) {
+    if created {
+        report.created += 1;
+    } else {
+        report.unchanged += 1;
+    }
+}
+
+/// The customer with this code, created (and counted) if it is new.
+async fn customer_id(conn: &mut PgConnection, code: &str, currency: &str, terms: i32, report: &mut ImportReport) -> Result<i64, sqlx::Error> {
+    if let Some(id) = sqlx::query_scalar("SELECT id FROM customers WHERE code = $1").bind(code).fetch_optional(&mut *conn).await? {
+        return Ok(id);
+    }
+    let id = sqlx::query_scalar(
+        "INSERT INTO customers (code, name, region, terms_days, credit_limit_minor, currency, reporting_currency)
+         VALUES ($1, $1, 'Unknown', $2, 0, $3, (SELECT value FROM settings WHERE key = 'reporting_currency')) RETURNING id",
+    )
+    .bind(code)
+    .bind(terms.clamp(0, 365))
+    .bind(currency)
+    .fetch_one(&mut *conn)
+    .await?;
+    report.customers_created += 1;
+    Ok(id)
+}
+
+/// A payment (once per reference), allocated to `invoice` up to what is open on it.
+#[allow(clippy::too_many_arguments)]
+async fn pay(
+    conn: &mut PgConnection,
+    customer: i64,
+    reference: &str,
+    on: chrono::NaiveDate,
+    amount: i64,
+    currency: &str,
+    invoice: Option<i64>,
+    report: &mut ImportReport,
+) -> Result<bool, sqlx::Error> {
+    let payment: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO payments (customer_id, reference, received_on, amount_minor, currency, unapplied_minor)
+         VALUES ($1, $2, $3, $4, $5, $4) ON CONFLICT (reference) DO NOTHING RETURNING id",
+    )
+    .bind(customer)
+    .bind(reference)
+    .bind(on)
+    .bind(amount)
+    .bind(currency)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(payment) = payment else { return Ok(false) };
+    report.payments_created += 1;
+    if let Some(invoice) = invoice {
+        sqlx::query(
+            "INSERT INTO allocations (invoice_id, payment_id, applied_on, amount_minor)
+             SELECT id, $2, $3, least(open_minor, $4) FROM invoices WHERE id = $1 AND open_minor > 0",
+        )
+        .bind(invoice)
+        .bind(payment)
+        .bind(on)
+        .bind(amount)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(true)
+}
