@@ -79,10 +79,16 @@ pub struct Options {
 pub fn parse_map(kind: Kind, text: &str) -> Result<BTreeMap<String, String>, String> {
     let mut out = BTreeMap::new();
     for pair in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let (field, column) = pair.split_once('=').ok_or_else(|| format!("`{pair}` is not field=Column"))?;
+        let (field, column) = pair
+            .split_once('=')
+            .ok_or_else(|| format!("`{pair}` is not field=Column"))?;
         if !kind.fields().iter().any(|(f, _)| *f == field.trim()) {
             let names: Vec<&str> = kind.fields().iter().map(|(f, _)| *f).collect();
-            return Err(format!("`{}` is not a field of {kind:?} (fields: {})", field.trim(), names.join(", ")));
+            return Err(format!(
+                "`{}` is not a field of {kind:?} (fields: {})",
+                field.trim(),
+                names.join(", ")
+            ));
         }
         out.insert(field.trim().to_string(), column.trim().to_string());
     }
@@ -100,25 +106,45 @@ pub struct Row {
 
 impl Row {
     pub fn get(&self, field: &str) -> Option<&str> {
-        self.text.get(field).map(String::as_str).filter(|s| !s.is_empty())
+        self.text
+            .get(field)
+            .map(String::as_str)
+            .filter(|s| !s.is_empty())
     }
 }
 
 /// Reads every row of a CSV export. Rows that cannot be read are returned as errors beside
 /// the good ones; a header that lacks a required column is one error for the whole file.
 pub fn read(kind: Kind, data: &str, opts: &Options) -> Result<(Vec<Row>, Vec<RowError>), RowError> {
-    let mut reader = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(data.as_bytes());
-    let headers = reader.headers().map_err(|e| RowError { line: 1, column: None, reason: e.to_string() })?.clone();
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(data.as_bytes());
+    let headers = reader
+        .headers()
+        .map_err(|e| RowError {
+            line: 1,
+            column: None,
+            reason: e.to_string(),
+        })?
+        .clone();
     let mut columns: Vec<(&'static str, usize, String)> = Vec::new();
     for (field, required) in kind.fields() {
-        let header = opts.map.get(*field).cloned().unwrap_or_else(|| field.to_string());
+        let header = opts
+            .map
+            .get(*field)
+            .cloned()
+            .unwrap_or_else(|| field.to_string());
         match headers.iter().position(|h| h == header) {
             Some(i) => columns.push((field, i, header)),
             None if *required || opts.map.contains_key(*field) => {
                 return Err(RowError {
                     line: 1,
                     column: Some(header.clone()),
-                    reason: format!("no such column for `{field}` (columns: {})", headers.iter().collect::<Vec<_>>().join(", ")),
+                    reason: format!(
+                        "no such column for `{field}` (columns: {})",
+                        headers.iter().collect::<Vec<_>>().join(", ")
+                    ),
                 });
             }
             None => {}
@@ -130,7 +156,11 @@ pub fn read(kind: Kind, data: &str, opts: &Options) -> Result<(Vec<Row>, Vec<Row
             Ok(r) => r,
             Err(e) => {
                 let line = e.position().map_or(0, |p| line_at(data, p.byte()));
-                errors.push(RowError { line, column: None, reason: e.to_string() });
+                errors.push(RowError {
+                    line,
+                    column: None,
+                    reason: e.to_string(),
+                });
                 continue;
             }
         };
@@ -161,10 +191,19 @@ fn read_row(
     opts: &Options,
     line: u64,
 ) -> Result<Row, RowError> {
-    let mut row = Row { line, text: BTreeMap::new(), dates: BTreeMap::new(), amounts: BTreeMap::new() };
+    let mut row = Row {
+        line,
+        text: BTreeMap::new(),
+        dates: BTreeMap::new(),
+        amounts: BTreeMap::new(),
+    };
     for (field, index, header) in columns {
         let value = record.get(*index).unwrap_or("").to_string();
-        let err = |reason: String| RowError { line, column: Some(header.clone()), reason };
+        let err = |reason: String| RowError {
+            line,
+            column: Some(header.clone()),
+            reason,
+        };
         let required = kind.fields().iter().any(|(f, r)| f == field && *r);
         if value.is_empty() {
             if required {
@@ -183,8 +222,12 @@ fn read_row(
             }
             row.amounts.insert(field, minor);
         } else if *field == "terms_days" {
-            value.parse::<u16>().map_err(|_| err(format!("`{value}` is not a number of days")))?;
-        } else if *field == "currency" && !(value.len() == 3 && value.chars().all(|c| c.is_ascii_uppercase())) {
+            value
+                .parse::<u16>()
+                .map_err(|_| err(format!("`{value}` is not a number of days")))?;
+        } else if *field == "currency"
+            && !(value.len() == 3 && value.chars().all(|c| c.is_ascii_uppercase()))
+        {
             return Err(err(format!("`{value}` is not an ISO currency code")));
         }
         row.text.insert(field, value);
@@ -192,7 +235,11 @@ fn read_row(
     if let (Some(issue), Some(due)) = (row.dates.get("issue_date"), row.dates.get("due_date"))
         && due < issue
     {
-        return Err(RowError { line, column: None, reason: format!("due date {due} is before issue date {issue}") });
+        return Err(RowError {
+            line,
+            column: None,
+            reason: format!("due date {due} is before issue date {issue}"),
+        });
     }
     if !row.text.contains_key("currency") {
         row.text.insert("currency", opts.currency.clone());
@@ -205,7 +252,11 @@ mod tests {
     use super::*;
 
     fn opts(map: &str) -> Options {
-        Options { map: parse_map(Kind::Invoices, map).unwrap(), date_format: "%m/%d/%Y".into(), currency: "USD".into() }
+        Options {
+            map: parse_map(Kind::Invoices, map).unwrap(),
+            date_format: "%m/%d/%Y".into(),
+            currency: "USD".into(),
+        }
     }
 
     const ERP: &str = "cust,InvoiceNo,InvoiceDate,DueDate,InvoiceAmount,SettledDate\r\n\
@@ -231,19 +282,44 @@ mod tests {
     #[test]
     fn every_bad_row_says_where_and_why() {
         let cases = [
-            ("0379,1,13/45/2013,2/1/2013,5.00,", "line 2, column `InvoiceDate`: `13/45/2013` is not a date in %m/%d/%Y"),
-            ("0379,1,1/2/2013,2/1/2013,-5.00,", "line 2, column `InvoiceAmount`: `-5.00` is negative"),
-            ("0379,1,1/2/2013,2/1/2013,abc,", "line 2, column `InvoiceAmount`: `abc` is not a decimal amount"),
-            ("0379,1,1/2/2013,2/1/2013,5.001,", "line 2, column `InvoiceAmount`: `5.001` has more than 2 decimal places"),
-            (",1,1/2/2013,2/1/2013,5.00,", "line 2, column `cust`: `customer` is empty"),
-            ("0379,1,3/2/2013,2/1/2013,5.00,", "line 2: due date 2013-02-01 is before issue date 2013-03-02"),
-            ("0379,1,1/2/2013", "line 2, column `DueDate`: `due_date` is empty"),
+            (
+                "0379,1,13/45/2013,2/1/2013,5.00,",
+                "line 2, column `InvoiceDate`: `13/45/2013` is not a date in %m/%d/%Y",
+            ),
+            (
+                "0379,1,1/2/2013,2/1/2013,-5.00,",
+                "line 2, column `InvoiceAmount`: `-5.00` is negative",
+            ),
+            (
+                "0379,1,1/2/2013,2/1/2013,abc,",
+                "line 2, column `InvoiceAmount`: `abc` is not a decimal amount",
+            ),
+            (
+                "0379,1,1/2/2013,2/1/2013,5.001,",
+                "line 2, column `InvoiceAmount`: `5.001` has more than 2 decimal places",
+            ),
+            (
+                ",1,1/2/2013,2/1/2013,5.00,",
+                "line 2, column `cust`: `customer` is empty",
+            ),
+            (
+                "0379,1,3/2/2013,2/1/2013,5.00,",
+                "line 2: due date 2013-02-01 is before issue date 2013-03-02",
+            ),
+            (
+                "0379,1,1/2/2013",
+                "line 2, column `DueDate`: `due_date` is empty",
+            ),
         ];
         for (line, want) in cases {
-            let data = format!("cust,InvoiceNo,InvoiceDate,DueDate,InvoiceAmount,SettledDate\n{line}\n");
+            let data =
+                format!("cust,InvoiceNo,InvoiceDate,DueDate,InvoiceAmount,SettledDate\n{line}\n");
             let (rows, errors) = read(Kind::Invoices, &data, &opts(MAP)).unwrap();
             assert!(rows.is_empty(), "{line}");
-            assert_eq!(errors.iter().map(|e| e.to_string()).collect::<Vec<_>>(), [want]);
+            assert_eq!(
+                errors.iter().map(|e| e.to_string()).collect::<Vec<_>>(),
+                [want]
+            );
         }
     }
 
@@ -252,7 +328,15 @@ mod tests {
         let err = read(Kind::Invoices, "cust,InvoiceNo\n1,2\n", &opts(MAP)).unwrap_err();
         assert_eq!(err.line, 1);
         assert_eq!(err.column.as_deref(), Some("InvoiceDate"));
-        assert!(parse_map(Kind::Invoices, "amont=X").unwrap_err().contains("`amont` is not a field"));
-        assert!(parse_map(Kind::Invoices, "amount").unwrap_err().contains("not field=Column"));
+        assert!(
+            parse_map(Kind::Invoices, "amont=X")
+                .unwrap_err()
+                .contains("`amont` is not a field")
+        );
+        assert!(
+            parse_map(Kind::Invoices, "amount")
+                .unwrap_err()
+                .contains("not field=Column")
+        );
     }
 }

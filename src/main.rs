@@ -5,7 +5,9 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::Parser;
-use settle::cli::{Bench, Cli, Command, ConfigCmd, ConsoleArgs, Db, DemoArgs, Format, ImportArgs, Report, SeedArgs};
+use settle::cli::{
+    Bench, Cli, Command, ConfigCmd, ConsoleArgs, Db, DemoArgs, Format, ImportArgs, Report, SeedArgs,
+};
 use settle::cluster::PrivateCluster;
 use settle::console::{self, ConsoleOptions};
 use settle::{bench, config, report, store};
@@ -255,29 +257,41 @@ async fn report_cmd(r: Report, now: Option<chrono::DateTime<chrono::Utc>>) -> an
     Ok(())
 }
 
-async fn import(args: ImportArgs, now: Option<chrono::DateTime<chrono::Utc>>) -> anyhow::Result<ExitCode> {
+async fn import(
+    args: ImportArgs,
+    now: Option<chrono::DateTime<chrono::Utc>>,
+) -> anyhow::Result<ExitCode> {
     use settle::import::{Options, parse_map, read};
     let file = args.file.display().to_string();
     let data = std::fs::read_to_string(&args.file).with_context(|| format!("reading {file}"))?;
     let map = parse_map(args.kind, &args.map).map_err(|e| anyhow::anyhow!("--map: {e}"))?;
-    let opts = Options { map, date_format: args.date_format.clone(), currency: args.currency.clone() };
-    let (rows, bad) = read(args.kind, &data, &opts).map_err(|e| anyhow::anyhow!("{file}: {e}; nothing was imported"))?;
+    let opts = Options {
+        map,
+        date_format: args.date_format.clone(),
+        currency: args.currency.clone(),
+    };
+    let (rows, bad) = read(args.kind, &data, &opts)
+        .map_err(|e| anyhow::anyhow!("{file}: {e}; nothing was imported"))?;
     if !bad.is_empty() && !args.skip_invalid {
         for e in &bad {
             eprintln!("{file}: {e}");
         }
-        eprintln!("settle: {} bad row(s); nothing was imported (--skip-invalid loads the rest)", bad.len());
+        eprintln!(
+            "settle: {} bad row(s); nothing was imported (--skip-invalid loads the rest)",
+            bad.len()
+        );
         return Ok(ExitCode::FAILURE);
     }
     let pool = report_pool(&args.db).await?;
-    let mut report = match store::import::write(&pool, args.kind, &file, &rows, args.skip_invalid).await {
-        Ok(r) => r,
-        Err(store::import::ImportError::Row(e)) => {
-            eprintln!("{file}: {e}; nothing was imported");
-            return Ok(ExitCode::FAILURE);
-        }
-        Err(e) => return Err(e.into()),
-    };
+    let mut report =
+        match store::import::write(&pool, args.kind, &file, &rows, args.skip_invalid).await {
+            Ok(r) => r,
+            Err(store::import::ImportError::Row(e)) => {
+                eprintln!("{file}: {e}; nothing was imported");
+                return Ok(ExitCode::FAILURE);
+            }
+            Err(e) => return Err(e.into()),
+        };
     report.skipped.extend(bad);
     report.skipped.sort_by_key(|e| e.line);
     let today = store::business_today(&pool, now.unwrap_or_else(chrono::Utc::now)).await?;

@@ -20,12 +20,24 @@ fn import(url: &str, kind: &str, csv: &str, extra: &[&str]) -> (bool, String, St
     std::fs::write(&path, csv).unwrap();
     let out = Command::cargo_bin("settle")
         .unwrap()
-        .args(["import", kind, path.to_str().unwrap(), "--database-url", url, "--log-file", "/dev/null"])
+        .args([
+            "import",
+            kind,
+            path.to_str().unwrap(),
+            "--database-url",
+            url,
+            "--log-file",
+            "/dev/null",
+        ])
         .args(extra)
         .env("SETTLE_NOW", "2026-11-20T15:30:00Z")
         .output()
         .unwrap();
-    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 async fn counts(pool: &PgPool) -> (i64, i64, i64, i64, i64) {
@@ -42,23 +54,53 @@ async fn counts(pool: &PgPool) -> (i64, i64, i64, i64, i64) {
 async fn an_erp_export_round_trips_and_importing_twice_changes_nothing() {
     let db = fresh_db().await;
     let pool = db.pool().await;
-    let (ok, out, err) = import(&db.url, "invoices", INVOICES, &["--map", MAP, "--date-format", "%m/%d/%Y"]);
+    let (ok, out, err) = import(
+        &db.url,
+        "invoices",
+        INVOICES,
+        &["--map", MAP, "--date-format", "%m/%d/%Y"],
+    );
     assert!(ok, "{err}");
-    assert!(out.contains("4 created, 0 already present, 3 new customers, 3 payments"), "{out}");
+    assert!(
+        out.contains("4 created, 0 already present, 3 new customers, 3 payments"),
+        "{out}"
+    );
     assert_eq!(counts(&pool).await, (3, 4, 3, 3, 6588));
     let (amount, settled): (i64, Option<chrono::NaiveDate>) =
-        sqlx::query_as("SELECT amount_minor, settled_on FROM invoices WHERE number = '9888306'").fetch_one(&pool).await.unwrap();
-    assert_eq!((amount, settled.map(|d| d.to_string())), (110592, Some("2013-03-17".into())));
+        sqlx::query_as("SELECT amount_minor, settled_on FROM invoices WHERE number = '9888306'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        (amount, settled.map(|d| d.to_string())),
+        (110592, Some("2013-03-17".into()))
+    );
     // As of 2013-02-28 the March payments do not exist yet.
-    let aging = settle::store::aging::aging_summary(&pool, "2013-02-28".parse().unwrap(), Default::default(), &Default::default())
+    let aging = settle::store::aging::aging_summary(
+        &pool,
+        "2013-02-28".parse().unwrap(),
+        Default::default(),
+        &Default::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!((aging.invoices(), aging.total()), (2, 6174 + 110592));
+    let (ok, out, _) = import(
+        &db.url,
+        "invoices",
+        INVOICES,
+        &["--map", MAP, "--date-format", "%m/%d/%Y"],
+    );
+    assert!(ok);
+    assert!(
+        out.contains("0 created, 4 already present, 0 new customers, 0 payments"),
+        "{out}"
+    );
+    assert_eq!(counts(&pool).await, (3, 4, 3, 3, 6588));
+    let audit: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'import'")
+        .fetch_one(&pool)
         .await
         .unwrap();
-    assert_eq!((aging.invoices(), aging.total()), (2, 6174 + 110592));
-    let (ok, out, _) = import(&db.url, "invoices", INVOICES, &["--map", MAP, "--date-format", "%m/%d/%Y"]);
-    assert!(ok);
-    assert!(out.contains("0 created, 4 already present, 0 new customers, 0 payments"), "{out}");
-    assert_eq!(counts(&pool).await, (3, 4, 3, 3, 6588));
-    let audit: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'import'").fetch_one(&pool).await.unwrap();
     assert_eq!(audit, 2, "each run leaves an audit row");
 }
 
@@ -66,16 +108,39 @@ async fn an_erp_export_round_trips_and_importing_twice_changes_nothing() {
 async fn a_bad_row_stops_the_import_and_nothing_is_written() {
     let db = fresh_db().await;
     let pool = db.pool().await;
-    let bad = format!("{INVOICES}406,X-1,1,2/30/2013,3/1/2013,5.00,\r\n406,X-2,2,2/1/2013,3/1/2013,-5.00,\r\n");
-    let (ok, _, err) = import(&db.url, "invoices", &bad, &["--map", MAP, "--date-format", "%m/%d/%Y"]);
+    let bad = format!(
+        "{INVOICES}406,X-1,1,2/30/2013,3/1/2013,5.00,\r\n406,X-2,2,2/1/2013,3/1/2013,-5.00,\r\n"
+    );
+    let (ok, _, err) = import(
+        &db.url,
+        "invoices",
+        &bad,
+        &["--map", MAP, "--date-format", "%m/%d/%Y"],
+    );
     assert!(!ok);
-    assert!(err.contains("line 6, column `InvoiceDate`: `2/30/2013` is not a date in %m/%d/%Y"), "{err}");
-    assert!(err.contains("line 7, column `InvoiceAmount`: `-5.00` is negative"), "{err}");
+    assert!(
+        err.contains("line 6, column `InvoiceDate`: `2/30/2013` is not a date in %m/%d/%Y"),
+        "{err}"
+    );
+    assert!(
+        err.contains("line 7, column `InvoiceAmount`: `-5.00` is negative"),
+        "{err}"
+    );
     assert!(err.contains("nothing was imported"), "{err}");
     assert_eq!(counts(&pool).await, (0, 0, 0, 0, 0));
-    let (ok, out, _) = import(&db.url, "invoices", &bad, &["--map", MAP, "--date-format", "%m/%d/%Y", "--skip-invalid"]);
+    let (ok, out, _) = import(
+        &db.url,
+        "invoices",
+        &bad,
+        &["--map", MAP, "--date-format", "%m/%d/%Y", "--skip-invalid"],
+    );
     assert!(ok);
-    assert!(out.contains("4 created") && out.contains("skipped line 6") && out.contains("skipped line 7"), "{out}");
+    assert!(
+        out.contains("4 created")
+            && out.contains("skipped line 6")
+            && out.contains("skipped line 7"),
+        "{out}"
+    );
     assert_eq!(counts(&pool).await.1, 4);
 }
 
@@ -85,9 +150,17 @@ async fn a_row_the_store_refuses_names_its_line_and_rolls_everything_back() {
     let pool = db.pool().await;
     // Settled before it was issued: the allocation trigger refuses it.
     let bad = format!("{INVOICES}406,X-1,77,5/1/2013,6/1/2013,5.00,4/1/2013\r\n");
-    let (ok, _, err) = import(&db.url, "invoices", &bad, &["--map", MAP, "--date-format", "%m/%d/%Y"]);
+    let (ok, _, err) = import(
+        &db.url,
+        "invoices",
+        &bad,
+        &["--map", MAP, "--date-format", "%m/%d/%Y"],
+    );
     assert!(!ok);
-    assert!(err.contains("line 6: allocation on 2013-04-01 precedes invoice 77"), "{err}");
+    assert!(
+        err.contains("line 6: allocation on 2013-04-01 precedes invoice 77"),
+        "{err}"
+    );
     assert_eq!(counts(&pool).await, (0, 0, 0, 0, 0));
 }
 
@@ -95,14 +168,33 @@ async fn a_row_the_store_refuses_names_its_line_and_rolls_everything_back() {
 async fn payments_allocate_to_their_invoice_and_missing_columns_are_named() {
     let db = fresh_db().await;
     let pool = db.pool().await;
-    assert!(import(&db.url, "invoices", INVOICES, &["--map", MAP, "--date-format", "%m/%d/%Y"]).0);
+    assert!(
+        import(
+            &db.url,
+            "invoices",
+            INVOICES,
+            &["--map", MAP, "--date-format", "%m/%d/%Y"]
+        )
+        .0
+    );
     let payments = "reference,customer,received_date,amount,invoice_number\nWIRE-1,0379-NEVHP,2013-08-10,40.00,9231909\n";
     let (ok, out, err) = import(&db.url, "payments", payments, &[]);
     assert!(ok, "{err}");
     assert!(out.contains("1 created"), "{out}");
-    let open: i64 = sqlx::query_scalar("SELECT open_minor FROM invoices WHERE number = '9231909'").fetch_one(&pool).await.unwrap();
+    let open: i64 = sqlx::query_scalar("SELECT open_minor FROM invoices WHERE number = '9231909'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     assert_eq!(open, 6588 - 4000);
-    let (ok, _, err) = import(&db.url, "payments", "reference,customer,amount\nW,C,1.00\n", &[]);
+    let (ok, _, err) = import(
+        &db.url,
+        "payments",
+        "reference,customer,amount\nW,C,1.00\n",
+        &[],
+    );
     assert!(!ok);
-    assert!(err.contains("line 1, column `received_date`: no such column"), "{err}");
+    assert!(
+        err.contains("line 1, column `received_date`: no such column"),
+        "{err}"
+    );
 }

@@ -47,7 +47,8 @@ async fn sql_profiles_match_the_domain_rules() {
     .unwrap()
     .into_iter()
     .collect();
-    let profiles: Vec<(i64, String, String, Option<i32>, Option<i32>, Option<i32>)> = sqlx::query_as(
+    type ProfileRow = (i64, String, String, Option<i32>, Option<i32>, Option<i32>);
+    let profiles: Vec<ProfileRow> = sqlx::query_as(
         "SELECT customer_id, segment, segment_reason, typical_days, spread_days, recent_days FROM customer_profiles ORDER BY 1",
     )
     .fetch_all(&pool)

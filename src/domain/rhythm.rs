@@ -38,13 +38,13 @@ pub fn rhythm(paid: &[PaidInvoice], today: NaiveDate) -> Option<Rhythm> {
     let mut all: Vec<i64> = paid
         .iter()
         .filter(|p| p.settled_on <= today)
-        .map(|p| days_to_pay(p))
+        .map(days_to_pay)
         .collect();
     all.sort_unstable();
     let mut recent: Vec<i64> = paid
         .iter()
         .filter(|p| p.settled_on <= today && p.settled_on > today - Duration::days(90))
-        .map(|p| days_to_pay(p))
+        .map(days_to_pay)
         .collect();
     recent.sort_unstable();
     Some(Rhythm {

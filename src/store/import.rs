@@ -33,12 +33,19 @@ impl From<sqlx::Error> for ImportError {
 
 /// The reason a database gave for refusing a row, without the driver's noise.
 fn reason(e: &sqlx::Error) -> String {
-    e.as_database_error().map_or_else(|| e.to_string(), |d| d.message().to_string())
+    e.as_database_error()
+        .map_or_else(|| e.to_string(), |d| d.message().to_string())
 }
 
 /// Writes `rows`. Without `skip_invalid`, the first refused row stops everything and nothing
 /// is written; with it, refused rows are listed and the rest are loaded.
-pub async fn write(pool: &PgPool, kind: Kind, file: &str, rows: &[Row], skip_invalid: bool) -> Result<ImportReport, ImportError> {
+pub async fn write(
+    pool: &PgPool,
+    kind: Kind,
+    file: &str,
+    rows: &[Row],
+    skip_invalid: bool,
+) -> Result<ImportReport, ImportError> {
     let mut conn = pool.acquire().await?;
     let mut tx = conn.begin().await?;
     let mut report = ImportReport::default();
@@ -48,7 +55,11 @@ pub async fn write(pool: &PgPool, kind: Kind, file: &str, rows: &[Row], skip_inv
             Ok(()) => sp.commit().await?,
             Err(e) => {
                 sp.rollback().await?;
-                let err = RowError { line: row.line, column: None, reason: reason(&e) };
+                let err = RowError {
+                    line: row.line,
+                    column: None,
+                    reason: reason(&e),
+                };
                 if !skip_invalid {
                     return Err(ImportError::Row(err));
                 }
@@ -70,7 +81,12 @@ pub async fn write(pool: &PgPool, kind: Kind, file: &str, rows: &[Row], skip_inv
     Ok(report)
 }
 
-async fn write_row(conn: &mut PgConnection, kind: Kind, row: &Row, report: &mut ImportReport) -> Result<(), sqlx::Error> {
+async fn write_row(
+    conn: &mut PgConnection,
+    kind: Kind,
+    row: &Row,
+    report: &mut ImportReport,
+) -> Result<(), sqlx::Error> {
     let text = |f: &str| row.get(f).unwrap_or_default().to_string();
     match kind {
         Kind::Customers => {
@@ -93,7 +109,14 @@ async fn write_row(conn: &mut PgConnection, kind: Kind, row: &Row, report: &mut 
         Kind::Invoices => {
             let issue = row.dates["issue_date"];
             let due = row.dates["due_date"];
-            let customer = customer_id(conn, &text("customer"), &text("currency"), (due - issue).num_days() as i32, report).await?;
+            let customer = customer_id(
+                conn,
+                &text("customer"),
+                &text("currency"),
+                (due - issue).num_days() as i32,
+                report,
+            )
+            .await?;
             let amount = row.amounts["amount"];
             let created: Option<i64> = sqlx::query_scalar(
                 "INSERT INTO invoices (customer_id, number, issue_date, due_date, amount_minor, currency, open_minor, settled_on)
@@ -112,11 +135,22 @@ async fn write_row(conn: &mut PgConnection, kind: Kind, row: &Row, report: &mut 
                 && amount > 0
             {
                 let reference = format!("SETTLED-{}", text("invoice_number"));
-                pay(conn, customer, &reference, *settled, amount, &text("currency"), Some(invoice), report).await?;
+                pay(
+                    conn,
+                    customer,
+                    &reference,
+                    *settled,
+                    amount,
+                    &text("currency"),
+                    Some(invoice),
+                    report,
+                )
+                .await?;
             }
         }
         Kind::Payments => {
-            let customer = customer_id(conn, &text("customer"), &text("currency"), 30, report).await?;
+            let customer =
+                customer_id(conn, &text("customer"), &text("currency"), 30, report).await?;
             let invoice: Option<i64> = match row.get("invoice_number") {
                 None => None,
                 Some(number) => Some(
@@ -124,10 +158,22 @@ async fn write_row(conn: &mut PgConnection, kind: Kind, row: &Row, report: &mut 
                         .bind(number)
                         .fetch_optional(&mut *conn)
                         .await?
-                        .ok_or_else(|| sqlx::Error::Protocol(format!("no invoice numbered `{number}`")))?,
+                        .ok_or_else(|| {
+                            sqlx::Error::Protocol(format!("no invoice numbered `{number}`"))
+                        })?,
                 ),
             };
-            let new = pay(conn, customer, &text("reference"), row.dates["received_date"], row.amounts["amount"], &text("currency"), invoice, report).await?;
+            let new = pay(
+                conn,
+                customer,
+                &text("reference"),
+                row.dates["received_date"],
+                row.amounts["amount"],
+                &text("currency"),
+                invoice,
+                report,
+            )
+            .await?;
             count(report, new);
         }
     }
@@ -143,8 +189,18 @@ fn count(report: &mut ImportReport, created: bool) {
 }
 
 /// The customer with this code, created (and counted) if it is new.
-async fn customer_id(conn: &mut PgConnection, code: &str, currency: &str, terms: i32, report: &mut ImportReport) -> Result<i64, sqlx::Error> {
-    if let Some(id) = sqlx::query_scalar("SELECT id FROM customers WHERE code = $1").bind(code).fetch_optional(&mut *conn).await? {
+async fn customer_id(
+    conn: &mut PgConnection,
+    code: &str,
+    currency: &str,
+    terms: i32,
+    report: &mut ImportReport,
+) -> Result<i64, sqlx::Error> {
+    if let Some(id) = sqlx::query_scalar("SELECT id FROM customers WHERE code = $1")
+        .bind(code)
+        .fetch_optional(&mut *conn)
+        .await?
+    {
         return Ok(id);
     }
     let id = sqlx::query_scalar(
@@ -183,7 +239,9 @@ async fn pay(
     .bind(currency)
     .fetch_optional(&mut *conn)
     .await?;
-    let Some(payment) = payment else { return Ok(false) };
+    let Some(payment) = payment else {
+        return Ok(false);
+    };
     report.payments_created += 1;
     if let Some(invoice) = invoice {
         sqlx::query(

@@ -160,6 +160,9 @@ pub async fn currency_exponent(pool: &PgPool) -> Result<u32, StoreError> {
 
 /// Recomputes every customer's payment rhythm and segment as of `today`.
 pub async fn refresh_profiles(pool: &PgPool, today: chrono::NaiveDate) -> Result<(), StoreError> {
-    sqlx::query("SELECT refresh_customer_profiles($1)").bind(today).execute(pool).await?;
+    sqlx::query("SELECT refresh_customer_profiles($1)")
+        .bind(today)
+        .execute(pool)
+        .await?;
     Ok(())
 }
