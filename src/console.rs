@@ -11,8 +11,9 @@ use sqlx::PgPool;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
+use crate::app::msg::TextKey;
 use crate::app::state::SessionInfo;
-use crate::app::{Data, Effect, Msg, State, init, update};
+use crate::app::{Effect, Msg, State, init, update};
 use crate::config::keymap::Keymap;
 use crate::store;
 use crate::term::TerminalGuard;
@@ -50,15 +51,29 @@ pub async fn run(pool: PgPool, opts: ConsoleOptions) -> anyhow::Result<()> {
     };
     let mut state = State::new(now, today, info);
     state.exponent = store::currency_exponent(&pool).await?;
+    state.keys = crate::app::Action::ALL
+        .iter()
+        .map(|a| (*a, opts.keymap.keys_for(*a).join("/")))
+        .filter(|(_, k)| !k.is_empty())
+        .collect();
 
+    let me = state.session.user.clone();
     let (tx, mut rx) = unbounded_channel::<Msg>();
     spawn_feed(pool.clone(), tx.clone());
     let mut guard = TerminalGuard::enter().context("preparing the terminal")?;
+    let size = guard.terminal.size()?;
+    update(
+        &mut state,
+        Msg::Resized {
+            rows: body_rows(size.height),
+        },
+    );
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
-    run_effects(init(&mut state), &pool, &tx);
+    let clock = opts.fixed_now;
+    run_effects(init(&mut state), &pool, &tx, clock, &me);
     let mut dirty = true;
 
     while !state.quit {
@@ -68,11 +83,14 @@ pub async fn run(pool: PgPool, opts: ConsoleOptions) -> anyhow::Result<()> {
         }
         let msg = tokio::select! {
             event = events.next() => match event {
-                Some(Ok(Event::Key(key))) if key.kind == KeyEventKind::Press => match opts.keymap.action_for(&key) {
-                    Some(action) => Msg::Action(action),
-                    None => continue,
-                },
-                Some(Ok(Event::Resize(_, _))) => Msg::Resized,
+                Some(Ok(Event::Key(key))) if key.kind == KeyEventKind::Press => {
+                    let msg = if state.input.is_some() { text_key(&key).map(Msg::Text) } else { opts.keymap.action_for(&key).map(Msg::Action) };
+                    match msg {
+                        Some(m) => m,
+                        None => continue,
+                    }
+                }
+                Some(Ok(Event::Resize(_, h))) => Msg::Resized { rows: body_rows(h) },
                 Some(Ok(_)) => continue,
                 Some(Err(e)) => return Err(e).context("reading the terminal"),
                 None => break,
@@ -84,7 +102,7 @@ pub async fn run(pool: PgPool, opts: ConsoleOptions) -> anyhow::Result<()> {
         };
         let is_tick = matches!(msg, Msg::Tick(_));
         let effects = update(&mut state, msg);
-        run_effects(effects, &pool, &tx);
+        run_effects(effects, &pool, &tx, clock, &me);
         dirty = !is_tick || state.has_ticking_clocks();
     }
     drop(guard);
@@ -101,36 +119,65 @@ fn draw(guard: &mut TerminalGuard, state: &State, theme: &Theme) -> anyhow::Resu
     Ok(())
 }
 
-/// Runs each effect in its own task; its result comes back as a message.
-fn run_effects(effects: Vec<Effect>, pool: &PgPool, tx: &UnboundedSender<Msg>) {
+/// Rows a list can show in a terminal `height` lines high (header, breadcrumbs, hints,
+/// status, the table's border and column header take the rest).
+fn body_rows(height: u16) -> usize {
+    height.saturating_sub(7).max(1) as usize
+}
+
+/// The text-editing meaning of a key, while something is being typed.
+fn text_key(key: &crossterm::event::KeyEvent) -> Option<TextKey> {
+    use crossterm::event::{KeyCode, KeyModifiers};
+    if key.modifiers.contains(KeyModifiers::CONTROL) {
+        return (key.code == KeyCode::Char('c')).then_some(TextKey::Esc);
+    }
+    Some(match key.code {
+        KeyCode::Char(c) => TextKey::Char(c),
+        KeyCode::Backspace => TextKey::Backspace,
+        KeyCode::Enter => TextKey::Enter,
+        KeyCode::Esc => TextKey::Esc,
+        KeyCode::Tab => TextKey::Tab,
+        KeyCode::Up => TextKey::Up,
+        KeyCode::Down => TextKey::Down,
+        _ => return None,
+    })
+}
+
+/// Runs each effect in its own task; its result comes back as a message. Copying to the
+/// clipboard writes to the terminal, so it happens here, between frames.
+fn run_effects(
+    effects: Vec<Effect>,
+    pool: &PgPool,
+    tx: &UnboundedSender<Msg>,
+    clock: Option<DateTime<Utc>>,
+    me: &str,
+) {
     for effect in effects {
+        if let Effect::Copy(text) = &effect {
+            copy_osc52(text);
+            continue;
+        }
         let pool = pool.clone();
         let tx = tx.clone();
+        let me = me.to_string();
         tokio::spawn(async move {
-            let msg = match effect {
-                Effect::LoadOverview { generation, params } => {
-                    match store::aging::aging_summary(
-                        &pool,
-                        params.as_of,
-                        params.basis,
-                        &params.edges,
-                    )
-                    .await
-                    {
-                        Ok(summary) => Msg::Loaded {
-                            generation,
-                            data: Data::Overview(summary),
-                        },
-                        Err(e) => Msg::Failed {
-                            generation,
-                            error: e.to_string(),
-                        },
-                    }
-                }
-            };
-            let _ = tx.send(msg);
+            if let Some(msg) =
+                crate::effects::run(&pool, effect, clock.unwrap_or_else(Utc::now), &me).await
+            {
+                let _ = tx.send(msg);
+            }
         });
     }
+}
+
+/// Puts `text` on the clipboard of the terminal the user sits at, through SSH and tmux.
+fn copy_osc52(text: &str) {
+    use base64::Engine;
+    use std::io::Write;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(text);
+    let mut out = std::io::stdout();
+    let _ = write!(out, "\x1b]52;c;{encoded}\x07");
+    let _ = out.flush();
 }
 
 /// Polls the change log past its cursor; one `Changed` per poll that saw anything, and a

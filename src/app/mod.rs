@@ -1,6 +1,7 @@
 //! The Elm-style core: keys become actions, `update` changes state and asks for effects.
 
 pub mod action;
+pub mod command;
 pub mod msg;
 pub mod state;
 pub mod update;

@@ -1,21 +1,42 @@
-//! What comes back into `update`: actions from keys, and replies from effects.
+//! What comes back into `update`: actions from keys, typed text, and replies from effects.
 
 use chrono::{DateTime, Utc};
 
 use super::action::Action;
-use super::state::AgingParams;
-use crate::domain::aging::AgingSummary;
+use super::state::{AgingParams, OverviewData, Rows, View};
+use crate::model::Account;
 
 /// Data a query brought back.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Data {
-    Overview(AgingSummary),
+    Overview(Box<OverviewData>),
+    List {
+        rows: Rows,
+        total: i64,
+        offset: i64,
+    },
+    Account(Box<Account>),
+    /// The customer a `:cust` query found.
+    Found(Option<i64>, String),
+}
+
+/// A key while something is being typed (command line, filter).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextKey {
+    Char(char),
+    Backspace,
+    Enter,
+    Esc,
+    Tab,
+    Up,
+    Down,
 }
 
 /// An input to `update`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Msg {
     Action(Action),
+    Text(TextKey),
     /// A query's reply, tagged with the generation that asked for it.
     Loaded {
         generation: u64,
@@ -31,8 +52,21 @@ pub enum Msg {
     Changed,
     /// The feed could not poll the store.
     FeedLost(String),
-    /// The terminal was resized.
-    Resized,
+    /// The body has room for this many rows now.
+    Resized {
+        rows: usize,
+    },
+}
+
+/// What a list query asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListRequest {
+    pub view: View,
+    pub filter: String,
+    pub sort: Option<(usize, bool)>,
+    pub limit: i64,
+    pub offset: i64,
+    pub params: AgingParams,
 }
 
 /// Work for the runtime; its result comes back as a `Msg`.
@@ -42,4 +76,18 @@ pub enum Effect {
         generation: u64,
         params: AgingParams,
     },
+    LoadList {
+        generation: u64,
+        request: ListRequest,
+    },
+    LoadAccount {
+        generation: u64,
+        id: i64,
+    },
+    FindCustomer {
+        generation: u64,
+        query: String,
+    },
+    /// Put text on the clipboard (OSC 52).
+    Copy(String),
 }

@@ -3,6 +3,11 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::domain::aging::{AgingSummary, Basis, BucketEdges};
+use crate::domain::kpi::Kpis;
+use crate::domain::trust::TrustMetrics;
+use crate::model::{
+    Account, AuditEntry, CustomerAging, DisputeLine, HeldOrder, OpenInvoice, OutreachLine,
+};
 
 /// Who is looking, at which store.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -47,19 +52,126 @@ impl<T> Loadable<T> {
     }
 }
 
+/// Where in the aging drill-down we are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AgingLevel {
+    Buckets,
+    Customers {
+        bucket: usize,
+    },
+    Invoices {
+        bucket: usize,
+        customer: i64,
+        name: String,
+    },
+}
+
 /// The screens of the console.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum View {
-    #[default]
     Overview,
+    Aging(AgingLevel),
+    Disputes,
+    Holds,
+    Outreach,
+    Customer(i64),
+    Activity,
 }
 
 impl View {
-    pub fn title(self) -> &'static str {
+    pub fn title(&self) -> &'static str {
         match self {
             View::Overview => "Overview",
+            View::Aging(_) => "Aging",
+            View::Disputes => "Disputes",
+            View::Holds => "Holds",
+            View::Outreach => "Outreach",
+            View::Customer(_) => "Customer",
+            View::Activity => "Activity",
         }
     }
+
+    /// Whether the view is a list the cursor moves in.
+    pub fn is_list(&self) -> bool {
+        !matches!(self, View::Overview | View::Customer(_))
+    }
+}
+
+/// The rows a list view holds (one window of them).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Rows {
+    #[default]
+    None,
+    Buckets(AgingSummary),
+    Customers(Vec<CustomerAging>),
+    Invoices(Vec<OpenInvoice>),
+    Disputes(Vec<DisputeLine>),
+    Holds(Vec<HeldOrder>),
+    Outreach(Vec<OutreachLine>),
+    Activity(Vec<AuditEntry>),
+}
+
+impl Rows {
+    pub fn len(&self) -> usize {
+        match self {
+            Rows::None => 0,
+            Rows::Buckets(s) => s.lines.len(),
+            Rows::Customers(r) => r.len(),
+            Rows::Invoices(r) => r.len(),
+            Rows::Disputes(r) => r.len(),
+            Rows::Holds(r) => r.len(),
+            Rows::Outreach(r) => r.len(),
+            Rows::Activity(r) => r.len(),
+        }
+    }
+
+    /// The stable key of row `i` (what selection follows across refreshes) and the id a user
+    /// copies.
+    pub fn key(&self, i: usize) -> Option<String> {
+        match self {
+            Rows::None => None,
+            Rows::Buckets(s) => s.lines.get(i).map(|l| l.bucket.label.clone()),
+            Rows::Customers(r) => r.get(i).map(|c| c.code.clone()),
+            Rows::Invoices(r) => r.get(i).map(|x| x.number.clone()),
+            Rows::Disputes(r) => r.get(i).map(|x| x.number.clone()),
+            Rows::Holds(r) => r.get(i).map(|x| x.order.clone()),
+            Rows::Outreach(r) => r.get(i).map(|x| format!("MSG-{}", x.id)),
+            Rows::Activity(r) => r.get(i).map(|x| format!("AUDIT-{}", x.id)),
+        }
+    }
+
+    pub fn position(&self, key: &str) -> Option<usize> {
+        (0..self.len()).find(|i| self.key(*i).as_deref() == Some(key))
+    }
+}
+
+/// A list view's window of rows, cursor, filter and sort.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListState {
+    pub rows: Rows,
+    /// Rows matching in all (the window holds `rows` from `offset`).
+    pub total: i64,
+    pub offset: i64,
+    /// Absolute index of the selected row.
+    pub selected: usize,
+    pub selected_key: Option<String>,
+    pub filter: String,
+    pub sort: Option<(usize, bool)>,
+    pub loading: bool,
+    pub error: Option<String>,
+}
+
+/// What is being typed on the bottom line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InputKind {
+    Command,
+    Filter,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Input {
+    pub kind: InputKind,
+    pub text: String,
 }
 
 /// How severe a status-line message is.
@@ -77,6 +189,15 @@ pub struct AgingParams {
     pub edges: BucketEdges,
 }
 
+/// The overview's figures.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OverviewData {
+    pub aging: AgingSummary,
+    pub kpis: Kpis,
+    pub trust: TrustMetrics,
+    pub alerts: Vec<String>,
+}
+
 /// The whole console state.
 #[derive(Debug, Clone)]
 pub struct State {
@@ -85,12 +206,29 @@ pub struct State {
     pub session: SessionInfo,
     pub feed: Feed,
     pub view: View,
+    /// Where `esc` goes back to.
+    pub back: Vec<View>,
+    /// Where `-` goes.
+    pub last_view: Option<View>,
     pub aging: AgingParams,
-    pub overview: Loadable<AgingSummary>,
+    pub overview: Loadable<OverviewData>,
+    pub list: ListState,
+    pub account: Loadable<Account>,
+    pub input: Option<Input>,
+    pub history: Vec<String>,
     /// Decimal places of the reporting currency.
     pub exponent: u32,
     pub status: Option<(Severity, String)>,
     pub show_help: bool,
+    pub help_scroll: u16,
+    pub explain: bool,
+    /// Live updates paused; `pending` counts changes seen meanwhile.
+    pub frozen: bool,
+    pub pending: bool,
+    /// Rows the body can show (from the terminal size).
+    pub page_rows: usize,
+    /// The live keymap, for hints and help: each action and its keys.
+    pub keys: Vec<(crate::app::Action, String)>,
     /// Bumped on every request; replies carrying an older generation are dropped.
     pub generation: u64,
     pub quit: bool,
@@ -104,22 +242,74 @@ impl State {
             session,
             feed: Feed::Connecting,
             view: View::Overview,
+            back: Vec::new(),
+            last_view: None,
             aging: AgingParams {
                 as_of: today,
                 basis: Basis::Due,
                 edges: BucketEdges::default(),
             },
             overview: Loadable::Idle,
+            list: ListState::default(),
+            account: Loadable::Idle,
+            input: None,
+            history: Vec::new(),
             exponent: 2,
             status: None,
             show_help: false,
+            help_scroll: 0,
+            explain: false,
+            frozen: false,
+            pending: false,
+            page_rows: 20,
+            keys: Vec::new(),
             generation: 0,
             quit: false,
         }
     }
 
-    /// Whether anything on screen counts down by the second (SLA timers).
+    /// Whether anything on screen counts down by the second (SLA timers, release lag).
     pub fn has_ticking_clocks(&self) -> bool {
-        false
+        matches!(self.view, View::Disputes | View::Holds)
+    }
+
+    /// The keys bound to an action, as the hint bar shows them (empty if unbound).
+    pub fn key_for(&self, action: crate::app::Action) -> &str {
+        self.keys
+            .iter()
+            .find(|(a, _)| *a == action)
+            .map_or("", |(_, k)| k.as_str())
+    }
+
+    /// Whether the connected person may change anything (the database decides in the end).
+    pub fn may_act(&self) -> bool {
+        !self.session.readonly && matches!(self.session.role.as_str(), "lead" | "collector")
+    }
+
+    /// The breadcrumb trail: `Disputes › ACME Corp › DSP-2291`.
+    pub fn breadcrumbs(&self) -> Vec<String> {
+        let mut out = vec![self.view.title().to_string()];
+        match &self.view {
+            View::Aging(AgingLevel::Customers { bucket }) => out.push(self.bucket_label(*bucket)),
+            View::Aging(AgingLevel::Invoices { bucket, name, .. }) => {
+                out.push(self.bucket_label(*bucket));
+                out.push(name.clone());
+            }
+            View::Customer(_) => {
+                if let Some(a) = self.account.ready() {
+                    out.push(a.name.clone());
+                }
+            }
+            _ => {}
+        }
+        out
+    }
+
+    pub fn bucket_label(&self, bucket: usize) -> String {
+        self.aging
+            .edges
+            .buckets()
+            .get(bucket)
+            .map_or_else(String::new, |b| b.label.clone())
     }
 }

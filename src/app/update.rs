@@ -3,80 +3,169 @@
 use chrono::{Datelike, Duration, NaiveDate};
 
 use super::action::Action;
-use super::msg::{Data, Effect, Msg};
-use super::state::{Feed, Loadable, Severity, State, View};
+use super::command::{self, Command};
+use super::msg::{Data, Effect, ListRequest, Msg, TextKey};
+use super::state::{
+    AgingLevel, Feed, Input, InputKind, ListState, Loadable, Rows, Severity, State, View,
+};
 use crate::domain::aging::Basis;
+
+/// Rows fetched beyond what the screen shows, so a few key presses need no query.
+const MARGIN: usize = 40;
 
 /// Starts the console: ask for the first view's data.
 pub fn init(state: &mut State) -> Vec<Effect> {
-    load_view(state)
+    load(state)
 }
 
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Action(action) => act(state, action),
-        Msg::Loaded { generation, data } => {
-            if generation == state.generation {
-                state.feed = Feed::Live;
-                match data {
-                    Data::Overview(summary) => state.overview = Loadable::Ready(summary),
-                }
+        Msg::Text(key) => type_key(state, key),
+        Msg::Loaded { generation, data } if generation == state.generation => {
+            state.feed = Feed::Live;
+            landed(state, data)
+        }
+        Msg::Failed { generation, error } if generation == state.generation => {
+            state.list.loading = false;
+            match state.view {
+                View::Overview => state.overview = Loadable::Failed(error.clone()),
+                View::Customer(_) => state.account = Loadable::Failed(error.clone()),
+                _ => state.list.error = Some(error.clone()),
             }
+            state.status = Some((Severity::Error, error));
             vec![]
         }
-        Msg::Failed { generation, error } => {
-            if generation == state.generation {
-                state.overview = Loadable::Failed(error.clone());
-                state.status = Some((Severity::Error, error));
-            }
-            vec![]
-        }
+        Msg::Loaded { .. } | Msg::Failed { .. } => vec![],
         Msg::Tick(now) => {
             state.now = now;
             vec![]
         }
         Msg::Changed => {
             state.feed = Feed::Live;
-            load_view(state)
+            if state.frozen {
+                state.pending = true;
+                return vec![];
+            }
+            load(state)
         }
         Msg::FeedLost(why) => {
             state.feed = Feed::Lost(why);
             vec![]
         }
-        Msg::Resized => vec![],
+        Msg::Resized { rows } => {
+            let grew = rows > state.page_rows;
+            state.page_rows = rows.max(1);
+            if grew && state.view.is_list() {
+                load(state)
+            } else {
+                vec![]
+            }
+        }
     }
+}
+
+fn landed(state: &mut State, data: Data) -> Vec<Effect> {
+    match data {
+        Data::Overview(o) => state.overview = Loadable::Ready(*o),
+        Data::Account(a) => state.account = Loadable::Ready(*a),
+        Data::List {
+            rows,
+            total,
+            offset,
+        } => {
+            let list = &mut state.list;
+            list.loading = false;
+            list.error = None;
+            list.total = total;
+            list.offset = offset;
+            list.rows = rows;
+            // Selection follows the row's key, not its position.
+            if let Some(pos) = list
+                .selected_key
+                .as_deref()
+                .and_then(|k| list.rows.position(k))
+            {
+                list.selected = offset as usize + pos;
+            }
+            list.selected = list.selected.min((total.max(1) - 1) as usize);
+            list.selected_key = list.rows.key(list.selected.saturating_sub(offset as usize));
+        }
+        Data::Found(Some(id), _) => return navigate(state, View::Customer(id)),
+        Data::Found(None, query) => {
+            state.status = Some((Severity::Error, format!("no customer matches `{query}`")))
+        }
+    }
+    vec![]
 }
 
 fn act(state: &mut State, action: Action) -> Vec<Effect> {
     if state.show_help {
-        if matches!(
-            action,
-            Action::Back | Action::Cancel | Action::Help | Action::Quit
-        ) {
-            state.show_help = false;
+        match action {
+            Action::Up => state.help_scroll = state.help_scroll.saturating_sub(1),
+            Action::Down => state.help_scroll = state.help_scroll.saturating_add(1),
+            Action::Back | Action::Cancel | Action::Help | Action::Quit => state.show_help = false,
+            _ => {}
         }
         return vec![];
     }
+    state.status = None;
     match action {
-        Action::Quit | Action::Cancel => {
+        Action::Quit => {
             state.quit = true;
             vec![]
         }
-        Action::Help => {
-            state.show_help = true;
+        Action::Cancel if state.explain => {
+            state.explain = false;
             vec![]
         }
-        Action::Refresh => load_view(state),
+        Action::Cancel => {
+            state.quit = true;
+            vec![]
+        }
+        Action::Back => back(state),
+        Action::Help => {
+            state.show_help = true;
+            state.help_scroll = 0;
+            vec![]
+        }
+        Action::CommandMode => open_input(state, InputKind::Command),
+        Action::Filter if state.view.is_list() => open_input(state, InputKind::Filter),
+        Action::Refresh => load(state),
+        Action::Freeze => {
+            state.frozen = !state.frozen;
+            if !state.frozen && std::mem::take(&mut state.pending) {
+                load(state)
+            } else {
+                vec![]
+            }
+        }
+        Action::Explain => {
+            state.explain = !state.explain && state.view == View::Overview;
+            vec![]
+        }
+        Action::LastView => match state.last_view.clone() {
+            Some(v) => navigate(state, v),
+            None => vec![],
+        },
+        Action::CopyId => match selected_key(state) {
+            Some(key) => {
+                state.status = Some((Severity::Info, format!("copied {key}")));
+                vec![Effect::Copy(key)]
+            }
+            None => vec![],
+        },
+        Action::Open => open(state),
         Action::ToggleBasis => {
             state.aging.basis = match state.aging.basis {
                 Basis::Due => Basis::Invoice,
                 Basis::Invoice => Basis::Due,
             };
-            load_view(state)
+            load(state)
         }
         Action::AsOfEarlier => {
             state.aging.as_of = previous_month_end(state.aging.as_of);
-            load_view(state)
+            load(state)
         }
         Action::AsOfLater => {
             let next = next_month_end(state.aging.as_of).min(state.today);
@@ -84,35 +173,295 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
                 return vec![];
             }
             state.aging.as_of = next;
-            load_view(state)
+            load(state)
         }
+        Action::SortNext | Action::SortReverse if state.view.is_list() => {
+            let (col, desc) = state.list.sort.unwrap_or((usize::MAX, false));
+            state.list.sort = Some(if action == Action::SortNext {
+                (col.wrapping_add(1) % 5, desc)
+            } else {
+                (col % 5, !desc)
+            });
+            load(state)
+        }
+        Action::Up
+        | Action::Down
+        | Action::PageUp
+        | Action::PageDown
+        | Action::Top
+        | Action::Bottom => move_cursor(state, action),
         _ => vec![],
     }
 }
 
+fn selected_key(state: &State) -> Option<String> {
+    match &state.view {
+        View::Customer(_) => state.account.ready().map(|a| a.code.clone()),
+        _ => state.list.selected_key.clone(),
+    }
+}
+
+fn back(state: &mut State) -> Vec<Effect> {
+    if state.explain {
+        state.explain = false;
+        return vec![];
+    }
+    if !state.list.filter.is_empty() && state.view.is_list() {
+        state.list.filter.clear();
+        return load(state);
+    }
+    match state.back.pop() {
+        Some(previous) => {
+            state.last_view = Some(state.view.clone());
+            state.view = previous;
+            state.list = ListState::default();
+            load(state)
+        }
+        None => vec![],
+    }
+}
+
+/// Goes to `view`, remembering where we were.
+fn navigate(state: &mut State, view: View) -> Vec<Effect> {
+    if state.view != view {
+        state.back.push(state.view.clone());
+        state.last_view = Some(state.view.clone());
+        state.view = view;
+        state.list = ListState::default();
+        state.account = Loadable::Idle;
+    }
+    load(state)
+}
+
+fn open(state: &mut State) -> Vec<Effect> {
+    let i = state
+        .list
+        .selected
+        .saturating_sub(state.list.offset as usize);
+    let next = match (&state.view, &state.list.rows) {
+        (View::Overview, _) => Some(View::Aging(AgingLevel::Buckets)),
+        (View::Aging(AgingLevel::Buckets), _) => Some(View::Aging(AgingLevel::Customers {
+            bucket: state.list.selected,
+        })),
+        (View::Aging(AgingLevel::Customers { bucket }), Rows::Customers(rows)) => {
+            rows.get(i).map(|c| {
+                View::Aging(AgingLevel::Invoices {
+                    bucket: *bucket,
+                    customer: c.customer_id,
+                    name: c.name.clone(),
+                })
+            })
+        }
+        (_, Rows::Invoices(rows)) => rows.get(i).map(|r| View::Customer(r.customer_id)),
+        (_, Rows::Disputes(rows)) => rows.get(i).map(|r| View::Customer(r.customer_id)),
+        (_, Rows::Holds(rows)) => rows.get(i).map(|r| View::Customer(r.customer_id)),
+        (_, Rows::Outreach(rows)) => rows.get(i).map(|r| View::Customer(r.customer_id)),
+        _ => None,
+    };
+    next.map_or_else(Vec::new, |v| navigate(state, v))
+}
+
+fn move_cursor(state: &mut State, action: Action) -> Vec<Effect> {
+    if !state.view.is_list() {
+        return vec![];
+    }
+    let len = state.list.total.max(0) as usize;
+    if len == 0 {
+        return vec![];
+    }
+    let page = state.page_rows.max(1);
+    let cur = state.list.selected;
+    let next = match action {
+        Action::Up => cur.saturating_sub(1),
+        Action::Down => cur + 1,
+        Action::PageUp => cur.saturating_sub(page),
+        Action::PageDown => cur + page,
+        Action::Top => 0,
+        _ => len - 1,
+    }
+    .min(len - 1);
+    let list = &mut state.list;
+    list.selected = next;
+    let offset = list.offset as usize;
+    let fetched = list.rows.len();
+    if next >= offset && next < offset + fetched {
+        list.selected_key = list.rows.key(next - offset);
+        return vec![];
+    }
+    // Outside the fetched window: fetch the window around the cursor.
+    list.selected_key = None;
+    load(state)
+}
+
+fn open_input(state: &mut State, kind: InputKind) -> Vec<Effect> {
+    let text = if kind == InputKind::Filter {
+        state.list.filter.clone()
+    } else {
+        String::new()
+    };
+    state.input = Some(Input { kind, text });
+    vec![]
+}
+
+fn type_key(state: &mut State, key: TextKey) -> Vec<Effect> {
+    let Some(input) = state.input.as_mut() else {
+        return vec![];
+    };
+    match key {
+        TextKey::Char(c) if !c.is_control() => input.text.push(c),
+        TextKey::Char(_) => {}
+        TextKey::Backspace => {
+            input.text.pop();
+        }
+        TextKey::Tab if input.kind == InputKind::Command => {
+            if let Some(done) = command::complete(&input.text) {
+                input.text = done;
+            }
+        }
+        TextKey::Tab => {}
+        TextKey::Up | TextKey::Down if input.kind == InputKind::Command => {
+            let pos = state.history.iter().position(|h| *h == input.text);
+            let pick = match (key, pos) {
+                (TextKey::Up, None) => state.history.len().checked_sub(1),
+                (TextKey::Up, Some(p)) => p.checked_sub(1).or(Some(p)),
+                (_, Some(p)) if p + 1 < state.history.len() => Some(p + 1),
+                _ => None,
+            };
+            input.text = pick.map_or_else(String::new, |p| state.history[p].clone());
+        }
+        TextKey::Up | TextKey::Down => {}
+        TextKey::Esc => state.input = None,
+        TextKey::Enter => return submit(state),
+    }
+    vec![]
+}
+
+fn submit(state: &mut State) -> Vec<Effect> {
+    let Some(input) = state.input.take() else {
+        return vec![];
+    };
+    match input.kind {
+        InputKind::Filter => {
+            state.list.filter = input.text.trim().to_string();
+            state.list.selected = 0;
+            state.list.selected_key = None;
+            load(state)
+        }
+        InputKind::Command => {
+            let line = input.text.trim().to_string();
+            if !line.is_empty() {
+                state.history.retain(|h| *h != line);
+                state.history.push(line.clone());
+            }
+            match command::parse(&line) {
+                Ok(cmd) => run_command(state, cmd),
+                Err(e) => {
+                    state.status = Some((Severity::Error, e));
+                    vec![]
+                }
+            }
+        }
+    }
+}
+
+fn run_command(state: &mut State, cmd: Command) -> Vec<Effect> {
+    let with_filter = |state: &mut State, view: View, filter: String| {
+        let effects = navigate(state, view);
+        if filter.is_empty() {
+            return effects;
+        }
+        state.list.filter = filter;
+        load(state)
+    };
+    match cmd {
+        Command::Overview => navigate(state, View::Overview),
+        Command::Aging {
+            as_of,
+            basis,
+            edges,
+        } => {
+            if let Some(d) = as_of {
+                state.aging.as_of = d.min(state.today);
+            }
+            if let Some(b) = basis {
+                state.aging.basis = b;
+            }
+            if let Some(e) = edges {
+                state.aging.edges = e;
+            }
+            navigate(state, View::Aging(AgingLevel::Buckets))
+        }
+        Command::Disputes { filter } => with_filter(state, View::Disputes, filter),
+        Command::Holds { filter } => with_filter(state, View::Holds, filter),
+        Command::Outreach { filter } => with_filter(state, View::Outreach, filter),
+        Command::Activity { filter } => with_filter(state, View::Activity, filter),
+        Command::Customer { query } => {
+            state.generation += 1;
+            vec![Effect::FindCustomer {
+                generation: state.generation,
+                query,
+            }]
+        }
+        Command::Help => {
+            state.show_help = true;
+            vec![]
+        }
+        Command::Quit => {
+            state.quit = true;
+            vec![]
+        }
+    }
+}
+
 /// Asks for the current view's data under a new generation.
-fn load_view(state: &mut State) -> Vec<Effect> {
+fn load(state: &mut State) -> Vec<Effect> {
     state.generation += 1;
-    match state.view {
+    let generation = state.generation;
+    match state.view.clone() {
         View::Overview => {
             if !matches!(state.overview, Loadable::Ready(_)) {
                 state.overview = Loadable::Loading;
             }
             vec![Effect::LoadOverview {
-                generation: state.generation,
+                generation,
                 params: state.aging.clone(),
+            }]
+        }
+        View::Customer(id) => {
+            if !matches!(state.account, Loadable::Ready(_)) {
+                state.account = Loadable::Loading;
+            }
+            vec![Effect::LoadAccount { generation, id }]
+        }
+        view => {
+            state.list.loading = true;
+            let limit = state.page_rows + MARGIN;
+            let offset = state
+                .list
+                .selected
+                .saturating_sub(state.page_rows / 2 + MARGIN / 2);
+            let request = ListRequest {
+                view,
+                filter: state.list.filter.clone(),
+                sort: state.list.sort,
+                limit: limit as i64,
+                offset: offset as i64,
+                params: state.aging.clone(),
+            };
+            vec![Effect::LoadList {
+                generation,
+                request,
             }]
         }
     }
 }
 
-/// The last day of the month before `day`'s month, or of `day`'s month if `day` is later.
+/// The last day of the month before `day`'s month.
 pub fn previous_month_end(day: NaiveDate) -> NaiveDate {
-    let first = day.with_day(1).expect("day 1 exists");
-    first - Duration::days(1)
+    day.with_day(1).expect("day 1 exists") - Duration::days(1)
 }
 
-/// The last day of the month after `day` (or of `day`'s own month if `day` is not its end).
+/// The end of `day`'s month if `day` is before it, else the end of the next month.
 pub fn next_month_end(day: NaiveDate) -> NaiveDate {
     let this_end = month_end(day);
     if day < this_end {
@@ -129,81 +478,4 @@ fn month_end(day: NaiveDate) -> NaiveDate {
         (day.year(), day.month() + 1)
     };
     NaiveDate::from_ymd_opt(y, m, 1).expect("valid month") - Duration::days(1)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::app::state::SessionInfo;
-    use crate::domain::aging::{AgingSummary, Basis};
-
-    fn state() -> State {
-        let now = "2026-11-20T15:30:00Z".parse().unwrap();
-        State::new(now, now.date_naive(), SessionInfo::default())
-    }
-
-    fn summary(as_of: NaiveDate) -> AgingSummary {
-        AgingSummary {
-            as_of,
-            basis: Basis::Due,
-            currency: "USD".into(),
-            lines: vec![],
-            unapplied: 0,
-        }
-    }
-
-    #[test]
-    fn a_stale_reply_is_dropped() {
-        let mut s = state();
-        let first = init(&mut s);
-        let Effect::LoadOverview {
-            generation: old, ..
-        } = first[0].clone();
-        update(&mut s, Msg::Action(Action::ToggleBasis));
-        let day = s.today;
-        update(
-            &mut s,
-            Msg::Loaded {
-                generation: old,
-                data: Data::Overview(summary(day)),
-            },
-        );
-        assert_eq!(
-            s.overview,
-            Loadable::Loading,
-            "an older generation's reply must not land"
-        );
-        let current = s.generation;
-        update(
-            &mut s,
-            Msg::Loaded {
-                generation: current,
-                data: Data::Overview(summary(day)),
-            },
-        );
-        assert!(s.overview.ready().is_some());
-    }
-
-    #[test]
-    fn as_of_moves_by_month_end_and_not_past_today() {
-        let mut s = state();
-        update(&mut s, Msg::Action(Action::AsOfEarlier));
-        assert_eq!(s.aging.as_of.to_string(), "2026-10-31");
-        update(&mut s, Msg::Action(Action::AsOfEarlier));
-        assert_eq!(s.aging.as_of.to_string(), "2026-09-30");
-        update(&mut s, Msg::Action(Action::AsOfLater));
-        update(&mut s, Msg::Action(Action::AsOfLater));
-        assert_eq!(s.aging.as_of, s.today, "never later than today");
-        assert!(update(&mut s, Msg::Action(Action::AsOfLater)).is_empty());
-    }
-
-    #[test]
-    fn quit_sets_quit_and_help_swallows_keys() {
-        let mut s = state();
-        update(&mut s, Msg::Action(Action::Help));
-        update(&mut s, Msg::Action(Action::Quit));
-        assert!(!s.quit && !s.show_help, "quit in help closes help first");
-        update(&mut s, Msg::Action(Action::Quit));
-        assert!(s.quit);
-    }
 }

@@ -1,10 +1,13 @@
 //! The store: every SQL statement settle runs lives here or in `migrations/`.
 //! Nothing in this module knows about the terminal.
 
+pub mod account;
 pub mod aging;
+pub mod disputes;
 pub mod feed;
 pub mod import;
 pub mod kpi;
+pub mod lists;
 pub mod seed;
 pub mod trust;
 
@@ -165,4 +168,13 @@ pub async fn refresh_profiles(pool: &PgPool, today: chrono::NaiveDate) -> Result
         .execute(pool)
         .await?;
     Ok(())
+}
+
+/// Orders cleared but still held, and accounts slipping: counts for the overview's alerts.
+pub async fn alert_counts(pool: &PgPool) -> Result<(i64, i64), StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT (SELECT count(*) FROM holds WHERE status = 'cleared'), (SELECT count(*) FROM customer_profiles WHERE slipping)",
+    )
+    .fetch_one(pool)
+    .await?)
 }

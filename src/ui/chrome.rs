@@ -1,4 +1,4 @@
-//! The frame around every view: header, breadcrumbs, key hints, status line, help.
+//! The frame around every view: header, breadcrumbs, key hints, status or input line, help.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -8,7 +8,8 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use super::Theme;
 use super::text::safe;
 use crate::app::Action;
-use crate::app::state::{Feed, Severity, State};
+use crate::app::command::COMMANDS;
+use crate::app::state::{Feed, InputKind, Severity, State, View};
 
 /// Environment, database, user and role, read-only badge, feed state, as-of date, currency.
 pub fn header(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
@@ -34,18 +35,22 @@ pub fn header(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         format!("{}{who} ({}) ", safe(&s.user), s.role),
         theme.muted,
     ));
-    if s.readonly || s.role == "viewer" {
+    if !state.may_act() {
         spans.push(Span::styled(" READ-ONLY ", theme.badge_readonly));
         spans.push(Span::raw(" "));
     }
     let (feed, style) = match &state.feed {
         Feed::Connecting => ("◌ connecting".to_string(), theme.feed_stale),
+        Feed::Live if state.frozen => ("❄ frozen".to_string(), theme.feed_stale),
         Feed::Live => ("● live".to_string(), theme.feed_live),
         Feed::Stale(secs) => (format!("◐ stale {secs}s"), theme.feed_stale),
         Feed::Lost(_) => ("○ lost".to_string(), theme.feed_lost),
     };
     spans.push(Span::styled(feed, style));
-    let currency = state.overview.ready().map_or("", |o| o.currency.as_str());
+    let currency = state
+        .overview
+        .ready()
+        .map_or("", |o| o.aging.currency.as_str());
     spans.push(Span::styled(
         format!("  as of {}  {currency}", state.aging.as_of),
         theme.muted,
@@ -54,65 +59,119 @@ pub fn header(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
 }
 
 pub fn breadcrumbs(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
-    let line = Line::from(Span::styled(
-        format!(" {}", state.view.title()),
-        theme.title,
-    ));
-    frame.render_widget(Paragraph::new(line), area);
+    let trail = state
+        .breadcrumbs()
+        .iter()
+        .map(|c| safe(c))
+        .collect::<Vec<_>>()
+        .join(" › ");
+    frame.render_widget(
+        Paragraph::new(Line::from(Span::styled(format!(" {trail}"), theme.title))),
+        area,
+    );
 }
 
-/// The keys that matter here, from the action list.
-pub fn hints(frame: &mut Frame, area: Rect, _state: &State, theme: &Theme) {
-    let keys: &[(&str, &str)] = &[
-        ("q", "quit"),
-        ("?", "help"),
-        ("b", "basis"),
-        ("[ ]", "as-of"),
-        ("r", "refresh"),
-    ];
+/// The handful of keys that matter here, from the live keymap.
+pub fn hints(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    let mut wanted = vec![(Action::CommandMode, "views"), (Action::Help, "help")];
+    match state.view {
+        View::Overview => wanted.extend([
+            (Action::Open, "aging"),
+            (Action::Explain, "explain"),
+            (Action::ToggleBasis, "basis"),
+        ]),
+        View::Customer(_) => wanted.extend([(Action::Back, "back"), (Action::CopyId, "copy id")]),
+        _ => wanted.extend([
+            (Action::Open, "open"),
+            (Action::Filter, "filter"),
+            (Action::SortNext, "sort"),
+            (Action::Freeze, "freeze"),
+            (Action::CopyId, "copy id"),
+            (Action::Back, "back"),
+        ]),
+    }
+    wanted.push((Action::Quit, "quit"));
     let mut spans = Vec::new();
-    for (key, what) in keys {
+    for (action, what) in wanted {
+        let key = state.key_for(action);
+        if key.is_empty() {
+            continue;
+        }
         spans.push(Span::styled(format!(" {key}"), theme.hint_key));
         spans.push(Span::styled(format!(" {what} "), theme.hint_text));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
+/// The bottom line: what is being typed, or the latest message.
 pub fn status(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
-    let line = match &state.status {
-        Some((Severity::Error, msg)) => Line::from(Span::styled(
-            format!(" ✖ {}", safe(msg)),
-            theme.status_error,
-        )),
-        Some((Severity::Info, msg)) => {
-            Line::from(Span::styled(format!(" {}", safe(msg)), theme.status_info))
-        }
-        None => match &state.feed {
-            Feed::Lost(why) => Line::from(Span::styled(
-                format!(" store unreachable: {}", safe(why)),
+    let line = if let Some(input) = &state.input {
+        let prompt = if input.kind == InputKind::Command {
+            ":"
+        } else {
+            "/"
+        };
+        Line::from(vec![
+            Span::styled(prompt, theme.hint_key),
+            Span::raw(safe(&input.text)),
+            Span::styled("█", theme.hint_key),
+        ])
+    } else {
+        match &state.status {
+            Some((Severity::Error, msg)) => Line::from(Span::styled(
+                format!(" ✖ {}", safe(msg)),
                 theme.status_error,
             )),
-            _ => Line::default(),
-        },
+            Some((Severity::Info, msg)) => {
+                Line::from(Span::styled(format!(" {}", safe(msg)), theme.status_info))
+            }
+            None => match &state.feed {
+                Feed::Lost(why) => Line::from(Span::styled(
+                    format!(" store unreachable, retrying: {}", safe(why)),
+                    theme.status_error,
+                )),
+                _ => Line::default(),
+            },
+        }
     };
     frame.render_widget(Paragraph::new(line), area);
 }
 
-/// Help over the body: every action with its help text.
-pub fn help(frame: &mut Frame, area: Rect, _state: &State, theme: &Theme) {
-    let lines: Vec<Line> = Action::ALL
-        .iter()
-        .map(|a| {
-            Line::from(vec![
-                Span::styled(format!(" {:<14}", a.name()), theme.hint_key),
-                Span::raw(a.help()),
-            ])
-        })
-        .collect();
+/// Help over the body: every bound action with its keys and help text, then the commands.
+pub fn help(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    let mut lines: Vec<Line> = vec![Line::styled(" Keys", theme.title)];
+    for (action, keys) in &state.keys {
+        lines.push(Line::from(vec![
+            Span::styled(format!(" {keys:<16}"), theme.hint_key),
+            Span::raw(action.help()),
+        ]));
+    }
+    lines.push(Line::styled(
+        " Commands (type : then a name; tab completes)",
+        theme.title,
+    ));
+    for (name, aliases, what) in COMMANDS {
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!(" :{name:<10} {:<10}", aliases.join(" ")),
+                theme.hint_key,
+            ),
+            Span::raw(*what),
+        ]));
+    }
+    lines.push(Line::styled(
+        " Filters: free text plus field:value, amount>10000, owner:me, sla:breached",
+        theme.muted,
+    ));
     frame.render_widget(Clear, area);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border)
-        .title(" Help · esc closes ");
-    frame.render_widget(Paragraph::new(lines).block(block), area);
+        .title(" Help · ↑↓ scroll · esc closes ");
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .scroll((state.help_scroll, 0)),
+        area,
+    );
 }

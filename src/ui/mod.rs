@@ -1,7 +1,10 @@
 //! Drawing: `render(&State)` reads state and nothing else. No SQL here.
 
 pub mod chrome;
+pub mod customer;
+pub mod lists;
 pub mod overview;
+pub mod table;
 pub mod text;
 pub mod theme;
 
@@ -37,6 +40,8 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme) {
     chrome::breadcrumbs(frame, crumbs, state, theme);
     match state.view {
         View::Overview => overview::render(frame, body, state, theme),
+        View::Customer(_) => customer::render(frame, body, state, theme),
+        _ => lists::render(frame, body, state, theme),
     }
     chrome::hints(frame, hints, state, theme);
     chrome::status(frame, status, state, theme);

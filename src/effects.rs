@@ -1,0 +1,222 @@
+//! Running effects: each one a store call whose answer comes back as a message.
+
+use chrono::{DateTime, Duration, Utc};
+use sqlx::PgPool;
+
+use crate::app::msg::ListRequest;
+use crate::app::state::{AgingLevel, OverviewData, Rows, View};
+use crate::app::{Data, Effect, Msg};
+use crate::domain::kpi::Period;
+use crate::domain::sla::SlaState;
+use crate::filter::Filter;
+use crate::store::lists::ListQuery;
+use crate::store::{self, StoreError};
+
+/// Runs one effect against the store and says what came of it.
+pub async fn run(pool: &PgPool, effect: Effect, now: DateTime<Utc>, me: &str) -> Option<Msg> {
+    let (generation, result) = match effect {
+        Effect::LoadOverview { generation, params } => (
+            generation,
+            overview(pool, &params, now)
+                .await
+                .map(|o| Data::Overview(Box::new(o))),
+        ),
+        Effect::LoadList {
+            generation,
+            request,
+        } => (generation, list(pool, request, now, me).await),
+        Effect::LoadAccount { generation, id } => {
+            let today = now.date_naive();
+            (
+                generation,
+                store::account::account(pool, id, today)
+                    .await
+                    .map(|a| Data::Account(Box::new(a))),
+            )
+        }
+        Effect::FindCustomer { generation, query } => (
+            generation,
+            store::account::find_customer(pool, &query)
+                .await
+                .map(|id| Data::Found(id, query)),
+        ),
+        Effect::Copy(_) => return None,
+    };
+    Some(match result {
+        Ok(data) => Msg::Loaded { generation, data },
+        Err(e) => Msg::Failed {
+            generation,
+            error: e.to_string(),
+        },
+    })
+}
+
+async fn overview(
+    pool: &PgPool,
+    params: &crate::app::state::AgingParams,
+    now: DateTime<Utc>,
+) -> Result<OverviewData, StoreError> {
+    let aging =
+        store::aging::aging_summary(pool, params.as_of, params.basis, &params.edges).await?;
+    let period = Period {
+        from: params.as_of - Duration::days(89),
+        to: params.as_of,
+    };
+    let kpis = store::kpi::period_kpis(pool, period).await?;
+    let trust = store::trust::metrics(pool, now, 30).await?;
+    let alerts = alerts(pool, now, &trust).await?;
+    Ok(OverviewData {
+        aging,
+        kpis,
+        trust,
+        alerts,
+    })
+}
+
+/// The overview's alert list: what needs a person now.
+async fn alerts(
+    pool: &PgPool,
+    now: DateTime<Utc>,
+    trust: &crate::domain::trust::TrustMetrics,
+) -> Result<Vec<String>, StoreError> {
+    let q = ListQuery {
+        limit: 0,
+        ..Default::default()
+    };
+    let disputes = store::disputes::open_disputes(pool, &q, now).await?;
+    let breached = disputes
+        .iter()
+        .filter(|d| store::disputes::worst(d) == SlaState::Breached)
+        .count();
+    let at_risk = disputes
+        .iter()
+        .filter(|d| store::disputes::worst(d) == SlaState::AtRisk)
+        .count();
+    let (cleared, slipping) = store::alert_counts(pool).await?;
+    let mut out = Vec::new();
+    if breached > 0 {
+        out.push(format!(
+            "✖ {breached} disputes have breached an SLA clock  (:disputes sla=breached)"
+        ));
+    }
+    if at_risk > 0 {
+        out.push(format!(
+            "▲ {at_risk} disputes are at risk  (:disputes sla=at_risk)"
+        ));
+    }
+    if trust.unresolved_over_7_days > 0 {
+        out.push(format!(
+            "▲ {} disputes unresolved for over 7 days",
+            trust.unresolved_over_7_days
+        ));
+    }
+    if cleared > 0 {
+        out.push(format!("✖ {cleared} orders cleared but still held: the customer paid and is waiting  (:holds status=cleared)"));
+    }
+    if slipping > 0 {
+        out.push(format!(
+            "▲ {slipping} accounts slipping from their usual pay day"
+        ));
+    }
+    if trust.breach_alert {
+        out.push(format!(
+            "✖ SLA breach rate {} % over 30 days is above 10 %",
+            trust
+                .breach_rate_percent
+                .map_or("?".into(), |r| r.to_string())
+        ));
+    }
+    Ok(out)
+}
+
+async fn list(
+    pool: &PgPool,
+    r: ListRequest,
+    now: DateTime<Utc>,
+    me: &str,
+) -> Result<Data, StoreError> {
+    let q = ListQuery {
+        filter: Filter::parse(&r.filter),
+        sort: r.sort,
+        limit: r.limit,
+        offset: r.offset,
+        me: me.to_string(),
+    };
+    let p = &r.params;
+    Ok(match r.view {
+        View::Aging(AgingLevel::Buckets) => {
+            let s = store::aging::aging_summary(pool, p.as_of, p.basis, &p.edges).await?;
+            let total = s.lines.len() as i64;
+            Data::List {
+                rows: Rows::Buckets(s),
+                total,
+                offset: 0,
+            }
+        }
+        View::Aging(AgingLevel::Customers { bucket }) => {
+            let b = p
+                .edges
+                .buckets()
+                .get(bucket)
+                .cloned()
+                .ok_or_else(|| StoreError::Refused("no such bucket".into()))?;
+            let page = store::account::customers_in_bucket(pool, p.as_of, p.basis, &b, &q).await?;
+            Data::List {
+                rows: Rows::Customers(page.rows),
+                total: page.total,
+                offset: page.offset,
+            }
+        }
+        View::Aging(AgingLevel::Invoices {
+            bucket, customer, ..
+        }) => {
+            let b = p.edges.buckets().get(bucket).cloned();
+            let rows =
+                store::account::open_invoices(pool, customer, p.as_of, p.basis, b.as_ref()).await?;
+            let total = rows.len() as i64;
+            Data::List {
+                rows: Rows::Invoices(rows),
+                total,
+                offset: 0,
+            }
+        }
+        View::Disputes => {
+            let rows = store::disputes::open_disputes(pool, &q, now).await?;
+            let total = rows.len() as i64;
+            Data::List {
+                rows: Rows::Disputes(rows),
+                total,
+                offset: 0,
+            }
+        }
+        View::Holds => {
+            let page = store::lists::holds(pool, &q).await?;
+            Data::List {
+                rows: Rows::Holds(page.rows),
+                total: page.total,
+                offset: page.offset,
+            }
+        }
+        View::Outreach => {
+            let page = store::lists::outreach(pool, &q).await?;
+            Data::List {
+                rows: Rows::Outreach(page.rows),
+                total: page.total,
+                offset: page.offset,
+            }
+        }
+        View::Activity => {
+            let page = store::lists::activity(pool, &q, None).await?;
+            Data::List {
+                rows: Rows::Activity(page.rows),
+                total: page.total,
+                offset: page.offset,
+            }
+        }
+        View::Overview | View::Customer(_) => Data::List {
+            rows: Rows::None,
+            total: 0,
+            offset: 0,
+        },
+    })
+}

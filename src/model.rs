@@ -1,0 +1,141 @@
+//! The rows the console lists: plain data, filled by the store, read by `app` and `ui`.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::domain::sla::{Clock, SlaClock};
+
+/// One page of a list, and how many rows match in all.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Page<T> {
+    pub rows: Vec<T>,
+    pub total: i64,
+    pub offset: i64,
+}
+
+/// A customer's line in an aging drill-down.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomerAging {
+    pub customer_id: i64,
+    pub code: String,
+    pub name: String,
+    pub segment: String,
+    pub invoices: i64,
+    /// Open amount in the reporting currency.
+    pub amount: i64,
+}
+
+/// An open invoice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenInvoice {
+    pub id: i64,
+    pub customer_id: i64,
+    pub number: String,
+    pub customer: String,
+    pub issue_date: NaiveDate,
+    pub due_date: NaiveDate,
+    pub amount: i64,
+    pub open: i64,
+    pub currency: String,
+    pub disputed: bool,
+    pub expected: Option<NaiveDate>,
+}
+
+/// A dispute in the queue, with what its SLA clocks need to tick.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DisputeLine {
+    pub id: i64,
+    pub customer_id: i64,
+    pub number: String,
+    pub customer: String,
+    pub segment: String,
+    pub invoice: String,
+    pub category: String,
+    pub state: String,
+    pub amount: i64,
+    pub currency: String,
+    pub assignee: Option<String>,
+    pub escalated: bool,
+    pub opened_at: DateTime<Utc>,
+    /// Clocks as of `measured_at`; running clocks advance on `clock` after that.
+    pub first_response: SlaClock,
+    pub resolution: SlaClock,
+    pub measured_at: DateTime<Utc>,
+    pub clock: Clock,
+    /// Other people with this dispute open in their console right now.
+    pub watchers: Vec<String>,
+}
+
+/// An order held for payment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldOrder {
+    pub hold_id: i64,
+    pub customer_id: i64,
+    pub order: String,
+    pub customer: String,
+    pub reason: String,
+    pub status: String,
+    pub amount: i64,
+    pub currency: String,
+    pub placed_at: DateTime<Utc>,
+    pub cleared_at: Option<DateTime<Utc>>,
+    pub lag_target_minutes: i64,
+    /// Blocking invoices: number and whether still open.
+    pub blockers: Vec<(String, bool)>,
+}
+
+/// A queued or sent message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutreachLine {
+    pub id: i64,
+    pub customer_id: i64,
+    pub customer: String,
+    pub invoice: Option<String>,
+    pub purpose: String,
+    pub channel: String,
+    pub tone: String,
+    pub status: String,
+    pub subject: String,
+    pub copies: Vec<String>,
+    pub send_after: DateTime<Utc>,
+    /// Why an automatic reminder would wait, if it would.
+    pub suppression: Option<String>,
+}
+
+/// A line of the audit log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: Option<i64>,
+    pub customer: Option<String>,
+    pub details: String,
+}
+
+/// One customer's account, for the customer view.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Account {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub region: String,
+    pub terms_days: i32,
+    pub credit_limit: i64,
+    pub currency: String,
+    pub segment: String,
+    pub segment_reason: String,
+    pub typical_days: Option<i32>,
+    pub spread_days: Option<i32>,
+    pub recent_days: Option<i32>,
+    pub slipping: bool,
+    pub owners: Vec<(String, String)>,
+    pub brief: Vec<(String, String)>,
+    pub invoices: Vec<OpenInvoice>,
+    pub disputes: Vec<(String, String, i64)>,
+    pub holds: Vec<(String, String)>,
+    pub promises: Vec<(NaiveDate, String, i64)>,
+    pub outreach: Vec<(DateTime<Utc>, String, String)>,
+    pub audit: Vec<AuditEntry>,
+}

@@ -1,0 +1,292 @@
+//! Drilling into the book: customers in an aging bucket, their open invoices, one account.
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use sqlx::{PgPool, QueryBuilder};
+
+use super::StoreError;
+use super::lists::{Field, FieldKind, ListQuery, push_filter};
+use crate::domain::aging::{Basis, Bucket};
+use crate::model::{Account, CustomerAging, OpenInvoice, Page};
+
+pub const CUSTOMER_FIELDS: &[Field] = &[
+    Field {
+        name: "customer",
+        sql: "c.name",
+        kind: FieldKind::Text,
+    },
+    Field {
+        name: "segment",
+        sql: "coalesce(c.segment_override, p.segment, 'standard')",
+        kind: FieldKind::Text,
+    },
+    Field {
+        name: "region",
+        sql: "c.region",
+        kind: FieldKind::Text,
+    },
+];
+const CUSTOMER_SORT: &[&str] = &["c.code", "c.name", "3", "4", "5"];
+
+/// After a `params (as_of, lo, hi)` CTE: invoices open at `as_of` with their open amount
+/// then (`open_at`, and converted: `reporting`), basis date between `lo` and `hi`.
+fn open_at_cte(basis: Basis) -> String {
+    let day = match basis {
+        Basis::Due => "i.due_date",
+        Basis::Invoice => "i.issue_date",
+    };
+    format!(
+        "later AS (SELECT invoice_id, sum(amount_minor) AS amount FROM allocations
+                    WHERE applied_on > (SELECT as_of FROM params) GROUP BY 1),
+         rate AS (SELECT DISTINCT ON (currency) currency, rate_e8 FROM fx_rates
+                   WHERE rate_date <= (SELECT as_of FROM params) ORDER BY currency, rate_date DESC),
+         items AS (
+           SELECT i.id, i.customer_id, i.open_minor + coalesce(l.amount, 0) AS open_at,
+                  round((i.open_minor + coalesce(l.amount, 0))::numeric
+                        * CASE WHEN i.currency = (SELECT value FROM settings WHERE key = 'reporting_currency')
+                               THEN 100000000 ELSE coalesce(r.rate_e8, 0) END / 100000000)::bigint AS reporting
+             FROM params, invoices i LEFT JOIN later l ON l.invoice_id = i.id LEFT JOIN rate r ON r.currency = i.currency
+            WHERE i.issue_date <= params.as_of AND {day} BETWEEN params.lo AND params.hi
+              AND (i.open_minor > 0 OR i.settled_on > params.as_of))"
+    )
+}
+
+/// Bounds PostgreSQL's `date` can hold (chrono's MIN and MAX are beyond them).
+const FAR_PAST: NaiveDate = NaiveDate::from_ymd_opt(1900, 1, 1).unwrap();
+const FAR_FUTURE: NaiveDate = NaiveDate::from_ymd_opt(9999, 12, 31).unwrap();
+
+/// The basis-date range a bucket covers as of `as_of`.
+fn day_range(as_of: NaiveDate, bucket: &Bucket) -> (NaiveDate, NaiveDate) {
+    let earliest = bucket
+        .max_days
+        .map_or(FAR_PAST, |d| as_of - Duration::days(d as i64));
+    let latest = bucket
+        .min_days
+        .map_or(FAR_FUTURE, |d| as_of - Duration::days(d as i64));
+    (earliest, latest)
+}
+
+type CustomerRow = (i64, String, String, String, i64, i64, i64);
+
+/// Customers with invoices in `bucket` as of `as_of`, largest first.
+pub async fn customers_in_bucket(
+    pool: &PgPool,
+    as_of: NaiveDate,
+    basis: Basis,
+    bucket: &Bucket,
+    q: &ListQuery,
+) -> Result<Page<CustomerAging>, StoreError> {
+    let (from, to) = day_range(as_of, bucket);
+    let mut qb = QueryBuilder::new("WITH params AS (SELECT ");
+    qb.push_bind(as_of)
+        .push("::date AS as_of, ")
+        .push_bind(from)
+        .push("::date AS lo, ")
+        .push_bind(to)
+        .push("::date AS hi), ");
+    qb.push(open_at_cte(basis));
+    qb.push(
+        " SELECT c.id, c.code, c.name, coalesce(c.segment_override, p.segment, 'standard'), count(*), sum(items.reporting)::bigint,
+                 count(*) OVER ()
+            FROM items JOIN customers c ON c.id = items.customer_id LEFT JOIN customer_profiles p ON p.customer_id = c.id
+           WHERE items.open_at <> 0",
+    );
+    push_filter(
+        &mut qb,
+        &q.filter,
+        CUSTOMER_FIELDS,
+        "c.name || ' ' || c.code",
+        &q.me,
+    )?;
+    qb.push(" GROUP BY c.id, c.code, c.name, 4");
+    qb.push(match q.sort {
+        Some((i, desc)) if i < CUSTOMER_SORT.len() => format!(
+            " ORDER BY {} {}, 1",
+            CUSTOMER_SORT[i],
+            if desc { "DESC" } else { "ASC" }
+        ),
+        _ => " ORDER BY 6 DESC, 1".to_string(),
+    });
+    qb.push(" LIMIT ")
+        .push_bind(q.limit)
+        .push(" OFFSET ")
+        .push_bind(q.offset);
+    let rows: Vec<CustomerRow> = qb.build_query_as().fetch_all(pool).await?;
+    let total = rows.first().map_or(0, |r| r.6);
+    let rows = rows
+        .into_iter()
+        .map(|r| CustomerAging {
+            customer_id: r.0,
+            code: r.1,
+            name: r.2,
+            segment: r.3,
+            invoices: r.4,
+            amount: r.5,
+        })
+        .collect();
+    Ok(Page {
+        rows,
+        total,
+        offset: q.offset,
+    })
+}
+
+type InvoiceRow = (
+    i64,
+    i64,
+    String,
+    String,
+    NaiveDate,
+    NaiveDate,
+    i64,
+    i64,
+    String,
+    bool,
+    Option<i32>,
+);
+
+/// A customer's invoices open at `as_of` (within `bucket` if given), oldest due first.
+pub async fn open_invoices(
+    pool: &PgPool,
+    customer: i64,
+    as_of: NaiveDate,
+    basis: Basis,
+    bucket: Option<&Bucket>,
+) -> Result<Vec<OpenInvoice>, StoreError> {
+    let (from, to) = bucket.map_or((FAR_PAST, FAR_FUTURE), |b| day_range(as_of, b));
+    let sql = format!(
+        "WITH params AS (SELECT $1::date AS as_of, $2::date AS lo, $3::date AS hi), {}
+           SELECT i.id, i.customer_id, i.number, c.name, i.issue_date, i.due_date, i.amount_minor::bigint, items.open_at::bigint, i.currency::text,
+                  EXISTS (SELECT 1 FROM disputes d WHERE d.invoice_id = i.id AND d.state <> 'resolved'), p.typical_days
+             FROM items JOIN invoices i ON i.id = items.id JOIN customers c ON c.id = i.customer_id
+             LEFT JOIN customer_profiles p ON p.customer_id = c.id
+            WHERE items.customer_id = $4 AND items.open_at <> 0 ORDER BY i.due_date, i.id LIMIT 500",
+        open_at_cte(basis)
+    );
+    let rows: Vec<InvoiceRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(as_of)
+        .bind(from)
+        .bind(to)
+        .bind(customer)
+        .fetch_all(pool)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| OpenInvoice {
+            id: r.0,
+            customer_id: r.1,
+            number: r.2,
+            customer: r.3,
+            issue_date: r.4,
+            due_date: r.5,
+            amount: r.6,
+            open: r.7,
+            currency: r.8,
+            disputed: r.9,
+            expected: r.10.map(|d| r.4 + Duration::days(d as i64)),
+        })
+        .collect())
+}
+
+/// Finds a customer by code or name (`acme` matches "ACME Corp"): exact code first.
+pub async fn find_customer(pool: &PgPool, query: &str) -> Result<Option<i64>, StoreError> {
+    Ok(sqlx::query_scalar(
+        "SELECT id FROM customers WHERE code = $1 OR name ILIKE '%' || $1 || '%'
+          ORDER BY (code = $1) DESC, (lower(name) = lower($1)) DESC, length(name), id LIMIT 1",
+    )
+    .bind(query)
+    .fetch_optional(pool)
+    .await?)
+}
+
+type AccountRow = (
+    i64,
+    String,
+    String,
+    String,
+    i32,
+    i64,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<i32>,
+    Option<i32>,
+    Option<i32>,
+    Option<bool>,
+);
+
+/// Everything the customer view shows.
+pub async fn account(pool: &PgPool, id: i64, today: NaiveDate) -> Result<Account, StoreError> {
+    let r: AccountRow = sqlx::query_as(
+        "SELECT c.id, c.code, c.name, c.region, c.terms_days, c.credit_limit_minor::bigint, c.currency::text,
+                coalesce(c.segment_override, p.segment), p.segment_reason, p.typical_days, p.spread_days, p.recent_days, p.slipping
+           FROM customers c LEFT JOIN customer_profiles p ON p.customer_id = c.id WHERE c.id = $1",
+    )
+    .bind(id)
+    .fetch_one(pool)
+    .await?;
+    let owners = sqlx::query_as("SELECT o.relation, a.display_name FROM customer_owners o JOIN agents a ON a.id = o.agent_id WHERE o.customer_id = $1 ORDER BY 1")
+        .bind(id)
+        .fetch_all(pool)
+        .await?;
+    let brief: Option<(String, String, String, String)> = sqlx::query_as(
+        "SELECT key_contacts, communication_prefs, nonstandard_terms, delivery_commitments FROM handoff_briefs WHERE customer_id = $1",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await?;
+    let brief = brief.map_or_else(Vec::new, |b| {
+        vec![
+            ("Key contacts".to_string(), b.0),
+            ("Communication".to_string(), b.1),
+            ("Non-standard terms".to_string(), b.2),
+            ("Delivery commitments".to_string(), b.3),
+        ]
+    });
+    let disputes = sqlx::query_as("SELECT number, state, amount_minor::bigint FROM disputes WHERE customer_id = $1 ORDER BY opened_at DESC LIMIT 20")
+        .bind(id)
+        .fetch_all(pool)
+        .await?;
+    let holds = sqlx::query_as(
+        "SELECT o.number, h.status FROM holds h JOIN orders o ON o.id = h.order_id WHERE o.customer_id = $1 ORDER BY h.placed_at DESC LIMIT 20",
+    )
+    .bind(id)
+    .fetch_all(pool)
+    .await?;
+    let promises = sqlx::query_as("SELECT promised_for, status, amount_minor::bigint FROM promises WHERE customer_id = $1 ORDER BY promised_for DESC LIMIT 20")
+        .bind(id)
+        .fetch_all(pool)
+        .await?;
+    let outreach: Vec<(DateTime<Utc>, String, String)> =
+        sqlx::query_as("SELECT send_after, status, subject FROM outreach WHERE customer_id = $1 ORDER BY send_after DESC LIMIT 20")
+            .bind(id)
+            .fetch_all(pool)
+            .await?;
+    let q = ListQuery {
+        limit: 20,
+        ..Default::default()
+    };
+    let audit = super::lists::activity(pool, &q, Some(id)).await?.rows;
+    Ok(Account {
+        id: r.0,
+        code: r.1,
+        name: r.2,
+        region: r.3,
+        terms_days: r.4,
+        credit_limit: r.5,
+        currency: r.6,
+        segment: r.7.unwrap_or_else(|| "standard".into()),
+        segment_reason: r.8.unwrap_or_default(),
+        typical_days: r.9,
+        spread_days: r.10,
+        recent_days: r.11,
+        slipping: r.12.unwrap_or(false),
+        owners,
+        brief,
+        invoices: open_invoices(pool, id, today, Basis::Due, None).await?,
+        disputes,
+        holds,
+        promises,
+        outreach,
+        audit,
+    })
+}

@@ -1,0 +1,397 @@
+//! The console's lists, filtered, sorted and paged in SQL.
+
+use chrono::{DateTime, Utc};
+use sqlx::{PgPool, Postgres, QueryBuilder};
+
+use super::StoreError;
+use crate::domain::money::parse_decimal;
+use crate::filter::{Filter, Op};
+use crate::model::{AuditEntry, HeldOrder, OutreachLine, Page};
+
+/// How a filter field is compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldKind {
+    Text,
+    /// Major units in the filter (`amount>10000` is 10,000.00), minor units in SQL.
+    Money,
+    Int,
+    Date,
+    /// `me` means the connected person's role; anything else an agent's role name.
+    Agent,
+}
+
+/// A field a view can be filtered and sorted by.
+#[derive(Debug, Clone, Copy)]
+pub struct Field {
+    pub name: &'static str,
+    pub sql: &'static str,
+    pub kind: FieldKind,
+}
+
+/// Appends ` AND …` for every word and predicate; unknown fields are an error naming the
+/// fields there are. Values are always bound, never spliced.
+pub fn push_filter(
+    qb: &mut QueryBuilder<Postgres>,
+    filter: &Filter,
+    fields: &[Field],
+    text_sql: &str,
+    me: &str,
+) -> Result<(), StoreError> {
+    for word in &filter.words {
+        qb.push(format!(" AND ({text_sql}) ILIKE '%' || "));
+        qb.push_bind(word.replace('%', "\\%"));
+        qb.push(" || '%'");
+    }
+    for p in &filter.predicates {
+        let Some(field) = fields.iter().find(|f| f.name == p.field) else {
+            let names: Vec<&str> = fields.iter().map(|f| f.name).collect();
+            return Err(StoreError::Refused(format!(
+                "unknown filter field `{}` (fields: {})",
+                p.field,
+                names.join(", ")
+            )));
+        };
+        let bad = |what: &str| {
+            StoreError::Refused(format!("`{}` is not {what} for `{}`", p.value, p.field))
+        };
+        qb.push(format!(" AND {} ", field.sql));
+        match field.kind {
+            FieldKind::Text | FieldKind::Agent => {
+                if p.op != Op::Eq {
+                    return Err(StoreError::Refused(format!(
+                        "`{}` compares only with `:`",
+                        p.field
+                    )));
+                }
+                let value = if field.kind == FieldKind::Agent && p.value == "me" {
+                    me.to_string()
+                } else {
+                    p.value.replace('*', "%")
+                };
+                qb.push("ILIKE ").push_bind(value);
+            }
+            FieldKind::Money => {
+                let minor = parse_decimal(&p.value, 2).map_err(|_| bad("an amount"))?;
+                qb.push(p.op.sql()).push(" ").push_bind(minor);
+            }
+            FieldKind::Int => {
+                let v: i64 = p.value.parse().map_err(|_| bad("a number"))?;
+                qb.push(p.op.sql()).push(" ").push_bind(v);
+            }
+            FieldKind::Date => {
+                let v: chrono::NaiveDate =
+                    p.value.parse().map_err(|_| bad("a date (YYYY-MM-DD)"))?;
+                qb.push(p.op.sql()).push(" ").push_bind(v);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Sort clause from a whitelisted column list: `(index, descending)`.
+fn order_by(columns: &[&str], sort: Option<(usize, bool)>, default: &str) -> String {
+    match sort.and_then(|(i, desc)| columns.get(i).map(|c| (c, desc))) {
+        Some((c, desc)) => format!(
+            " ORDER BY {c} {} NULLS LAST, 1",
+            if desc { "DESC" } else { "ASC" }
+        ),
+        None => format!(" ORDER BY {default}"),
+    }
+}
+
+/// What every paged list asks for.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListQuery {
+    pub filter: Filter,
+    pub sort: Option<(usize, bool)>,
+    pub limit: i64,
+    pub offset: i64,
+    /// The connected person's role name, for `owner:me`.
+    pub me: String,
+}
+
+pub const HOLD_FIELDS: &[Field] = &[
+    Field {
+        name: "customer",
+        sql: "c.name",
+        kind: FieldKind::Text,
+    },
+    Field {
+        name: "status",
+        sql: "h.status",
+        kind: FieldKind::Text,
+    },
+    Field {
+        name: "reason",
+        sql: "h.reason",
+        kind: FieldKind::Text,
+    },
+    Field {
+        name: "amount",
+        sql: "o.amount_minor",
+        kind: FieldKind::Money,
+    },
+    Field {
+        name: "order",
+        sql: "o.number",
+        kind: FieldKind::Text,
+    },
+];
+pub const HOLD_SORT: &[&str] = &[
+    "o.number",
+    "c.name",
+    "h.status",
+    "o.amount_minor",
+    "h.placed_at",
+];
+
+type HoldRow = (
+    i64,
+    i64,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    String,
+    DateTime<Utc>,
+    Option<DateTime<Utc>>,
+    i32,
+    Vec<String>,
+    Vec<bool>,
+    i64,
+);
+
+/// Orders on hold: cleared-but-held first (the customer paid and waits), then by age.
+pub async fn holds(pool: &PgPool, q: &ListQuery) -> Result<Page<HeldOrder>, StoreError> {
+    let mut qb = QueryBuilder::new(
+        "SELECT h.id, o.customer_id, o.number, c.name, h.reason, h.status, o.amount_minor::bigint, o.currency::text, h.placed_at, h.cleared_at,
+                p.release_lag_minutes,
+                array(SELECT i.number FROM hold_blockers b JOIN invoices i ON i.id = b.invoice_id WHERE b.hold_id = h.id ORDER BY i.number),
+                array(SELECT i.open_minor > 0 FROM hold_blockers b JOIN invoices i ON i.id = b.invoice_id WHERE b.hold_id = h.id ORDER BY i.number),
+                count(*) OVER ()
+           FROM holds h JOIN orders o ON o.id = h.order_id JOIN customers c ON c.id = o.customer_id
+           JOIN hold_policies p ON p.reason = h.reason
+          WHERE h.status <> 'released'",
+    );
+    push_filter(
+        &mut qb,
+        &q.filter,
+        HOLD_FIELDS,
+        "c.name || ' ' || o.number || ' ' || c.code",
+        &q.me,
+    )?;
+    qb.push(order_by(
+        HOLD_SORT,
+        q.sort,
+        "(h.status = 'cleared') DESC, coalesce(h.cleared_at, h.placed_at), h.id",
+    ));
+    qb.push(" LIMIT ")
+        .push_bind(q.limit)
+        .push(" OFFSET ")
+        .push_bind(q.offset);
+    let rows: Vec<HoldRow> = qb.build_query_as().fetch_all(pool).await?;
+    let total = rows.first().map_or(0, |r| r.13);
+    let rows = rows
+        .into_iter()
+        .map(|r| HeldOrder {
+            hold_id: r.0,
+            customer_id: r.1,
+            order: r.2,
+            customer: r.3,
+            reason: r.4,
+            status: r.5,
+            amount: r.6,
+            currency: r.7,
+            placed_at: r.8,
+            cleared_at: r.9,
+            lag_target_minutes: r.10 as i64,
+            blockers: r.11.into_iter().zip(r.12).collect(),
+        })
+        .collect();
+    Ok(Page {
+        rows,
+        total,
+        offset: q.offset,
+    })
+}
+
+pub const OUTREACH_FIELDS: &[Field] = &[
+    Field {
+        name: "customer",
+        sql: "c.name",
+        kind: FieldKind::Text,
+    },
+    Field {
+        name: "status",
+        sql: "m.status",
+        kind: FieldKind::Text,
+    },
+    Field {
+        name: "tone",
+        sql: "m.tone",
+        kind: FieldKind::Text,
+    },
+    Field {
+        name: "channel",
+        sql: "m.channel",
+        kind: FieldKind::Text,
+    },
+    Field {
+        name: "purpose",
+        sql: "m.purpose",
+        kind: FieldKind::Text,
+    },
+];
+pub const OUTREACH_SORT: &[&str] = &["c.name", "m.purpose", "m.tone", "m.status", "m.send_after"];
+
+type OutreachRow = (
+    i64,
+    i64,
+    String,
+    Option<String>,
+    String,
+    String,
+    String,
+    String,
+    String,
+    Vec<String>,
+    DateTime<Utc>,
+    i64,
+);
+
+/// Queued and sent messages, next to go first.
+pub async fn outreach(pool: &PgPool, q: &ListQuery) -> Result<Page<OutreachLine>, StoreError> {
+    let mut qb = QueryBuilder::new(
+        "SELECT m.id, m.customer_id, c.name, i.number, m.purpose, m.channel, m.tone, m.status, m.subject, m.copies, m.send_after, count(*) OVER ()
+           FROM outreach m JOIN customers c ON c.id = m.customer_id LEFT JOIN invoices i ON i.id = m.invoice_id
+          WHERE true",
+    );
+    push_filter(
+        &mut qb,
+        &q.filter,
+        OUTREACH_FIELDS,
+        "c.name || ' ' || m.subject || ' ' || coalesce(i.number, '')",
+        &q.me,
+    )?;
+    qb.push(order_by(
+        OUTREACH_SORT,
+        q.sort,
+        "(m.status IN ('draft', 'queued')) DESC, m.send_after DESC, m.id",
+    ));
+    qb.push(" LIMIT ")
+        .push_bind(q.limit)
+        .push(" OFFSET ")
+        .push_bind(q.offset);
+    let rows: Vec<OutreachRow> = qb.build_query_as().fetch_all(pool).await?;
+    let total = rows.first().map_or(0, |r| r.11);
+    let rows = rows
+        .into_iter()
+        .map(|r| OutreachLine {
+            id: r.0,
+            customer_id: r.1,
+            customer: r.2,
+            invoice: r.3,
+            purpose: r.4,
+            channel: r.5,
+            tone: r.6,
+            status: r.7,
+            subject: r.8,
+            copies: r.9,
+            send_after: r.10,
+            suppression: None,
+        })
+        .collect();
+    Ok(Page {
+        rows,
+        total,
+        offset: q.offset,
+    })
+}
+
+pub const AUDIT_FIELDS: &[Field] = &[
+    Field {
+        name: "actor",
+        sql: "a.actor",
+        kind: FieldKind::Agent,
+    },
+    Field {
+        name: "action",
+        sql: "a.action",
+        kind: FieldKind::Text,
+    },
+    Field {
+        name: "entity",
+        sql: "a.entity",
+        kind: FieldKind::Text,
+    },
+    Field {
+        name: "customer",
+        sql: "c.name",
+        kind: FieldKind::Text,
+    },
+];
+pub const AUDIT_SORT: &[&str] = &["a.at", "a.actor", "a.action", "a.entity"];
+
+type AuditRow = (
+    i64,
+    DateTime<Utc>,
+    String,
+    String,
+    String,
+    Option<i64>,
+    Option<String>,
+    String,
+    i64,
+);
+
+/// The audit log, newest first; `customer` narrows it to one account.
+pub async fn activity(
+    pool: &PgPool,
+    q: &ListQuery,
+    customer: Option<i64>,
+) -> Result<Page<AuditEntry>, StoreError> {
+    let mut qb = QueryBuilder::new(
+        "SELECT a.id, a.at, a.actor, a.action, a.entity, a.entity_id, c.name, a.details::text, count(*) OVER ()
+           FROM audit_log a LEFT JOIN customers c ON c.id = a.customer_id WHERE true",
+    );
+    if let Some(id) = customer {
+        qb.push(" AND a.customer_id = ").push_bind(id);
+    }
+    push_filter(
+        &mut qb,
+        &q.filter,
+        AUDIT_FIELDS,
+        "a.actor || ' ' || a.action || ' ' || a.details::text",
+        &q.me,
+    )?;
+    qb.push(order_by(
+        AUDIT_SORT,
+        q.sort.or(Some((0, true))),
+        "a.at DESC",
+    ));
+    qb.push(" LIMIT ")
+        .push_bind(q.limit)
+        .push(" OFFSET ")
+        .push_bind(q.offset);
+    let rows: Vec<AuditRow> = qb.build_query_as().fetch_all(pool).await?;
+    let total = rows.first().map_or(0, |r| r.8);
+    let rows = rows
+        .into_iter()
+        .map(|r| AuditEntry {
+            id: r.0,
+            at: r.1,
+            actor: r.2,
+            action: r.3,
+            entity: r.4,
+            entity_id: r.5,
+            customer: r.6,
+            details: r.7,
+        })
+        .collect();
+    Ok(Page {
+        rows,
+        total,
+        offset: q.offset,
+    })
+}

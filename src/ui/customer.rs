@@ -1,0 +1,161 @@
+//! One account: brief, owners, segment and why, rhythm, open items, work and history.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+use super::Theme;
+use super::text::safe;
+use crate::app::state::{Loadable, State};
+use crate::domain::money::format_grouped;
+use crate::model::Account;
+
+pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    let lines = match &state.account {
+        Loadable::Ready(a) => account_lines(a, state, theme),
+        Loadable::Failed(e) => vec![Line::styled(
+            format!(" could not load the account: {}", safe(e)),
+            theme.status_error,
+        )],
+        _ => vec![Line::styled(" loading…", theme.muted)],
+    };
+    let title = state.account.ready().map_or(" Customer ".to_string(), |a| {
+        format!(" {} · {} ", safe(&a.code), safe(&a.name))
+    });
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border)
+        .title(Span::styled(title, theme.title));
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        area,
+    );
+}
+
+fn heading(text: &str, theme: &Theme) -> Line<'static> {
+    Line::styled(format!(" {text}"), theme.title)
+}
+
+fn account_lines(a: &Account, state: &State, theme: &Theme) -> Vec<Line<'static>> {
+    let e = state.exponent;
+    let mut out = vec![
+        Line::raw(format!(
+            " {} · terms net {} · credit limit {} {} · segment {} ({})",
+            safe(&a.region),
+            a.terms_days,
+            format_grouped(a.credit_limit, e),
+            a.currency,
+            a.segment.replace('_', " "),
+            safe(&a.segment_reason)
+        )),
+        Line::raw(format!(
+            " Rhythm: usually pays in {} days (spread {}), recently {}{}",
+            a.typical_days.map_or("?".into(), |d| d.to_string()),
+            a.spread_days.map_or("?".into(), |d| d.to_string()),
+            a.recent_days.map_or("n/a".into(), |d| format!("{d} days")),
+            if a.slipping { "  ▲ SLIPPING" } else { "" }
+        )),
+        Line::raw(format!(
+            " Owners: {}",
+            a.owners
+                .iter()
+                .map(|(r, n)| format!("{} ({})", safe(n), r.replace('_', " ")))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    ];
+    if !a.brief.is_empty() {
+        out.push(heading("Handoff brief", theme));
+        out.extend(
+            a.brief
+                .iter()
+                .filter(|(_, v)| !v.is_empty())
+                .map(|(k, v)| Line::raw(format!("   {k}: {}", safe(v)))),
+        );
+    }
+    out.push(heading(
+        &format!("Open invoices ({})", a.invoices.len()),
+        theme,
+    ));
+    for i in a.invoices.iter().take(12) {
+        out.push(Line::raw(format!(
+            "   {}  due {}  open {:>14} {}{}{}",
+            safe(&i.number),
+            i.due_date,
+            format_grouped(i.open, e),
+            i.currency,
+            i.expected
+                .map_or(String::new(), |d| format!("  expected {d}")),
+            if i.disputed { "  disputed" } else { "" }
+        )));
+    }
+    let section = |out: &mut Vec<Line<'static>>, title: &str, items: Vec<String>| {
+        if !items.is_empty() {
+            out.push(heading(title, theme));
+            out.extend(
+                items
+                    .into_iter()
+                    .take(6)
+                    .map(|s| Line::raw(format!("   {s}"))),
+            );
+        }
+    };
+    section(
+        &mut out,
+        "Disputes",
+        a.disputes
+            .iter()
+            .map(|(n, s, m)| {
+                format!(
+                    "{}  {}  {}",
+                    safe(n),
+                    s.replace('_', " "),
+                    format_grouped(*m, e)
+                )
+            })
+            .collect(),
+    );
+    section(
+        &mut out,
+        "Holds",
+        a.holds
+            .iter()
+            .map(|(o, s)| format!("{}  {s}", safe(o)))
+            .collect(),
+    );
+    section(
+        &mut out,
+        "Promises to pay",
+        a.promises
+            .iter()
+            .map(|(d, s, m)| format!("{d}  {s}  {}", format_grouped(*m, e)))
+            .collect(),
+    );
+    section(
+        &mut out,
+        "Outreach",
+        a.outreach
+            .iter()
+            .map(|(t, s, subj)| format!("{}  {s}  {}", t.format("%Y-%m-%d"), safe(subj)))
+            .collect(),
+    );
+    section(
+        &mut out,
+        "Audit trail",
+        a.audit
+            .iter()
+            .map(|x| {
+                format!(
+                    "{}  {}  {}",
+                    x.at.format("%Y-%m-%d %H:%M"),
+                    safe(&x.actor),
+                    x.action.replace('_', " ")
+                )
+            })
+            .collect(),
+    );
+    out
+}

@@ -1,0 +1,166 @@
+//! The one table widget every list uses: columns that drop by priority as the terminal
+//! narrows, untrusted text made safe, and a selection visible without colour (▶ + reverse).
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+use super::Theme;
+use super::text::{cell, cell_right};
+
+/// A column: its title, the width it wants, alignment, and how readily it is dropped
+/// (priority 0 is never dropped; higher numbers go first).
+#[derive(Debug, Clone, Copy)]
+pub struct Column {
+    pub title: &'static str,
+    pub width: usize,
+    pub right: bool,
+    pub priority: u8,
+}
+
+pub const fn col(title: &'static str, width: usize, priority: u8) -> Column {
+    Column {
+        title,
+        width,
+        right: false,
+        priority,
+    }
+}
+
+pub const fn num(title: &'static str, width: usize, priority: u8) -> Column {
+    Column {
+        title,
+        width,
+        right: true,
+        priority,
+    }
+}
+
+/// A cell's text and style.
+pub type Cell = (String, Style);
+
+/// Which columns fit in `width` (keeping the lowest priorities), in their order.
+pub fn fitting(columns: &[Column], width: usize) -> Vec<usize> {
+    let mut keep: Vec<usize> = (0..columns.len()).collect();
+    let used = |keep: &[usize]| keep.iter().map(|&i| columns[i].width + 1).sum::<usize>() + 2;
+    while used(&keep) > width && keep.len() > 1 {
+        let drop = keep
+            .iter()
+            .enumerate()
+            .max_by_key(|(pos, i)| (columns[**i].priority, *pos))
+            .map(|(pos, _)| pos);
+        match drop {
+            Some(pos) if columns[keep[pos]].priority > 0 => {
+                keep.remove(pos);
+            }
+            _ => break,
+        }
+    }
+    keep
+}
+
+/// Everything a table needs to draw.
+pub struct TableView<'a> {
+    pub title: String,
+    pub columns: &'a [Column],
+    pub rows: Vec<Vec<Cell>>,
+    /// Index of the selected row within `rows`.
+    pub selected: Option<usize>,
+    /// A line shown instead of rows (loading, empty, error).
+    pub empty: Option<Line<'static>>,
+}
+
+pub fn render(frame: &mut Frame, area: Rect, t: TableView<'_>, theme: &Theme) {
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border)
+        .title(Span::styled(t.title, theme.title));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if inner.height == 0 || inner.width == 0 {
+        return;
+    }
+    let keep = fitting(t.columns, inner.width as usize);
+    // The last kept column takes whatever width is left.
+    let fixed: usize = keep.iter().map(|&i| t.columns[i].width + 1).sum::<usize>() + 2;
+    let spare = (inner.width as usize).saturating_sub(fixed);
+    let width_of =
+        |i: usize, pos: usize| t.columns[i].width + if pos + 1 == keep.len() { spare } else { 0 };
+    let mut lines = Vec::with_capacity(inner.height as usize);
+    let mut header = vec![Span::raw("  ")];
+    for (pos, &i) in keep.iter().enumerate() {
+        let c = &t.columns[i];
+        let text = if c.right {
+            cell_right(c.title, width_of(i, pos))
+        } else {
+            cell(c.title, width_of(i, pos))
+        };
+        header.push(Span::styled(text, theme.column_header));
+        header.push(Span::raw(" "));
+    }
+    lines.push(Line::from(header));
+    let body = inner.height.saturating_sub(1) as usize;
+    if let Some(empty) = t.empty {
+        lines.push(empty);
+    } else {
+        let sel = t.selected.unwrap_or(0);
+        let start = (sel + 1).saturating_sub(body);
+        for (n, row) in t.rows.iter().enumerate().skip(start).take(body) {
+            let selected = t.selected == Some(n);
+            let mut spans = vec![Span::styled(
+                if selected { "▶ " } else { "  " },
+                if selected {
+                    theme.row_selected
+                } else {
+                    Style::default()
+                },
+            )];
+            for (pos, &i) in keep.iter().enumerate() {
+                let (text, style) = row.get(i).cloned().unwrap_or_default();
+                let w = width_of(i, pos);
+                let text = if t.columns[i].right {
+                    cell_right(&text, w)
+                } else {
+                    cell(&text, w)
+                };
+                let style = if selected {
+                    style.patch(theme.row_selected)
+                } else {
+                    style
+                };
+                spans.push(Span::styled(text, style));
+                spans.push(Span::styled(
+                    " ",
+                    if selected {
+                        theme.row_selected
+                    } else {
+                        Style::default()
+                    },
+                ));
+            }
+            lines.push(Line::from(spans));
+        }
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_drop_by_priority_as_width_shrinks() {
+        let cols = [
+            col("A", 10, 0),
+            col("B", 10, 2),
+            col("C", 10, 1),
+            col("D", 10, 3),
+        ];
+        assert_eq!(fitting(&cols, 100), [0, 1, 2, 3]);
+        assert_eq!(fitting(&cols, 40), [0, 1, 2]);
+        assert_eq!(fitting(&cols, 30), [0, 2]);
+        assert_eq!(fitting(&cols, 5), [0], "priority 0 stays");
+    }
+}
