@@ -110,13 +110,32 @@ fn console_options(
                 .join("\n")
         )
     })?;
+    let theme = config::load_theme(args.theme.as_deref(), color_depth(args.color)).map_err(|errors| {
+        anyhow::anyhow!("the theme has errors:\n{}", errors.iter().map(|e| format!("  {e}")).collect::<Vec<_>>().join("\n"))
+    })?;
     Ok(ConsoleOptions {
         readonly: args.readonly,
         environment: std::env::var("SETTLE_ENV").unwrap_or_else(|_| environment.to_string()),
-        theme: settle::ui::Theme::fallback(),
+        theme,
         keymap,
         fixed_now: now,
     })
+}
+
+/// The colour depth: `--color`, else NO_COLOR, else COLORTERM (OpenSSH does not forward
+/// it, so 256 colours is the safe default).
+fn color_depth(mode: settle::cli::ColorMode) -> config::theme::Depth {
+    use config::theme::Depth;
+    use settle::cli::ColorMode;
+    match mode {
+        ColorMode::Never => Depth::None,
+        ColorMode::C16 => Depth::Basic16,
+        ColorMode::C256 => Depth::Indexed256,
+        ColorMode::Truecolor => Depth::TrueColor,
+        ColorMode::Auto if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) => Depth::None,
+        ColorMode::Auto if std::env::var("COLORTERM").is_ok_and(|v| v == "truecolor" || v == "24bit") => Depth::TrueColor,
+        ColorMode::Auto => Depth::Indexed256,
+    }
 }
 
 async fn seed(args: SeedArgs, now: Option<chrono::DateTime<chrono::Utc>>) -> anyhow::Result<()> {

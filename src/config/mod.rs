@@ -2,6 +2,7 @@
 //! over them. Errors are loud: file, line, column and a suggestion.
 
 pub mod keymap;
+pub mod theme;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -141,9 +142,34 @@ pub fn load_keymap(name: Option<&str>) -> Result<keymap::Keymap, Vec<ConfigError
     keymap::Keymap::load(&borrowed)
 }
 
+/// The user's `theme.toml`, if there is one.
+fn user_theme() -> Result<Option<(String, String)>, Vec<ConfigError>> {
+    let Some(path) = user_dir().map(|d| d.join("theme.toml")).filter(|p| p.is_file()) else { return Ok(None) };
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        vec![ConfigError { file: path.display().to_string(), line: 0, col: 0, message: e.to_string(), suggestion: None }]
+    })?;
+    Ok(Some((path.display().to_string(), text)))
+}
+
+/// The theme to run with, adapted to the colour depth.
+pub fn load_theme(name: Option<&str>, depth: theme::Depth) -> Result<crate::ui::Theme, Vec<ConfigError>> {
+    let name = name.unwrap_or(if depth == theme::Depth::None { "mono" } else { "default" });
+    Ok(theme::for_depth(theme::load(name, user_theme()?)?, depth))
+}
+
 /// Every problem in every shipped and user configuration file.
 pub fn check_all() -> Vec<String> {
     let mut problems = Vec::new();
+    for (name, _) in theme::SHIPPED {
+        match user_theme() {
+            Ok(user) => {
+                if let Err(errors) = theme::load(name, user) {
+                    problems.extend(errors.iter().map(|e| e.to_string()));
+                }
+            }
+            Err(errors) => problems.extend(errors.iter().map(|e| e.to_string())),
+        }
+    }
     for (name, _) in KEYMAPS {
         if let Err(errors) = load_keymap(Some(name)) {
             problems.extend(errors.iter().map(|e| e.to_string()));
