@@ -110,9 +110,17 @@ fn console_options(
                 .join("\n")
         )
     })?;
-    let theme = config::load_theme(args.theme.as_deref(), color_depth(args.color)).map_err(|errors| {
-        anyhow::anyhow!("the theme has errors:\n{}", errors.iter().map(|e| format!("  {e}")).collect::<Vec<_>>().join("\n"))
-    })?;
+    let theme =
+        config::load_theme(args.theme.as_deref(), color_depth(args.color)).map_err(|errors| {
+            anyhow::anyhow!(
+                "the theme has errors:\n{}",
+                errors
+                    .iter()
+                    .map(|e| format!("  {e}"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            )
+        })?;
     Ok(ConsoleOptions {
         readonly: args.readonly,
         environment: std::env::var("SETTLE_ENV").unwrap_or_else(|_| environment.to_string()),
@@ -132,8 +140,14 @@ fn color_depth(mode: settle::cli::ColorMode) -> config::theme::Depth {
         ColorMode::C16 => Depth::Basic16,
         ColorMode::C256 => Depth::Indexed256,
         ColorMode::Truecolor => Depth::TrueColor,
-        ColorMode::Auto if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) => Depth::None,
-        ColorMode::Auto if std::env::var("COLORTERM").is_ok_and(|v| v == "truecolor" || v == "24bit") => Depth::TrueColor,
+        ColorMode::Auto if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) => {
+            Depth::None
+        }
+        ColorMode::Auto
+            if std::env::var("COLORTERM").is_ok_and(|v| v == "truecolor" || v == "24bit") =>
+        {
+            Depth::TrueColor
+        }
         ColorMode::Auto => Depth::Indexed256,
     }
 }

@@ -144,16 +144,34 @@ pub fn load_keymap(name: Option<&str>) -> Result<keymap::Keymap, Vec<ConfigError
 
 /// The user's `theme.toml`, if there is one.
 fn user_theme() -> Result<Option<(String, String)>, Vec<ConfigError>> {
-    let Some(path) = user_dir().map(|d| d.join("theme.toml")).filter(|p| p.is_file()) else { return Ok(None) };
+    let Some(path) = user_dir()
+        .map(|d| d.join("theme.toml"))
+        .filter(|p| p.is_file())
+    else {
+        return Ok(None);
+    };
     let text = std::fs::read_to_string(&path).map_err(|e| {
-        vec![ConfigError { file: path.display().to_string(), line: 0, col: 0, message: e.to_string(), suggestion: None }]
+        vec![ConfigError {
+            file: path.display().to_string(),
+            line: 0,
+            col: 0,
+            message: e.to_string(),
+            suggestion: None,
+        }]
     })?;
     Ok(Some((path.display().to_string(), text)))
 }
 
 /// The theme to run with, adapted to the colour depth.
-pub fn load_theme(name: Option<&str>, depth: theme::Depth) -> Result<crate::ui::Theme, Vec<ConfigError>> {
-    let name = name.unwrap_or(if depth == theme::Depth::None { "mono" } else { "default" });
+pub fn load_theme(
+    name: Option<&str>,
+    depth: theme::Depth,
+) -> Result<crate::ui::Theme, Vec<ConfigError>> {
+    let name = name.unwrap_or(if depth == theme::Depth::None {
+        "mono"
+    } else {
+        "default"
+    });
     Ok(theme::for_depth(theme::load(name, user_theme()?)?, depth))
 }
 

@@ -13,7 +13,10 @@ use crate::ui::Theme;
 pub const SHIPPED: &[(&str, &str)] = &[
     ("default", include_str!("../../themes/default.toml")),
     ("light", include_str!("../../themes/light.toml")),
-    ("high-contrast", include_str!("../../themes/high-contrast.toml")),
+    (
+        "high-contrast",
+        include_str!("../../themes/high-contrast.toml"),
+    ),
     ("mono", include_str!("../../themes/mono.toml")),
 ];
 
@@ -112,8 +115,15 @@ fn blank(name: &str) -> Theme {
 /// `theme.toml` over it. Palettes merge first (a child may recolour its parent), then
 /// tokens (the last layer wins), then every token is resolved against the merged palette.
 pub fn load(name: &str, user: Option<(String, String)>) -> Result<Theme, Vec<ConfigError>> {
-    let (file, text) = super::read_named(name, SHIPPED)
-        .map_err(|message| vec![ConfigError { file: name.to_string(), line: 0, col: 0, message, suggestion: None }])?;
+    let (file, text) = super::read_named(name, SHIPPED).map_err(|message| {
+        vec![ConfigError {
+            file: name.to_string(),
+            line: 0,
+            col: 0,
+            message,
+            suggestion: None,
+        }]
+    })?;
     let mut layers = vec![(file, text)];
     layers.extend(user);
     let mut errors = Vec::new();
@@ -139,37 +149,77 @@ pub fn load(name: &str, user: Option<(String, String)>) -> Result<Theme, Vec<Con
                 tokens.insert(token, (file, text, style));
             } else {
                 let names: Vec<&str> = TOKENS.iter().map(|(n, _)| *n).collect();
-                let at = text.find(&format!("\"{token}\"")).unwrap_or(style.span().start);
-                errors.push(locate(file, text, at, format!("unknown token `{token}`"), suggest(token, &names)));
+                let at = text
+                    .find(&format!("\"{token}\""))
+                    .unwrap_or(style.span().start);
+                errors.push(locate(
+                    file,
+                    text,
+                    at,
+                    format!("unknown token `{token}`"),
+                    suggest(token, &names),
+                ));
             }
         }
     }
     let mut theme = blank(name);
     for (token, (file, text, style)) in tokens {
-        let slot = TOKENS.iter().find(|(n, _)| *n == token).map(|(_, s)| s).expect("checked above");
+        let slot = TOKENS
+            .iter()
+            .find(|(n, _)| *n == token)
+            .map(|(_, s)| s)
+            .expect("checked above");
         match to_style(style.get_ref(), &palette) {
             Ok(s) => *slot(&mut theme) = s,
             Err((span, msg)) => errors.push(locate(file, text, span, msg, None)),
         }
     }
-    if errors.is_empty() { Ok(theme) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(theme)
+    } else {
+        Err(errors)
+    }
 }
 
 /// Parses a layer and, first, the shipped theme it extends.
-fn collect(file: String, text: String, chain: &mut Vec<(String, String, RawTheme)>, errors: &mut Vec<ConfigError>, depth: u8) {
+fn collect(
+    file: String,
+    text: String,
+    chain: &mut Vec<(String, String, RawTheme)>,
+    errors: &mut Vec<ConfigError>,
+    depth: u8,
+) {
     let raw: RawTheme = match toml::from_str(&text) {
         Ok(r) => r,
         Err(e) => {
-            errors.push(locate(&file, &text, e.span().map_or(0, |s| s.start), e.message().to_string(), None));
+            errors.push(locate(
+                &file,
+                &text,
+                e.span().map_or(0, |s| s.start),
+                e.message().to_string(),
+                None,
+            ));
             return;
         }
     };
     if let Some(parent) = &raw.extends {
         match SHIPPED.iter().find(|(n, _)| *n == parent.get_ref()) {
-            Some((n, t)) if depth < 4 => collect(format!("<built-in {n}>"), t.to_string(), chain, errors, depth + 1),
+            Some((n, t)) if depth < 4 => collect(
+                format!("<built-in {n}>"),
+                t.to_string(),
+                chain,
+                errors,
+                depth + 1,
+            ),
             _ => {
                 let names: Vec<&str> = SHIPPED.iter().map(|(n, _)| *n).collect();
-                errors.push(locate(&file, &text, parent.span().start, format!("cannot extend `{}`", parent.get_ref()), suggest(parent.get_ref(), &names)));
+                errors.push(locate(
+                    &file,
+                    &text,
+                    parent.span().start,
+                    format!("cannot extend `{}`", parent.get_ref()),
+                    suggest(parent.get_ref(), &names),
+                ));
             }
         }
     }
@@ -187,8 +237,12 @@ fn to_style(raw: &RawStyle, palette: &BTreeMap<String, Color>) -> Result<Style, 
     for m in &raw.modifiers {
         let Some((_, modifier)) = MODIFIERS.iter().find(|(n, _)| n == m.get_ref()) else {
             let names: Vec<&str> = MODIFIERS.iter().map(|(n, _)| *n).collect();
-            let hint = suggest(m.get_ref(), &names).unwrap_or_else(|| format!("modifiers: {}", names.join(", ")));
-            return Err((m.span().start, format!("unknown modifier `{}` ({hint})", m.get_ref())));
+            let hint = suggest(m.get_ref(), &names)
+                .unwrap_or_else(|| format!("modifiers: {}", names.join(", ")));
+            return Err((
+                m.span().start,
+                format!("unknown modifier `{}` ({hint})", m.get_ref()),
+            ));
         };
         s = s.add_modifier(*modifier);
     }
@@ -198,9 +252,11 @@ fn to_style(raw: &RawStyle, palette: &BTreeMap<String, Color>) -> Result<Style, 
 fn color(value: &Spanned<toml::Value>, palette: &BTreeMap<String, Color>) -> Result<Color, String> {
     match value.get_ref() {
         toml::Value::Integer(n) if (0..=255).contains(n) => Ok(Color::Indexed(*n as u8)),
-        toml::Value::String(s) if s.starts_with('#') && s.len() == 7 => u32::from_str_radix(&s[1..], 16)
-            .map(|v| Color::Rgb((v >> 16) as u8, (v >> 8) as u8, v as u8))
-            .map_err(|_| format!("`{s}` is not a #rrggbb colour")),
+        toml::Value::String(s) if s.starts_with('#') && s.len() == 7 => {
+            u32::from_str_radix(&s[1..], 16)
+                .map(|v| Color::Rgb((v >> 16) as u8, (v >> 8) as u8, v as u8))
+                .map_err(|_| format!("`{s}` is not a #rrggbb colour"))
+        }
         toml::Value::String(s) => palette
             .get(s)
             .copied()
@@ -211,7 +267,9 @@ fn color(value: &Spanned<toml::Value>, palette: &BTreeMap<String, Color>) -> Res
                 let hint = suggest(s, &names).map_or(String::new(), |h| format!(" ({h})"));
                 format!("unknown colour `{s}`{hint}")
             }),
-        other => Err(format!("`{other}` is not a colour (a palette name, 0-255 or #rrggbb)")),
+        other => Err(format!(
+            "`{other}` is not a colour (a palette name, 0-255 or #rrggbb)"
+        )),
     }
 }
 
@@ -229,7 +287,11 @@ fn downgrade(c: Color, depth: Depth) -> Option<Color> {
     match (depth, c) {
         (Depth::None, _) => None,
         (Depth::TrueColor, c) => Some(c),
-        (Depth::Indexed256, Color::Rgb(r, g, b)) => Some(Color::Indexed(16 + 36 * (r as u16 * 5 / 255) as u8 + 6 * (g as u16 * 5 / 255) as u8 + (b as u16 * 5 / 255) as u8)),
+        (Depth::Indexed256, Color::Rgb(r, g, b)) => Some(Color::Indexed(
+            16 + 36 * (r as u16 * 5 / 255) as u8
+                + 6 * (g as u16 * 5 / 255) as u8
+                + (b as u16 * 5 / 255) as u8,
+        )),
         (Depth::Indexed256, c) => Some(c),
         (Depth::Basic16, Color::Indexed(n)) if n < 16 => Some(Color::Indexed(n)),
         (Depth::Basic16, Color::Indexed(n)) => Some(basic_of(index_rgb(n))),
@@ -271,16 +333,27 @@ mod tests {
     fn every_shipped_theme_loads_and_mono_has_no_colour() {
         for (name, _) in SHIPPED {
             let t = load(name, None).unwrap_or_else(|e| panic!("{name}: {e:?}"));
-            assert!(t.row_selected.add_modifier.contains(Modifier::REVERSED), "{name}: selection visible without colour");
+            assert!(
+                t.row_selected.add_modifier.contains(Modifier::REVERSED),
+                "{name}: selection visible without colour"
+            );
         }
         let mono = load("mono", None).unwrap();
         for (token, slot) in TOKENS {
             let mut m = mono.clone();
             let s = slot(&mut m);
-            assert_eq!((s.fg, s.bg), (None, None), "mono token {token} carries a colour");
+            assert_eq!(
+                (s.fg, s.bg),
+                (None, None),
+                "mono token {token} carries a colour"
+            );
         }
         let light = load("light", None).unwrap();
-        assert_eq!(light.sla_ok.fg, Some(Color::Indexed(28)), "light recolours the default's tokens");
+        assert_eq!(
+            light.sla_ok.fg,
+            Some(Color::Indexed(28)),
+            "light recolours the default's tokens"
+        );
     }
 
     #[test]
@@ -288,10 +361,21 @@ mod tests {
         let bad = "name = \"x\"\n[tokens]\n\"sla.breachd\" = { fg = \"red\" }\n\"muted\" = { fg = \"gren\" }\n";
         let errors = load("default", Some(("mine.toml".into(), bad.into()))).unwrap_err();
         let text: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
-        assert_eq!(text[0], "mine.toml:3:1: unknown token `sla.breachd` (did you mean `sla.breached`?)");
-        assert!(text[1].starts_with("mine.toml:4:18: unknown colour `gren` (did you mean `green`?)"), "{}", text[1]);
+        assert_eq!(
+            text[0],
+            "mine.toml:3:1: unknown token `sla.breachd` (did you mean `sla.breached`?)"
+        );
+        assert!(
+            text[1].starts_with("mine.toml:4:18: unknown colour `gren` (did you mean `green`?)"),
+            "{}",
+            text[1]
+        );
         let errors = load("default", Some(("m.toml".into(), "[tokens\n".into()))).unwrap_err();
-        assert!(errors[0].to_string().starts_with("m.toml:1:"), "{}", errors[0]);
+        assert!(
+            errors[0].to_string().starts_with("m.toml:1:"),
+            "{}",
+            errors[0]
+        );
     }
 
     #[test]

@@ -1,0 +1,460 @@
+//! Rendering: snapshots of every view at 80x24 and 160x48 with a fake clock, styles that
+//! carry meaning, and every size from 1x1 to 300x100 with 0, 1 and 100,000 rows.
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::style::Modifier;
+use settle::app::state::{AgingLevel, Loadable, OverviewData, Rows, SessionInfo, State, View};
+use settle::app::{Action, Msg, update};
+use settle::config::theme::{Depth, for_depth, load};
+use settle::domain::aging::{AgingSummary, Basis, BookInvoice, BucketEdges, Rates, age_book};
+use settle::domain::kpi::{KpiInputs, kpis};
+use settle::domain::sla::{Clock, SlaClock};
+use settle::domain::trust::trust_metrics;
+use settle::model::{
+    Account, AuditEntry, CustomerAging, DisputeLine, HeldOrder, OpenInvoice, OutreachLine,
+};
+use settle::ui::{Theme, render};
+
+fn now() -> DateTime<Utc> {
+    "2026-11-20T15:30:00Z".parse().unwrap()
+}
+
+fn today() -> NaiveDate {
+    now().date_naive()
+}
+
+fn theme() -> Theme {
+    load("default", None).unwrap()
+}
+
+fn session(role: &str) -> SessionInfo {
+    SessionInfo {
+        user: "ben".into(),
+        role: role.into(),
+        agent: Some("Ben Okafor".into()),
+        database: "ar".into(),
+        host: "db1".into(),
+        readonly: false,
+        environment: "PROD".into(),
+    }
+}
+
+fn aging() -> AgingSummary {
+    let inv = |due: i64, amount: i64| BookInvoice {
+        issue_date: today() - Duration::days(due + 30),
+        due_date: today() - Duration::days(due),
+        amount,
+        currency: "USD".into(),
+        allocations: vec![],
+    };
+    let book: Vec<BookInvoice> = [
+        (-5, 1_250_000),
+        (10, 830_000),
+        (45, 120_000),
+        (75, 55_000),
+        (100, 9_000),
+        (200, 480_000),
+    ]
+    .into_iter()
+    .map(|(d, a)| inv(d, a))
+    .collect();
+    age_book(
+        &book,
+        &[],
+        today(),
+        Basis::Due,
+        &BucketEdges::default(),
+        "USD",
+        &Rates::new(),
+    )
+}
+
+fn overview() -> OverviewData {
+    let inputs = KpiInputs {
+        beginning_receivables: 2_600_000,
+        credit_sales: 5_000_000,
+        ending_total_receivables: 2_744_000,
+        ending_current_receivables: 1_250_000,
+        days: 90,
+        months: 3,
+    };
+    OverviewData {
+        aging: aging(),
+        kpis: kpis(inputs, &[(1_700_000, 20), (1_600_000, 31), (1_700_000, 30)]),
+        trust: trust_metrics(now(), 30, &[], &[]),
+        alerts: vec![
+            "✖ 2 disputes have breached an SLA clock".into(),
+            "▲ 3 accounts slipping".into(),
+        ],
+    }
+}
+
+fn clock(target: i64, elapsed: i64) -> SlaClock {
+    SlaClock {
+        target_minutes: target,
+        elapsed_minutes: elapsed,
+        stopped: false,
+        paused: false,
+    }
+}
+
+fn dispute(n: usize, customer: &str) -> DisputeLine {
+    DisputeLine {
+        id: n as i64,
+        customer_id: 1,
+        number: format!("DSP-{n:05}"),
+        customer: customer.into(),
+        segment: "vip".into(),
+        invoice: "INV-00000042".into(),
+        category: "pricing".into(),
+        state: "investigating".into(),
+        amount: 1_234_56,
+        currency: "USD".into(),
+        assignee: Some("Ben Okafor".into()),
+        escalated: n % 3 == 0,
+        opened_at: now() - Duration::hours(5),
+        first_response: SlaClock {
+            stopped: true,
+            ..clock(240, 60)
+        },
+        resolution: clock(1440, [1500, 1200, 100][n % 3]),
+        measured_at: now(),
+        clock: Clock::Wall,
+        watchers: vec![],
+    }
+}
+
+/// A state showing `view` with `n` rows (the window holds at most 60 of them).
+fn state_with(view: View, n: usize, name: &str) -> State {
+    let mut s = State::new(now(), today(), session("collector"));
+    s.keys = Action::ALL
+        .iter()
+        .map(|a| (*a, a.name().chars().next().unwrap().to_string()))
+        .collect();
+    s.overview = Loadable::Ready(overview());
+    s.view = view.clone();
+    s.list.total = n as i64;
+    let w = n.min(60);
+    s.list.rows = match view {
+        View::Aging(AgingLevel::Buckets) => {
+            s.list.total = 6;
+            Rows::Buckets(aging())
+        }
+        View::Aging(AgingLevel::Customers { .. }) => Rows::Customers(
+            (0..w)
+                .map(|i| CustomerAging {
+                    customer_id: i as i64,
+                    code: format!("C{i:06}"),
+                    name: name.into(),
+                    segment: "standard".into(),
+                    invoices: 3,
+                    amount: 99_000,
+                })
+                .collect(),
+        ),
+        View::Aging(AgingLevel::Invoices { .. }) => Rows::Invoices(
+            (0..w)
+                .map(|i| OpenInvoice {
+                    id: i as i64,
+                    customer_id: 1,
+                    number: format!("INV-{i:08}"),
+                    customer: name.into(),
+                    issue_date: today() - Duration::days(60),
+                    due_date: today() - Duration::days(30),
+                    amount: 50_000,
+                    open: 40_000,
+                    currency: "EUR".into(),
+                    disputed: i == 0,
+                    expected: Some(today()),
+                })
+                .collect(),
+        ),
+        View::Disputes => Rows::Disputes((0..w).map(|i| dispute(i, name)).collect()),
+        View::Holds => Rows::Holds(
+            (0..w)
+                .map(|i| HeldOrder {
+                    hold_id: i as i64,
+                    customer_id: 1,
+                    order: format!("SO-{i:07}"),
+                    customer: name.into(),
+                    reason: "overdue_balance".into(),
+                    status: if i == 0 {
+                        "cleared".into()
+                    } else {
+                        "held".into()
+                    },
+                    amount: 2_000_000,
+                    currency: "USD".into(),
+                    placed_at: now() - Duration::hours(30),
+                    cleared_at: (i == 0).then(|| now() - Duration::hours(6)),
+                    lag_target_minutes: 240,
+                    blockers: vec![("INV-00000007".into(), i != 0)],
+                })
+                .collect(),
+        ),
+        View::Outreach => Rows::Outreach(
+            (0..w)
+                .map(|i| OutreachLine {
+                    id: i as i64,
+                    customer_id: 1,
+                    customer: name.into(),
+                    invoice: Some("INV-00000042".into()),
+                    purpose: "reminder".into(),
+                    channel: "personal_note".into(),
+                    tone: "personal".into(),
+                    status: "queued".into(),
+                    subject: "A quick note about invoice INV-00000042".into(),
+                    copies: vec!["Sam Keller".into()],
+                    send_after: now() + Duration::days(2),
+                    suppression: None,
+                })
+                .collect(),
+        ),
+        View::Activity => Rows::Activity(
+            (0..w)
+                .map(|i| AuditEntry {
+                    id: i as i64,
+                    at: now() - Duration::minutes(i as i64),
+                    actor: "ava".into(),
+                    action: "release_hold".into(),
+                    entity: "hold".into(),
+                    entity_id: Some(7),
+                    customer: Some(name.into()),
+                    details: "{\"note\": \"paid\"}".into(),
+                })
+                .collect(),
+        ),
+        _ => Rows::None,
+    };
+    if let View::Customer(_) = view {
+        s.account = Loadable::Ready(Account {
+            code: "C000001".into(),
+            name: name.into(),
+            region: "EMEA".into(),
+            terms_days: 30,
+            credit_limit: 5_000_000,
+            currency: "EUR".into(),
+            segment: "chronic_late".into(),
+            segment_reason: "late on 8 of the last 12 paid invoices; 14.2 days late on average"
+                .into(),
+            typical_days: Some(41),
+            spread_days: Some(6),
+            recent_days: Some(55),
+            slipping: true,
+            owners: vec![("account_executive".into(), "Sam Keller".into())],
+            brief: vec![("Key contacts".into(), "AP lead".into())],
+            ..Default::default()
+        });
+    }
+    s
+}
+
+fn draw(state: &State, theme: &Theme, w: u16, h: u16) -> Buffer {
+    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+    term.draw(|f| render(f, state, theme)).unwrap();
+    term.backend().buffer().clone()
+}
+
+/// The screen as text; the cell after a wide character is skipped, as a terminal shows it.
+fn text(buf: &Buffer) -> String {
+    let area = buf.area;
+    (0..area.height)
+        .map(|y| {
+            let mut line = String::new();
+            let mut x = 0;
+            while x < area.width {
+                let sym = buf[(x, y)].symbol();
+                line.push_str(sym);
+                x += unicode_width::UnicodeWidthStr::width(sym).max(1) as u16;
+            }
+            line.trim_end().to_string()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The column where "USD" starts on each row that has it (in cells).
+fn usd_columns(buf: &Buffer) -> Vec<u16> {
+    let area = buf.area;
+    (0..area.height)
+        .skip(1) // the header names the currency too
+        .filter_map(|y| {
+            (0..area.width.saturating_sub(2)).find(|&x| {
+                (0..3).all(|i| buf[(x + i, y)].symbol() == &"USD"[i as usize..=i as usize])
+            })
+        })
+        .collect()
+}
+
+fn views() -> Vec<(&'static str, View)> {
+    vec![
+        ("overview", View::Overview),
+        ("aging", View::Aging(AgingLevel::Buckets)),
+        (
+            "aging_customers",
+            View::Aging(AgingLevel::Customers { bucket: 2 }),
+        ),
+        (
+            "aging_invoices",
+            View::Aging(AgingLevel::Invoices {
+                bucket: 2,
+                customer: 1,
+                name: "Acme Corp".into(),
+            }),
+        ),
+        ("disputes", View::Disputes),
+        ("holds", View::Holds),
+        ("outreach", View::Outreach),
+        ("customer", View::Customer(1)),
+        ("activity", View::Activity),
+    ]
+}
+
+#[test]
+fn every_view_matches_its_snapshot_at_two_sizes() {
+    let theme = theme();
+    for (name, view) in views() {
+        let state = state_with(view, 5, "Acme Corp");
+        for (w, h) in [(80, 24), (160, 48)] {
+            insta::assert_snapshot!(format!("{name}_{w}x{h}"), text(&draw(&state, &theme, w, h)));
+        }
+    }
+}
+
+#[test]
+fn every_view_renders_at_any_size_with_any_number_of_rows() {
+    let theme = theme();
+    let sizes: Vec<(u16, u16)> = [
+        (1, 1),
+        (2, 2),
+        (39, 7),
+        (40, 8),
+        (41, 9),
+        (80, 24),
+        (120, 10),
+        (300, 100),
+        (10, 100),
+        (300, 3),
+    ]
+    .into();
+    for (_, view) in views() {
+        for rows in [0, 1, 100_000] {
+            let mut state = state_with(view.clone(), rows, "Acme Corp");
+            state.list.selected = rows.saturating_sub(1).min(59);
+            for &(w, h) in &sizes {
+                let screen = text(&draw(&state, &theme, w, h));
+                if w < 40 || h < 8 {
+                    assert!(
+                        screen.contains("Terminal") || w * h < 20,
+                        "{w}x{h}: {screen}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn the_selected_row_breached_sla_and_readonly_badge_are_styled() {
+    let theme = theme();
+    let state = state_with(View::Disputes, 3, "Acme Corp");
+    let buf = draw(&state, &theme, 160, 20);
+    let screen = text(&buf);
+    let row = screen
+        .lines()
+        .position(|l| l.contains("▶"))
+        .expect("a selected row marker");
+    assert!(
+        buf[(5, row as u16)].modifier.contains(Modifier::REVERSED),
+        "selected row is reversed"
+    );
+    let breached_row = screen
+        .lines()
+        .position(|l| l.contains("✖ breached"))
+        .unwrap();
+    let col = screen
+        .lines()
+        .nth(breached_row)
+        .unwrap()
+        .chars()
+        .position(|c| c == '✖')
+        .unwrap();
+    assert_eq!(
+        buf[(col as u16, breached_row as u16)].style().fg,
+        theme.sla_breached.fg
+    );
+    let mut viewer = state_with(View::Overview, 0, "x");
+    viewer.session = session("viewer");
+    let screen = text(&draw(&viewer, &theme, 120, 30));
+    assert!(screen.lines().next().unwrap().contains("READ-ONLY"));
+}
+
+#[test]
+fn mono_has_no_colour_yet_selection_and_sla_states_stay_visible() {
+    let mono = for_depth(load("mono", None).unwrap(), Depth::None);
+    let state = state_with(View::Disputes, 3, "Acme Corp");
+    let buf = draw(&state, &mono, 160, 20);
+    for cell in buf.content() {
+        assert_eq!(
+            (cell.fg, cell.bg),
+            (ratatui::style::Color::Reset, ratatui::style::Color::Reset),
+            "a cell carries colour"
+        );
+    }
+    let screen = text(&buf);
+    assert!(screen.contains("▶") && screen.contains("✖ breached") && screen.contains("▲ at risk"));
+}
+
+#[test]
+fn hostile_customer_names_never_reach_the_terminal_and_wide_names_keep_columns() {
+    let theme = theme();
+    let hostile = "Evil\x1b[2J\x1b]52;c;aGk=\x07 Corp\u{202e}";
+    let state = state_with(View::Holds, 2, hostile);
+    let buf = draw(&state, &theme, 120, 12);
+    let screen = text(&buf);
+    assert!(!screen.contains('\x1b') && !screen.contains('\x07') && !screen.contains('\u{202e}'));
+    assert!(screen.contains("Evil␛[2J"));
+    let wide = state_with(
+        View::Holds,
+        2,
+        "株式会社サクラ 桜 Interiors Très Longue Dénomination Sociale",
+    );
+    let narrow = state_with(View::Holds, 2, "Acme");
+    let (a, b) = (draw(&wide, &theme, 120, 12), draw(&narrow, &theme, 120, 12));
+    let cols = [usd_columns(&a), usd_columns(&b)].concat();
+    assert!(
+        cols.len() == 4 && cols.iter().all(|c| *c == cols[0]),
+        "columns stay aligned: {cols:?}\n{}",
+        text(&a)
+    );
+}
+
+#[test]
+fn keys_drive_the_state_and_selection_follows_the_row_across_a_refresh() {
+    let mut state = state_with(View::Disputes, 5, "Acme Corp");
+    update(&mut state, Msg::Action(Action::Down));
+    update(&mut state, Msg::Action(Action::Down));
+    assert_eq!(state.list.selected_key.as_deref(), Some("DSP-00002"));
+    // A refresh brings a new row on top: the cursor stays on DSP-00002.
+    let mut rows: Vec<DisputeLine> = (0..5).map(|i| dispute(i, "Acme Corp")).collect();
+    rows.insert(0, dispute(99, "New Co"));
+    let generation = state.generation;
+    update(
+        &mut state,
+        Msg::Loaded {
+            generation,
+            data: settle::app::Data::List {
+                rows: Rows::Disputes(rows),
+                total: 6,
+                offset: 0,
+            },
+        },
+    );
+    assert_eq!(
+        (state.list.selected, state.list.selected_key.as_deref()),
+        (3, Some("DSP-00002"))
+    );
+}
