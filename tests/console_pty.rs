@@ -117,3 +117,42 @@ fn a_terminal_too_small_gets_a_message_not_a_panic() {
     let screen = tmux.wait_for("EXITED=", Duration::from_secs(20));
     assert!(screen.contains("EXITED=0"), "{screen}");
 }
+
+#[test]
+fn every_view_is_reachable_by_command_and_esc_goes_back() {
+    let bin = env!("CARGO_BIN_EXE_settle");
+    let cmd = format!("SETTLE_NOW=2026-11-20T15:30:00Z {bin} --log-file /dev/null demo --scale 60");
+    let tmux = Tmux::start("views", &cmd, 140, 40);
+    tmux.wait_for("Alerts", Duration::from_secs(60));
+    let go = |command: &str, expect: &str| {
+        tmux.keys(&[":"]);
+        tmux.keys(&["-l", command]);
+        tmux.keys(&["Enter"]);
+        tmux.wait_for(expect, Duration::from_secs(15))
+    };
+    go("aging", "Aging · as of 2026-11-20");
+    tmux.wait_for("120+", Duration::from_secs(15));
+    tmux.keys(&["Down", "Enter"]);
+    tmux.wait_for("Aging › 1-30", Duration::from_secs(15));
+    tmux.wait_for("│▶ C0", Duration::from_secs(15));
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Invoice", Duration::from_secs(15));
+    go("dsp", "Resolve");
+    tmux.keys(&["/"]);
+    tmux.keys(&["-l", "sla:breached"]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("filter: sla:breached", Duration::from_secs(15));
+    go("holds", "Blocking invoices");
+    go("outreach", "Send after");
+    go("activity", "Actor");
+    go("cust C000001", "Rhythm: usually pays");
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("Actor", Duration::from_secs(15));
+    tmux.keys(&["?"]);
+    tmux.wait_for("Commands (type : then a name", Duration::from_secs(15));
+    tmux.keys(&["Escape"]);
+    go("nonsense", "unknown command `nonsense`");
+    tmux.keys(&["q"]);
+    let screen = tmux.wait_for("EXITED=", Duration::from_secs(20));
+    assert!(screen.contains("EXITED=0"), "{screen}");
+}

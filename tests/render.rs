@@ -111,10 +111,10 @@ fn dispute(n: usize, customer: &str) -> DisputeLine {
         invoice: "INV-00000042".into(),
         category: "pricing".into(),
         state: "investigating".into(),
-        amount: 1_234_56,
+        amount: 123_456,
         currency: "USD".into(),
         assignee: Some("Ben Okafor".into()),
-        escalated: n % 3 == 0,
+        escalated: n.is_multiple_of(3),
         opened_at: now() - Duration::hours(5),
         first_response: SlaClock {
             stopped: true,

@@ -125,6 +125,10 @@ impl Rows {
         }
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     /// The stable key of row `i` (what selection follows across refreshes) and the id a user
     /// copies.
     pub fn key(&self, i: usize) -> Option<String> {
