@@ -2,6 +2,7 @@
 //! Nothing in this module knows about the terminal.
 
 pub mod account;
+pub mod actions;
 pub mod aging;
 pub mod disputes;
 pub mod feed;
