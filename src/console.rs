@@ -84,7 +84,13 @@ pub async fn run(pool: PgPool, opts: ConsoleOptions) -> anyhow::Result<()> {
         let msg = tokio::select! {
             event = events.next() => match event {
                 Some(Ok(Event::Key(key))) if key.kind == KeyEventKind::Press => {
-                    let msg = if state.input.is_some() { text_key(&key).map(Msg::Text) } else { opts.keymap.action_for(&key).map(Msg::Action) };
+                    let msg = if state.dialog.is_some() {
+                        Some(dialog_key(&state, key))
+                    } else if state.input.is_some() {
+                        text_key(&key).map(Msg::Text)
+                    } else {
+                        opts.keymap.action_for(&key).map(Msg::Action)
+                    };
                     match msg {
                         Some(m) => m,
                         None => continue,
@@ -123,6 +129,27 @@ fn draw(guard: &mut TerminalGuard, state: &State, theme: &Theme) -> anyhow::Resu
 /// status, the table's border and column header take the rest).
 fn body_rows(height: u16) -> usize {
     height.saturating_sub(7).max(1) as usize
+}
+
+/// A key while a dialog is open: the editor gets everything but `ctrl-s` and `esc`/`ctrl-c`;
+/// outside the editor, characters pick or confirm (`Enter` has Cancel's focus).
+fn dialog_key(state: &State, key: crossterm::event::KeyEvent) -> Msg {
+    use crate::app::dialog::Stage;
+    use crate::app::msg::DialogKey;
+    use crossterm::event::{KeyCode, KeyModifiers};
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    let editing = state
+        .dialog
+        .as_ref()
+        .is_some_and(|d| matches!(d.stage, Stage::Edit { .. }));
+    match key.code {
+        KeyCode::Char('s') if ctrl && editing => Msg::Dialog(DialogKey::Submit),
+        KeyCode::Char('c') if ctrl => Msg::Dialog(DialogKey::Cancel),
+        KeyCode::Esc => Msg::Dialog(DialogKey::Cancel),
+        _ if editing => Msg::Edit(key.into()),
+        KeyCode::Char(c) if !ctrl => Msg::Dialog(DialogKey::Char(c)),
+        _ => Msg::Dialog(DialogKey::Cancel),
+    }
 }
 
 /// The text-editing meaning of a key, while something is being typed.

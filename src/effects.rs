@@ -3,6 +3,7 @@
 use chrono::{DateTime, Duration, Utc};
 use sqlx::PgPool;
 
+use crate::app::dialog::Request;
 use crate::app::msg::ListRequest;
 use crate::app::state::{AgingLevel, OverviewData, Rows, View};
 use crate::app::{Data, Effect, Msg};
@@ -41,6 +42,12 @@ pub async fn run(pool: &PgPool, effect: Effect, now: DateTime<Utc>, me: &str) ->
                 .map(|id| Data::Found(id, query)),
         ),
         Effect::Copy(_) => return None,
+        Effect::PrepareReminder {
+            generation,
+            invoice,
+            customer,
+        } => (generation, reminder(pool, invoice, customer, now).await),
+        Effect::Act(request) => return Some(Msg::Acted(act(pool, request).await)),
     };
     Some(match result {
         Ok(data) => Msg::Loaded { generation, data },
@@ -219,4 +226,99 @@ async fn list(
             offset: 0,
         },
     })
+}
+
+async fn reminder(
+    pool: &PgPool,
+    invoice: i64,
+    customer: i64,
+    now: DateTime<Utc>,
+) -> Result<Data, StoreError> {
+    let segment = store::customer_segment(pool, customer).await?;
+    let map = |e: store::actions::ActionError| StoreError::Refused(e.to_string());
+    let (subject, body, tone, channel) = store::actions::reminder_template(pool, &segment)
+        .await
+        .map_err(map)?;
+    let today = store::business_today(pool, now).await?;
+    let blocked = store::actions::reminder_block(pool, invoice, today)
+        .await
+        .map_err(map)?;
+    Ok(Data::Reminder {
+        subject,
+        body,
+        tone,
+        channel,
+        blocked,
+    })
+}
+
+/// Runs a confirmed request; the message says what happened, or why not.
+async fn act(pool: &PgPool, request: Request) -> Result<String, String> {
+    use store::actions as a;
+    let result = match &request {
+        Request::ReleaseHold { hold, reason } => a::release_hold(pool, *hold, reason)
+            .await
+            .map(|_| "hold released".to_string()),
+        Request::AssignMe { dispute, seen } => {
+            let seen_id = match seen {
+                Some(name) => store::agent_id_by_name(pool, name)
+                    .await
+                    .map_err(|e| e.to_string())?,
+                None => None,
+            };
+            a::assign_dispute(pool, *dispute, None, seen_id)
+                .await
+                .map(|_| "assigned to you".to_string())
+        }
+        Request::Respond { dispute, note } => a::respond_dispute(pool, *dispute, note)
+            .await
+            .map(|_| "response recorded".to_string()),
+        Request::Move {
+            dispute,
+            seen,
+            to,
+            outcome,
+            credited,
+            note,
+        } => a::move_dispute(
+            pool,
+            *dispute,
+            seen,
+            to,
+            outcome.as_deref(),
+            *credited,
+            note,
+        )
+        .await
+        .map(|_| format!("moved to {}", to.replace('_', " "))),
+        Request::Escalate { dispute, note } => a::escalate_dispute(pool, *dispute, note)
+            .await
+            .map(|_| "escalated".to_string()),
+        Request::QueueReminder {
+            invoice,
+            channel,
+            tone,
+            subject,
+            body,
+            override_reason,
+        } => {
+            let m = a::NewMessage {
+                invoice: *invoice,
+                purpose: "reminder".into(),
+                channel: channel.clone(),
+                tone: tone.clone(),
+                subject: subject.clone(),
+                body: body.clone(),
+                send_after: Utc::now(),
+                override_reason: override_reason.clone(),
+            };
+            a::queue_outreach(pool, &m)
+                .await
+                .map(|id| format!("reminder queued (MSG-{id})"))
+        }
+        Request::CancelMessage { id } => a::cancel_outreach(pool, *id)
+            .await
+            .map(|_| "message cancelled".to_string()),
+    };
+    result.map_err(|e| e.to_string())
 }

@@ -12,7 +12,10 @@ async fn as_role(db: &TestDb, role: &str) -> PgPool {
 }
 
 fn code(e: sqlx::Error) -> String {
-    e.as_database_error().and_then(|d| d.code()).map(|c| c.to_string()).unwrap_or_default()
+    e.as_database_error()
+        .and_then(|d| d.code())
+        .map(|c| c.to_string())
+        .unwrap_or_default()
 }
 
 async fn audit_count(pool: &PgPool, action: &str, entity_id: i64) -> i64 {
@@ -25,23 +28,48 @@ async fn audit_count(pool: &PgPool, action: &str, entity_id: i64) -> i64 {
 }
 
 async fn one(pool: &PgPool, sql: &str) -> i64 {
-    sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string())).fetch_one(pool).await.unwrap()
+    sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string()))
+        .fetch_one(pool)
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
 async fn only_leads_release_holds_through_the_console_path_and_straight_sql() {
     let (db, admin) = seeded_db(200, 42).await;
-    let hold = one(&admin, "SELECT id FROM holds WHERE status = 'held' ORDER BY id LIMIT 1").await;
+    let hold = one(
+        &admin,
+        "SELECT id FROM holds WHERE status = 'held' ORDER BY id LIMIT 1",
+    )
+    .await;
     for role in ["ben", "vic"] {
         let pool = as_role(&db, role).await;
-        let err = actions::release_hold(&pool, hold, "paid").await.unwrap_err();
+        let err = actions::release_hold(&pool, hold, "paid")
+            .await
+            .unwrap_err();
         assert!(matches!(err, ActionError::Forbidden(_)), "{role}: {err:?}");
-        let raw = sqlx::query("UPDATE holds SET status = 'released', released_at = now() WHERE id = $1").bind(hold).execute(&pool).await;
-        assert_eq!(code(raw.unwrap_err()), "42501", "{role} cannot write the table");
+        let raw =
+            sqlx::query("UPDATE holds SET status = 'released', released_at = now() WHERE id = $1")
+                .bind(hold)
+                .execute(&pool)
+                .await;
+        assert_eq!(
+            code(raw.unwrap_err()),
+            "42501",
+            "{role} cannot write the table"
+        );
     }
     let lead = as_role(&db, "ava").await;
-    assert!(matches!(actions::release_hold(&lead, hold, "  ").await, Err(ActionError::Refused(_))), "a reason is required");
-    actions::release_hold(&lead, hold, "CFO approved, wire on its way").await.unwrap();
+    assert!(
+        matches!(
+            actions::release_hold(&lead, hold, "  ").await,
+            Err(ActionError::Refused(_))
+        ),
+        "a reason is required"
+    );
+    actions::release_hold(&lead, hold, "CFO approved, wire on its way")
+        .await
+        .unwrap();
     let (status, by): (String, String) = sqlx::query_as(
         "SELECT h.status, a.role_name FROM holds h JOIN agents a ON a.id = h.released_by WHERE h.id = $1",
     )
@@ -51,35 +79,60 @@ async fn only_leads_release_holds_through_the_console_path_and_straight_sql() {
     .unwrap();
     assert_eq!((status.as_str(), by.as_str()), ("released", "ava"));
     assert_eq!(audit_count(&admin, "release_hold", hold).await, 1);
-    let actor: String = sqlx::query_scalar("SELECT actor FROM audit_log WHERE action = 'release_hold' AND entity_id = $1")
-        .bind(hold)
-        .fetch_one(&admin)
-        .await
-        .unwrap();
-    assert_eq!(actor, "ava", "the audit names the person, not the function's owner");
-    let told: i64 = sqlx::query_scalar("SELECT count(*) FROM notifications WHERE kind = 'hold_released'").fetch_one(&admin).await.unwrap();
+    let actor: String = sqlx::query_scalar(
+        "SELECT actor FROM audit_log WHERE action = 'release_hold' AND entity_id = $1",
+    )
+    .bind(hold)
+    .fetch_one(&admin)
+    .await
+    .unwrap();
+    assert_eq!(
+        actor, "ava",
+        "the audit names the person, not the function's owner"
+    );
+    let told: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM notifications WHERE kind = 'hold_released'")
+            .fetch_one(&admin)
+            .await
+            .unwrap();
     assert!(told >= 1, "relationship owners are told");
 }
 
 #[tokio::test]
 async fn two_leads_racing_for_a_cleared_hold_make_one_release_and_one_confirmation() {
     let (db, admin) = seeded_db(200, 42).await;
-    let hold = one(&admin, "SELECT id FROM holds WHERE status = 'cleared' ORDER BY id LIMIT 1").await;
+    let hold = one(
+        &admin,
+        "SELECT id FROM holds WHERE status = 'cleared' ORDER BY id LIMIT 1",
+    )
+    .await;
     let (a, b) = (as_role(&db, "ava").await, as_role(&db, "marco").await);
-    let (ra, rb) = tokio::join!(actions::release_hold(&a, hold, "paid"), actions::release_hold(&b, hold, "paid"));
+    let (ra, rb) = tokio::join!(
+        actions::release_hold(&a, hold, "paid"),
+        actions::release_hold(&b, hold, "paid")
+    );
     let results = [ra, rb];
-    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
+    assert_eq!(
+        results.iter().filter(|r| r.is_ok()).count(),
+        1,
+        "{results:?}"
+    );
     let loser = results.iter().find_map(|r| r.as_ref().err()).unwrap();
     match loser {
-        ActionError::Conflict(msg) => assert!(msg.starts_with("already released by ") && msg.contains(" at "), "{msg}"),
+        ActionError::Conflict(msg) => assert!(
+            msg.starts_with("already released by ") && msg.contains(" at "),
+            "{msg}"
+        ),
         other => panic!("expected a conflict, got {other:?}"),
     }
     assert_eq!(audit_count(&admin, "release_hold", hold).await, 1);
-    let confirmations: i64 = sqlx::query_scalar("SELECT count(*) FROM outreach WHERE hold_id = $1 AND purpose = 'hold_release'")
-        .bind(hold)
-        .fetch_one(&admin)
-        .await
-        .unwrap();
+    let confirmations: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM outreach WHERE hold_id = $1 AND purpose = 'hold_release'",
+    )
+    .bind(hold)
+    .fetch_one(&admin)
+    .await
+    .unwrap();
     assert_eq!(confirmations, 1);
 }
 
@@ -93,50 +146,139 @@ async fn two_collectors_racing_for_a_dispute_get_one_winner_and_a_message_naming
         actions::assign_dispute(&chloe, dispute, None, None)
     );
     let results = [rb, rc];
-    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
+    assert_eq!(
+        results.iter().filter(|r| r.is_ok()).count(),
+        1,
+        "{results:?}"
+    );
     let winner: String = sqlx::query_scalar("SELECT a.display_name FROM disputes d JOIN agents a ON a.id = d.assignee_id WHERE d.id = $1")
         .bind(dispute)
         .fetch_one(&admin)
         .await
         .unwrap();
     match results.iter().find_map(|r| r.as_ref().err()).unwrap() {
-        ActionError::Conflict(msg) => assert!(msg.contains(&format!("was assigned to {winner} at ")), "{msg}"),
+        ActionError::Conflict(msg) => assert!(
+            msg.contains(&format!("was assigned to {winner} at ")),
+            "{msg}"
+        ),
         other => panic!("expected a conflict, got {other:?}"),
     }
     assert_eq!(audit_count(&admin, "assign_dispute", dispute).await, 1);
     // A collector may not hand a dispute to someone else; a lead may.
-    let dev = one(&admin, "SELECT id::bigint FROM agents WHERE role_name = 'dev'").await as i32;
-    let current = one(&admin, &format!("SELECT assignee_id::bigint FROM disputes WHERE id = {dispute}")).await as i32;
-    assert!(matches!(actions::assign_dispute(&ben, dispute, Some(dev), Some(current)).await, Err(ActionError::Forbidden(_))));
-    actions::assign_dispute(&as_role(&db, "ava").await, dispute, Some(dev), Some(current)).await.unwrap();
+    let dev = one(
+        &admin,
+        "SELECT id::bigint FROM agents WHERE role_name = 'dev'",
+    )
+    .await as i32;
+    let current = one(
+        &admin,
+        &format!("SELECT assignee_id::bigint FROM disputes WHERE id = {dispute}"),
+    )
+    .await as i32;
+    assert!(matches!(
+        actions::assign_dispute(&ben, dispute, Some(dev), Some(current)).await,
+        Err(ActionError::Forbidden(_))
+    ));
+    actions::assign_dispute(
+        &as_role(&db, "ava").await,
+        dispute,
+        Some(dev),
+        Some(current),
+    )
+    .await
+    .unwrap();
 }
 
 #[tokio::test]
 async fn responding_stops_the_first_response_clock_and_moves_follow_the_states() {
     let (db, admin) = seeded_db(200, 42).await;
-    let dispute = one(&admin, "SELECT id FROM disputes WHERE state = 'open' ORDER BY id LIMIT 1").await;
+    let dispute = one(
+        &admin,
+        "SELECT id FROM disputes WHERE state = 'open' ORDER BY id LIMIT 1",
+    )
+    .await;
     let ben = as_role(&db, "ben").await;
-    actions::respond_dispute(&ben, dispute, "Looking into the pricing now.").await.unwrap();
+    actions::respond_dispute(&ben, dispute, "Looking into the pricing now.")
+        .await
+        .unwrap();
     let (state, first): (String, Option<chrono::DateTime<chrono::Utc>>) =
-        sqlx::query_as("SELECT state, first_response_at FROM disputes WHERE id = $1").bind(dispute).fetch_one(&admin).await.unwrap();
+        sqlx::query_as("SELECT state, first_response_at FROM disputes WHERE id = $1")
+            .bind(dispute)
+            .fetch_one(&admin)
+            .await
+            .unwrap();
     assert_eq!(state, "investigating");
     let first = first.expect("first response recorded");
-    actions::respond_dispute(&ben, dispute, "Second note.").await.unwrap();
+    actions::respond_dispute(&ben, dispute, "Second note.")
+        .await
+        .unwrap();
     let again: chrono::DateTime<chrono::Utc> =
-        sqlx::query_scalar("SELECT first_response_at FROM disputes WHERE id = $1").bind(dispute).fetch_one(&admin).await.unwrap();
+        sqlx::query_scalar("SELECT first_response_at FROM disputes WHERE id = $1")
+            .bind(dispute)
+            .fetch_one(&admin)
+            .await
+            .unwrap();
     assert_eq!(again, first, "only the first response stops the clock");
-    assert!(matches!(actions::move_dispute(&ben, dispute, "investigating", "open", None, None, "").await, Err(ActionError::Refused(_))));
-    let stale = actions::move_dispute(&ben, dispute, "open", "investigating", None, None, "").await.unwrap_err();
-    assert!(matches!(&stale, ActionError::Conflict(m) if m.contains("was moved to investigating by Ben Okafor")), "{stale:?}");
-    actions::move_dispute(&ben, dispute, "investigating", "awaiting_customer", None, None, "asked for the PO").await.unwrap();
-    actions::move_dispute(&ben, dispute, "awaiting_customer", "investigating", None, None, "").await.unwrap();
-    assert!(matches!(actions::move_dispute(&ben, dispute, "investigating", "resolved", None, None, "").await, Err(ActionError::Refused(_))));
-    actions::move_dispute(&ben, dispute, "investigating", "resolved", Some("partially_credited"), Some(100), "half").await.unwrap();
+    assert!(matches!(
+        actions::move_dispute(&ben, dispute, "investigating", "open", None, None, "").await,
+        Err(ActionError::Refused(_))
+    ));
+    let stale = actions::move_dispute(&ben, dispute, "open", "investigating", None, None, "")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&stale, ActionError::Conflict(m) if m.contains("was moved to investigating by Ben Okafor")),
+        "{stale:?}"
+    );
+    actions::move_dispute(
+        &ben,
+        dispute,
+        "investigating",
+        "awaiting_customer",
+        None,
+        None,
+        "asked for the PO",
+    )
+    .await
+    .unwrap();
+    actions::move_dispute(
+        &ben,
+        dispute,
+        "awaiting_customer",
+        "investigating",
+        None,
+        None,
+        "",
+    )
+    .await
+    .unwrap();
+    assert!(matches!(
+        actions::move_dispute(&ben, dispute, "investigating", "resolved", None, None, "").await,
+        Err(ActionError::Refused(_))
+    ));
+    actions::move_dispute(
+        &ben,
+        dispute,
+        "investigating",
+        "resolved",
+        Some("partially_credited"),
+        Some(100),
+        "half",
+    )
+    .await
+    .unwrap();
     let (state, credited): (String, Option<i64>) =
-        sqlx::query_as("SELECT state, credited_minor::bigint FROM disputes WHERE id = $1").bind(dispute).fetch_one(&admin).await.unwrap();
+        sqlx::query_as("SELECT state, credited_minor::bigint FROM disputes WHERE id = $1")
+            .bind(dispute)
+            .fetch_one(&admin)
+            .await
+            .unwrap();
     assert_eq!((state.as_str(), credited), ("resolved", Some(100)));
     let vic = as_role(&db, "vic").await;
-    assert!(matches!(actions::respond_dispute(&vic, dispute, "hi").await, Err(ActionError::Forbidden(_))));
+    assert!(matches!(
+        actions::respond_dispute(&vic, dispute, "hi").await,
+        Err(ActionError::Forbidden(_))
+    ));
 }
 
 fn reminder(invoice: i64) -> NewMessage {
@@ -165,38 +307,68 @@ async fn queuing_a_reminder_is_idempotent_across_consoles_and_refuses_disputed_i
     .await;
     let (ben, chloe) = (as_role(&db, "ben").await, as_role(&db, "chloe").await);
     let m = reminder(invoice);
-    let (a, b, c) = tokio::join!(actions::queue_outreach(&ben, &m), actions::queue_outreach(&chloe, &m), actions::queue_outreach(&ben, &m));
+    let (a, b, c) = tokio::join!(
+        actions::queue_outreach(&ben, &m),
+        actions::queue_outreach(&chloe, &m),
+        actions::queue_outreach(&ben, &m)
+    );
     let (a, b, c) = (a.unwrap(), b.unwrap(), c.unwrap());
     assert!(a == b && b == c, "every console gets the same message");
-    let active: i64 = sqlx::query_scalar("SELECT count(*) FROM outreach WHERE invoice_id = $1 AND status IN ('draft', 'queued')")
-        .bind(invoice)
-        .fetch_one(&admin)
-        .await
-        .unwrap();
+    let active: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM outreach WHERE invoice_id = $1 AND status IN ('draft', 'queued')",
+    )
+    .bind(invoice)
+    .fetch_one(&admin)
+    .await
+    .unwrap();
     assert_eq!(active, 1);
     assert_eq!(audit_count(&admin, "queue_outreach", a).await, 1);
     actions::cancel_outreach(&ben, a).await.unwrap();
-    assert!(matches!(actions::cancel_outreach(&chloe, a).await, Err(ActionError::Conflict(_))));
+    assert!(matches!(
+        actions::cancel_outreach(&chloe, a).await,
+        Err(ActionError::Conflict(_))
+    ));
 
-    let disputed = one(&admin, "SELECT invoice_id FROM disputes WHERE state <> 'resolved' ORDER BY id LIMIT 1").await;
-    let err = actions::queue_outreach(&ben, &reminder(disputed)).await.unwrap_err();
-    assert_eq!(err, ActionError::Refused("not queued: the invoice is under dispute".into()));
+    let disputed = one(
+        &admin,
+        "SELECT invoice_id FROM disputes WHERE state <> 'resolved' ORDER BY id LIMIT 1",
+    )
+    .await;
+    let err = actions::queue_outreach(&ben, &reminder(disputed))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err,
+        ActionError::Refused("not queued: the invoice is under dispute".into())
+    );
     let mut forced = reminder(disputed);
     forced.override_reason = Some("customer asked for a copy".into());
     let id = actions::queue_outreach(&ben, &forced).await.unwrap();
-    let details: String = sqlx::query_scalar("SELECT details::text FROM audit_log WHERE action = 'queue_outreach' AND entity_id = $1")
-        .bind(id)
-        .fetch_one(&admin)
-        .await
-        .unwrap();
-    assert!(details.contains("customer asked for a copy") && details.contains("under dispute"), "{details}");
+    let details: String = sqlx::query_scalar(
+        "SELECT details::text FROM audit_log WHERE action = 'queue_outreach' AND entity_id = $1",
+    )
+    .bind(id)
+    .fetch_one(&admin)
+    .await
+    .unwrap();
+    assert!(
+        details.contains("customer asked for a copy") && details.contains("under dispute"),
+        "{details}"
+    );
 }
 
 #[tokio::test]
 async fn a_payment_through_plain_sql_clears_and_releases_a_hold_and_queues_one_confirmation() {
     let (_db, admin) = seeded_db(200, 42).await;
-    sqlx::query("UPDATE hold_policies SET auto_release = true WHERE reason = 'overdue_balance'").execute(&admin).await.unwrap();
-    let hold = one(&admin, "SELECT id FROM holds WHERE status = 'held' ORDER BY id LIMIT 1").await;
+    sqlx::query("UPDATE hold_policies SET auto_release = true WHERE reason = 'overdue_balance'")
+        .execute(&admin)
+        .await
+        .unwrap();
+    let hold = one(
+        &admin,
+        "SELECT id FROM holds WHERE status = 'held' ORDER BY id LIMIT 1",
+    )
+    .await;
     let blockers: Vec<(i64, i64, i64, String)> = sqlx::query_as(
         "SELECT i.id, i.customer_id, i.open_minor::bigint, i.currency::text FROM hold_blockers b JOIN invoices i ON i.id = b.invoice_id WHERE b.hold_id = $1",
     )
@@ -220,10 +392,17 @@ async fn a_payment_through_plain_sql_clears_and_releases_a_hold_and_queues_one_c
         .await
         .unwrap();
     }
-    let status: String = sqlx::query_scalar("SELECT status FROM holds WHERE id = $1").bind(hold).fetch_one(&admin).await.unwrap();
+    let status: String = sqlx::query_scalar("SELECT status FROM holds WHERE id = $1")
+        .bind(hold)
+        .fetch_one(&admin)
+        .await
+        .unwrap();
     assert_eq!(status, "released");
-    let confirmations: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM outreach WHERE hold_id = $1").bind(hold).fetch_one(&admin).await.unwrap();
+    let confirmations: i64 = sqlx::query_scalar("SELECT count(*) FROM outreach WHERE hold_id = $1")
+        .bind(hold)
+        .fetch_one(&admin)
+        .await
+        .unwrap();
     assert_eq!(confirmations, 1);
     assert_eq!(audit_count(&admin, "auto_release_hold", hold).await, 1);
 }
@@ -252,9 +431,17 @@ async fn a_payment_under_a_manual_policy_leaves_the_hold_cleared_with_the_lag_cl
     .await
     .unwrap();
     let (status, cleared): (String, bool) =
-        sqlx::query_as("SELECT status, cleared_at IS NOT NULL FROM holds WHERE id = $1").bind(hold).fetch_one(&admin).await.unwrap();
+        sqlx::query_as("SELECT status, cleared_at IS NOT NULL FROM holds WHERE id = $1")
+            .bind(hold)
+            .fetch_one(&admin)
+            .await
+            .unwrap();
     assert_eq!((status.as_str(), cleared), ("cleared", true));
-    let queued: i64 = sqlx::query_scalar("SELECT count(*) FROM outreach WHERE hold_id = $1").bind(hold).fetch_one(&admin).await.unwrap();
+    let queued: i64 = sqlx::query_scalar("SELECT count(*) FROM outreach WHERE hold_id = $1")
+        .bind(hold)
+        .fetch_one(&admin)
+        .await
+        .unwrap();
     assert_eq!(queued, 0, "no confirmation until a person releases it");
 }
 
@@ -263,7 +450,11 @@ async fn audit_rows_cannot_be_changed_by_any_settle_role() {
     let (db, _admin) = seeded_db(60, 42).await;
     for role in ["ava", "ben", "vic"] {
         let pool = as_role(&db, role).await;
-        for sql in ["UPDATE audit_log SET action = 'x'", "DELETE FROM audit_log", "INSERT INTO audit_log (action, entity) VALUES ('a', 'b')"] {
+        for sql in [
+            "UPDATE audit_log SET action = 'x'",
+            "DELETE FROM audit_log",
+            "INSERT INTO audit_log (action, entity) VALUES ('a', 'b')",
+        ] {
             let err = sqlx::query(sql).execute(&pool).await.expect_err(sql);
             assert_eq!(code(err), "42501", "{role}: {sql}");
         }
@@ -273,15 +464,28 @@ async fn audit_rows_cannot_be_changed_by_any_settle_role() {
 #[tokio::test]
 async fn senders_claiming_the_queue_never_share_a_message() {
     let (_db, admin) = seeded_db(200, 42).await;
-    sqlx::query("UPDATE outreach SET send_after = now() - interval '1 minute' WHERE status = 'queued'").execute(&admin).await.unwrap();
-    let due = one(&admin, "SELECT count(*) FROM outreach WHERE status = 'queued'").await;
+    sqlx::query(
+        "UPDATE outreach SET send_after = now() - interval '1 minute' WHERE status = 'queued'",
+    )
+    .execute(&admin)
+    .await
+    .unwrap();
+    let due = one(
+        &admin,
+        "SELECT count(*) FROM outreach WHERE status = 'queued'",
+    )
+    .await;
     assert!(due > 10);
     let claim = |sender: &'static str| {
         let pool = admin.clone();
         async move {
             let mut mine = Vec::new();
             loop {
-                let batch: Vec<i64> = sqlx::query_scalar("SELECT id FROM claim_outreach($1, 3)").bind(sender).fetch_all(&pool).await.unwrap();
+                let batch: Vec<i64> = sqlx::query_scalar("SELECT id FROM claim_outreach($1, 3)")
+                    .bind(sender)
+                    .fetch_all(&pool)
+                    .await
+                    .unwrap();
                 if batch.is_empty() {
                     return mine;
                 }
@@ -291,15 +495,30 @@ async fn senders_claiming_the_queue_never_share_a_message() {
     };
     let (a, b) = tokio::join!(claim("sender-a"), claim("sender-b"));
     assert_eq!(a.len() + b.len(), due as usize, "every message claimed");
-    assert!(a.iter().all(|id| !b.contains(id)), "no message handed to two senders");
-    sqlx::query("SELECT mark_outreach_sent($1, 'sender-a')").bind(a[0]).execute(&admin).await.unwrap();
-    let twice = sqlx::query("SELECT mark_outreach_sent($1, 'sender-a')").bind(a[0]).execute(&admin).await.unwrap_err();
+    assert!(
+        a.iter().all(|id| !b.contains(id)),
+        "no message handed to two senders"
+    );
+    sqlx::query("SELECT mark_outreach_sent($1, 'sender-a')")
+        .bind(a[0])
+        .execute(&admin)
+        .await
+        .unwrap();
+    let twice = sqlx::query("SELECT mark_outreach_sent($1, 'sender-a')")
+        .bind(a[0])
+        .execute(&admin)
+        .await
+        .unwrap_err();
     assert_eq!(code(twice), "SE409", "never sent twice");
 }
 
 /// Reads the feed until it shows a change to `table` (a transaction still running anywhere in
 /// the cluster holds the snapshot's xmin back, so a change can take a moment to be readable).
-async fn wait_for_change(pool: &PgPool, cursor: settle::store::feed::Cursor, table: &str) -> settle::store::feed::Cursor {
+async fn wait_for_change(
+    pool: &PgPool,
+    cursor: settle::store::feed::Cursor,
+    table: &str,
+) -> settle::store::feed::Cursor {
     let start = std::time::Instant::now();
     loop {
         if let Ok((changes, next)) = settle::store::feed::read_after(pool, cursor, 1000).await
@@ -307,7 +526,10 @@ async fn wait_for_change(pool: &PgPool, cursor: settle::store::feed::Cursor, tab
         {
             return next;
         }
-        assert!(start.elapsed() < std::time::Duration::from_secs(60), "no change to {table} seen");
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(60),
+            "no change to {table} seen"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
 }
@@ -317,8 +539,14 @@ async fn a_second_console_sees_a_change_without_a_key_press() {
     let (db, admin) = seeded_db(60, 42).await;
     let watcher = settle::store::pool(&db.url, 1).await.unwrap();
     let cursor = settle::store::feed::tail(&watcher).await.unwrap();
-    let dispute = one(&admin, "SELECT id FROM disputes WHERE state = 'open' ORDER BY id LIMIT 1").await;
-    actions::respond_dispute(&as_role(&db, "ben").await, dispute, "on it").await.unwrap();
+    let dispute = one(
+        &admin,
+        "SELECT id FROM disputes WHERE state = 'open' ORDER BY id LIMIT 1",
+    )
+    .await;
+    actions::respond_dispute(&as_role(&db, "ben").await, dispute, "on it")
+        .await
+        .unwrap();
     let next = wait_for_change(&watcher, cursor, "disputes").await;
     assert!(next != cursor);
     // The feed is cut (the server drops its connection) and comes back: nothing is lost.
@@ -326,6 +554,8 @@ async fn a_second_console_sees_a_change_without_a_key_press() {
         .execute(&admin)
         .await
         .unwrap();
-    actions::respond_dispute(&as_role(&db, "ben").await, dispute, "still on it").await.unwrap();
+    actions::respond_dispute(&as_role(&db, "ben").await, dispute, "still on it")
+        .await
+        .unwrap();
     wait_for_change(&watcher, next, "dispute_events").await;
 }

@@ -76,6 +76,20 @@ actions! {
     AsOfEarlier = "as_of_earlier",
     /// Move the as-of date forward one month end (up to today).
     AsOfLater = "as_of_later",
+    /// Release the selected order's hold (leads): asks for a reason, then confirmation.
+    ReleaseHold = "release_hold",
+    /// Assign the selected dispute to yourself.
+    AssignMe = "assign_me",
+    /// Respond to the selected dispute with a note; the first response stops its clock.
+    Respond = "respond",
+    /// Move the selected dispute: investigating, awaiting customer, resolved.
+    MoveDispute = "move_dispute",
+    /// Escalate the selected dispute with a note.
+    Escalate = "escalate",
+    /// Write a reminder for the selected invoice, in the tone its customer's segment calls for.
+    QueueReminder = "queue_reminder",
+    /// Cancel the selected queued message.
+    CancelMessage = "cancel_message",
 }
 
 #[cfg(test)]

@@ -1,7 +1,9 @@
 //! The Elm-style core: keys become actions, `update` changes state and asks for effects.
 
+pub mod acting;
 pub mod action;
 pub mod command;
+pub mod dialog;
 pub mod msg;
 pub mod state;
 pub mod update;

@@ -18,6 +18,26 @@ pub enum Data {
     Account(Box<Account>),
     /// The customer a `:cust` query found.
     Found(Option<i64>, String),
+    /// What a reminder for an invoice would say: subject, body, tone, channel, and why the
+    /// store would hold it back.
+    Reminder {
+        subject: String,
+        body: String,
+        tone: String,
+        channel: String,
+        blocked: Option<String>,
+    },
+}
+
+/// Keys a dialog understands outside its editor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DialogKey {
+    /// `ctrl-s`: submit the editor.
+    Submit,
+    /// `esc` or `ctrl-c`.
+    Cancel,
+    /// Any other character (`y` confirms; a choice's key picks it).
+    Char(char),
 }
 
 /// A key while something is being typed (command line, filter).
@@ -56,6 +76,11 @@ pub enum Msg {
     Resized {
         rows: usize,
     },
+    /// A key for the dialog's editor.
+    Edit(ratatui_textarea::Input),
+    Dialog(DialogKey),
+    /// What came of a confirmed action: a message for the status line, or why it failed.
+    Acted(Result<String, String>),
 }
 
 /// What a list query asks for.
@@ -90,4 +115,12 @@ pub enum Effect {
     },
     /// Put text on the clipboard (OSC 52).
     Copy(String),
+    /// Fetch what a reminder for an invoice would say.
+    PrepareReminder {
+        generation: u64,
+        invoice: i64,
+        customer: i64,
+    },
+    /// Do what a confirmed dialog asked.
+    Act(super::dialog::Request),
 }

@@ -219,6 +219,7 @@ pub struct State {
     pub list: ListState,
     pub account: Loadable<Account>,
     pub input: Option<Input>,
+    pub dialog: Option<crate::app::dialog::Dialog>,
     pub history: Vec<String>,
     /// Decimal places of the reporting currency.
     pub exponent: u32,
@@ -257,6 +258,7 @@ impl State {
             list: ListState::default(),
             account: Loadable::Idle,
             input: None,
+            dialog: None,
             history: Vec::new(),
             exponent: 2,
             status: None,
@@ -288,6 +290,24 @@ impl State {
     /// Whether the connected person may change anything (the database decides in the end).
     pub fn may_act(&self) -> bool {
         !self.session.readonly && matches!(self.session.role.as_str(), "lead" | "collector")
+    }
+
+    /// Whether an action is offered to this person here: hidden from hints and help if not.
+    pub fn offers(&self, action: crate::app::Action) -> bool {
+        use crate::app::Action as A;
+        let view_fits = match action {
+            A::ReleaseHold => self.view == View::Holds,
+            A::AssignMe | A::Respond | A::MoveDispute | A::Escalate => self.view == View::Disputes,
+            A::QueueReminder => matches!(self.view, View::Aging(AgingLevel::Invoices { .. })),
+            A::CancelMessage => self.view == View::Outreach,
+            _ => return true,
+        };
+        let role_fits = if action == A::ReleaseHold {
+            self.session.role == "lead"
+        } else {
+            true
+        };
+        view_fits && role_fits && self.may_act()
     }
 
     /// The breadcrumb trail: `Disputes › ACME Corp › DSP-2291`.

@@ -53,6 +53,22 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.feed = Feed::Lost(why);
             vec![]
         }
+        Msg::Edit(input) => {
+            if let Some(d) = state.dialog.as_mut()
+                && matches!(d.stage, super::dialog::Stage::Edit { .. })
+            {
+                d.editor.input(input);
+            }
+            vec![]
+        }
+        Msg::Dialog(key) => super::acting::key(state, key),
+        Msg::Acted(result) => {
+            state.status = Some(match result {
+                Ok(done) => (Severity::Info, done),
+                Err(why) => (Severity::Error, why),
+            });
+            load(state)
+        }
         Msg::Resized { rows } => {
             let grew = rows > state.page_rows;
             state.page_rows = rows.max(1);
@@ -95,6 +111,13 @@ fn landed(state: &mut State, data: Data) -> Vec<Effect> {
         Data::Found(None, query) => {
             state.status = Some((Severity::Error, format!("no customer matches `{query}`")))
         }
+        Data::Reminder {
+            subject,
+            body,
+            tone,
+            channel,
+            blocked,
+        } => super::acting::reminder_ready(state, subject, body, tone, channel, blocked),
     }
     vec![]
 }
@@ -190,6 +213,13 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::PageDown
         | Action::Top
         | Action::Bottom => move_cursor(state, action),
+        Action::ReleaseHold
+        | Action::AssignMe
+        | Action::Respond
+        | Action::MoveDispute
+        | Action::Escalate
+        | Action::QueueReminder
+        | Action::CancelMessage => super::acting::open(state, action),
         _ => vec![],
     }
 }

@@ -23,7 +23,9 @@ pub enum ActionError {
 
 impl From<sqlx::Error> for ActionError {
     fn from(e: sqlx::Error) -> Self {
-        let Some(db) = e.as_database_error() else { return ActionError::Unreachable(e.to_string()) };
+        let Some(db) = e.as_database_error() else {
+            return ActionError::Unreachable(e.to_string());
+        };
         let msg = db.message().to_string();
         match db.code().as_deref() {
             Some("SE409") => ActionError::Conflict(msg),
@@ -36,12 +38,21 @@ impl From<sqlx::Error> for ActionError {
 type Result<T> = std::result::Result<T, ActionError>;
 
 pub async fn release_hold(pool: &PgPool, hold: i64, reason: &str) -> Result<()> {
-    sqlx::query("SELECT release_hold($1, $2)").bind(hold).bind(reason).execute(pool).await?;
+    sqlx::query("SELECT release_hold($1, $2)")
+        .bind(hold)
+        .bind(reason)
+        .execute(pool)
+        .await?;
     Ok(())
 }
 
 /// Assigns a dispute to `agent` (None: to me), if it is still assigned to `seen`.
-pub async fn assign_dispute(pool: &PgPool, dispute: i64, agent: Option<i32>, seen: Option<i32>) -> Result<()> {
+pub async fn assign_dispute(
+    pool: &PgPool,
+    dispute: i64,
+    agent: Option<i32>,
+    seen: Option<i32>,
+) -> Result<()> {
     sqlx::query("SELECT assign_dispute($1, coalesce($2, settle_agent()), $3)")
         .bind(dispute)
         .bind(agent)
@@ -52,12 +63,24 @@ pub async fn assign_dispute(pool: &PgPool, dispute: i64, agent: Option<i32>, see
 }
 
 pub async fn respond_dispute(pool: &PgPool, dispute: i64, note: &str) -> Result<()> {
-    sqlx::query("SELECT respond_dispute($1, $2)").bind(dispute).bind(note).execute(pool).await?;
+    sqlx::query("SELECT respond_dispute($1, $2)")
+        .bind(dispute)
+        .bind(note)
+        .execute(pool)
+        .await?;
     Ok(())
 }
 
 /// Moves a dispute from the state the caller saw to `to`.
-pub async fn move_dispute(pool: &PgPool, dispute: i64, seen: &str, to: &str, outcome: Option<&str>, credited: Option<i64>, note: &str) -> Result<()> {
+pub async fn move_dispute(
+    pool: &PgPool,
+    dispute: i64,
+    seen: &str,
+    to: &str,
+    outcome: Option<&str>,
+    credited: Option<i64>,
+    note: &str,
+) -> Result<()> {
     sqlx::query("SELECT move_dispute($1, $2, $3, $4, $5, $6)")
         .bind(dispute)
         .bind(seen)
@@ -71,7 +94,11 @@ pub async fn move_dispute(pool: &PgPool, dispute: i64, seen: &str, to: &str, out
 }
 
 pub async fn escalate_dispute(pool: &PgPool, dispute: i64, note: &str) -> Result<()> {
-    sqlx::query("SELECT escalate_dispute($1, $2)").bind(dispute).bind(note).execute(pool).await?;
+    sqlx::query("SELECT escalate_dispute($1, $2)")
+        .bind(dispute)
+        .bind(note)
+        .execute(pool)
+        .await?;
     Ok(())
 }
 
@@ -91,35 +118,61 @@ pub struct NewMessage {
 
 /// Queues a message; returns its id (the one already queued, if there is one).
 pub async fn queue_outreach(pool: &PgPool, m: &NewMessage) -> Result<i64> {
-    Ok(sqlx::query_scalar("SELECT queue_outreach($1, $2, $3, $4, $5, $6, $7, $8)")
-        .bind(m.invoice)
-        .bind(&m.purpose)
-        .bind(&m.channel)
-        .bind(&m.tone)
-        .bind(&m.subject)
-        .bind(&m.body)
-        .bind(m.send_after)
-        .bind(&m.override_reason)
+    Ok(
+        sqlx::query_scalar("SELECT queue_outreach($1, $2, $3, $4, $5, $6, $7, $8)")
+            .bind(m.invoice)
+            .bind(&m.purpose)
+            .bind(&m.channel)
+            .bind(&m.tone)
+            .bind(&m.subject)
+            .bind(&m.body)
+            .bind(m.send_after)
+            .bind(&m.override_reason)
+            .fetch_one(pool)
+            .await?,
+    )
+}
+
+pub async fn cancel_outreach(pool: &PgPool, message: i64) -> Result<()> {
+    sqlx::query("SELECT cancel_outreach($1)")
+        .bind(message)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+pub async fn record_promise(
+    pool: &PgPool,
+    invoice: i64,
+    amount: i64,
+    promised_for: NaiveDate,
+) -> Result<i64> {
+    Ok(sqlx::query_scalar("SELECT record_promise($1, $2, $3)")
+        .bind(invoice)
+        .bind(amount)
+        .bind(promised_for)
         .fetch_one(pool)
         .await?)
 }
 
-pub async fn cancel_outreach(pool: &PgPool, message: i64) -> Result<()> {
-    sqlx::query("SELECT cancel_outreach($1)").bind(message).execute(pool).await?;
-    Ok(())
-}
-
-pub async fn record_promise(pool: &PgPool, invoice: i64, amount: i64, promised_for: NaiveDate) -> Result<i64> {
-    Ok(sqlx::query_scalar("SELECT record_promise($1, $2, $3)").bind(invoice).bind(amount).bind(promised_for).fetch_one(pool).await?)
-}
-
 /// Why an automatic reminder for the invoice would wait, if it would.
-pub async fn reminder_block(pool: &PgPool, invoice: i64, today: NaiveDate) -> Result<Option<String>> {
-    Ok(sqlx::query_scalar("SELECT reminder_block($1, $2)").bind(invoice).bind(today).fetch_one(pool).await?)
+pub async fn reminder_block(
+    pool: &PgPool,
+    invoice: i64,
+    today: NaiveDate,
+) -> Result<Option<String>> {
+    Ok(sqlx::query_scalar("SELECT reminder_block($1, $2)")
+        .bind(invoice)
+        .bind(today)
+        .fetch_one(pool)
+        .await?)
 }
 
 /// The template for a segment's reminder: (subject, body, tone, channel).
-pub async fn reminder_template(pool: &PgPool, segment: &str) -> Result<(String, String, String, String)> {
+pub async fn reminder_template(
+    pool: &PgPool,
+    segment: &str,
+) -> Result<(String, String, String, String)> {
     Ok(sqlx::query_as(
         "SELECT subject, body, tone, channel FROM outreach_templates
           WHERE purpose = 'reminder' AND segment IN ($1, 'standard') ORDER BY (segment = $1) DESC LIMIT 1",

@@ -115,7 +115,7 @@ pub async fn session(pool: &PgPool) -> Result<Session, StoreError> {
         "SELECT session_user::text, settle_role(), \
                 (SELECT display_name FROM agents WHERE role_name = session_user), \
                 current_database()::text, \
-                coalesce(inet_server_addr()::text, current_setting('unix_socket_directories'))",
+                coalesce(host(inet_server_addr()), 'local socket')",
     )
     .fetch_one(pool)
     .await?;
@@ -178,4 +178,25 @@ pub async fn alert_counts(pool: &PgPool) -> Result<(i64, i64), StoreError> {
     )
     .fetch_one(pool)
     .await?)
+}
+
+/// A customer's segment (its override if any), `standard` if it has no profile yet.
+pub async fn customer_segment(pool: &PgPool, customer: i64) -> Result<String, StoreError> {
+    Ok(sqlx::query_scalar(
+        "SELECT coalesce(c.segment_override, p.segment, 'standard') FROM customers c
+           LEFT JOIN customer_profiles p ON p.customer_id = c.id WHERE c.id = $1",
+    )
+    .bind(customer)
+    .fetch_one(pool)
+    .await?)
+}
+
+/// The agent id for a display name (what a console saw as a dispute's assignee).
+pub async fn agent_id_by_name(pool: &PgPool, name: &str) -> Result<Option<i32>, StoreError> {
+    Ok(
+        sqlx::query_scalar("SELECT id FROM agents WHERE display_name = $1")
+            .bind(name)
+            .fetch_optional(pool)
+            .await?,
+    )
 }

@@ -82,6 +82,12 @@ pub fn hints(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         ]),
         View::Customer(_) => wanted.extend([(Action::Back, "back"), (Action::CopyId, "copy id")]),
         _ => wanted.extend([
+            (Action::ReleaseHold, "release"),
+            (Action::AssignMe, "take"),
+            (Action::Respond, "respond"),
+            (Action::MoveDispute, "move"),
+            (Action::QueueReminder, "remind"),
+            (Action::CancelMessage, "cancel msg"),
             (Action::Open, "open"),
             (Action::Filter, "filter"),
             (Action::SortNext, "sort"),
@@ -94,7 +100,7 @@ pub fn hints(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let mut spans = Vec::new();
     for (action, what) in wanted {
         let key = state.key_for(action);
-        if key.is_empty() {
+        if key.is_empty() || !state.offers(action) {
             continue;
         }
         spans.push(Span::styled(format!(" {key}"), theme.hint_key));
@@ -140,7 +146,11 @@ pub fn status(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
 /// Help over the body: every bound action with its keys and help text, then the commands.
 pub fn help(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let mut lines: Vec<Line> = vec![Line::styled(" Keys", theme.title)];
-    for (action, keys) in &state.keys {
+    for (action, keys) in state
+        .keys
+        .iter()
+        .filter(|(a, _)| state.offers(*a) || !is_change(*a))
+    {
         lines.push(Line::from(vec![
             Span::styled(format!(" {keys:<16}"), theme.hint_key),
             Span::raw(action.help()),
@@ -174,4 +184,18 @@ pub fn help(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             .scroll((state.help_scroll, 0)),
         area,
     );
+}
+
+/// Actions that change the store (hidden where this person may not take them).
+fn is_change(a: Action) -> bool {
+    matches!(
+        a,
+        Action::ReleaseHold
+            | Action::AssignMe
+            | Action::Respond
+            | Action::MoveDispute
+            | Action::Escalate
+            | Action::QueueReminder
+            | Action::CancelMessage
+    )
 }

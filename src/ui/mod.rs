@@ -2,6 +2,7 @@
 
 pub mod chrome;
 pub mod customer;
+pub mod dialog;
 pub mod lists;
 pub mod overview;
 pub mod table;
@@ -47,6 +48,9 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme) {
     chrome::status(frame, status, state, theme);
     if state.show_help {
         chrome::help(frame, body, state, theme);
+    }
+    if let Some(d) = &state.dialog {
+        dialog::render(frame, body, d, theme);
     }
 }
 

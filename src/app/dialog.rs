@@ -1,0 +1,202 @@
+//! Two-step changes: a dialog states what, for whom and how much; notes are written in a
+//! multi-line editor (`ctrl-s` submits, `esc` asks before discarding text); focus rests on
+//! Cancel and only `y` confirms.
+
+use ratatui_textarea::TextArea;
+
+/// What a confirmed dialog asks the store to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Request {
+    ReleaseHold {
+        hold: i64,
+        reason: String,
+    },
+    AssignMe {
+        dispute: i64,
+        seen: Option<String>,
+    },
+    Respond {
+        dispute: i64,
+        note: String,
+    },
+    Move {
+        dispute: i64,
+        seen: String,
+        to: String,
+        outcome: Option<String>,
+        credited: Option<i64>,
+        note: String,
+    },
+    Escalate {
+        dispute: i64,
+        note: String,
+    },
+    QueueReminder {
+        invoice: i64,
+        channel: String,
+        tone: String,
+        subject: String,
+        body: String,
+        override_reason: Option<String>,
+    },
+    CancelMessage {
+        id: i64,
+    },
+}
+
+/// Where a dialog is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stage {
+    /// Writing in the editor; `field` says what.
+    Edit { field: Field },
+    /// Pick one of the choices by its key.
+    Choose,
+    /// Everything is known; `y` confirms, anything else cancels.
+    Confirm,
+    /// `esc` in an editor with text: `y` discards, anything else returns to the editor.
+    Discard { field: Field },
+}
+
+/// What the editor is collecting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Reason,
+    Note,
+    Message,
+    Override,
+    Credit,
+}
+
+impl Field {
+    pub fn label(self) -> &'static str {
+        match self {
+            Field::Reason => "Reason (required)",
+            Field::Note => "Note",
+            Field::Message => "Message (first line is the subject)",
+            Field::Override => "Why send anyway? (required, audited)",
+            Field::Credit => "Amount credited (e.g. 250.00)",
+        }
+    }
+}
+
+/// An open dialog.
+#[derive(Debug, Clone)]
+pub struct Dialog {
+    pub title: String,
+    /// What, for whom and how much.
+    pub facts: Vec<String>,
+    pub stage: Stage,
+    pub editor: TextArea<'static>,
+    /// Choices for `Stage::Choose`: (key, label).
+    pub choices: Vec<(char, String)>,
+    /// The request as far as it is known; completed from the editor and choices.
+    pub request: Request,
+    /// A reason the store would hold this back (suppression, dispute), shown and overridable.
+    pub blocked: Option<String>,
+}
+
+impl Dialog {
+    pub fn new(
+        title: impl Into<String>,
+        facts: Vec<String>,
+        stage: Stage,
+        request: Request,
+    ) -> Dialog {
+        Dialog {
+            title: title.into(),
+            facts,
+            stage,
+            editor: TextArea::default(),
+            choices: Vec::new(),
+            request,
+            blocked: None,
+        }
+    }
+
+    pub fn with_text(mut self, text: &str) -> Dialog {
+        self.editor = TextArea::new(text.lines().map(String::from).collect());
+        self
+    }
+
+    pub fn text(&self) -> String {
+        self.editor.lines().join("\n").trim().to_string()
+    }
+
+    /// `ctrl-s` in the editor: store the text in the request and move on. An empty required
+    /// field stays in the editor with a message.
+    pub fn submit(&mut self) -> Result<(), String> {
+        let Stage::Edit { field } = self.stage.clone() else {
+            return Ok(());
+        };
+        let text = self.text();
+        if text.is_empty() && field != Field::Note {
+            return Err(format!("{} cannot be empty", field.label()));
+        }
+        let mut next = Stage::Confirm;
+        match (&mut self.request, field) {
+            (Request::ReleaseHold { reason, .. }, _) => *reason = text,
+            (
+                Request::Respond { note, .. }
+                | Request::Escalate { note, .. }
+                | Request::Move { note, .. },
+                Field::Note,
+            ) => *note = text,
+            (Request::Move { credited, .. }, Field::Credit) => {
+                let minor =
+                    crate::domain::money::parse_decimal(&text, 2).map_err(|e| e.to_string())?;
+                *credited = Some(minor);
+            }
+            (Request::QueueReminder { subject, body, .. }, Field::Message) => {
+                let (first, rest) = text.split_once('\n').unwrap_or((&text, ""));
+                *subject = first.trim_start_matches("Subject:").trim().to_string();
+                *body = rest.trim().to_string();
+                if self.blocked.is_some() {
+                    next = Stage::Edit {
+                        field: Field::Override,
+                    };
+                    self.editor = TextArea::default();
+                }
+            }
+            (
+                Request::QueueReminder {
+                    override_reason, ..
+                },
+                Field::Override,
+            ) => *override_reason = Some(text),
+            _ => {}
+        }
+        self.stage = next;
+        Ok(())
+    }
+
+    /// A choice key in `Stage::Choose`; returns whether it was one.
+    pub fn choose(&mut self, key: char) -> bool {
+        if !self.choices.iter().any(|(k, _)| *k == key) {
+            return false;
+        }
+        if let Request::Move { to, outcome, .. } = &mut self.request {
+            let (state, result) = match key {
+                'i' => ("investigating", None),
+                'w' => ("awaiting_customer", None),
+                'c' => ("resolved", Some("credited")),
+                'x' => ("resolved", Some("rejected")),
+                _ => ("resolved", Some("partially_credited")),
+            };
+            *to = state.to_string();
+            *outcome = result.map(String::from);
+            self.facts.push(format!(
+                "to: {}{}",
+                state.replace('_', " "),
+                result.map_or(String::new(), |r| format!(" ({})", r.replace('_', " ")))
+            ));
+            self.stage = if key == 'p' {
+                Stage::Edit {
+                    field: Field::Credit,
+                }
+            } else {
+                Stage::Edit { field: Field::Note }
+            };
+        }
+        true
+    }
+}
