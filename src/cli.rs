@@ -215,6 +215,18 @@ impl std::str::FromStr for Window {
 
 #[derive(Debug, Subcommand)]
 pub enum Bench {
+    /// Writer throughput with and without N consoles polling the live feed.
+    Feed {
+        /// An existing store to use; default: a private one seeded small.
+        #[command(flatten)]
+        db: Db,
+        #[arg(long, default_value_t = 200)]
+        consoles: usize,
+        #[arg(long, default_value_t = 8.0)]
+        seconds: f64,
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
+    },
     /// Time the aging queries (today and last month end) on an existing store.
     Aging {
         #[command(flatten)]

@@ -207,24 +207,21 @@ fn copy_osc52(text: &str) {
     let _ = out.flush();
 }
 
-/// Polls the change log past its cursor; one `Changed` per poll that saw anything, and a
-/// resync (`Changed`) after the store comes back.
+/// Polls the head of the change log; one `Changed` per poll that finds it moved (a burst of
+/// changes costs one refresh), and a resync (`Changed`) after the store comes back.
 fn spawn_feed(pool: PgPool, tx: UnboundedSender<Msg>) {
     tokio::spawn(async move {
         let mut cursor = None;
         let mut lost = false;
         loop {
-            let result = match cursor {
-                None => store::feed::tail(&pool).await.map(|c| (Vec::new(), c)),
-                Some(c) => store::feed::read_after(&pool, c, 1000).await,
-            };
-            match result {
-                Ok((changes, next)) => {
-                    if (!changes.is_empty() || lost) && tx.send(Msg::Changed).is_err() {
+            match store::feed::tail(&pool).await {
+                Ok(head) => {
+                    let moved = cursor.is_some_and(|c| c != head);
+                    if (moved || lost) && tx.send(Msg::Changed).is_err() {
                         return;
                     }
                     lost = false;
-                    cursor = Some(next);
+                    cursor = Some(head);
                 }
                 Err(e) => {
                     lost = true;

@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod bench;
+pub mod bench_feed;
 pub mod cli;
 pub mod cluster;
 pub mod config;

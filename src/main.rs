@@ -77,6 +77,31 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Bench(Bench::Seed { scale, seed, runs })) => {
             bench::seed_and_aging(scale, seed, runs).await?
         }
+        Some(Command::Bench(Bench::Feed {
+            db,
+            consoles,
+            seconds,
+            rounds,
+        })) => {
+            let cluster;
+            let url = match db.database_url {
+                Some(url) => url,
+                None => {
+                    cluster = tokio::task::spawn_blocking(PrivateCluster::start).await??;
+                    let admin = store::pool(&cluster.url("postgres"), 1).await?;
+                    sqlx::query("CREATE DATABASE settle_bench")
+                        .execute(&admin)
+                        .await?;
+                    let url = cluster.url("settle_bench");
+                    let pool = store::pool(&url, 2).await?;
+                    store::migrate(&pool).await?;
+                    store::seed::seed(&pool, store::seed::Scale::Small, 42, chrono::Utc::now())
+                        .await?;
+                    url
+                }
+            };
+            settle::bench_feed::run(&url, consoles, seconds, rounds).await?;
+        }
         Some(Command::Bench(Bench::Aging { db, runs })) => {
             let pool = store::pool(&database_url(&db)?, 2).await?;
             bench::aging(&pool, now.unwrap_or_else(chrono::Utc::now), runs).await?;

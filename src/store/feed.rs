@@ -20,11 +20,14 @@ pub struct Change {
     pub op: String,
 }
 
-/// The cursor at the current end of the visible log: start here to see only new changes.
+/// The head of the visible log: where a console starts, and what it polls (one index
+/// probe) to learn that something changed.
 pub async fn tail(pool: &PgPool) -> Result<Cursor, StoreError> {
     let row: Option<(i64, i64)> = sqlx::query_as(
-        "SELECT xid::text::bigint, seq FROM change_log \
-          WHERE xid < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY xid DESC, seq DESC LIMIT 1",
+        // Qualified names: the output column is also called xid, and ordering by it would
+        // sort every row instead of reading the primary key backwards.
+        "SELECT c.xid::text::bigint, c.seq FROM change_log c \
+          WHERE c.xid < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY c.xid DESC, c.seq DESC LIMIT 1",
     )
     .fetch_optional(pool)
     .await?;
@@ -38,9 +41,9 @@ pub async fn read_after(
     limit: i64,
 ) -> Result<(Vec<Change>, Cursor), StoreError> {
     let rows: Vec<(i64, i64, String, i64, String)> = sqlx::query_as(
-        "SELECT xid::text::bigint, seq, tbl, key, op::text FROM change_log \
-          WHERE (xid, seq) > ($1::text::xid8, $2) AND xid < pg_snapshot_xmin(pg_current_snapshot()) \
-          ORDER BY xid, seq LIMIT $3",
+        "SELECT c.xid::text::bigint, c.seq, c.tbl, c.key, c.op::text FROM change_log c \
+          WHERE (c.xid, c.seq) > ($1::text::xid8, $2) AND c.xid < pg_snapshot_xmin(pg_current_snapshot()) \
+          ORDER BY c.xid, c.seq LIMIT $3",
     )
     .bind(cursor.xid)
     .bind(cursor.seq)

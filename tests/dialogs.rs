@@ -1,0 +1,126 @@
+//! The two-step flow, pure: a key opens a dialog stating what, for whom and how much; the
+//! editor collects the note; only `y` confirms; `esc` with text asks before discarding.
+
+use chrono::{DateTime, Duration, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use settle::app::dialog::{Request, Stage};
+use settle::app::msg::DialogKey;
+use settle::app::state::{Rows, SessionInfo, State, View};
+use settle::app::{Action, Effect, Msg, update};
+use settle::model::HeldOrder;
+
+fn now() -> DateTime<Utc> {
+    "2026-11-20T15:30:00Z".parse().unwrap()
+}
+
+fn holds_state(role: &str) -> State {
+    let session = SessionInfo {
+        user: "u".into(),
+        role: role.into(),
+        ..Default::default()
+    };
+    let mut s = State::new(now(), now().date_naive(), session);
+    s.view = View::Holds;
+    s.list.total = 1;
+    s.list.rows = Rows::Holds(vec![HeldOrder {
+        hold_id: 77,
+        customer_id: 1,
+        order: "SO-0000077".into(),
+        customer: "Acme Corp".into(),
+        reason: "overdue_balance".into(),
+        status: "cleared".into(),
+        amount: 1_250_000,
+        currency: "USD".into(),
+        placed_at: now() - Duration::days(2),
+        cleared_at: Some(now() - Duration::hours(5)),
+        lag_target_minutes: 240,
+        blockers: vec![("INV-1".into(), false)],
+    }]);
+    s
+}
+
+fn type_text(s: &mut State, text: &str) {
+    for c in text.chars() {
+        update(
+            s,
+            Msg::Edit(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE).into()),
+        );
+    }
+}
+
+#[test]
+fn a_lead_releases_with_a_reason_and_only_y_confirms() {
+    let mut s = holds_state("lead");
+    update(&mut s, Msg::Action(Action::ReleaseHold));
+    let d = s.dialog.as_ref().expect("dialog opens");
+    assert!(
+        d.facts
+            .iter()
+            .any(|f| f.contains("SO-0000077") && f.contains("Acme Corp"))
+    );
+    assert!(
+        d.facts.iter().any(|f| f.contains("12,500.00 USD")),
+        "how much: {:?}",
+        d.facts
+    );
+    update(&mut s, Msg::Dialog(DialogKey::Submit));
+    assert!(
+        matches!(s.dialog.as_ref().unwrap().stage, Stage::Edit { .. }),
+        "an empty reason is refused"
+    );
+    type_text(&mut s, "Wire received");
+    update(&mut s, Msg::Dialog(DialogKey::Submit));
+    assert_eq!(s.dialog.as_ref().unwrap().stage, Stage::Confirm);
+    // Focus is on Cancel: any key but y cancels, and nothing is asked of the store.
+    let mut other = s.clone();
+    assert!(update(&mut other, Msg::Dialog(DialogKey::Char('\n'))).is_empty());
+    assert!(other.dialog.is_none());
+    let effects = update(&mut s, Msg::Dialog(DialogKey::Char('y')));
+    assert_eq!(
+        effects,
+        [Effect::Act(Request::ReleaseHold {
+            hold: 77,
+            reason: "Wire received".into()
+        })]
+    );
+    // The row updates from the database: the result reloads the view.
+    let after = update(&mut s, Msg::Acted(Ok("hold released".into())));
+    assert!(matches!(after.as_slice(), [Effect::LoadList { .. }]));
+}
+
+#[test]
+fn escape_with_text_asks_before_discarding() {
+    let mut s = holds_state("lead");
+    update(&mut s, Msg::Action(Action::ReleaseHold));
+    type_text(&mut s, "half written");
+    update(&mut s, Msg::Dialog(DialogKey::Cancel));
+    assert!(matches!(
+        s.dialog.as_ref().unwrap().stage,
+        Stage::Discard { .. }
+    ));
+    update(&mut s, Msg::Dialog(DialogKey::Char('n')));
+    assert!(
+        matches!(s.dialog.as_ref().unwrap().stage, Stage::Edit { .. }),
+        "back to the text"
+    );
+    assert_eq!(s.dialog.as_ref().unwrap().text(), "half written");
+    update(&mut s, Msg::Dialog(DialogKey::Cancel));
+    update(&mut s, Msg::Dialog(DialogKey::Char('y')));
+    assert!(s.dialog.is_none());
+}
+
+#[test]
+fn actions_a_role_may_not_take_are_not_offered() {
+    for role in ["collector", "viewer"] {
+        let mut s = holds_state(role);
+        assert!(!s.offers(Action::ReleaseHold), "{role}");
+        assert!(update(&mut s, Msg::Action(Action::ReleaseHold)).is_empty());
+        assert!(s.dialog.is_none(), "{role} gets no dialog");
+    }
+    let mut ro = holds_state("lead");
+    ro.session.readonly = true;
+    assert!(
+        !ro.offers(Action::ReleaseHold),
+        "--readonly hides every action"
+    );
+}
