@@ -48,6 +48,12 @@ pub async fn run(pool: &PgPool, effect: Effect, now: DateTime<Utc>, me: &str) ->
             customer,
         } => (generation, reminder(pool, invoice, customer, now).await),
         Effect::Act(request) => return Some(Msg::Acted(act(pool, request).await)),
+        Effect::Touch { dispute } => {
+            if let Err(e) = store::actions::touch_presence(pool, "dispute", dispute).await {
+                tracing::debug!("presence not recorded: {e}");
+            }
+            return None;
+        }
     };
     Some(match result {
         Ok(data) => Msg::Loaded { generation, data },

@@ -251,6 +251,17 @@ fn back(state: &mut State) -> Vec<Effect> {
     }
 }
 
+/// On the dispute queue, tells others which dispute the cursor rests on.
+fn touch(state: &State) -> Vec<Effect> {
+    match &state.list.rows {
+        Rows::Disputes(rows) if state.may_act() => rows
+            .get(state.list.selected.saturating_sub(state.list.offset as usize))
+            .map(|d| vec![Effect::Touch { dispute: d.id }])
+            .unwrap_or_default(),
+        _ => vec![],
+    }
+}
+
 /// Goes to `view`, remembering where we were.
 fn navigate(state: &mut State, view: View) -> Vec<Effect> {
     if state.view != view {
@@ -316,7 +327,7 @@ fn move_cursor(state: &mut State, action: Action) -> Vec<Effect> {
     let fetched = list.rows.len();
     if next >= offset && next < offset + fetched {
         list.selected_key = list.rows.key(next - offset);
-        return vec![];
+        return touch(state);
     }
     // Outside the fetched window: fetch the window around the cursor.
     list.selected_key = None;

@@ -68,6 +68,7 @@ struct Row {
     first_response_minutes: i32,
     resolution_minutes: i32,
     calendar_id: Option<i32>,
+    watchers: Vec<String>,
 }
 
 /// Every open dispute matching the filter (open disputes are hundreds, not millions), with
@@ -87,7 +88,10 @@ pub async fn open_disputes(
         "SELECT d.id, d.customer_id, d.number, c.name AS customer, coalesce(c.segment_override, p.segment, 'standard') AS segment,
                 i.number AS invoice, d.category, d.state, d.amount_minor::bigint AS amount, d.currency::text AS currency,
                 a.display_name AS assignee, d.escalated, d.opened_at, d.first_response_at,
-                s.first_response_minutes, s.resolution_minutes, s.calendar_id
+                s.first_response_minutes, s.resolution_minutes, s.calendar_id,
+                array(SELECT coalesce(ag.display_name, w.role_name) FROM presence w LEFT JOIN agents ag ON ag.role_name = w.role_name
+                       WHERE w.entity = 'dispute' AND w.key = d.id AND w.role_name <> session_user
+                         AND w.seen_at > now() - interval '2 minutes' ORDER BY 1) AS watchers
            FROM disputes d JOIN customers c ON c.id = d.customer_id JOIN invoices i ON i.id = d.invoice_id
            JOIN sla_policies s ON s.id = d.policy_id LEFT JOIN agents a ON a.id = d.assignee_id
            LEFT JOIN customer_profiles p ON p.customer_id = c.id
@@ -149,7 +153,7 @@ pub async fn open_disputes(
                 resolution: c.resolution,
                 measured_at: now,
                 clock,
-                watchers: Vec::new(),
+                watchers: r.watchers,
             }
         })
         .collect();
