@@ -258,8 +258,26 @@ async fn reminder(
     })
 }
 
-/// Runs a confirmed request; the message says what happened, or why not.
+/// Runs a confirmed request; the message says what happened, or why not. A bulk request runs
+/// each item in its own transaction and reports how many went through and the first refusal.
 async fn act(pool: &PgPool, request: Request) -> Result<String, String> {
+    if let Request::Bulk(items) = request {
+        let total = items.len();
+        let mut failures = Vec::new();
+        for item in items {
+            if let Err(e) = Box::pin(act(pool, item)).await {
+                failures.push(e);
+            }
+        }
+        let done = total - failures.len();
+        return match failures.first() {
+            None => Ok(format!("{done} of {total} done")),
+            Some(first) => Err(format!(
+                "{done} of {total} done; {} refused, first: {first}",
+                failures.len()
+            )),
+        };
+    }
     use store::actions as a;
     let result = match &request {
         Request::ReleaseHold { hold, reason } => a::release_hold(pool, *hold, reason)
@@ -325,6 +343,9 @@ async fn act(pool: &PgPool, request: Request) -> Result<String, String> {
         Request::CancelMessage { id } => a::cancel_outreach(pool, *id)
             .await
             .map(|_| "message cancelled".to_string()),
+        Request::Bulk(_) => Err(a::ActionError::Refused(
+            "a bulk action cannot hold another".into(),
+        )),
     };
     result.map_err(|e| e.to_string())
 }

@@ -563,14 +563,30 @@ async fn a_second_console_sees_a_change_without_a_key_press() {
 #[tokio::test]
 async fn a_dispute_row_shows_who_else_is_working_it() {
     let (db, admin) = seeded_db(200, 42).await;
-    let dispute = one(&admin, "SELECT id FROM disputes WHERE state <> 'resolved' ORDER BY id LIMIT 1").await;
+    let dispute = one(
+        &admin,
+        "SELECT id FROM disputes WHERE state <> 'resolved' ORDER BY id LIMIT 1",
+    )
+    .await;
     let (ben, chloe) = (as_role(&db, "ben").await, as_role(&db, "chloe").await);
-    actions::touch_presence(&chloe, "dispute", dispute).await.unwrap();
-    actions::touch_presence(&ben, "dispute", dispute).await.unwrap();
-    let q = settle::store::lists::ListQuery { limit: 1000, ..Default::default() };
-    let rows = settle::store::disputes::open_disputes(&ben, &q, chrono::Utc::now()).await.unwrap();
+    actions::touch_presence(&chloe, "dispute", dispute)
+        .await
+        .unwrap();
+    actions::touch_presence(&ben, "dispute", dispute)
+        .await
+        .unwrap();
+    let q = settle::store::lists::ListQuery {
+        limit: 1000,
+        ..Default::default()
+    };
+    let rows = settle::store::disputes::open_disputes(&ben, &q, chrono::Utc::now())
+        .await
+        .unwrap();
     let row = rows.iter().find(|d| d.id == dispute).unwrap();
     assert_eq!(row.watchers, ["Chloe Martin"], "others, not me");
     let viewer = as_role(&db, "vic").await;
-    assert!(matches!(actions::touch_presence(&viewer, "dispute", dispute).await, Err(ActionError::Forbidden(_))));
+    assert!(matches!(
+        actions::touch_presence(&viewer, "dispute", dispute).await,
+        Err(ActionError::Forbidden(_))
+    ));
 }

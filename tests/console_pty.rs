@@ -156,3 +156,116 @@ fn every_view_is_reachable_by_command_and_esc_goes_back() {
     let screen = tmux.wait_for("EXITED=", Duration::from_secs(20));
     assert!(screen.contains("EXITED=0"), "{screen}");
 }
+
+/// A private store for several consoles: `settle demo --headless`, its URL, and the process.
+fn shared_store() -> (std::process::Child, String) {
+    use std::io::BufRead;
+    let mut demo = Command::new(env!("CARGO_BIN_EXE_settle"))
+        .args([
+            "--log-file",
+            "/dev/null",
+            "demo",
+            "--headless",
+            "--scale",
+            "80",
+        ])
+        .env("SETTLE_NOW", "2026-11-20T15:30:00Z")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("demo starts");
+    let mut url = String::new();
+    std::io::BufReader::new(demo.stdout.take().unwrap())
+        .read_line(&mut url)
+        .expect("demo prints its URL");
+    (demo, url.trim().to_string())
+}
+
+#[test]
+fn a_lead_releases_a_paid_hold_and_another_console_sees_it_without_a_key_press() {
+    let (mut demo, url) = shared_store();
+    let bin = env!("CARGO_BIN_EXE_settle");
+    let as_user =
+        |user: &str| url.replacen("postgres://postgres@", &format!("postgres://{user}@"), 1);
+    let lead = Tmux::start(
+        "lead",
+        &format!(
+            "{bin} --log-file /dev/null --database-url '{}'",
+            as_user("ava")
+        ),
+        140,
+        30,
+    );
+    let watcher = Tmux::start(
+        "watch",
+        &format!(
+            "{bin} --log-file /dev/null --database-url '{}'",
+            as_user("marco")
+        ),
+        140,
+        30,
+    );
+    for t in [&lead, &watcher] {
+        t.wait_for("Alerts", Duration::from_secs(30));
+        t.keys(&[":"]);
+        t.keys(&["-l", "holds status=cleared"]);
+        t.keys(&["Enter"]);
+    }
+    let before = watcher.wait_for("│▶ ⚑ PAID", Duration::from_secs(15));
+    let order = before
+        .lines()
+        .find(|l| l.contains("│▶"))
+        .and_then(|l| l.split_whitespace().find(|w| w.starts_with("SO-")))
+        .unwrap()
+        .to_string();
+    lead.wait_for(&order, Duration::from_secs(15));
+    lead.keys(&["R"]);
+    lead.wait_for("Reason (required)", Duration::from_secs(5));
+    lead.keys(&["-l", "Wire received this morning"]);
+    lead.keys(&["C-s"]);
+    lead.wait_for("[ Cancel ]", Duration::from_secs(5));
+    lead.keys(&["y"]);
+    lead.wait_for("hold released", Duration::from_secs(10));
+    // The other console, untouched, drops the row by itself.
+    let start = Instant::now();
+    while watcher.screen().contains(&order) {
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "the watcher never saw the release:\n{}",
+            watcher.screen()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    demo.kill().unwrap();
+    demo.wait().unwrap();
+}
+
+#[test]
+fn a_viewer_sees_read_only_and_no_actions() {
+    let (mut demo, url) = shared_store();
+    let bin = env!("CARGO_BIN_EXE_settle");
+    let viewer = url.replacen("postgres://postgres@", "postgres://vic@", 1);
+    let t = Tmux::start(
+        "viewer",
+        &format!("{bin} --log-file /dev/null --database-url '{viewer}'"),
+        140,
+        30,
+    );
+    let screen = t.wait_for("Alerts", Duration::from_secs(30));
+    assert!(
+        screen.lines().next().unwrap().contains("READ-ONLY"),
+        "{screen}"
+    );
+    t.keys(&[":"]);
+    t.keys(&["-l", "holds"]);
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("Blocking invoices", Duration::from_secs(15));
+    assert!(
+        !screen.contains("R release"),
+        "no release hint for a viewer:\n{screen}"
+    );
+    t.keys(&["R"]);
+    t.wait_for("read-only", Duration::from_secs(5));
+    demo.kill().unwrap();
+    demo.wait().unwrap();
+}

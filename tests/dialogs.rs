@@ -124,3 +124,41 @@ fn actions_a_role_may_not_take_are_not_offered() {
         "--readonly hides every action"
     );
 }
+
+#[test]
+fn bulk_release_over_marked_rows_states_count_and_total() {
+    let mut s = holds_state("lead");
+    if let Rows::Holds(rows) = &mut s.list.rows {
+        let mut second = rows[0].clone();
+        second.hold_id = 78;
+        second.order = "SO-0000078".into();
+        second.amount = 250_000;
+        rows.push(second);
+    }
+    s.list.total = 2;
+    update(&mut s, Msg::Action(Action::Mark));
+    update(&mut s, Msg::Action(Action::Mark));
+    assert_eq!(s.list.marked.len(), 2);
+    update(&mut s, Msg::Action(Action::ReleaseHold));
+    let d = s.dialog.as_ref().unwrap();
+    assert_eq!(d.facts[0], "2 marked: SO-0000077, SO-0000078");
+    assert_eq!(d.facts[1], "total 15,000.00 USD");
+    type_text(&mut s, "paid");
+    update(&mut s, Msg::Dialog(DialogKey::Submit));
+    let effects = update(&mut s, Msg::Dialog(DialogKey::Char('y')));
+    assert_eq!(
+        effects,
+        [Effect::Act(Request::Bulk(vec![
+            Request::ReleaseHold {
+                hold: 77,
+                reason: "paid".into()
+            },
+            Request::ReleaseHold {
+                hold: 78,
+                reason: "paid".into()
+            },
+        ]))]
+    );
+    update(&mut s, Msg::Acted(Ok("2 of 2 done".into())));
+    assert!(s.list.marked.is_empty(), "marks clear after the action");
+}

@@ -76,6 +76,8 @@ actions! {
     AsOfEarlier = "as_of_earlier",
     /// Move the as-of date forward one month end (up to today).
     AsOfLater = "as_of_later",
+    /// Mark or unmark the selected row for a bulk action.
+    Mark = "mark",
     /// Release the selected order's hold (leads): asks for a reason, then confirmation.
     ReleaseHold = "release_hold",
     /// Assign the selected dispute to yourself.

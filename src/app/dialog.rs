@@ -42,6 +42,8 @@ pub enum Request {
     CancelMessage {
         id: i64,
     },
+    /// The same action over marked rows; the shared text (reason, note) fills every item.
+    Bulk(Vec<Request>),
 }
 
 /// Where a dialog is.
@@ -133,6 +135,19 @@ impl Dialog {
             return Err(format!("{} cannot be empty", field.label()));
         }
         let mut next = Stage::Confirm;
+        if let Request::Bulk(items) = &mut self.request {
+            for item in items.iter_mut() {
+                match item {
+                    Request::ReleaseHold { reason, .. } => *reason = text.clone(),
+                    Request::Respond { note, .. } | Request::Escalate { note, .. } => {
+                        *note = text.clone()
+                    }
+                    _ => {}
+                }
+            }
+            self.stage = Stage::Confirm;
+            return Ok(());
+        }
         match (&mut self.request, field) {
             (Request::ReleaseHold { reason, .. }, _) => *reason = text,
             (

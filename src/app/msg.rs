@@ -124,5 +124,7 @@ pub enum Effect {
     /// Do what a confirmed dialog asked.
     Act(super::dialog::Request),
     /// Tell others which dispute this console is on.
-    Touch { dispute: i64 },
+    Touch {
+        dispute: i64,
+    },
 }

@@ -144,9 +144,43 @@ impl Rows {
         }
     }
 
+    /// What a bulk action needs of row `i`.
+    pub fn marked(&self, i: usize) -> Option<Marked> {
+        let m = |id, label: &str, amount, currency: &str, seen: Option<String>| Marked {
+            id,
+            label: label.to_string(),
+            amount,
+            currency: currency.to_string(),
+            seen,
+        };
+        match self {
+            Rows::Holds(r) => r
+                .get(i)
+                .map(|h| m(h.hold_id, &h.order, h.amount, &h.currency, None)),
+            Rows::Disputes(r) => r
+                .get(i)
+                .map(|d| m(d.id, &d.number, d.amount, &d.currency, d.assignee.clone())),
+            Rows::Outreach(r) => r
+                .get(i)
+                .map(|o| m(o.id, &format!("MSG-{}", o.id), 0, "", None)),
+            _ => None,
+        }
+    }
+
     pub fn position(&self, key: &str) -> Option<usize> {
         (0..self.len()).find(|i| self.key(*i).as_deref() == Some(key))
     }
+}
+
+/// A row marked for a bulk action: what the action needs even when it has scrolled away.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Marked {
+    pub id: i64,
+    pub label: String,
+    pub amount: i64,
+    pub currency: String,
+    /// The state the console saw (a dispute's assignee), for conflict detection.
+    pub seen: Option<String>,
 }
 
 /// A list view's window of rows, cursor, filter and sort.
@@ -161,6 +195,8 @@ pub struct ListState {
     pub selected_key: Option<String>,
     pub filter: String,
     pub sort: Option<(usize, bool)>,
+    /// Rows marked for a bulk action, by key.
+    pub marked: std::collections::BTreeMap<String, Marked>,
     pub loading: bool,
     pub error: Option<String>,
 }

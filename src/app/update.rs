@@ -63,6 +63,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::Dialog(key) => super::acting::key(state, key),
         Msg::Acted(result) => {
+            state.list.marked.clear();
             state.status = Some(match result {
                 Ok(done) => (Severity::Info, done),
                 Err(why) => (Severity::Error, why),
@@ -155,6 +156,18 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
         Action::CommandMode => open_input(state, InputKind::Command),
         Action::Filter if state.view.is_list() => open_input(state, InputKind::Filter),
         Action::Refresh => load(state),
+        Action::Mark if state.view.is_list() => {
+            let list = &mut state.list;
+            let i = list.selected.saturating_sub(list.offset as usize);
+            if let (Some(key), Some(row)) = (list.rows.key(i), list.rows.marked(i)) {
+                if list.marked.remove(&key).is_none() {
+                    list.marked.insert(key, row);
+                }
+                // Marking moves on, as in most consoles.
+                return move_cursor(state, Action::Down);
+            }
+            vec![]
+        }
         Action::Freeze => {
             state.frozen = !state.frozen;
             if !state.frozen && std::mem::take(&mut state.pending) {
@@ -255,7 +268,12 @@ fn back(state: &mut State) -> Vec<Effect> {
 fn touch(state: &State) -> Vec<Effect> {
     match &state.list.rows {
         Rows::Disputes(rows) if state.may_act() => rows
-            .get(state.list.selected.saturating_sub(state.list.offset as usize))
+            .get(
+                state
+                    .list
+                    .selected
+                    .saturating_sub(state.list.offset as usize),
+            )
             .map(|d| vec![Effect::Touch { dispute: d.id }])
             .unwrap_or_default(),
         _ => vec![],

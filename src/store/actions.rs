@@ -184,6 +184,10 @@ pub async fn reminder_template(
 
 /// Says which dispute this console's cursor rests on (best effort: a viewer may not).
 pub async fn touch_presence(pool: &PgPool, entity: &str, key: i64) -> Result<()> {
-    sqlx::query("SELECT touch_presence($1, $2)").bind(entity).bind(key).execute(pool).await?;
+    sqlx::query("SELECT touch_presence($1, $2)")
+        .bind(entity)
+        .bind(key)
+        .execute(pool)
+        .await?;
     Ok(())
 }

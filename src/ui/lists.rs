@@ -330,6 +330,9 @@ fn title(state: &State) -> String {
             if desc { "↓" } else { "↑" }
         ));
     }
+    if !l.marked.is_empty() {
+        t.push_str(&format!("· {} marked ", l.marked.len()));
+    }
     if state.frozen {
         t.push_str("· ❄ FROZEN ");
     }
@@ -362,6 +365,9 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         .selected
         .checked_sub(l.offset as usize)
         .filter(|s| *s < rows.len());
+    let marked = (0..rows.len())
+        .map(|i| l.rows.key(i).is_some_and(|k| l.marked.contains_key(&k)))
+        .collect();
     table::render(
         frame,
         area,
@@ -370,6 +376,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             columns,
             rows,
             selected,
+            marked,
             empty,
         },
         theme,

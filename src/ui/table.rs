@@ -68,6 +68,8 @@ pub struct TableView<'a> {
     pub rows: Vec<Vec<Cell>>,
     /// Index of the selected row within `rows`.
     pub selected: Option<usize>,
+    /// Which rows are marked for a bulk action.
+    pub marked: Vec<bool>,
     /// A line shown instead of rows (loading, empty, error).
     pub empty: Option<Line<'static>>,
 }
