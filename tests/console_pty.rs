@@ -10,8 +10,11 @@ struct Tmux {
 impl Tmux {
     fn start(name: &str, cmd: &str, width: u16, height: u16) -> Tmux {
         let session = format!("settle-{name}-{}", std::process::id());
+        // A tmux server of its own per test (-L): parallel tests never race for one server.
         let status = Command::new("tmux")
             .args([
+                "-L",
+                &session,
                 "new-session",
                 "-d",
                 "-s",
@@ -31,7 +34,14 @@ impl Tmux {
 
     fn screen(&self) -> String {
         let out = Command::new("tmux")
-            .args(["capture-pane", "-p", "-t", &self.session])
+            .args([
+                "-L",
+                &self.session,
+                "capture-pane",
+                "-p",
+                "-t",
+                &self.session,
+            ])
             .output()
             .expect("capture");
         String::from_utf8_lossy(&out.stdout).into_owned()
@@ -39,7 +49,7 @@ impl Tmux {
 
     fn keys(&self, keys: &[&str]) {
         Command::new("tmux")
-            .args(["send-keys", "-t", &self.session])
+            .args(["-L", &self.session, "send-keys", "-t", &self.session])
             .args(keys)
             .status()
             .expect("send-keys");
@@ -64,7 +74,7 @@ impl Tmux {
 impl Drop for Tmux {
     fn drop(&mut self) {
         let _ = Command::new("tmux")
-            .args(["kill-session", "-t", &self.session])
+            .args(["-L", &self.session, "kill-server"])
             .status();
     }
 }
