@@ -48,6 +48,10 @@ pub async fn run(pool: &PgPool, effect: Effect, now: DateTime<Utc>, me: &str) ->
             customer,
         } => (generation, reminder(pool, invoice, customer, now).await),
         Effect::Act(request) => return Some(Msg::Acted(act(pool, request).await)),
+        Effect::LoadAgents { generation } => (
+            generation,
+            store::assignable_agents(pool).await.map(Data::Agents),
+        ),
         Effect::Touch { dispute } => {
             if let Err(e) = store::actions::touch_presence(pool, "dispute", dispute).await {
                 tracing::debug!("presence not recorded: {e}");
@@ -343,6 +347,32 @@ async fn act(pool: &PgPool, request: Request) -> Result<String, String> {
         Request::CancelMessage { id } => a::cancel_outreach(pool, *id)
             .await
             .map(|_| "message cancelled".to_string()),
+        Request::AssignTo {
+            dispute,
+            seen,
+            agent,
+            ..
+        } => {
+            let seen_id = match seen {
+                Some(name) => store::agent_id_by_name(pool, name)
+                    .await
+                    .map_err(|e| e.to_string())?,
+                None => None,
+            };
+            a::assign_dispute(pool, *dispute, *agent, seen_id)
+                .await
+                .map(|_| "assigned".to_string())
+        }
+        Request::Promise {
+            invoice,
+            amount,
+            promised_for,
+        } => match promised_for {
+            Some(day) => a::record_promise(pool, *invoice, *amount, *day)
+                .await
+                .map(|id| format!("promise recorded (#{id})")),
+            None => Err(a::ActionError::Refused("a promise needs a date".into())),
+        },
         Request::Bulk(_) => Err(a::ActionError::Refused(
             "a bulk action cannot hold another".into(),
         )),

@@ -590,3 +590,56 @@ async fn a_dispute_row_shows_who_else_is_working_it() {
         Err(ActionError::Forbidden(_))
     ));
 }
+
+#[tokio::test]
+async fn promises_are_recorded_and_segment_overrides_win_with_their_reason() {
+    let (db, admin) = seeded_db(200, 42).await;
+    let invoice = one(
+        &admin,
+        "SELECT id FROM invoices WHERE open_minor > 0 ORDER BY id LIMIT 1",
+    )
+    .await;
+    let ben = as_role(&db, "ben").await;
+    let promise = actions::record_promise(
+        &ben,
+        invoice,
+        5_000,
+        chrono::Utc::now().date_naive() + chrono::Duration::days(7),
+    )
+    .await
+    .unwrap();
+    assert_eq!(audit_count(&admin, "record_promise", promise).await, 1);
+    let customer = one(
+        &admin,
+        &format!("SELECT customer_id FROM invoices WHERE id = {invoice}"),
+    )
+    .await;
+    let override_sql = "SELECT set_segment_override($1, 'vip', 'new strategic partner')";
+    let err = sqlx::query(override_sql)
+        .bind(customer)
+        .execute(&ben)
+        .await
+        .unwrap_err();
+    assert_eq!(code(err), "42501", "collectors cannot override segments");
+    sqlx::query(override_sql)
+        .bind(customer)
+        .execute(&as_role(&db, "ava").await)
+        .await
+        .unwrap();
+    settle::store::refresh_profiles(&admin, chrono::Utc::now().date_naive())
+        .await
+        .unwrap();
+    let (segment, reason): (String, String) = sqlx::query_as(
+        "SELECT segment, segment_reason FROM customer_profiles WHERE customer_id = $1",
+    )
+    .bind(customer)
+    .fetch_one(&admin)
+    .await
+    .unwrap();
+    assert_eq!(
+        (segment.as_str(), reason.as_str()),
+        ("vip", "override: new strategic partner"),
+        "the override survives a refresh"
+    );
+    assert_eq!(audit_count(&admin, "segment_override", customer).await, 1);
+}

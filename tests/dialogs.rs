@@ -162,3 +162,136 @@ fn bulk_release_over_marked_rows_states_count_and_total() {
     update(&mut s, Msg::Acted(Ok("2 of 2 done".into())));
     assert!(s.list.marked.is_empty(), "marks clear after the action");
 }
+
+#[test]
+fn a_lead_picks_whom_to_give_a_dispute_to() {
+    use settle::app::Data;
+    use settle::model::DisputeLine;
+    let session = SessionInfo {
+        user: "ava".into(),
+        role: "lead".into(),
+        ..Default::default()
+    };
+    let mut s = State::new(now(), now().date_naive(), session);
+    s.view = View::Disputes;
+    s.list.total = 1;
+    s.list.rows = Rows::Disputes(vec![DisputeLine {
+        id: 5,
+        customer_id: 1,
+        number: "DSP-00005".into(),
+        customer: "Acme".into(),
+        segment: "vip".into(),
+        invoice: "INV-1".into(),
+        category: "tax".into(),
+        state: "open".into(),
+        amount: 100,
+        currency: "USD".into(),
+        assignee: Some("Ben Okafor".into()),
+        escalated: false,
+        opened_at: now(),
+        first_response: Default::default(),
+        resolution: Default::default(),
+        measured_at: now(),
+        clock: settle::domain::sla::Clock::Wall,
+        watchers: vec![],
+    }]);
+    let effects = update(&mut s, Msg::Action(Action::AssignTo));
+    let Some(Effect::LoadAgents { generation }) = effects.first().cloned() else {
+        panic!("{effects:?}")
+    };
+    update(
+        &mut s,
+        Msg::Loaded {
+            generation,
+            data: Data::Agents(vec![(3, "Ben Okafor".into()), (4, "Chloe Martin".into())]),
+        },
+    );
+    assert_eq!(
+        s.dialog.as_ref().unwrap().choices,
+        [
+            ('1', "Ben Okafor".to_string()),
+            ('2', "Chloe Martin".to_string())
+        ]
+    );
+    update(&mut s, Msg::Dialog(DialogKey::Char('2')));
+    let effects = update(&mut s, Msg::Dialog(DialogKey::Char('y')));
+    let [
+        Effect::Act(Request::AssignTo {
+            dispute: 5,
+            agent: Some(4),
+            seen,
+            ..
+        }),
+    ] = effects.as_slice()
+    else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(seen.as_deref(), Some("Ben Okafor"));
+    let mut collector = s.clone();
+    collector.session.role = "collector".into();
+    assert!(
+        !collector.offers(Action::AssignTo),
+        "collectors only take disputes for themselves"
+    );
+}
+
+#[test]
+fn a_promise_needs_an_amount_and_a_date() {
+    use settle::model::OpenInvoice;
+    let session = SessionInfo {
+        user: "ben".into(),
+        role: "collector".into(),
+        ..Default::default()
+    };
+    let mut s = State::new(now(), now().date_naive(), session);
+    s.view = View::Aging(settle::app::state::AgingLevel::Invoices {
+        bucket: 1,
+        customer: 1,
+        name: "Acme".into(),
+    });
+    s.list.total = 1;
+    s.list.rows = Rows::Invoices(vec![OpenInvoice {
+        id: 9,
+        customer_id: 1,
+        number: "INV-9".into(),
+        customer: "Acme".into(),
+        issue_date: now().date_naive() - Duration::days(40),
+        due_date: now().date_naive() - Duration::days(10),
+        amount: 100_000,
+        open: 100_000,
+        currency: "USD".into(),
+        disputed: false,
+        expected: None,
+    }]);
+    update(&mut s, Msg::Action(Action::RecordPromise));
+    type_text(&mut s, "next week");
+    update(&mut s, Msg::Dialog(DialogKey::Submit));
+    assert!(
+        matches!(s.dialog.as_ref().unwrap().stage, Stage::Edit { .. }),
+        "not an amount and a date"
+    );
+    assert!(
+        s.status
+            .as_ref()
+            .unwrap()
+            .1
+            .contains("`next` is not a decimal amount")
+    );
+    for _ in 0..9 {
+        update(
+            &mut s,
+            Msg::Edit(KeyEvent::new(KeyCode::Backspace, KeyModifiers::NONE).into()),
+        );
+    }
+    type_text(&mut s, "500.00 2026-12-01");
+    update(&mut s, Msg::Dialog(DialogKey::Submit));
+    let effects = update(&mut s, Msg::Dialog(DialogKey::Char('y')));
+    assert_eq!(
+        effects,
+        [Effect::Act(Request::Promise {
+            invoice: 9,
+            amount: 50_000,
+            promised_for: "2026-12-01".parse().ok()
+        })]
+    );
+}

@@ -70,6 +70,17 @@ pub fn open(state: &mut State, action: Action) -> Vec<Effect> {
                 ),
             ];
             match action {
+                Action::AssignTo => Dialog::new(
+                    "Assign to",
+                    facts,
+                    Stage::Choose,
+                    Request::AssignTo {
+                        dispute: d.id,
+                        seen: d.assignee.clone(),
+                        agent: None,
+                        options: Vec::new(),
+                    },
+                ),
                 Action::AssignMe => Dialog::new(
                     "Assign to me",
                     facts,
@@ -125,6 +136,30 @@ pub fn open(state: &mut State, action: Action) -> Vec<Effect> {
                 }
             }
         }),
+        (Rows::Invoices(r), Action::RecordPromise) => r.get(i).map(|inv| {
+            let facts = vec![
+                format!("invoice {} · {}", inv.number, inv.customer),
+                format!(
+                    "open {} {} · due {}",
+                    format_grouped(inv.open, e),
+                    inv.currency,
+                    inv.due_date
+                ),
+            ];
+            let request = Request::Promise {
+                invoice: inv.id,
+                amount: 0,
+                promised_for: None,
+            };
+            Dialog::new(
+                "Promise to pay",
+                facts,
+                Stage::Edit {
+                    field: Field::Promise,
+                },
+                request,
+            )
+        }),
         (Rows::Invoices(r), Action::QueueReminder) => {
             return match r.get(i) {
                 Some(inv) => {
@@ -157,8 +192,36 @@ pub fn open(state: &mut State, action: Action) -> Vec<Effect> {
         }),
         _ => None,
     };
+    let wants_agents = matches!(
+        dialog.as_ref().map(|d| &d.request),
+        Some(Request::AssignTo { .. })
+    );
     state.dialog = dialog;
+    if wants_agents {
+        state.generation += 1;
+        return vec![Effect::LoadAgents {
+            generation: state.generation,
+        }];
+    }
     vec![]
+}
+
+/// The agents are here: offer them as numbered choices.
+pub fn agents_ready(state: &mut State, agents: Vec<(i32, String)>) {
+    let Some(dialog) = state.dialog.as_mut() else {
+        return;
+    };
+    if let Request::AssignTo { options, .. } = &mut dialog.request {
+        dialog.choices = agents
+            .iter()
+            .take(35)
+            .enumerate()
+            .filter_map(|(i, (_, name))| {
+                char::from_digit(i as u32 + 1, 36).map(|k| (k, name.clone()))
+            })
+            .collect();
+        *options = agents;
+    }
 }
 
 /// The bulk dialog for marked rows: how many, which, and the total per currency.

@@ -82,6 +82,8 @@ actions! {
     ReleaseHold = "release_hold",
     /// Assign the selected dispute to yourself.
     AssignMe = "assign_me",
+    /// Assign the selected dispute to someone (leads): pick from the agents.
+    AssignTo = "assign_to",
     /// Respond to the selected dispute with a note; the first response stops its clock.
     Respond = "respond",
     /// Move the selected dispute: investigating, awaiting customer, resolved.
@@ -90,6 +92,8 @@ actions! {
     Escalate = "escalate",
     /// Write a reminder for the selected invoice, in the tone its customer's segment calls for.
     QueueReminder = "queue_reminder",
+    /// Record the customer's promise to pay the selected invoice: amount and date.
+    RecordPromise = "record_promise",
     /// Cancel the selected queued message.
     CancelMessage = "cancel_message",
 }

@@ -42,6 +42,18 @@ pub enum Request {
     CancelMessage {
         id: i64,
     },
+    Promise {
+        invoice: i64,
+        amount: i64,
+        promised_for: Option<chrono::NaiveDate>,
+    },
+    /// Give a dispute to someone; `options` are the agents offered, `agent` the one picked.
+    AssignTo {
+        dispute: i64,
+        seen: Option<String>,
+        agent: Option<i32>,
+        options: Vec<(i32, String)>,
+    },
     /// The same action over marked rows; the shared text (reason, note) fills every item.
     Bulk(Vec<Request>),
 }
@@ -67,6 +79,7 @@ pub enum Field {
     Message,
     Override,
     Credit,
+    Promise,
 }
 
 impl Field {
@@ -77,6 +90,7 @@ impl Field {
             Field::Message => "Message (first line is the subject)",
             Field::Override => "Why send anyway? (required, audited)",
             Field::Credit => "Amount credited (e.g. 250.00)",
+            Field::Promise => "Amount and date promised (e.g. 1250.00 2026-12-15)",
         }
     }
 }
@@ -178,6 +192,27 @@ impl Dialog {
                 },
                 Field::Override,
             ) => *override_reason = Some(text),
+            (
+                Request::Promise {
+                    amount,
+                    promised_for,
+                    ..
+                },
+                Field::Promise,
+            ) => {
+                let mut words = text.split_whitespace();
+                let (Some(a), Some(d), None) = (words.next(), words.next(), words.next()) else {
+                    return Err("write the amount and the date, e.g. 1250.00 2026-12-15".into());
+                };
+                *amount = crate::domain::money::parse_decimal(a, 2).map_err(|e| e.to_string())?;
+                if *amount <= 0 {
+                    return Err("a promise is for more than nothing".into());
+                }
+                *promised_for = Some(
+                    d.parse()
+                        .map_err(|_| format!("`{d}` is not a date (YYYY-MM-DD)"))?,
+                );
+            }
             _ => {}
         }
         self.stage = next;
@@ -188,6 +223,18 @@ impl Dialog {
     pub fn choose(&mut self, key: char) -> bool {
         if !self.choices.iter().any(|(k, _)| *k == key) {
             return false;
+        }
+        if let Request::AssignTo { agent, options, .. } = &mut self.request {
+            let index = key
+                .to_digit(36)
+                .map_or(usize::MAX, |d| d as usize)
+                .wrapping_sub(1);
+            if let Some((id, name)) = options.get(index) {
+                *agent = Some(*id);
+                self.facts.push(format!("to: {name}"));
+                self.stage = Stage::Confirm;
+            }
+            return true;
         }
         if let Request::Move { to, outcome, .. } = &mut self.request {
             let (state, result) = match key {

@@ -18,6 +18,8 @@ pub enum Data {
     Account(Box<Account>),
     /// The customer a `:cust` query found.
     Found(Option<i64>, String),
+    /// The agents a dispute can be given to: (id, name).
+    Agents(Vec<(i32, String)>),
     /// What a reminder for an invoice would say: subject, body, tone, channel, and why the
     /// store would hold it back.
     Reminder {
@@ -123,6 +125,10 @@ pub enum Effect {
     },
     /// Do what a confirmed dialog asked.
     Act(super::dialog::Request),
+    /// Fetch the agents a lead can assign to.
+    LoadAgents {
+        generation: u64,
+    },
     /// Tell others which dispute this console is on.
     Touch {
         dispute: i64,

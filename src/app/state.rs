@@ -333,16 +333,18 @@ impl State {
         use crate::app::Action as A;
         let view_fits = match action {
             A::ReleaseHold => self.view == View::Holds,
-            A::AssignMe | A::Respond | A::MoveDispute | A::Escalate => self.view == View::Disputes,
-            A::QueueReminder => matches!(self.view, View::Aging(AgingLevel::Invoices { .. })),
+            A::AssignMe | A::AssignTo | A::Respond | A::MoveDispute | A::Escalate => {
+                self.view == View::Disputes
+            }
+            A::QueueReminder | A::RecordPromise => {
+                matches!(self.view, View::Aging(AgingLevel::Invoices { .. }))
+            }
             A::CancelMessage => self.view == View::Outreach,
             _ => return true,
         };
-        let role_fits = if action == A::ReleaseHold {
-            self.session.role == "lead"
-        } else {
-            true
-        };
+        // Leads release holds and give disputes to others; the database checks it again.
+        let role_fits =
+            !matches!(action, A::ReleaseHold | A::AssignTo) || self.session.role == "lead";
         view_fits && role_fits && self.may_act()
     }
 

@@ -119,6 +119,7 @@ fn landed(state: &mut State, data: Data) -> Vec<Effect> {
             channel,
             blocked,
         } => super::acting::reminder_ready(state, subject, body, tone, channel, blocked),
+        Data::Agents(agents) => super::acting::agents_ready(state, agents),
     }
     vec![]
 }
@@ -228,10 +229,12 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::Bottom => move_cursor(state, action),
         Action::ReleaseHold
         | Action::AssignMe
+        | Action::AssignTo
         | Action::Respond
         | Action::MoveDispute
         | Action::Escalate
         | Action::QueueReminder
+        | Action::RecordPromise
         | Action::CancelMessage => super::acting::open(state, action),
         _ => vec![],
     }

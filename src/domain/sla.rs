@@ -126,7 +126,7 @@ impl SlaState {
 }
 
 /// One clock of one dispute: its target and what has elapsed on it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct SlaClock {
     pub target_minutes: i64,
     pub elapsed_minutes: i64,

@@ -200,3 +200,10 @@ pub async fn agent_id_by_name(pool: &PgPool, name: &str) -> Result<Option<i32>, 
             .await?,
     )
 }
+
+/// Agents a dispute can be given to (collectors and leads), by name.
+pub async fn assignable_agents(pool: &PgPool) -> Result<Vec<(i32, String)>, StoreError> {
+    Ok(sqlx::query_as("SELECT id, display_name FROM agents WHERE title IN ('collector', 'lead') ORDER BY display_name")
+        .fetch_all(pool)
+        .await?)
+}

@@ -84,9 +84,11 @@ pub fn hints(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         _ => wanted.extend([
             (Action::ReleaseHold, "release"),
             (Action::AssignMe, "take"),
+            (Action::AssignTo, "assign"),
             (Action::Respond, "respond"),
             (Action::MoveDispute, "move"),
             (Action::QueueReminder, "remind"),
+            (Action::RecordPromise, "promise"),
             (Action::CancelMessage, "cancel msg"),
             (Action::Open, "open"),
             (Action::Filter, "filter"),
@@ -192,10 +194,12 @@ fn is_change(a: Action) -> bool {
         a,
         Action::ReleaseHold
             | Action::AssignMe
+            | Action::AssignTo
             | Action::Respond
             | Action::MoveDispute
             | Action::Escalate
             | Action::QueueReminder
+            | Action::RecordPromise
             | Action::CancelMessage
     )
 }

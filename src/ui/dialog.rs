@@ -68,6 +68,9 @@ pub fn render(frame: &mut Frame, area: Rect, d: &Dialog, theme: &Theme) {
             frame.render_widget(&editor, rest);
             frame.render_widget(Paragraph::new(hint("ctrl-s continue · esc cancel")), keys);
         }
+        Stage::Choose if d.choices.is_empty() => {
+            frame.render_widget(Paragraph::new(Line::styled(" loading…", theme.muted)), rest);
+        }
         Stage::Choose => {
             let lines: Vec<Line> = d
                 .choices

@@ -143,10 +143,8 @@ pub async fn seed(
     let started = Instant::now();
     // VACUUM sets the visibility map, so aging reads open items from the index alone.
     sqlx::query("VACUUM (ANALYZE)").execute(&mut *conn).await?;
-    sqlx::query("SELECT refresh_customer_profiles($1)")
-        .bind(today)
-        .execute(&mut *conn)
-        .await?;
+    drop(conn);
+    super::refresh_profiles(pool, today).await?;
     Ok(SeedReport {
         rows,
         generate,
