@@ -71,3 +71,81 @@ pub async fn aging(
     }
     Ok(())
 }
+
+/// Medians of loading each console view (one page of rows) on an existing store.
+pub async fn views(
+    pool: &sqlx::PgPool,
+    now: chrono::DateTime<Utc>,
+    runs: usize,
+) -> anyhow::Result<()> {
+    use crate::app::msg::{Effect, ListRequest};
+    use crate::app::state::{AgingLevel, AgingParams, View};
+    let today = store::business_today(pool, now).await?;
+    let params = AgingParams {
+        as_of: today,
+        basis: Basis::Due,
+        edges: BucketEdges::default(),
+    };
+    let customer: i64 =
+        sqlx::query_scalar("SELECT customer_id FROM invoices WHERE open_minor > 0 LIMIT 1")
+            .fetch_one(pool)
+            .await?;
+    let views: Vec<(&str, Effect)> = vec![
+        (
+            "overview",
+            Effect::LoadOverview {
+                generation: 1,
+                params: params.clone(),
+            },
+        ),
+        (
+            "aging customers 1-30",
+            list(View::Aging(AgingLevel::Customers { bucket: 1 }), &params),
+        ),
+        (
+            "aging customers not due",
+            list(View::Aging(AgingLevel::Customers { bucket: 0 }), &params),
+        ),
+        ("disputes", list(View::Disputes, &params)),
+        ("holds", list(View::Holds, &params)),
+        ("outreach", list(View::Outreach, &params)),
+        ("activity", list(View::Activity, &params)),
+        (
+            "customer",
+            Effect::LoadAccount {
+                generation: 1,
+                id: customer,
+            },
+        ),
+    ];
+    fn list(view: View, params: &AgingParams) -> Effect {
+        Effect::LoadList {
+            generation: 1,
+            request: ListRequest {
+                view,
+                filter: String::new(),
+                sort: None,
+                limit: 70,
+                offset: 0,
+                params: params.clone(),
+            },
+        }
+    }
+    for (name, effect) in views {
+        let mut samples = Vec::new();
+        for _ in 0..runs.max(1) {
+            let t = Instant::now();
+            let msg = crate::effects::run(pool, effect.clone(), now, "postgres").await;
+            if let Some(crate::app::Msg::Failed { error, .. }) = msg {
+                anyhow::bail!("{name}: {error}");
+            }
+            samples.push(t.elapsed());
+        }
+        println!(
+            "{name:<26} median {:>7.1} ms over {} runs",
+            median(samples).as_secs_f64() * 1e3,
+            runs.max(1)
+        );
+    }
+    Ok(())
+}

@@ -227,6 +227,13 @@ pub enum Bench {
         #[arg(long, default_value_t = 3)]
         rounds: usize,
     },
+    /// Time loading each console view on an existing store.
+    Views {
+        #[command(flatten)]
+        db: Db,
+        #[arg(long, default_value_t = 9)]
+        runs: usize,
+    },
     /// Time the aging queries (today and last month end) on an existing store.
     Aging {
         #[command(flatten)]

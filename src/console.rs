@@ -106,10 +106,14 @@ pub async fn run(pool: PgPool, opts: ConsoleOptions) -> anyhow::Result<()> {
             _ = sigterm.recv() => break,
             _ = sighup.recv() => break,
         };
-        let is_tick = matches!(msg, Msg::Tick(_));
+        // A tick or a quiet poll redraws only if it changed what the header shows, or if a
+        // clock on screen counts down: idle costs nothing over a slow link.
+        let quiet = matches!(msg, Msg::Tick(_) | Msg::FeedOk);
+        let tick = matches!(msg, Msg::Tick(_));
+        let feed_before = state.feed.clone();
         let effects = update(&mut state, msg);
         run_effects(effects, &pool, &tx, clock, &me);
-        dirty = !is_tick || state.has_ticking_clocks();
+        dirty = !quiet || state.feed != feed_before || (tick && state.has_ticking_clocks());
     }
     drop(guard);
     Ok(())
@@ -217,7 +221,12 @@ fn spawn_feed(pool: PgPool, tx: UnboundedSender<Msg>) {
             match store::feed::tail(&pool).await {
                 Ok(head) => {
                     let moved = cursor.is_some_and(|c| c != head);
-                    if (moved || lost) && tx.send(Msg::Changed).is_err() {
+                    let msg = if moved || lost {
+                        Msg::Changed
+                    } else {
+                        Msg::FeedOk
+                    };
+                    if tx.send(msg).is_err() {
                         return;
                     }
                     lost = false;

@@ -102,6 +102,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             settle::bench_feed::run(&url, consoles, seconds, rounds).await?;
         }
+        Some(Command::Bench(Bench::Views { db, runs })) => {
+            let pool = store::pool(&database_url(&db)?, 2).await?;
+            bench::views(&pool, now.unwrap_or_else(chrono::Utc::now), runs).await?;
+        }
         Some(Command::Bench(Bench::Aging { db, runs })) => {
             let pool = store::pool(&database_url(&db)?, 2).await?;
             bench::aging(&pool, now.unwrap_or_else(chrono::Utc::now), runs).await?;

@@ -74,6 +74,8 @@ pub enum Msg {
     Changed,
     /// The feed could not poll the store.
     FeedLost(String),
+    /// The feed polled the store and nothing changed.
+    FeedOk,
     /// The body has room for this many rows now.
     Resized {
         rows: usize,

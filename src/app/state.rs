@@ -245,6 +245,8 @@ pub struct State {
     pub today: NaiveDate,
     pub session: SessionInfo,
     pub feed: Feed,
+    /// When the feed last reached the store (for "stale Ns").
+    pub feed_ok_at: DateTime<Utc>,
     pub view: View,
     /// Where `esc` goes back to.
     pub back: Vec<View>,
@@ -282,6 +284,7 @@ impl State {
             today,
             session,
             feed: Feed::Connecting,
+            feed_ok_at: now,
             view: View::Overview,
             back: Vec::new(),
             last_view: None,

@@ -10,6 +10,9 @@ use super::state::{
 };
 use crate::domain::aging::Basis;
 
+/// Seconds without a successful poll before the header says the feed is stale.
+const STALE_AFTER_SECS: i64 = 3;
+
 /// Rows fetched beyond what the screen shows, so a few key presses need no query.
 const MARGIN: usize = 40;
 
@@ -39,10 +42,22 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Loaded { .. } | Msg::Failed { .. } => vec![],
         Msg::Tick(now) => {
             state.now = now;
+            let quiet = (now - state.feed_ok_at).num_seconds();
+            if matches!(state.feed, Feed::Live | Feed::Stale(_)) && quiet >= STALE_AFTER_SECS {
+                state.feed = Feed::Stale(quiet as u64);
+            }
+            vec![]
+        }
+        Msg::FeedOk => {
+            state.feed_ok_at = state.now;
+            if matches!(state.feed, Feed::Stale(_) | Feed::Connecting) {
+                state.feed = Feed::Live;
+            }
             vec![]
         }
         Msg::Changed => {
             state.feed = Feed::Live;
+            state.feed_ok_at = state.now;
             if state.frozen {
                 state.pending = true;
                 return vec![];
