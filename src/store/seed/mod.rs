@@ -141,8 +141,13 @@ pub async fn seed(
     let load = started.elapsed();
 
     let started = Instant::now();
-    // VACUUM sets the visibility map, so aging reads open items from the index alone.
-    sqlx::query("VACUUM (ANALYZE)").execute(&mut *conn).await?;
+    // VACUUM sets the visibility map, so aging reads open items from the index alone. It can
+    // mark a page all-visible only once the inserting commit is flushed; with asynchronous
+    // commit (the private cluster's setting) the per-table commits of VACUUM (ANALYZE) itself
+    // keep the commit-LSN group unflushed, so this session commits synchronously.
+    for step in ["SET synchronous_commit = on", "CHECKPOINT", "VACUUM (ANALYZE)"] {
+        sqlx::raw_sql(step).execute(&mut *conn).await?;
+    }
     drop(conn);
     super::refresh_profiles(pool, today).await?;
     Ok(SeedReport {
