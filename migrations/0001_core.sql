@@ -309,6 +309,7 @@ CREATE UNIQUE INDEX outreach_one_active ON outreach (invoice_id, purpose)
 CREATE UNIQUE INDEX outreach_one_confirmation ON outreach (hold_id)
     WHERE hold_id IS NOT NULL AND status <> 'cancelled';
 CREATE INDEX outreach_queue_idx ON outreach (send_after) WHERE status = 'queued';
+CREATE INDEX outreach_send_after_idx ON outreach (send_after DESC, id DESC);
 CREATE INDEX outreach_customer_idx ON outreach (customer_id, created_at);
 
 CREATE TABLE notifications (

@@ -83,13 +83,39 @@ pub async fn customers_in_bucket(
         .push("::date AS lo, ")
         .push_bind(to)
         .push("::date AS hi), ");
-    qb.push(open_at_cte(basis));
-    qb.push(
-        " SELECT c.id, c.code, c.name, coalesce(c.segment_override, p.segment, 'standard'), count(*), sum(items.reporting)::bigint,
-                 count(*) OVER ()
-            FROM items JOIN customers c ON c.id = items.customer_id LEFT JOIN customer_profiles p ON p.customer_id = c.id
-           WHERE items.open_at <> 0",
-    );
+    // Per customer and currency from the same three index-only reads as the book's aging (open
+    // now, taken off after the as-of date, settled since), converted once per sum.
+    let (day, alloc_day) = match basis {
+        Basis::Due => ("i.due_date", "a.invoice_due_date"),
+        Basis::Invoice => ("i.issue_date", "a.invoice_issue_date"),
+    };
+    qb.push(format!(
+        "per AS (
+           SELECT i.customer_id, i.currency, count(*) AS n, sum(i.open_minor) AS amount FROM params, invoices i
+            WHERE i.open_minor > 0 AND i.issue_date <= params.as_of AND {day} BETWEEN params.lo AND params.hi GROUP BY 1, 2
+           UNION ALL
+           SELECT i.customer_id, a.currency, 0, sum(a.amount_minor) FROM params, allocations a JOIN invoices i ON i.id = a.invoice_id
+            WHERE a.applied_on > params.as_of AND a.invoice_issue_date <= params.as_of AND {alloc_day} BETWEEN params.lo AND params.hi
+            GROUP BY 1, 2
+           UNION ALL
+           SELECT i.customer_id, i.currency, count(*), 0 FROM params, invoices i
+            WHERE i.settled_on > params.as_of AND i.issue_date <= params.as_of AND {day} BETWEEN params.lo AND params.hi GROUP BY 1, 2
+         ), rate AS (
+           SELECT DISTINCT ON (currency) currency, rate_e8 FROM fx_rates
+            WHERE rate_date <= (SELECT as_of FROM params) ORDER BY currency, rate_date DESC
+         ), by_currency AS (
+           SELECT customer_id, currency, sum(n) AS n, sum(amount) AS amount FROM per GROUP BY 1, 2
+         ), items AS (
+           SELECT b.customer_id, b.n,
+                  round(b.amount::numeric * CASE WHEN b.currency = (SELECT value FROM settings WHERE key = 'reporting_currency')
+                                                 THEN 100000000 ELSE coalesce(r.rate_e8, 0) END / 100000000)::bigint AS reporting
+             FROM by_currency b LEFT JOIN rate r ON r.currency = b.currency
+         )
+         SELECT c.id, c.code, c.name, coalesce(c.segment_override, p.segment, 'standard'), sum(items.n)::bigint,
+                sum(items.reporting)::bigint, count(*) OVER ()
+           FROM items JOIN customers c ON c.id = items.customer_id LEFT JOIN customer_profiles p ON p.customer_id = c.id
+          WHERE true"
+    ));
     push_filter(
         &mut qb,
         &q.filter,
@@ -97,7 +123,7 @@ pub async fn customers_in_bucket(
         "c.name || ' ' || c.code",
         &q.me,
     )?;
-    qb.push(" GROUP BY c.id, c.code, c.name, 4");
+    qb.push(" GROUP BY c.id, c.code, c.name, 4 HAVING sum(items.n) <> 0");
     qb.push(match q.sort {
         Some((i, desc)) if i < CUSTOMER_SORT.len() => format!(
             " ORDER BY {} {}, 1",

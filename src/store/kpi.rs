@@ -57,8 +57,11 @@ pub async fn period_kpis(pool: &PgPool, period: Period) -> Result<Kpis, StoreErr
         |s: &crate::domain::aging::AgingSummary| s.lines.iter().map(|l| l.amount).sum::<i64>();
     // One query gives the period's sales and the countback's: the month of the last day
     // (up to it), then whole months before it, 24 at most.
-    let history_from = first_of_month(period.to - Duration::days(730)).min(period.from);
-    let by_month = sales_by_month(pool, history_from, period.to, period.to).await?;
+    // Sales by month: first the period and the few months a countback usually needs; the
+    // full two years only if the receivables outlast them.
+    let short_from =
+        first_of_month(period.to - Duration::days(120)).min(first_of_month(period.from));
+    let mut by_month = sales_by_month(pool, short_from, period.to, period.to).await?;
     let in_period = if period.from == first_of_month(period.from) {
         by_month.range(period.from..).map(|(_, v)| v).sum()
     } else {
@@ -75,15 +78,25 @@ pub async fn period_kpis(pool: &PgPool, period: Period) -> Result<Kpis, StoreErr
         days: period.days(),
         months: period.months(),
     };
-    let mut months = Vec::new();
-    let mut month_end = period.to;
-    for _ in 0..24 {
-        let start = first_of_month(month_end);
-        months.push((
-            by_month.get(&start).copied().unwrap_or(0),
-            (month_end - start).num_days() + 1,
-        ));
-        month_end = start - Duration::days(1);
+    let months = |by_month: &BTreeMap<NaiveDate, i64>| {
+        let mut out = Vec::new();
+        let mut month_end = period.to;
+        for _ in 0..24 {
+            let start = first_of_month(month_end);
+            out.push((
+                by_month.get(&start).copied().unwrap_or(0),
+                (month_end - start).num_days() + 1,
+            ));
+            month_end = start - Duration::days(1);
+        }
+        out
+    };
+    let quick = kpis(inputs.clone(), &months(&by_month));
+    if quick.countback_dso.is_some() || inputs.ending_total_receivables <= 0 {
+        return Ok(quick);
     }
-    Ok(kpis(inputs, &months))
+    let long_from = first_of_month(period.to - Duration::days(730));
+    by_month
+        .extend(sales_by_month(pool, long_from, short_from - Duration::days(1), period.to).await?);
+    Ok(kpis(inputs, &months(&by_month)))
 }

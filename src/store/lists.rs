@@ -99,6 +99,20 @@ fn order_by(columns: &[&str], sort: Option<(usize, bool)>, default: &str) -> Str
     }
 }
 
+/// How many rows a filtered list matches in all, counted apart from the page so the page
+/// query can stop at its LIMIT (a window count would build every joined row first).
+async fn count(
+    pool: &PgPool,
+    from_where: &str,
+    q: &ListQuery,
+    fields: &[Field],
+    text_sql: &str,
+) -> Result<i64, StoreError> {
+    let mut qb = QueryBuilder::new(from_where.to_string());
+    push_filter(&mut qb, &q.filter, fields, text_sql, &q.me)?;
+    Ok(qb.build_query_scalar().fetch_one(pool).await?)
+}
+
 /// What every paged list asks for.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ListQuery {
@@ -263,10 +277,18 @@ type OutreachRow = (
 /// Queued and sent messages, next to go first.
 pub async fn outreach(pool: &PgPool, q: &ListQuery) -> Result<Page<OutreachLine>, StoreError> {
     let mut qb = QueryBuilder::new(
-        "SELECT m.id, m.customer_id, c.name, i.number, m.purpose, m.channel, m.tone, m.status, m.subject, m.copies, m.send_after, count(*) OVER ()
+        "SELECT m.id, m.customer_id, c.name, i.number, m.purpose, m.channel, m.tone, m.status, m.subject, m.copies, m.send_after, 0::bigint
            FROM outreach m JOIN customers c ON c.id = m.customer_id LEFT JOIN invoices i ON i.id = m.invoice_id
           WHERE true",
     );
+    let total = count(
+        pool,
+        "SELECT count(*) FROM outreach m JOIN customers c ON c.id = m.customer_id LEFT JOIN invoices i ON i.id = m.invoice_id WHERE true",
+        q,
+        OUTREACH_FIELDS,
+        "c.name || ' ' || m.subject || ' ' || coalesce(i.number, '')",
+    )
+    .await?;
     push_filter(
         &mut qb,
         &q.filter,
@@ -277,14 +299,13 @@ pub async fn outreach(pool: &PgPool, q: &ListQuery) -> Result<Page<OutreachLine>
     qb.push(order_by(
         OUTREACH_SORT,
         q.sort,
-        "(m.status IN ('draft', 'queued')) DESC, m.send_after DESC, m.id",
+        "m.send_after DESC, m.id DESC",
     ));
     qb.push(" LIMIT ")
         .push_bind(q.limit)
         .push(" OFFSET ")
         .push_bind(q.offset);
     let rows: Vec<OutreachRow> = qb.build_query_as().fetch_all(pool).await?;
-    let total = rows.first().map_or(0, |r| r.11);
     let rows = rows
         .into_iter()
         .map(|r| OutreachLine {
@@ -352,12 +373,20 @@ pub async fn activity(
     customer: Option<i64>,
 ) -> Result<Page<AuditEntry>, StoreError> {
     let mut qb = QueryBuilder::new(
-        "SELECT a.id, a.at, a.actor, a.action, a.entity, a.entity_id, c.name, a.details::text, count(*) OVER ()
+        "SELECT a.id, a.at, a.actor, a.action, a.entity, a.entity_id, c.name, a.details::text, 0::bigint
            FROM audit_log a LEFT JOIN customers c ON c.id = a.customer_id WHERE true",
     );
-    if let Some(id) = customer {
-        qb.push(" AND a.customer_id = ").push_bind(id);
-    }
+    // An integer, formatted: nothing from input reaches the SQL text.
+    let only = customer.map_or(String::new(), |id| format!(" AND a.customer_id = {id}"));
+    qb.push(&only);
+    let total = count(
+        pool,
+        &format!("SELECT count(*) FROM audit_log a LEFT JOIN customers c ON c.id = a.customer_id WHERE true{only}"),
+        q,
+        AUDIT_FIELDS,
+        "a.actor || ' ' || a.action || ' ' || a.details::text",
+    )
+    .await?;
     push_filter(
         &mut qb,
         &q.filter,
@@ -375,7 +404,6 @@ pub async fn activity(
         .push(" OFFSET ")
         .push_bind(q.offset);
     let rows: Vec<AuditRow> = qb.build_query_as().fetch_all(pool).await?;
-    let total = rows.first().map_or(0, |r| r.8);
     let rows = rows
         .into_iter()
         .map(|r| AuditEntry {

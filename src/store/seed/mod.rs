@@ -145,7 +145,11 @@ pub async fn seed(
     // mark a page all-visible only once the inserting commit is flushed; with asynchronous
     // commit (the private cluster's setting) the per-table commits of VACUUM (ANALYZE) itself
     // keep the commit-LSN group unflushed, so this session commits synchronously.
-    for step in ["SET synchronous_commit = on", "CHECKPOINT", "VACUUM (ANALYZE)"] {
+    for step in [
+        "SET synchronous_commit = on",
+        "CHECKPOINT",
+        "VACUUM (ANALYZE)",
+    ] {
         sqlx::raw_sql(step).execute(&mut *conn).await?;
     }
     drop(conn);
