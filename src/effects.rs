@@ -262,6 +262,16 @@ async fn reminder(
     })
 }
 
+/// The id of the assignee a console saw (by name), for the store's conflict check.
+async fn seen_agent(pool: &PgPool, seen: Option<&str>) -> Result<Option<i32>, String> {
+    match seen {
+        Some(name) => store::agent_id_by_name(pool, name)
+            .await
+            .map_err(|e| e.to_string()),
+        None => Ok(None),
+    }
+}
+
 /// Runs a confirmed request; the message says what happened, or why not. A bulk request runs
 /// each item in its own transaction and reports how many went through and the first refusal.
 async fn act(pool: &PgPool, request: Request) -> Result<String, String> {
@@ -288,12 +298,7 @@ async fn act(pool: &PgPool, request: Request) -> Result<String, String> {
             .await
             .map(|_| "hold released".to_string()),
         Request::AssignMe { dispute, seen } => {
-            let seen_id = match seen {
-                Some(name) => store::agent_id_by_name(pool, name)
-                    .await
-                    .map_err(|e| e.to_string())?,
-                None => None,
-            };
+            let seen_id = seen_agent(pool, seen.as_deref()).await?;
             a::assign_dispute(pool, *dispute, None, seen_id)
                 .await
                 .map(|_| "assigned to you".to_string())
@@ -353,12 +358,7 @@ async fn act(pool: &PgPool, request: Request) -> Result<String, String> {
             agent,
             ..
         } => {
-            let seen_id = match seen {
-                Some(name) => store::agent_id_by_name(pool, name)
-                    .await
-                    .map_err(|e| e.to_string())?,
-                None => None,
-            };
+            let seen_id = seen_agent(pool, seen.as_deref()).await?;
             a::assign_dispute(pool, *dispute, *agent, seen_id)
                 .await
                 .map(|_| "assigned".to_string())

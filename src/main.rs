@@ -124,32 +124,21 @@ fn database_url(db: &Db) -> anyhow::Result<String> {
     }
 }
 
+/// Every error of a configuration file, one a line, as the console refuses to start.
+fn config_errors(what: &str, errors: &[config::ConfigError]) -> anyhow::Error {
+    let lines: Vec<String> = errors.iter().map(|e| format!("  {e}")).collect();
+    anyhow::anyhow!("the {what} has errors:\n{}", lines.join("\n"))
+}
+
 fn console_options(
     args: &ConsoleArgs,
     environment: &str,
     now: Option<chrono::DateTime<chrono::Utc>>,
 ) -> anyhow::Result<ConsoleOptions> {
-    let keymap = config::load_keymap(args.keymap.as_deref()).map_err(|errors| {
-        anyhow::anyhow!(
-            "the keymap has errors:\n{}",
-            errors
-                .iter()
-                .map(|e| format!("  {e}"))
-                .collect::<Vec<_>>()
-                .join("\n")
-        )
-    })?;
-    let theme =
-        config::load_theme(args.theme.as_deref(), color_depth(args.color)).map_err(|errors| {
-            anyhow::anyhow!(
-                "the theme has errors:\n{}",
-                errors
-                    .iter()
-                    .map(|e| format!("  {e}"))
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            )
-        })?;
+    let keymap =
+        config::load_keymap(args.keymap.as_deref()).map_err(|e| config_errors("keymap", &e))?;
+    let theme = config::load_theme(args.theme.as_deref(), color_depth(args.color))
+        .map_err(|e| config_errors("theme", &e))?;
     Ok(ConsoleOptions {
         readonly: args.readonly,
         environment: std::env::var("SETTLE_ENV").unwrap_or_else(|_| environment.to_string()),

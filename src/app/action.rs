@@ -98,6 +98,24 @@ actions! {
     CancelMessage = "cancel_message",
 }
 
+impl Action {
+    /// Whether the action changes the store (offered only to roles that may, never read-only).
+    pub fn changes_store(self) -> bool {
+        matches!(
+            self,
+            Action::ReleaseHold
+                | Action::AssignMe
+                | Action::AssignTo
+                | Action::Respond
+                | Action::MoveDispute
+                | Action::Escalate
+                | Action::QueueReminder
+                | Action::RecordPromise
+                | Action::CancelMessage
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

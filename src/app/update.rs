@@ -242,15 +242,7 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::PageDown
         | Action::Top
         | Action::Bottom => move_cursor(state, action),
-        Action::ReleaseHold
-        | Action::AssignMe
-        | Action::AssignTo
-        | Action::Respond
-        | Action::MoveDispute
-        | Action::Escalate
-        | Action::QueueReminder
-        | Action::RecordPromise
-        | Action::CancelMessage => super::acting::open(state, action),
+        a if a.changes_store() => super::acting::open(state, action),
         _ => vec![],
     }
 }

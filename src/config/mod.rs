@@ -120,21 +120,7 @@ pub fn load_keymap(name: Option<&str>) -> Result<keymap::Keymap, Vec<ConfigError
         })?;
         layers.push((file, text));
     }
-    if let Some(path) = user_dir()
-        .map(|d| d.join("keymap.toml"))
-        .filter(|p| p.is_file())
-    {
-        let text = std::fs::read_to_string(&path).map_err(|e| {
-            vec![ConfigError {
-                file: path.display().to_string(),
-                line: 0,
-                col: 0,
-                message: e.to_string(),
-                suggestion: None,
-            }]
-        })?;
-        layers.push((path.display().to_string(), text));
-    }
+    layers.extend(user_file("keymap.toml")?);
     let borrowed: Vec<(&str, &str)> = layers
         .iter()
         .map(|(f, t)| (f.as_str(), t.as_str()))
@@ -144,10 +130,12 @@ pub fn load_keymap(name: Option<&str>) -> Result<keymap::Keymap, Vec<ConfigError
 
 /// The user's `theme.toml`, if there is one.
 fn user_theme() -> Result<Option<(String, String)>, Vec<ConfigError>> {
-    let Some(path) = user_dir()
-        .map(|d| d.join("theme.toml"))
-        .filter(|p| p.is_file())
-    else {
+    user_file("theme.toml")
+}
+
+/// A file in the user's configuration directory, if it is there: (path, text).
+fn user_file(name: &str) -> Result<Option<(String, String)>, Vec<ConfigError>> {
+    let Some(path) = user_dir().map(|d| d.join(name)).filter(|p| p.is_file()) else {
         return Ok(None);
     };
     let text = std::fs::read_to_string(&path).map_err(|e| {

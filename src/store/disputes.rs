@@ -1,14 +1,12 @@
 //! The dispute queue: open disputes with both SLA clocks, most urgent first.
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, Utc};
 use sqlx::{PgPool, QueryBuilder};
 
 use super::StoreError;
 use super::lists::{Field, FieldKind, ListQuery, push_filter};
-use super::trust::calendars;
-use crate::domain::sla::{Clock, DisputeTimes, StateChange, dispute_clocks};
+use super::trust::{calendars, state_changes};
+use crate::domain::sla::{Clock, DisputeTimes, dispute_clocks};
 use crate::model::DisputeLine;
 
 pub const DISPUTE_FIELDS: &[Field] = &[
@@ -106,17 +104,7 @@ pub async fn open_disputes(
     )?;
     let rows: Vec<Row> = qb.build_query_as().fetch_all(pool).await?;
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let events: Vec<(i64, DateTime<Utc>, String)> = sqlx::query_as(
-        "SELECT dispute_id, at, to_state FROM dispute_events
-          WHERE dispute_id = ANY($1) AND kind = 'state' AND to_state IS NOT NULL ORDER BY dispute_id, at, id",
-    )
-    .bind(&ids)
-    .fetch_all(pool)
-    .await?;
-    let mut changes: BTreeMap<i64, Vec<StateChange>> = BTreeMap::new();
-    for (id, at, to) in events {
-        changes.entry(id).or_default().push(StateChange { at, to });
-    }
+    let mut changes = state_changes(pool, &ids).await?;
     let clocks = calendars(pool).await?;
     let mut out: Vec<DisputeLine> = rows
         .into_iter()

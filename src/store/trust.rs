@@ -46,6 +46,25 @@ pub async fn calendars(pool: &PgPool) -> Result<BTreeMap<i32, Clock>, StoreError
     Ok(out)
 }
 
+/// Each dispute's state changes, in order: what its SLA clocks pause on.
+pub async fn state_changes(
+    pool: &PgPool,
+    ids: &[i64],
+) -> Result<BTreeMap<i64, Vec<StateChange>>, StoreError> {
+    let events: Vec<(i64, DateTime<Utc>, String)> = sqlx::query_as(
+        "SELECT dispute_id, at, to_state FROM dispute_events
+          WHERE dispute_id = ANY($1) AND kind = 'state' AND to_state IS NOT NULL ORDER BY dispute_id, at, id",
+    )
+    .bind(ids)
+    .fetch_all(pool)
+    .await?;
+    let mut changes: BTreeMap<i64, Vec<StateChange>> = BTreeMap::new();
+    for (id, at, to) in events {
+        changes.entry(id).or_default().push(StateChange { at, to });
+    }
+    Ok(changes)
+}
+
 type DisputeRow = (
     i64,
     DateTime<Utc>,
@@ -70,17 +89,7 @@ pub async fn dispute_facts(
     .fetch_all(pool)
     .await?;
     let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
-    let events: Vec<(i64, DateTime<Utc>, String)> = sqlx::query_as(
-        "SELECT dispute_id, at, to_state FROM dispute_events
-          WHERE dispute_id = ANY($1) AND kind = 'state' AND to_state IS NOT NULL ORDER BY dispute_id, at, id",
-    )
-    .bind(&ids)
-    .fetch_all(pool)
-    .await?;
-    let mut changes: BTreeMap<i64, Vec<StateChange>> = BTreeMap::new();
-    for (id, at, to) in events {
-        changes.entry(id).or_default().push(StateChange { at, to });
-    }
+    let mut changes = state_changes(pool, &ids).await?;
     let clocks = calendars(pool).await?;
     Ok(rows
         .into_iter()

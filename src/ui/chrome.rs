@@ -151,7 +151,7 @@ pub fn help(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     for (action, keys) in state
         .keys
         .iter()
-        .filter(|(a, _)| state.offers(*a) || !is_change(*a))
+        .filter(|(a, _)| state.offers(*a) || !a.changes_store())
     {
         lines.push(Line::from(vec![
             Span::styled(format!(" {keys:<16}"), theme.hint_key),
@@ -186,20 +186,4 @@ pub fn help(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             .scroll((state.help_scroll, 0)),
         area,
     );
-}
-
-/// Actions that change the store (hidden where this person may not take them).
-fn is_change(a: Action) -> bool {
-    matches!(
-        a,
-        Action::ReleaseHold
-            | Action::AssignMe
-            | Action::AssignTo
-            | Action::Respond
-            | Action::MoveDispute
-            | Action::Escalate
-            | Action::QueueReminder
-            | Action::RecordPromise
-            | Action::CancelMessage
-    )
 }
