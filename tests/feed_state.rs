@@ -48,3 +48,69 @@ fn a_frozen_console_holds_changes_until_it_thaws() {
         "one refresh for everything that happened meanwhile"
     );
 }
+
+#[test]
+fn a_burst_of_changes_costs_one_refresh_per_view() {
+    use settle::app::Data;
+    let mut s = State::new(now(), now().date_naive(), SessionInfo::default());
+    let first = init(&mut s);
+    let Effect::LoadOverview { generation, .. } = first[0].clone() else {
+        panic!()
+    };
+    for _ in 0..50 {
+        assert!(
+            update(&mut s, Msg::Changed).is_empty(),
+            "no new load while one is on its way"
+        );
+    }
+    let summary = settle::domain::aging::AgingSummary {
+        as_of: now().date_naive(),
+        basis: Default::default(),
+        currency: "USD".into(),
+        lines: vec![],
+        unapplied: 0,
+    };
+    let inputs = settle::domain::kpi::KpiInputs {
+        beginning_receivables: 0,
+        credit_sales: 0,
+        ending_total_receivables: 0,
+        ending_current_receivables: 0,
+        days: 1,
+        months: 1,
+    };
+    let data = Data::Overview(Box::new(settle::app::state::OverviewData {
+        aging: summary,
+        kpis: settle::domain::kpi::kpis(inputs, &[]),
+        trust: settle::domain::trust::trust_metrics(now(), 30, &[], &[]),
+        alerts: vec![],
+    }));
+    let after = update(
+        &mut s,
+        Msg::Loaded {
+            generation,
+            data: data.clone(),
+        },
+    );
+    assert_eq!(
+        after.len(),
+        1,
+        "the fifty changes cost exactly one more load"
+    );
+    let Effect::LoadOverview {
+        generation: second, ..
+    } = after[0].clone()
+    else {
+        panic!()
+    };
+    assert!(
+        update(
+            &mut s,
+            Msg::Loaded {
+                generation: second,
+                data
+            }
+        )
+        .is_empty(),
+        "and then it rests"
+    );
+}

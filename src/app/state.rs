@@ -265,6 +265,10 @@ pub struct State {
     pub show_help: bool,
     pub help_scroll: u16,
     pub explain: bool,
+    /// The generation of the view load on its way, if one is; changes seen meanwhile set
+    /// `refresh_due` and cost one more load when it lands, however many there were.
+    pub loading_generation: Option<u64>,
+    pub refresh_due: bool,
     /// Live updates paused; `pending` counts changes seen meanwhile.
     pub frozen: bool,
     pub pending: bool,
@@ -304,6 +308,8 @@ impl State {
             show_help: false,
             help_scroll: 0,
             explain: false,
+            loading_generation: None,
+            refresh_due: false,
             frozen: false,
             pending: false,
             page_rows: 20,

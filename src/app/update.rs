@@ -27,7 +27,9 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Text(key) => type_key(state, key),
         Msg::Loaded { generation, data } if generation == state.generation => {
             state.feed = Feed::Live;
-            landed(state, data)
+            let mut effects = landed(state, data);
+            effects.extend(load_if_due(state, generation));
+            effects
         }
         Msg::Failed { generation, error } if generation == state.generation => {
             state.list.loading = false;
@@ -37,7 +39,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 _ => state.list.error = Some(error.clone()),
             }
             state.status = Some((Severity::Error, error));
-            vec![]
+            load_if_due(state, generation)
         }
         Msg::Loaded { .. } | Msg::Failed { .. } => vec![],
         Msg::Tick(now) => {
@@ -62,10 +64,16 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 state.pending = true;
                 return vec![];
             }
+            if state.loading_generation == Some(state.generation) {
+                state.refresh_due = true;
+                return vec![];
+            }
             load(state)
         }
         Msg::FeedLost(why) => {
             state.feed = Feed::Lost(why);
+            // A load in flight may never answer now; the resync on return loads afresh.
+            state.loading_generation = None;
             vec![]
         }
         Msg::Edit(input) => {
@@ -482,10 +490,24 @@ fn run_command(state: &mut State, cmd: Command) -> Vec<Effect> {
     }
 }
 
+/// The view's load `generation` has landed: if changes arrived meanwhile, load once more.
+fn load_if_due(state: &mut State, generation: u64) -> Vec<Effect> {
+    if state.loading_generation != Some(generation) {
+        return vec![];
+    }
+    state.loading_generation = None;
+    if std::mem::take(&mut state.refresh_due) {
+        load(state)
+    } else {
+        vec![]
+    }
+}
+
 /// Asks for the current view's data under a new generation.
 fn load(state: &mut State) -> Vec<Effect> {
     state.generation += 1;
     let generation = state.generation;
+    state.loading_generation = Some(generation);
     match state.view.clone() {
         View::Overview => {
             if !matches!(state.overview, Loadable::Ready(_)) {
