@@ -86,7 +86,7 @@ pub async fn run(pool: PgPool, opts: ConsoleOptions) -> anyhow::Result<()> {
                 Some(Ok(Event::Key(key))) if key.kind == KeyEventKind::Press => {
                     let msg = if state.dialog.is_some() {
                         Some(dialog_key(&state, key))
-                    } else if state.input.is_some() {
+                    } else if state.input.is_some() || state.show_help {
                         text_key(&key).map(Msg::Text)
                     } else {
                         opts.keymap.action_for(&key).map(Msg::Action)

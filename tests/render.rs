@@ -458,3 +458,36 @@ fn keys_drive_the_state_and_selection_follows_the_row_across_a_refresh() {
         (3, Some("DSP-00002"))
     );
 }
+
+#[test]
+fn help_comes_from_the_keymap_and_typing_filters_it() {
+    use settle::app::msg::TextKey;
+    let theme = theme();
+    let mut state = state_with(View::Holds, 3, "Acme Corp");
+    update(&mut state, Msg::Action(Action::Help));
+    let all = text(&draw(&state, &theme, 120, 40));
+    assert!(
+        all.contains("Move the selection down one row.") && all.contains(":disputes"),
+        "{all}"
+    );
+    for c in "freeze".chars() {
+        update(&mut state, Msg::Text(TextKey::Char(c)));
+    }
+    let filtered = text(&draw(&state, &theme, 120, 40));
+    assert!(
+        filtered.contains("Pause or resume live updates"),
+        "{filtered}"
+    );
+    assert!(
+        !filtered.contains("Move the selection down one row."),
+        "{filtered}"
+    );
+    assert!(filtered.contains("filter: freeze"));
+    update(&mut state, Msg::Text(TextKey::Esc));
+    assert!(
+        state.show_help && state.help_filter.is_empty(),
+        "esc clears the filter first"
+    );
+    update(&mut state, Msg::Text(TextKey::Esc));
+    assert!(!state.show_help);
+}

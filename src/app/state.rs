@@ -264,6 +264,8 @@ pub struct State {
     pub status: Option<(Severity, String)>,
     pub show_help: bool,
     pub help_scroll: u16,
+    /// Typed while help is open: only lines containing it are shown.
+    pub help_filter: String,
     pub explain: bool,
     /// The generation of the view load on its way, if one is; changes seen meanwhile set
     /// `refresh_due` and cost one more load when it lands, however many there were.
@@ -307,6 +309,7 @@ impl State {
             status: None,
             show_help: false,
             help_scroll: 0,
+            help_filter: String::new(),
             explain: false,
             loading_generation: None,
             refresh_due: false,

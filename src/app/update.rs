@@ -380,7 +380,33 @@ fn open_input(state: &mut State, kind: InputKind) -> Vec<Effect> {
     vec![]
 }
 
+/// Keys while help is open: typing filters it, arrows scroll, `esc` clears the filter and
+/// then closes, `enter` closes.
+fn help_key(state: &mut State, key: TextKey) -> Vec<Effect> {
+    match key {
+        TextKey::Char(c) if !c.is_control() => {
+            state.help_filter.push(c);
+            state.help_scroll = 0;
+        }
+        TextKey::Backspace => {
+            state.help_filter.pop();
+        }
+        TextKey::Up => state.help_scroll = state.help_scroll.saturating_sub(1),
+        TextKey::Down => state.help_scroll = state.help_scroll.saturating_add(1),
+        TextKey::Esc if !state.help_filter.is_empty() => state.help_filter.clear(),
+        TextKey::Esc | TextKey::Enter => {
+            state.show_help = false;
+            state.help_filter.clear();
+        }
+        _ => {}
+    }
+    vec![]
+}
+
 fn type_key(state: &mut State, key: TextKey) -> Vec<Effect> {
+    if state.show_help && state.input.is_none() {
+        return help_key(state, key);
+    }
     let Some(input) = state.input.as_mut() else {
         return vec![];
     };

@@ -145,41 +145,53 @@ pub fn status(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     frame.render_widget(Paragraph::new(line), area);
 }
 
-/// Help over the body: every bound action with its keys and help text, then the commands.
+/// Help over the body: every key this person may use here, with its help text, then the
+/// commands; typing filters the lines.
 pub fn help(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    let wanted = state.help_filter.to_lowercase();
+    let keep = |text: &str| wanted.is_empty() || text.to_lowercase().contains(&wanted);
     let mut lines: Vec<Line> = vec![Line::styled(" Keys", theme.title)];
     for (action, keys) in state
         .keys
         .iter()
         .filter(|(a, _)| state.offers(*a) || !a.changes_store())
     {
-        lines.push(Line::from(vec![
-            Span::styled(format!(" {keys:<16}"), theme.hint_key),
-            Span::raw(action.help()),
-        ]));
+        if keep(&format!("{keys} {} {}", action.name(), action.help())) {
+            lines.push(Line::from(vec![
+                Span::styled(format!(" {keys:<16}"), theme.hint_key),
+                Span::raw(action.help()),
+            ]));
+        }
     }
     lines.push(Line::styled(
         " Commands (type : then a name; tab completes)",
         theme.title,
     ));
     for (name, aliases, what) in COMMANDS {
-        lines.push(Line::from(vec![
-            Span::styled(
-                format!(" :{name:<10} {:<10}", aliases.join(" ")),
-                theme.hint_key,
-            ),
-            Span::raw(*what),
-        ]));
+        if keep(&format!("{name} {} {what}", aliases.join(" "))) {
+            lines.push(Line::from(vec![
+                Span::styled(
+                    format!(" :{name:<10} {:<10}", aliases.join(" ")),
+                    theme.hint_key,
+                ),
+                Span::raw(*what),
+            ]));
+        }
     }
     lines.push(Line::styled(
         " Filters: free text plus field:value, amount>10000, owner:me, sla:breached",
         theme.muted,
     ));
     frame.render_widget(Clear, area);
+    let title = if wanted.is_empty() {
+        " Help · type to filter · ↑↓ scroll · esc closes ".to_string()
+    } else {
+        format!(" Help · filter: {} · esc clears ", safe(&state.help_filter))
+    };
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border)
-        .title(" Help · ↑↓ scroll · esc closes ");
+        .title(title);
     frame.render_widget(
         Paragraph::new(lines)
             .block(block)
