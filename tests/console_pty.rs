@@ -279,3 +279,35 @@ fn a_viewer_sees_read_only_and_no_actions() {
     demo.kill().unwrap();
     demo.wait().unwrap();
 }
+
+#[test]
+fn sigterm_and_sighup_restore_the_terminal_and_leave_nothing_running() {
+    let bin = env!("CARGO_BIN_EXE_settle");
+    for signal in ["TERM", "HUP"] {
+        let marker = format!("/tmp/settle-signal-{}-{signal}.log", std::process::id());
+        let cmd =
+            format!("SETTLE_NOW=2026-11-20T15:30:00Z {bin} --log-file {marker} demo --scale 20");
+        let tmux = Tmux::start(&format!("sig{signal}"), &cmd, 100, 30);
+        tmux.wait_for("Alerts", Duration::from_secs(60));
+        let killed = Command::new("pkill")
+            .args([
+                &format!("-{signal}"),
+                "-f",
+                &format!("^{bin} --log-file {marker}"),
+            ])
+            .status()
+            .unwrap();
+        assert!(killed.success(), "the console was running");
+        let screen = tmux.wait_for("EXITED=", Duration::from_secs(20));
+        assert!(screen.contains("EXITED=0"), "{signal}: {screen}");
+        assert!(
+            !screen.contains("Aging ·"),
+            "{signal}: the console's screen was left behind:\n{screen}"
+        );
+        assert!(
+            screen.contains("seeding a 20 customer demo book"),
+            "{signal}: the shell's screen is back:\n{screen}"
+        );
+        let _ = std::fs::remove_file(&marker);
+    }
+}
