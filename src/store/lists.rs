@@ -105,12 +105,37 @@ async fn count(
     pool: &PgPool,
     from_where: &str,
     q: &ListQuery,
-    fields: &[Field],
-    text_sql: &str,
+    view: &ListView,
 ) -> Result<i64, StoreError> {
     let mut qb = QueryBuilder::new(from_where.to_string());
-    push_filter(&mut qb, &q.filter, fields, text_sql, &q.me)?;
+    push_filter(&mut qb, &q.filter, view.fields, view.text_sql, &q.me)?;
     Ok(qb.build_query_scalar().fetch_one(pool).await?)
+}
+
+/// What a list lets people filter and sort by, and its order when they have not chosen one.
+struct ListView {
+    fields: &'static [Field],
+    text_sql: &'static str,
+    sort_columns: &'static [&'static str],
+    default_order: &'static str,
+}
+
+impl ListView {
+    /// Appends the filter, the order and the page window to a list query.
+    fn filter_sort_page(
+        &self,
+        qb: &mut QueryBuilder<Postgres>,
+        q: &ListQuery,
+        sort: Option<(usize, bool)>,
+    ) -> Result<(), StoreError> {
+        push_filter(qb, &q.filter, self.fields, self.text_sql, &q.me)?;
+        qb.push(order_by(self.sort_columns, sort, self.default_order));
+        qb.push(" LIMIT ")
+            .push_bind(q.limit)
+            .push(" OFFSET ")
+            .push_bind(q.offset);
+        Ok(())
+    }
 }
 
 /// What every paged list asks for.
@@ -158,6 +183,13 @@ pub const HOLD_SORT: &[&str] = &[
     "o.amount_minor",
     "h.placed_at",
 ];
+/// Paid-but-held first (the customer paid and waits), then the oldest.
+const HOLD_VIEW: ListView = ListView {
+    fields: HOLD_FIELDS,
+    text_sql: "c.name || ' ' || o.number || ' ' || c.code",
+    sort_columns: HOLD_SORT,
+    default_order: "(h.status = 'cleared') DESC, coalesce(h.cleared_at, h.placed_at), h.id",
+};
 
 type HoldRow = (
     i64,
@@ -188,22 +220,7 @@ pub async fn holds(pool: &PgPool, q: &ListQuery) -> Result<Page<HeldOrder>, Stor
            JOIN hold_policies p ON p.reason = h.reason
           WHERE h.status <> 'released'",
     );
-    push_filter(
-        &mut qb,
-        &q.filter,
-        HOLD_FIELDS,
-        "c.name || ' ' || o.number || ' ' || c.code",
-        &q.me,
-    )?;
-    qb.push(order_by(
-        HOLD_SORT,
-        q.sort,
-        "(h.status = 'cleared') DESC, coalesce(h.cleared_at, h.placed_at), h.id",
-    ));
-    qb.push(" LIMIT ")
-        .push_bind(q.limit)
-        .push(" OFFSET ")
-        .push_bind(q.offset);
+    HOLD_VIEW.filter_sort_page(&mut qb, q, q.sort)?;
     let rows: Vec<HoldRow> = qb.build_query_as().fetch_all(pool).await?;
     let total = rows.first().map_or(0, |r| r.13);
     let rows = rows
@@ -258,6 +275,12 @@ pub const OUTREACH_FIELDS: &[Field] = &[
     },
 ];
 pub const OUTREACH_SORT: &[&str] = &["c.name", "m.purpose", "m.tone", "m.status", "m.send_after"];
+const OUTREACH_VIEW: ListView = ListView {
+    fields: OUTREACH_FIELDS,
+    text_sql: "c.name || ' ' || m.subject || ' ' || coalesce(i.number, '')",
+    sort_columns: OUTREACH_SORT,
+    default_order: "m.send_after DESC, m.id DESC",
+};
 
 type OutreachRow = (
     i64,
@@ -285,26 +308,10 @@ pub async fn outreach(pool: &PgPool, q: &ListQuery) -> Result<Page<OutreachLine>
         pool,
         "SELECT count(*) FROM outreach m JOIN customers c ON c.id = m.customer_id LEFT JOIN invoices i ON i.id = m.invoice_id WHERE true",
         q,
-        OUTREACH_FIELDS,
-        "c.name || ' ' || m.subject || ' ' || coalesce(i.number, '')",
+        &OUTREACH_VIEW,
     )
     .await?;
-    push_filter(
-        &mut qb,
-        &q.filter,
-        OUTREACH_FIELDS,
-        "c.name || ' ' || m.subject || ' ' || coalesce(i.number, '')",
-        &q.me,
-    )?;
-    qb.push(order_by(
-        OUTREACH_SORT,
-        q.sort,
-        "m.send_after DESC, m.id DESC",
-    ));
-    qb.push(" LIMIT ")
-        .push_bind(q.limit)
-        .push(" OFFSET ")
-        .push_bind(q.offset);
+    OUTREACH_VIEW.filter_sort_page(&mut qb, q, q.sort)?;
     let rows: Vec<OutreachRow> = qb.build_query_as().fetch_all(pool).await?;
     let rows = rows
         .into_iter()
@@ -353,6 +360,12 @@ pub const AUDIT_FIELDS: &[Field] = &[
     },
 ];
 pub const AUDIT_SORT: &[&str] = &["a.at", "a.actor", "a.action", "a.entity"];
+const AUDIT_VIEW: ListView = ListView {
+    fields: AUDIT_FIELDS,
+    text_sql: "a.actor || ' ' || a.action || ' ' || a.details::text",
+    sort_columns: AUDIT_SORT,
+    default_order: "a.at DESC",
+};
 
 type AuditRow = (
     i64,
@@ -383,26 +396,10 @@ pub async fn activity(
         pool,
         &format!("SELECT count(*) FROM audit_log a LEFT JOIN customers c ON c.id = a.customer_id WHERE true{only}"),
         q,
-        AUDIT_FIELDS,
-        "a.actor || ' ' || a.action || ' ' || a.details::text",
+        &AUDIT_VIEW,
     )
     .await?;
-    push_filter(
-        &mut qb,
-        &q.filter,
-        AUDIT_FIELDS,
-        "a.actor || ' ' || a.action || ' ' || a.details::text",
-        &q.me,
-    )?;
-    qb.push(order_by(
-        AUDIT_SORT,
-        q.sort.or(Some((0, true))),
-        "a.at DESC",
-    ));
-    qb.push(" LIMIT ")
-        .push_bind(q.limit)
-        .push(" OFFSET ")
-        .push_bind(q.offset);
+    AUDIT_VIEW.filter_sort_page(&mut qb, q, q.sort.or(Some((0, true))))?;
     let rows: Vec<AuditRow> = qb.build_query_as().fetch_all(pool).await?;
     let rows = rows
         .into_iter()
