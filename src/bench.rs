@@ -16,21 +16,14 @@ fn median(mut samples: Vec<Duration>) -> Duration {
 
 pub async fn seed_and_aging(scale: Scale, seed: u64, runs: usize) -> anyhow::Result<()> {
     let cluster = tokio::task::spawn_blocking(PrivateCluster::start).await??;
-    let admin = store::pool(&cluster.url("postgres"), 1).await?;
-    sqlx::query("CREATE DATABASE settle_bench")
-        .execute(&admin)
-        .await?;
-    let pool = store::pool(&cluster.url("settle_bench"), 4).await?;
-    store::migrate(&pool).await?;
+    let (_, pool) = cluster.create_store("settle_bench", 4).await?;
     let now = Utc::now();
     let report = store::seed::seed(&pool, scale, seed, now).await?;
     println!(
         "seed: {} customers, {} invoices ({} open), {} allocations",
         report.count("customers"),
         report.count("invoices"),
-        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM invoices WHERE open_minor > 0")
-            .fetch_one(&pool)
-            .await?,
+        store::bench::open_invoice_count(&pool).await?,
         report.count("allocations")
     );
     println!(
@@ -86,10 +79,7 @@ pub async fn views(
         basis: Basis::Due,
         edges: BucketEdges::default(),
     };
-    let customer: i64 =
-        sqlx::query_scalar("SELECT customer_id FROM invoices WHERE open_minor > 0 LIMIT 1")
-            .fetch_one(pool)
-            .await?;
+    let customer = store::bench::customer_with_open_items(pool).await?;
     let views: Vec<(&str, Effect)> = vec![
         (
             "overview",

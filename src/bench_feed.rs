@@ -13,11 +13,7 @@ use crate::store::{self, feed};
 
 /// Posts one-cent payments against open invoices for `seconds`; returns transactions per second.
 async fn write_for(pool: &PgPool, seconds: f64, salt: &str) -> anyhow::Result<f64> {
-    let invoices: Vec<(i64, i64, String)> = sqlx::query_as(
-        "SELECT id, customer_id, currency::text FROM invoices WHERE open_minor > 100 ORDER BY id LIMIT 2000",
-    )
-    .fetch_all(pool)
-    .await?;
+    let invoices = store::bench::open_targets(pool, 2000).await?;
     anyhow::ensure!(
         !invoices.is_empty(),
         "no open invoices to post payments against"
@@ -25,17 +21,11 @@ async fn write_for(pool: &PgPool, seconds: f64, salt: &str) -> anyhow::Result<f6
     let start = Instant::now();
     let mut n = 0u64;
     while start.elapsed().as_secs_f64() < seconds {
-        let (invoice, customer, currency) = &invoices[n as usize % invoices.len()];
-        sqlx::query(
-            "WITH p AS (INSERT INTO payments (customer_id, reference, received_on, amount_minor, currency, unapplied_minor)
-                        VALUES ($1, $2, current_date, 1, $3, 1) RETURNING id)
-             INSERT INTO allocations (invoice_id, payment_id, applied_on, amount_minor) SELECT $4, id, current_date, 1 FROM p",
+        store::bench::post_cent(
+            pool,
+            &invoices[n as usize % invoices.len()],
+            &format!("BENCH-{salt}-{n}"),
         )
-        .bind(customer)
-        .bind(format!("BENCH-{salt}-{n}"))
-        .bind(currency)
-        .bind(invoice)
-        .execute(pool)
         .await?;
         n += 1;
     }

@@ -229,6 +229,19 @@ impl PrivateCluster {
         )
     }
 
+    /// A new, migrated, empty database `name` in this cluster: its URL and a pool on it.
+    pub async fn create_store(
+        &self,
+        name: &str,
+        connections: u32,
+    ) -> Result<(String, sqlx::PgPool), crate::store::StoreError> {
+        let admin = crate::store::pool(&self.url("postgres"), 1).await?;
+        let url = self.url(name);
+        let store = crate::store::create_store(&admin, name, &url, connections).await?;
+        admin.close().await;
+        Ok((url, store))
+    }
+
     /// Stops the server (fast) and removes its directory.
     pub fn stop(mut self) {
         self.shutdown();

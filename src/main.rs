@@ -88,13 +88,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Some(url) => url,
                 None => {
                     cluster = tokio::task::spawn_blocking(PrivateCluster::start).await??;
-                    let admin = store::pool(&cluster.url("postgres"), 1).await?;
-                    sqlx::query("CREATE DATABASE settle_bench")
-                        .execute(&admin)
-                        .await?;
-                    let url = cluster.url("settle_bench");
-                    let pool = store::pool(&url, 2).await?;
-                    store::migrate(&pool).await?;
+                    let (url, pool) = cluster.create_store("settle_bench", 2).await?;
                     store::seed::seed(&pool, store::seed::Scale::Small, 42, chrono::Utc::now())
                         .await?;
                     url
@@ -194,14 +188,7 @@ async fn demo(
 ) -> anyhow::Result<()> {
     eprintln!("settle: starting a private PostgreSQL…");
     let cluster = tokio::task::spawn_blocking(PrivateCluster::start).await??;
-    let admin = store::pool(&cluster.url("postgres"), 1).await?;
-    sqlx::query("CREATE DATABASE settle_demo")
-        .execute(&admin)
-        .await?;
-    admin.close().await;
-    let url = cluster.url("settle_demo");
-    let pool = store::pool(&url, 2).await?;
-    store::migrate(&pool).await?;
+    let (url, pool) = cluster.create_store("settle_demo", 2).await?;
     eprintln!(
         "settle: seeding a {} customer demo book…",
         args.scale.customers()

@@ -1,12 +1,6 @@
 //! Exact money: integer minor units and an ISO currency code. Never floats.
 
-use std::fmt;
-
 use thiserror::Error;
-
-/// An amount in minor units (cents) of one currency.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-pub struct Minor(pub i64);
 
 /// Why a decimal amount could not be read.
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -113,12 +107,6 @@ pub fn convert(minor: i64, rate_e8: i64) -> i64 {
         (product - half) / 100_000_000
     };
     rounded as i64
-}
-
-impl fmt::Display for Minor {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&format_grouped(self.0, 2))
-    }
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
 /// Working days and hours in a time zone, less holidays.
@@ -241,11 +241,6 @@ pub fn format_minutes(minutes: i64) -> String {
     } else {
         format!("{sign}{}h{:02}m", m / 60, m % 60)
     }
-}
-
-/// Weekday helper for calendars read from the store (ISO numbers).
-pub fn weekday_number(w: Weekday) -> u32 {
-    w.number_from_monday()
 }
 
 #[cfg(test)]

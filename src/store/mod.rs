@@ -4,6 +4,7 @@
 pub mod account;
 pub mod actions;
 pub mod aging;
+pub mod bench;
 pub mod disputes;
 pub mod feed;
 pub mod import;
@@ -206,4 +207,20 @@ pub async fn assignable_agents(pool: &PgPool) -> Result<Vec<(i32, String)>, Stor
     Ok(sqlx::query_as("SELECT id, display_name FROM agents WHERE title IN ('collector', 'lead') ORDER BY display_name")
         .fetch_all(pool)
         .await?)
+}
+
+/// Creates an empty database `name` on the server `admin` is connected to, migrates it, and
+/// returns a pool on it. `url` is that database's connection URL.
+pub async fn create_store(
+    admin: &PgPool,
+    name: &str,
+    url: &str,
+    connections: u32,
+) -> Result<PgPool, StoreError> {
+    // The name is an identifier from our own code (demo, bench), quoted, never user input.
+    let sql = format!("CREATE DATABASE \"{}\"", name.replace('"', ""));
+    sqlx::query(sqlx::AssertSqlSafe(sql)).execute(admin).await?;
+    let store = pool(url, connections).await?;
+    migrate(&store).await?;
+    Ok(store)
 }

@@ -1,0 +1,53 @@
+//! The few statements the benchmarks need beyond what the console uses.
+
+use sqlx::PgPool;
+
+use super::StoreError;
+
+/// An open invoice a benchmark can post against: (invoice, customer, currency).
+pub type Target = (i64, i64, String);
+
+/// Up to `limit` open invoices with more than a cent left.
+pub async fn open_targets(pool: &PgPool, limit: i64) -> Result<Vec<Target>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT id, customer_id, currency::text FROM invoices WHERE open_minor > 100 ORDER BY id LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(pool)
+    .await?)
+}
+
+/// What an ERP posting a payment does: a one-cent payment and its allocation, one transaction.
+pub async fn post_cent(pool: &PgPool, target: &Target, reference: &str) -> Result<(), StoreError> {
+    let (invoice, customer, currency) = target;
+    sqlx::query(
+        "WITH p AS (INSERT INTO payments (customer_id, reference, received_on, amount_minor, currency, unapplied_minor)
+                    VALUES ($1, $2, current_date, 1, $3, 1) RETURNING id)
+         INSERT INTO allocations (invoice_id, payment_id, applied_on, amount_minor) SELECT $4, id, current_date, 1 FROM p",
+    )
+    .bind(customer)
+    .bind(reference)
+    .bind(currency)
+    .bind(invoice)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// How many invoices are open now.
+pub async fn open_invoice_count(pool: &PgPool) -> Result<i64, StoreError> {
+    Ok(
+        sqlx::query_scalar("SELECT count(*) FROM invoices WHERE open_minor > 0")
+            .fetch_one(pool)
+            .await?,
+    )
+}
+
+/// A customer with something open (for timing the account view).
+pub async fn customer_with_open_items(pool: &PgPool) -> Result<i64, StoreError> {
+    Ok(
+        sqlx::query_scalar("SELECT customer_id FROM invoices WHERE open_minor > 0 LIMIT 1")
+            .fetch_one(pool)
+            .await?,
+    )
+}
