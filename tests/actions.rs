@@ -745,3 +745,39 @@ async fn every_action_per_role_straight_through_sql() {
         }
     }
 }
+
+#[tokio::test]
+async fn the_outreach_view_says_why_a_queued_reminder_would_be_held_back() {
+    let (db, admin) = seeded_db(200, 42).await;
+    let disputed = one(
+        &admin,
+        "SELECT invoice_id FROM disputes WHERE state <> 'resolved' ORDER BY id LIMIT 1",
+    )
+    .await;
+    let mut m = reminder(disputed);
+    m.override_reason = Some("customer asked for a copy".into());
+    let id = actions::queue_outreach(&as_role(&db, "ben").await, &m)
+        .await
+        .unwrap();
+    let q = settle::store::lists::ListQuery {
+        limit: 1000,
+        ..Default::default()
+    };
+    let page = settle::store::lists::outreach(&admin, &q).await.unwrap();
+    let row = page
+        .rows
+        .iter()
+        .find(|o| o.id == id)
+        .expect("the queued reminder is listed");
+    assert_eq!(
+        row.suppression.as_deref(),
+        Some("the invoice is under dispute")
+    );
+    assert!(
+        page.rows
+            .iter()
+            .filter(|o| o.status == "sent")
+            .all(|o| o.suppression.is_none()),
+        "sent messages are not held back"
+    );
+}

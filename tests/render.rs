@@ -209,7 +209,7 @@ fn state_with(view: View, n: usize, name: &str) -> State {
                     subject: "A quick note about invoice INV-00000042".into(),
                     copies: vec!["Sam Keller".into()],
                     send_after: now() + Duration::days(2),
-                    suppression: None,
+                    suppression: (i == 0).then(|| "usually pays on day 35; expected 14 Mar".into()),
                 })
                 .collect(),
         ),

@@ -294,13 +294,17 @@ type OutreachRow = (
     String,
     Vec<String>,
     DateTime<Utc>,
-    i64,
+    Option<String>,
 );
 
-/// Queued and sent messages, next to go first.
+/// Queued and sent messages, newest first, each queued reminder with the reason the store
+/// would hold it back now (disputed, paid, or before the customer's usual pay day).
 pub async fn outreach(pool: &PgPool, q: &ListQuery) -> Result<Page<OutreachLine>, StoreError> {
     let mut qb = QueryBuilder::new(
-        "SELECT m.id, m.customer_id, c.name, i.number, m.purpose, m.channel, m.tone, m.status, m.subject, m.copies, m.send_after, 0::bigint
+        "SELECT m.id, m.customer_id, c.name, i.number, m.purpose, m.channel, m.tone, m.status, m.subject, m.copies, m.send_after,
+                CASE WHEN m.status IN ('draft', 'queued') AND m.purpose = 'reminder' AND m.invoice_id IS NOT NULL
+                     THEN reminder_block(m.invoice_id,
+                          (now() AT TIME ZONE (SELECT value FROM settings WHERE key = 'business_time_zone'))::date) END
            FROM outreach m JOIN customers c ON c.id = m.customer_id LEFT JOIN invoices i ON i.id = m.invoice_id
           WHERE true",
     );
@@ -327,7 +331,7 @@ pub async fn outreach(pool: &PgPool, q: &ListQuery) -> Result<Page<OutreachLine>
             subject: r.8,
             copies: r.9,
             send_after: r.10,
-            suppression: None,
+            suppression: r.11,
         })
         .collect();
     Ok(Page {

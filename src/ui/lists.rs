@@ -67,6 +67,7 @@ const OUTREACH: &[Column] = &[
     col("Channel", 13, 4),
     col("Send after", 16, 1),
     col("Copies", 12, 6),
+    col("Held back", 28, 3),
     col("Subject", 30, 2),
 ];
 const ACTIVITY: &[Column] = &[
@@ -268,6 +269,10 @@ fn table_of(state: &State, theme: &Theme) -> (&'static [Column], Vec<Vec<Cell>>)
                         plain(o.channel.replace('_', " ")),
                         plain(when(o.send_after)),
                         plain(o.copies.join(", ")),
+                        match &o.suppression {
+                            Some(why) => (format!("▲ {why}"), theme.sla_at_risk),
+                            None => plain(""),
+                        },
                         plain(&o.subject),
                     ]
                 })
