@@ -242,6 +242,18 @@ impl PrivateCluster {
         Ok((url, store))
     }
 
+    /// Leaves the server running after this process ends (`settle demo --keep`): the watchdog
+    /// is called off and the directory is no longer removed. Returns the directory.
+    pub fn keep(mut self) -> PathBuf {
+        if let Some(mut dog) = self.watchdog.take() {
+            let _ = dog.kill();
+            let _ = dog.wait();
+        }
+        let dir = self.root.path().to_path_buf();
+        std::mem::forget(self);
+        dir
+    }
+
     /// Stops the server (fast) and removes its directory.
     pub fn stop(mut self) {
         self.shutdown();

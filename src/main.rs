@@ -223,7 +223,11 @@ async fn demo(
     }
     if args.keep {
         println!("settle: the demo store keeps running at {url}");
-        std::mem::forget(cluster);
+        let dir = cluster.keep();
+        println!(
+            "settle: stop it with: pg_ctl stop -D {}/data (as the postgres user when root)",
+            dir.display()
+        );
     }
     Ok(())
 }
