@@ -19,19 +19,16 @@ pub struct Cli {
     pub command: Option<Command>,
     #[command(flatten)]
     pub console: ConsoleArgs,
+    /// The AR store, e.g. postgres://me@dbhost/ar; wins over DATABASE_URL. Keep passwords
+    /// out of it: PGPASSWORD, PGPASSFILE and ~/.pgpass are read.
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    pub database_url: Option<String>,
     /// Pretend the time is this (RFC 3339), for reproducible demos and tests.
     #[arg(long, env = "SETTLE_NOW", global = true, hide = true)]
     pub now: Option<DateTime<Utc>>,
     /// Where the log file goes (default: settle.log in the state directory).
     #[arg(long, env = "SETTLE_LOG", global = true)]
     pub log_file: Option<PathBuf>,
-}
-
-#[derive(Debug, Clone, Args)]
-pub struct Db {
-    /// The AR store, e.g. postgres://me@dbhost/ar (or DATABASE_URL).
-    #[arg(long, env = "DATABASE_URL")]
-    pub database_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq, Default)]
@@ -48,8 +45,6 @@ pub enum ColorMode {
 
 #[derive(Debug, Clone, Args)]
 pub struct ConsoleArgs {
-    #[command(flatten)]
-    pub db: Db,
     /// Hide every action; only look.
     #[arg(long, global = true)]
     pub readonly: bool,
@@ -67,7 +62,7 @@ pub struct ConsoleArgs {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Apply pending schema migrations to the store.
-    Migrate(Db),
+    Migrate,
     /// Load a deterministic demo AR book into an empty store (needs a superuser).
     Seed(SeedArgs),
     /// Start a private throwaway PostgreSQL, seed it, and open the console on it.
@@ -83,12 +78,13 @@ pub enum Command {
     /// Check themes and keymaps.
     #[command(subcommand)]
     Config(ConfigCmd),
+    /// The audit log's hash chain.
+    #[command(subcommand)]
+    Audit(AuditCmd),
 }
 
 #[derive(Debug, Clone, Args)]
 pub struct SeedArgs {
-    #[command(flatten)]
-    pub db: Db,
     /// small (200 customers), medium (5,000), large (50,000) or a number of customers.
     #[arg(long, default_value = "small")]
     pub scale: Scale,
@@ -99,8 +95,6 @@ pub struct SeedArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct ImportArgs {
-    #[command(flatten)]
-    pub db: Db,
     /// What the file holds.
     #[arg(value_enum)]
     pub kind: crate::import::Kind,
@@ -156,8 +150,6 @@ pub enum ByArg {
 pub enum Report {
     /// Aging buckets as of a date.
     Aging {
-        #[command(flatten)]
-        db: Db,
         /// The as-of date (default: today).
         #[arg(long)]
         as_of: Option<NaiveDate>,
@@ -173,8 +165,6 @@ pub enum Report {
     },
     /// DSO, best possible DSO, ADD, countback DSO, CEI and percent current for a period.
     Kpis {
-        #[command(flatten)]
-        db: Db,
         /// First day of the period (default: 90 days before --to).
         #[arg(long)]
         from: Option<NaiveDate>,
@@ -186,8 +176,6 @@ pub enum Report {
     },
     /// Trust metrics over a trailing window, each with its inputs.
     Trust {
-        #[command(flatten)]
-        db: Db,
         #[arg(long, default_value = "30d")]
         window: Window,
         #[arg(long, value_enum, default_value_t)]
@@ -217,9 +205,6 @@ impl std::str::FromStr for Window {
 pub enum Bench {
     /// Writer throughput with and without N consoles polling the live feed.
     Feed {
-        /// An existing store to use; default: a private one seeded small.
-        #[command(flatten)]
-        db: Db,
         #[arg(long, default_value_t = 200)]
         consoles: usize,
         #[arg(long, default_value_t = 8.0)]
@@ -229,15 +214,11 @@ pub enum Bench {
     },
     /// Time loading each console view on an existing store.
     Views {
-        #[command(flatten)]
-        db: Db,
         #[arg(long, default_value_t = 9)]
         runs: usize,
     },
     /// Time the aging queries (today and last month end) on an existing store.
     Aging {
-        #[command(flatten)]
-        db: Db,
         #[arg(long, default_value_t = 15)]
         runs: usize,
     },
@@ -255,6 +236,18 @@ pub enum Bench {
 
 #[derive(Debug, Subcommand)]
 pub enum ConfigCmd {
-    /// Load every theme and keymap (shipped and the user's) and report every error.
+    /// Load every theme and keymap (shipped, the user's, and --theme/--keymap files) and
+    /// report every error.
     Check,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCmd {
+    /// Walk the audit log's hash chain and report the first row altered, removed or inserted
+    /// out of order; exits non-zero if there is one. Prints the head to keep elsewhere.
+    Verify {
+        /// A head printed by an earlier verify (position:hash) that must still be in the chain.
+        #[arg(long)]
+        anchor: Option<crate::store::audit::Anchor>,
+    },
 }

@@ -27,6 +27,8 @@ pub struct ConsoleOptions {
     pub keymap: Keymap,
     /// A fixed clock for demos and tests; the real clock otherwise.
     pub fixed_now: Option<DateTime<Utc>>,
+    /// Something to say once on the status line at start (a log file that cannot be written).
+    pub notice: Option<String>,
 }
 
 /// How often the feed reads the change log.
@@ -50,6 +52,9 @@ pub async fn run(pool: PgPool, opts: ConsoleOptions) -> anyhow::Result<()> {
         environment: opts.environment.clone(),
     };
     let mut state = State::new(now, today, info);
+    if let Some(notice) = &opts.notice {
+        state.status = Some((crate::app::state::Severity::Error, notice.clone()));
+    }
     state.exponent = store::currency_exponent(&pool).await?;
     state.keys = crate::app::Action::ALL
         .iter()

@@ -342,7 +342,7 @@ async fn act(pool: &PgPool, request: Request) -> Result<String, String> {
                 tone: tone.clone(),
                 subject: subject.clone(),
                 body: body.clone(),
-                send_after: Utc::now(),
+                send_after: None,
                 override_reason: override_reason.clone(),
             };
             a::queue_outreach(pool, &m)

@@ -17,3 +17,35 @@ pub mod report;
 pub mod store;
 pub mod term;
 pub mod ui;
+
+/// An error and its causes on one line, each said once: a cause whose text its parent already
+/// carries is left out, and so is the server's source position.
+pub fn error_text(e: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in e.chain() {
+        let part = cause.to_string();
+        let part = part.trim();
+        if part.is_empty() || text.contains(part) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(part);
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn an_error_chain_says_each_cause_once() {
+        let e = anyhow::anyhow!("permission denied for table x")
+            .context("cannot reach the store: permission denied for table x")
+            .context("starting the console");
+        assert_eq!(
+            super::error_text(&e),
+            "starting the console: cannot reach the store: permission denied for table x"
+        );
+    }
+}

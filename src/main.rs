@@ -4,17 +4,29 @@
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 use settle::cli::{
-    Bench, Cli, Command, ConfigCmd, ConsoleArgs, Db, DemoArgs, Format, ImportArgs, Report, SeedArgs,
+    AuditCmd, Bench, Cli, Command, ConfigCmd, ConsoleArgs, DemoArgs, Format, ImportArgs, Report,
+    SeedArgs,
 };
 use settle::cluster::PrivateCluster;
 use settle::console::{self, ConsoleOptions};
 use settle::{bench, config, report, store};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let _log = init_logging(&cli);
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    if given_on_command_line(&matches, "database_url")
+        && cli.database_url.as_deref().is_some_and(url_has_password)
+    {
+        eprintln!(
+            "settle: warning: the password in --database-url is visible to every user of this machine (ps); use PGPASSWORD, PGPASSFILE or ~/.pgpass"
+        );
+    }
+    let (_log, log_problem) = match init_logging(&cli) {
+        Ok(guard) => (guard, None),
+        Err(why) => (None, Some(why)),
+    };
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(r) => r,
         Err(e) => {
@@ -22,29 +34,72 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli)) {
+    match runtime.block_on(run(cli, log_problem)) {
         Ok(code) => code,
         Err(e) => {
-            tracing::error!("{e:#}");
-            eprintln!("settle: {e:#}");
+            let text = settle::error_text(&e);
+            tracing::error!("{text}");
+            eprintln!("settle: {text}");
             ExitCode::FAILURE
         }
     }
 }
 
-/// Logs go to a file, never to the screen.
-fn init_logging(cli: &Cli) -> Option<tracing_appender::non_blocking::WorkerGuard> {
-    let path = cli.log_file.clone().or_else(|| {
+/// Whether an argument was typed on the command line (at any subcommand level), not taken
+/// from the environment or a default.
+fn given_on_command_line(matches: &clap::ArgMatches, id: &str) -> bool {
+    let here = matches
+        .try_get_raw(id)
+        .ok()
+        .flatten()
+        .is_some_and(|_| matches.value_source(id) == Some(clap::parser::ValueSource::CommandLine));
+    here || matches
+        .subcommand()
+        .is_some_and(|(_, sub)| given_on_command_line(sub, id))
+}
+
+/// `postgres://user:secret@host/db` carries a password; `postgres://user@host/db` does not.
+fn url_has_password(url: &str) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?']).next().unwrap_or("");
+    authority
+        .rsplit_once('@')
+        .is_some_and(|(user, _)| user.contains(':'))
+}
+
+/// Logs go to a file, never to the screen. The directory is made 0700 and the file 0600: logs
+/// name customers and people. If the log cannot be written, says why (the console shows it
+/// once on its status line).
+fn init_logging(
+    cli: &Cli,
+) -> Result<Option<tracing_appender::non_blocking::WorkerGuard>, String> {
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+    let Some(path) = cli.log_file.clone().or_else(|| {
         dirs::state_dir()
             .or_else(dirs::cache_dir)
             .map(|d| d.join("settle").join("settle.log"))
-    })?;
-    std::fs::create_dir_all(path.parent()?).ok()?;
+    }) else {
+        return Ok(None);
+    };
+    let unwritable = |e: std::io::Error| format!("no log: cannot write {}: {e}", path.display());
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty() && !d.exists()) {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(unwritable)?;
+    }
     let file = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
+        .mode(0o600)
         .open(&path)
-        .ok()?;
+        .map_err(unwritable)?;
+    // A file made by an older settle, or by hand, is made private too.
+    let private = std::fs::Permissions::from_mode(0o600);
+    if file.metadata().is_ok_and(|m| m.permissions().mode() & 0o077 != 0) {
+        file.set_permissions(private).map_err(unwritable)?;
+    }
     let (writer, guard) = tracing_appender::non_blocking(file);
     tracing_subscriber::fmt()
         .with_writer(writer)
@@ -54,37 +109,42 @@ fn init_logging(cli: &Cli) -> Option<tracing_appender::non_blocking::WorkerGuard
                 .unwrap_or_else(|_| "info".into()),
         )
         .init();
-    Some(guard)
+    Ok(Some(guard))
 }
 
-async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+async fn run(cli: Cli, log_problem: Option<String>) -> anyhow::Result<ExitCode> {
     let now = cli.now;
+    let db = cli.database_url.clone();
     match cli.command {
         None => {
-            let url = database_url(&cli.console.db)?;
-            let pool = store::pool(&url, 6).await?;
-            console::run(pool, console_options(&cli.console, "", now)?).await?;
+            let pool = store::pool(&database_url(&db)?, 6).await?;
+            let mut opts = console_options(&cli.console, "", now)?;
+            opts.notice = log_problem;
+            console::run(pool, opts).await?;
         }
-        Some(Command::Migrate(db)) => {
+        Some(Command::Migrate) => {
             let pool = store::pool(&database_url(&db)?, 1).await?;
             store::migrate(&pool).await?;
             println!("schema is at version {}", store::expected_version());
         }
-        Some(Command::Seed(args)) => seed(args, now).await?,
-        Some(Command::Demo(args)) => demo(args, &cli.console, now).await?,
-        Some(Command::Report(r)) => report_cmd(r, now).await?,
-        Some(Command::Import(args)) => return import(args, now).await,
+        Some(Command::Seed(args)) => seed(args, &db, now).await?,
+        Some(Command::Demo(args)) => {
+            let mut opts = console_options(&cli.console, "DEMO", now)?;
+            opts.notice = log_problem;
+            demo(args, opts, now).await?
+        }
+        Some(Command::Report(r)) => report_cmd(r, &db, now).await?,
+        Some(Command::Import(args)) => return import(args, &db, now).await,
         Some(Command::Bench(Bench::Seed { scale, seed, runs })) => {
             bench::seed_and_aging(scale, seed, runs).await?
         }
         Some(Command::Bench(Bench::Feed {
-            db,
             consoles,
             seconds,
             rounds,
         })) => {
             let cluster;
-            let url = match db.database_url {
+            let url = match db {
                 Some(url) => url,
                 None => {
                     cluster = tokio::task::spawn_blocking(PrivateCluster::start).await??;
@@ -96,21 +156,30 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             settle::bench_feed::run(&url, consoles, seconds, rounds).await?;
         }
-        Some(Command::Bench(Bench::Views { db, runs })) => {
+        Some(Command::Bench(Bench::Views { runs })) => {
             let pool = store::pool(&database_url(&db)?, 2).await?;
             bench::views(&pool, now.unwrap_or_else(chrono::Utc::now), runs).await?;
         }
-        Some(Command::Bench(Bench::Aging { db, runs })) => {
+        Some(Command::Bench(Bench::Aging { runs })) => {
             let pool = store::pool(&database_url(&db)?, 2).await?;
             bench::aging(&pool, now.unwrap_or_else(chrono::Utc::now), runs).await?;
         }
-        Some(Command::Config(ConfigCmd::Check)) => return Ok(config_check()),
+        Some(Command::Config(ConfigCmd::Check)) => {
+            return Ok(config_check(
+                cli.console.theme.as_deref(),
+                cli.console.keymap.as_deref(),
+            ));
+        }
+        Some(Command::Audit(AuditCmd::Verify { anchor })) => {
+            let pool = report_pool(&db).await?;
+            return audit_verify(&pool, anchor.as_ref()).await;
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn database_url(db: &Db) -> anyhow::Result<String> {
-    match &db.database_url {
+fn database_url(db: &Option<String>) -> anyhow::Result<String> {
+    match db {
         Some(url) => Ok(url.clone()),
         None => {
             bail!("no store given: pass --database-url or set DATABASE_URL (or try `settle demo`)")
@@ -139,6 +208,7 @@ fn console_options(
         theme,
         keymap,
         fixed_now: now,
+        notice: None,
     })
 }
 
@@ -164,8 +234,12 @@ fn color_depth(mode: settle::cli::ColorMode) -> config::theme::Depth {
     }
 }
 
-async fn seed(args: SeedArgs, now: Option<chrono::DateTime<chrono::Utc>>) -> anyhow::Result<()> {
-    let pool = store::pool(&database_url(&args.db)?, 2).await?;
+async fn seed(
+    args: SeedArgs,
+    db: &Option<String>,
+    now: Option<chrono::DateTime<chrono::Utc>>,
+) -> anyhow::Result<()> {
+    let pool = store::pool(&database_url(db)?, 2).await?;
     store::check_schema(&pool).await?;
     let report = store::seed::seed(
         &pool,
@@ -183,7 +257,7 @@ async fn seed(args: SeedArgs, now: Option<chrono::DateTime<chrono::Utc>>) -> any
 
 async fn demo(
     args: DemoArgs,
-    console_args: &ConsoleArgs,
+    opts: ConsoleOptions,
     now: Option<chrono::DateTime<chrono::Utc>>,
 ) -> anyhow::Result<()> {
     eprintln!("settle: starting a private PostgreSQL…");
@@ -219,7 +293,7 @@ async fn demo(
                 args.as_user.as_deref().unwrap_or("postgres")
             )
         })?;
-        console::run(pool, console_options(console_args, "DEMO", now)?).await?;
+        console::run(pool, opts).await?;
     }
     if args.keep {
         println!("settle: the demo store keeps running at {url}");
@@ -232,18 +306,20 @@ async fn demo(
     Ok(())
 }
 
-async fn report_cmd(r: Report, now: Option<chrono::DateTime<chrono::Utc>>) -> anyhow::Result<()> {
+async fn report_cmd(
+    r: Report,
+    db: &Option<String>,
+    now: Option<chrono::DateTime<chrono::Utc>>,
+) -> anyhow::Result<()> {
     match r {
         Report::Aging {
-            db,
             as_of,
             basis,
             buckets,
             by,
             format,
         } => {
-            let pool = store::pool(&database_url(&db)?, 2).await?;
-            store::check_schema(&pool).await?;
+            let pool = report_pool(db).await?;
             let today = store::business_today(&pool, now.unwrap_or_else(chrono::Utc::now)).await?;
             let as_of = as_of.unwrap_or(today);
             let exponent = store::currency_exponent(&pool).await?;
@@ -262,12 +338,11 @@ async fn report_cmd(r: Report, now: Option<chrono::DateTime<chrono::Utc>>) -> an
             print!("{text}");
         }
         Report::Kpis {
-            db,
             from,
             to,
             format,
         } => {
-            let pool = report_pool(&db).await?;
+            let pool = report_pool(db).await?;
             let today = store::business_today(&pool, now.unwrap_or_else(chrono::Utc::now)).await?;
             let to = to.unwrap_or(today);
             let from = from.unwrap_or(to - chrono::Duration::days(89));
@@ -279,8 +354,8 @@ async fn report_cmd(r: Report, now: Option<chrono::DateTime<chrono::Utc>>) -> an
             let exponent = store::currency_exponent(&pool).await?;
             print!("{}", report::kpis(&kpis, from, to, exponent, format));
         }
-        Report::Trust { db, window, format } => {
-            let pool = report_pool(&db).await?;
+        Report::Trust { window, format } => {
+            let pool = report_pool(db).await?;
             let now = now.unwrap_or_else(chrono::Utc::now);
             let metrics = store::trust::metrics(&pool, now, window.0).await?;
             let today = store::business_today(&pool, now).await?;
@@ -301,6 +376,7 @@ async fn report_cmd(r: Report, now: Option<chrono::DateTime<chrono::Utc>>) -> an
 
 async fn import(
     args: ImportArgs,
+    db: &Option<String>,
     now: Option<chrono::DateTime<chrono::Utc>>,
 ) -> anyhow::Result<ExitCode> {
     use settle::import::{Options, parse_map, read};
@@ -324,9 +400,20 @@ async fn import(
         );
         return Ok(ExitCode::FAILURE);
     }
-    let pool = report_pool(&args.db).await?;
+    let pool = report_pool(db).await?;
     let mut report =
-        match store::import::write(&pool, args.kind, &file, &rows, args.skip_invalid).await {
+        match store::import::write(
+            &pool,
+            args.kind,
+            store::import::Source {
+                name: &file,
+                content: data.as_bytes(),
+            },
+            &rows,
+            args.skip_invalid,
+        )
+        .await
+        {
             Ok(r) => r,
             Err(store::import::ImportError::Row(e)) => {
                 eprintln!("{file}: {e}; nothing was imported");
@@ -348,14 +435,14 @@ async fn import(
     Ok(ExitCode::SUCCESS)
 }
 
-async fn report_pool(db: &Db) -> anyhow::Result<sqlx::PgPool> {
+async fn report_pool(db: &Option<String>) -> anyhow::Result<sqlx::PgPool> {
     let pool = store::pool(&database_url(db)?, 2).await?;
     store::check_schema(&pool).await?;
     Ok(pool)
 }
 
-fn config_check() -> ExitCode {
-    let problems = config::check_all();
+fn config_check(theme: Option<&str>, keymap: Option<&str>) -> ExitCode {
+    let problems = config::check_all(theme, keymap);
     if problems.is_empty() {
         println!("configuration is valid");
         ExitCode::SUCCESS
@@ -366,4 +453,28 @@ fn config_check() -> ExitCode {
         eprintln!("{} problem(s)", problems.len());
         ExitCode::FAILURE
     }
+}
+
+/// Walks the audit chain; prints the head to keep elsewhere, or every break, first first.
+async fn audit_verify(
+    pool: &sqlx::PgPool,
+    anchor: Option<&store::audit::Anchor>,
+) -> anyhow::Result<ExitCode> {
+    let started = std::time::Instant::now();
+    let v = store::audit::verify(pool, anchor).await?;
+    let took = started.elapsed().as_secs_f64();
+    if let Some(first) = v.breaks.first() {
+        eprintln!("settle: the audit log was tampered with: {first}");
+        for more in v.breaks.iter().skip(1) {
+            eprintln!("  also: {more}");
+        }
+        eprintln!("{} break(s) in {} rows ({took:.1}s)", v.breaks.len(), v.rows);
+        return Ok(ExitCode::FAILURE);
+    }
+    println!("audit chain intact: {} rows ({took:.1}s)", v.rows);
+    if let Some((seq, hash)) = &v.head {
+        println!("head {seq}:{hash}");
+        println!("keep the head somewhere else; `settle audit verify --anchor {seq}:{hash}` later proves nothing before it was rewritten");
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -371,7 +371,10 @@ pub fn key(state: &mut State, key: DialogKey) -> Vec<Effect> {
         (Stage::Choose, DialogKey::Char(c)) if dialog.choose(c) => vec![],
         (Stage::Confirm, DialogKey::Char('y')) => {
             let request = dialog.request.clone();
-            state.dialog = None;
+            state.in_flight = state
+                .dialog
+                .take()
+                .filter(|d| !matches!(d.request, Request::Bulk(_)));
             state.status = Some((Severity::Info, "working…".into()));
             vec![Effect::Act(request)]
         }

@@ -109,6 +109,10 @@ pub struct Dialog {
     pub request: Request,
     /// A reason the store would hold this back (suppression, dispute), shown and overridable.
     pub blocked: Option<String>,
+    /// The field last written before confirming, to return to if the store refuses.
+    pub edited: Option<Field>,
+    /// Why the store refused this the last time it was confirmed.
+    pub refused: Option<String>,
 }
 
 impl Dialog {
@@ -126,6 +130,8 @@ impl Dialog {
             choices: Vec::new(),
             request,
             blocked: None,
+            edited: None,
+            refused: None,
         }
     }
 
@@ -145,6 +151,7 @@ impl Dialog {
             return Ok(());
         };
         let text = self.text();
+        self.edited = Some(field);
         if text.is_empty() && field != Field::Note {
             return Err(format!("{} cannot be empty", field.label()));
         }
@@ -217,6 +224,16 @@ impl Dialog {
         }
         self.stage = next;
         Ok(())
+    }
+
+    /// The store refused the confirmed request: back to the last field written (its text kept)
+    /// or to the confirmation, with the reason on show.
+    pub fn refuse(&mut self, why: String) {
+        self.stage = match self.edited {
+            Some(field) => Stage::Edit { field },
+            None => Stage::Confirm,
+        };
+        self.refused = Some(why);
     }
 
     /// A choice key in `Stage::Choose`; returns whether it was one.

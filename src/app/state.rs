@@ -258,6 +258,9 @@ pub struct State {
     pub account: Loadable<Account>,
     pub input: Option<Input>,
     pub dialog: Option<crate::app::dialog::Dialog>,
+    /// The confirmed dialog whose request is on its way: if the store refuses it, the dialog
+    /// comes back with what was typed and the reason.
+    pub in_flight: Option<crate::app::dialog::Dialog>,
     pub history: Vec<String>,
     /// Decimal places of the reporting currency.
     pub exponent: u32,
@@ -304,6 +307,7 @@ impl State {
             account: Loadable::Idle,
             input: None,
             dialog: None,
+            in_flight: None,
             history: Vec::new(),
             exponent: 2,
             status: None,

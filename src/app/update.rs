@@ -86,11 +86,23 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::Dialog(key) => super::acting::key(state, key),
         Msg::Acted(result) => {
+            let in_flight = state.in_flight.take();
             state.list.marked.clear();
-            state.status = Some(match result {
-                Ok(done) => (Severity::Info, done),
-                Err(why) => (Severity::Error, why),
-            });
+            match result {
+                Ok(done) => {
+                    state.status = Some((Severity::Info, done));
+                }
+                Err(why) => {
+                    // Nothing typed is lost: the dialog comes back with its text and the reason.
+                    if let Some(mut dialog) = in_flight
+                        && state.dialog.is_none()
+                    {
+                        dialog.refuse(why.clone());
+                        state.dialog = Some(dialog);
+                    }
+                    state.status = Some((Severity::Error, format!("not done: {why}")));
+                }
+            }
             load(state)
         }
         Msg::Resized { rows } => {

@@ -164,8 +164,19 @@ pub fn load_theme(
 }
 
 /// Every problem in every shipped and user configuration file.
-pub fn check_all() -> Vec<String> {
+pub fn check_all(theme: Option<&str>, keymap: Option<&str>) -> Vec<String> {
     let mut problems = Vec::new();
+    // The files named on the command line, as the console would load them.
+    if let Some(name) = theme
+        && let Err(errors) = load_theme(Some(name), theme::Depth::TrueColor)
+    {
+        problems.extend(errors.iter().map(|e| e.to_string()));
+    }
+    if let Some(name) = keymap
+        && let Err(errors) = load_keymap(Some(name))
+    {
+        problems.extend(errors.iter().map(|e| e.to_string()));
+    }
     for (name, _) in theme::SHIPPED {
         match user_theme() {
             Ok(user) => {

@@ -111,7 +111,8 @@ pub struct NewMessage {
     pub tone: String,
     pub subject: String,
     pub body: String,
-    pub send_after: DateTime<Utc>,
+    /// When it may go; None: as soon as the store allows (its own clock, not this machine's).
+    pub send_after: Option<DateTime<Utc>>,
     /// Why to send although the invoice is disputed, paid or suppressed.
     pub override_reason: Option<String>,
 }

@@ -37,12 +37,30 @@ fn reason(e: &sqlx::Error) -> String {
         .map_or_else(|| e.to_string(), |d| d.message().to_string())
 }
 
+/// The file an import reads: its name and SHA-256 go into the run's audit row.
+#[derive(Debug, Clone, Copy)]
+pub struct Source<'a> {
+    pub name: &'a str,
+    pub content: &'a [u8],
+}
+
+impl Source<'_> {
+    pub fn checksum(&self) -> String {
+        use sha2::Digest;
+        sha2::Sha256::digest(self.content)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+}
+
 /// Writes `rows`. Without `skip_invalid`, the first refused row stops everything and nothing
-/// is written; with it, refused rows are listed and the rest are loaded.
+/// is written; with it, refused rows are listed and the rest are loaded. Runs as an importer
+/// (`settle_importer`): the run's audit row goes through `record_import()`.
 pub async fn write(
     pool: &PgPool,
     kind: Kind,
-    file: &str,
+    source: Source<'_>,
     rows: &[Row],
     skip_invalid: bool,
 ) -> Result<ImportReport, ImportError> {
@@ -68,11 +86,12 @@ pub async fn write(
         }
     }
     let details = serde_json::json!({
-        "file": file, "kind": format!("{kind:?}").to_lowercase(), "created": report.created,
-        "unchanged": report.unchanged, "customers_created": report.customers_created,
+        "file": source.name, "sha256": source.checksum(), "rows": rows.len(),
+        "created": report.created, "unchanged": report.unchanged,
+        "customers_created": report.customers_created,
         "payments_created": report.payments_created, "skipped": report.skipped.len(),
     });
-    sqlx::query("INSERT INTO audit_log (action, entity, details) VALUES ('import', $1, $2)")
+    sqlx::query("SELECT record_import($1, $2)")
         .bind(format!("{kind:?}").to_lowercase())
         .bind(details)
         .execute(&mut *tx)

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod actions;
+pub mod audit;
 pub mod aging;
 pub mod bench;
 pub mod disputes;
@@ -38,6 +39,8 @@ pub enum StoreError {
         "the store's schema (version {found}) is newer than this settle knows (version {expected}): upgrade settle"
     )]
     SchemaTooNew { found: i64, expected: i64 },
+    #[error("{user} has no settle role on this store; ask a lead to grant one (settle_viewer, settle_collector or settle_lead)")]
+    NoRole { user: String },
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("{0}")]
@@ -81,6 +84,19 @@ pub async fn check_schema(pool: &PgPool) -> Result<(), StoreError> {
             .await?;
     if !exists {
         return Err(StoreError::NotMigrated);
+    }
+    // Before reading anything a role needs grants for: a login with no settle role is told so.
+    let who = sqlx::query_as("SELECT session_user::text, public.settle_role(session_user)")
+        .fetch_one(pool)
+        .await;
+    let (user, role): (String, String) = match who {
+        Err(e) if e.as_database_error().and_then(|d| d.code()).as_deref() == Some("42883") => {
+            return Err(StoreError::NotMigrated);
+        }
+        other => other?,
+    };
+    if role == "none" {
+        return Err(StoreError::NoRole { user });
     }
     let found: Option<i64> =
         sqlx::query_scalar("SELECT max(version) FROM _sqlx_migrations WHERE success")

@@ -41,6 +41,12 @@ pub fn render(frame: &mut Frame, area: Rect, d: &Dialog, theme: &Theme) {
         .iter()
         .map(|f| Line::raw(format!(" {}", safe(f))))
         .collect();
+    if let Some(why) = &d.refused {
+        facts.push(Line::styled(
+            format!(" ✗ not done: {}", safe(why)),
+            theme.status_error,
+        ));
+    }
     if let Some(why) = &d.blocked {
         facts.push(Line::styled(
             format!(" ▲ held back: {}", safe(why)),
