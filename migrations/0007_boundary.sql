@@ -33,6 +33,13 @@ CREATE FUNCTION settle_limit(what text) RETURNS int LANGUAGE sql IMMUTABLE AS $$
     SELECT CASE what WHEN 'subject' THEN 200 WHEN 'body' THEN 20000 ELSE 4000 END
 $$;
 
+-- An amount as a person reads it: 1,357.48 USD (the currency's own decimal places).
+CREATE FUNCTION settle_money(minor bigint, currency text) RETURNS text LANGUAGE sql STABLE AS $$
+    SELECT to_char(minor::numeric / 10 ^ e, 'FM999G999G999G999G990' || CASE WHEN e > 0 THEN 'D' || repeat('0', e) ELSE '' END)
+           || ' ' || currency
+      FROM (SELECT coalesce((SELECT minor_units FROM currencies WHERE code = currency), 2)::int AS e) x
+$$;
+
 -- A dispute the caller may work: theirs or unassigned; leads any.
 CREATE FUNCTION settle_require_dispute_owner(d disputes) RETURNS void LANGUAGE plpgsql STABLE AS $$
 BEGIN
@@ -214,8 +221,8 @@ BEGIN
             RAISE EXCEPTION 'a partial credit needs the amount credited' USING ERRCODE = 'check_violation';
         END IF;
         IF p_outcome = 'partially_credited' AND p_credited >= d.amount_minor THEN
-            RAISE EXCEPTION 'a partial credit must be less than the disputed % % (credit it in full instead)',
-                d.amount_minor, d.currency USING ERRCODE = 'check_violation';
+            RAISE EXCEPTION 'a partial credit must be less than the disputed % (credit it in full instead)',
+                settle_money(d.amount_minor, d.currency) USING ERRCODE = 'check_violation';
         END IF;
     ELSIF p_outcome IS NOT NULL OR p_credited IS NOT NULL THEN
         RAISE EXCEPTION 'an outcome or credit is given only when resolving' USING ERRCODE = 'check_violation';
@@ -356,8 +363,8 @@ BEGIN
         RAISE EXCEPTION 'a promise needs an amount above zero' USING ERRCODE = 'check_violation';
     END IF;
     IF p_amount > inv.open_minor THEN
-        RAISE EXCEPTION 'a promise of % is more than the % % still open on invoice %', p_amount, inv.open_minor,
-            inv.currency, inv.number USING ERRCODE = 'check_violation';
+        RAISE EXCEPTION 'a promise of % is more than the % still open on invoice %', settle_money(p_amount, inv.currency),
+            settle_money(inv.open_minor, inv.currency), inv.number USING ERRCODE = 'check_violation';
     END IF;
     IF p_promised_for IS NULL OR p_promised_for < today THEN
         RAISE EXCEPTION 'a promise cannot be dated in the past (% is before today, %)', coalesce(p_promised_for::text, 'no date'), today

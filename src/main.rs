@@ -48,11 +48,10 @@ fn main() -> ExitCode {
 /// Whether an argument was typed on the command line (at any subcommand level), not taken
 /// from the environment or a default.
 fn given_on_command_line(matches: &clap::ArgMatches, id: &str) -> bool {
-    let here = matches
-        .try_get_raw(id)
-        .ok()
-        .flatten()
-        .is_some_and(|_| matches.value_source(id) == Some(clap::parser::ValueSource::CommandLine));
+    let here =
+        matches.try_get_raw(id).ok().flatten().is_some_and(|_| {
+            matches.value_source(id) == Some(clap::parser::ValueSource::CommandLine)
+        });
     here || matches
         .subcommand()
         .is_some_and(|(_, sub)| given_on_command_line(sub, id))
@@ -70,9 +69,7 @@ fn url_has_password(url: &str) -> bool {
 /// Logs go to a file, never to the screen. The directory is made 0700 and the file 0600: logs
 /// name customers and people. If the log cannot be written, says why (the console shows it
 /// once on its status line).
-fn init_logging(
-    cli: &Cli,
-) -> Result<Option<tracing_appender::non_blocking::WorkerGuard>, String> {
+fn init_logging(cli: &Cli) -> Result<Option<tracing_appender::non_blocking::WorkerGuard>, String> {
     use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
     let Some(path) = cli.log_file.clone().or_else(|| {
         dirs::state_dir()
@@ -82,7 +79,10 @@ fn init_logging(
         return Ok(None);
     };
     let unwritable = |e: std::io::Error| format!("no log: cannot write {}: {e}", path.display());
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty() && !d.exists()) {
+    if let Some(dir) = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty() && !d.exists())
+    {
         std::fs::DirBuilder::new()
             .recursive(true)
             .mode(0o700)
@@ -97,7 +97,11 @@ fn init_logging(
         .map_err(unwritable)?;
     // A file made by an older settle, or by hand, is made private too.
     let private = std::fs::Permissions::from_mode(0o600);
-    if file.metadata().is_ok_and(|m| m.permissions().mode() & 0o077 != 0) {
+    // (Only a plain file: `--log-file /dev/null` must leave the device alone.)
+    if file
+        .metadata()
+        .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o077 != 0)
+    {
         file.set_permissions(private).map_err(unwritable)?;
     }
     let (writer, guard) = tracing_appender::non_blocking(file);
@@ -337,11 +341,7 @@ async fn report_cmd(
             };
             print!("{text}");
         }
-        Report::Kpis {
-            from,
-            to,
-            format,
-        } => {
+        Report::Kpis { from, to, format } => {
             let pool = report_pool(db).await?;
             let today = store::business_today(&pool, now.unwrap_or_else(chrono::Utc::now)).await?;
             let to = to.unwrap_or(today);
@@ -401,26 +401,25 @@ async fn import(
         return Ok(ExitCode::FAILURE);
     }
     let pool = report_pool(db).await?;
-    let mut report =
-        match store::import::write(
-            &pool,
-            args.kind,
-            store::import::Source {
-                name: &file,
-                content: data.as_bytes(),
-            },
-            &rows,
-            args.skip_invalid,
-        )
-        .await
-        {
-            Ok(r) => r,
-            Err(store::import::ImportError::Row(e)) => {
-                eprintln!("{file}: {e}; nothing was imported");
-                return Ok(ExitCode::FAILURE);
-            }
-            Err(e) => return Err(e.into()),
-        };
+    let mut report = match store::import::write(
+        &pool,
+        args.kind,
+        store::import::Source {
+            name: &file,
+            content: data.as_bytes(),
+        },
+        &rows,
+        args.skip_invalid,
+    )
+    .await
+    {
+        Ok(r) => r,
+        Err(store::import::ImportError::Row(e)) => {
+            eprintln!("{file}: {e}; nothing was imported");
+            return Ok(ExitCode::FAILURE);
+        }
+        Err(e) => return Err(e.into()),
+    };
     report.skipped.extend(bad);
     report.skipped.sort_by_key(|e| e.line);
     let today = store::business_today(&pool, now.unwrap_or_else(chrono::Utc::now)).await?;
@@ -468,13 +467,19 @@ async fn audit_verify(
         for more in v.breaks.iter().skip(1) {
             eprintln!("  also: {more}");
         }
-        eprintln!("{} break(s) in {} rows ({took:.1}s)", v.breaks.len(), v.rows);
+        eprintln!(
+            "{} break(s) in {} rows ({took:.1}s)",
+            v.breaks.len(),
+            v.rows
+        );
         return Ok(ExitCode::FAILURE);
     }
     println!("audit chain intact: {} rows ({took:.1}s)", v.rows);
     if let Some((seq, hash)) = &v.head {
         println!("head {seq}:{hash}");
-        println!("keep the head somewhere else; `settle audit verify --anchor {seq}:{hash}` later proves nothing before it was rewritten");
+        println!(
+            "keep the head somewhere else; `settle audit verify --anchor {seq}:{hash}` later proves nothing before it was rewritten"
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

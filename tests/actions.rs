@@ -227,7 +227,7 @@ async fn responding_stops_the_first_response_clock_and_moves_follow_the_states()
         .await
         .unwrap_err();
     assert!(
-        matches!(&stale, ActionError::Conflict(m) if m.contains("was moved to investigating by Ben Okafor")),
+        matches!(&stale, ActionError::Conflict(m) if m.contains("is investigating now, not open (moved by Ben Okafor")),
         "{stale:?}"
     );
     actions::move_dispute(
@@ -289,7 +289,7 @@ fn reminder(invoice: i64) -> NewMessage {
         tone: "friendly".into(),
         subject: "Friendly reminder".into(),
         body: "Hello".into(),
-        send_after: chrono::Utc::now(),
+        send_after: None,
         override_reason: None,
     }
 }
@@ -463,7 +463,7 @@ async fn audit_rows_cannot_be_changed_by_any_settle_role() {
 
 #[tokio::test]
 async fn senders_claiming_the_queue_never_share_a_message() {
-    let (_db, admin) = seeded_db(200, 42).await;
+    let (db, admin) = seeded_db(200, 42).await;
     sqlx::query(
         "UPDATE outreach SET send_after = now() - interval '1 minute' WHERE status = 'queued'",
     )
@@ -476,37 +476,44 @@ async fn senders_claiming_the_queue_never_share_a_message() {
     )
     .await;
     assert!(due > 10);
-    let claim = |sender: &'static str| {
-        let pool = admin.clone();
-        async move {
-            let mut mine = Vec::new();
-            loop {
-                let batch: Vec<i64> = sqlx::query_scalar("SELECT id FROM claim_outreach($1, 3)")
-                    .bind(sender)
-                    .fetch_all(&pool)
-                    .await
-                    .unwrap();
-                if batch.is_empty() {
-                    return mine;
-                }
-                mine.extend(batch);
+    for name in ["sender_a", "sender_b"] {
+        let sql = format!("CREATE ROLE {name} LOGIN IN ROLE settle_sender");
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .execute(&admin)
+            .await
+            .unwrap();
+    }
+    let (sa, sb) = (
+        as_role(&db, "sender_a").await,
+        as_role(&db, "sender_b").await,
+    );
+    let claim = |pool: PgPool| async move {
+        let mut mine = Vec::new();
+        loop {
+            let batch: Vec<i64> = sqlx::query_scalar("SELECT id FROM claim_outreach(3)")
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+            if batch.is_empty() {
+                return mine;
             }
+            mine.extend(batch);
         }
     };
-    let (a, b) = tokio::join!(claim("sender-a"), claim("sender-b"));
+    let (a, b) = tokio::join!(claim(sa.clone()), claim(sb));
     assert_eq!(a.len() + b.len(), due as usize, "every message claimed");
     assert!(
         a.iter().all(|id| !b.contains(id)),
         "no message handed to two senders"
     );
-    sqlx::query("SELECT mark_outreach_sent($1, 'sender-a')")
+    sqlx::query("SELECT mark_outreach_sent($1)")
         .bind(a[0])
-        .execute(&admin)
+        .execute(&sa)
         .await
         .unwrap();
-    let twice = sqlx::query("SELECT mark_outreach_sent($1, 'sender-a')")
+    let twice = sqlx::query("SELECT mark_outreach_sent($1)")
         .bind(a[0])
-        .execute(&admin)
+        .execute(&sa)
         .await
         .unwrap_err();
     assert_eq!(code(twice), "SE409", "never sent twice");
@@ -541,7 +548,7 @@ async fn a_second_console_sees_a_change_without_a_key_press() {
     let cursor = settle::store::feed::tail(&watcher).await.unwrap();
     let dispute = one(
         &admin,
-        "SELECT id FROM disputes WHERE state = 'open' ORDER BY id LIMIT 1",
+        "SELECT id FROM disputes WHERE state <> 'resolved' AND (assignee_id IS NULL OR assignee_id = 3) ORDER BY id LIMIT 1",
     )
     .await;
     actions::respond_dispute(&as_role(&db, "ben").await, dispute, "on it")
@@ -652,9 +659,16 @@ async fn every_action_per_role_straight_through_sql() {
         "SELECT id FROM holds WHERE status <> 'released' ORDER BY id LIMIT 1",
     )
     .await;
+    // Ben's own dispute (a collector works only theirs or unassigned ones), and an unassigned
+    // one to take.
     let dispute = one(
         &admin,
-        "SELECT id FROM disputes WHERE state = 'investigating' ORDER BY id LIMIT 1",
+        "SELECT id FROM disputes WHERE state = 'investigating' AND assignee_id = 3 ORDER BY id LIMIT 1",
+    )
+    .await;
+    let unassigned = one(
+        &admin,
+        "SELECT id FROM disputes WHERE state = 'open' AND assignee_id IS NULL ORDER BY id LIMIT 1",
     )
     .await;
     let invoice = one(
@@ -677,9 +691,7 @@ async fn every_action_per_role_straight_through_sql() {
             &["ava"],
         ),
         (
-            format!(
-                "SELECT assign_dispute({dispute}, settle_agent(), (SELECT assignee_id FROM disputes WHERE id = {dispute}))"
-            ),
+            format!("SELECT assign_dispute({unassigned}, settle_agent(), NULL)"),
             &["ben", "ava"],
         ),
         (

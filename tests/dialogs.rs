@@ -295,3 +295,44 @@ fn a_promise_needs_an_amount_and_a_date() {
         })]
     );
 }
+
+#[test]
+fn a_refused_action_brings_the_dialog_back_with_what_was_typed_and_why() {
+    let mut s = holds_state("lead");
+    update(&mut s, Msg::Action(Action::ReleaseHold));
+    type_text(&mut s, "Wire received, CFO approved");
+    update(&mut s, Msg::Dialog(DialogKey::Submit));
+    update(&mut s, Msg::Dialog(DialogKey::Char('y')));
+    assert!(
+        s.dialog.is_none(),
+        "the dialog closes while the store works"
+    );
+    update(
+        &mut s,
+        Msg::Acted(Err(
+            "already released by Marco Rossi at 2026-11-20 15:29 UTC".into(),
+        )),
+    );
+    let d = s.dialog.as_ref().expect("the dialog comes back");
+    assert!(matches!(d.stage, Stage::Edit { .. }), "{:?}", d.stage);
+    assert_eq!(d.text(), "Wire received, CFO approved");
+    assert_eq!(
+        d.refused.as_deref(),
+        Some("already released by Marco Rossi at 2026-11-20 15:29 UTC")
+    );
+    let status = s.status.as_ref().map(|(_, t)| t.as_str()).unwrap_or("");
+    assert!(status.starts_with("not done: already released"), "{status}");
+    // Confirming again sends the same request, text intact.
+    update(&mut s, Msg::Dialog(DialogKey::Submit));
+    let effects = update(&mut s, Msg::Dialog(DialogKey::Char('y')));
+    assert_eq!(
+        effects,
+        [Effect::Act(Request::ReleaseHold {
+            hold: 77,
+            reason: "Wire received, CFO approved".into()
+        })]
+    );
+    // Success leaves no dialog behind.
+    update(&mut s, Msg::Acted(Ok("hold released".into())));
+    assert!(s.dialog.is_none());
+}

@@ -52,10 +52,7 @@ impl std::fmt::Display for Break {
                 f,
                 "audit row {id} was inserted outside the chain (with triggers off)"
             ),
-            Break::TailRemoved {
-                last_seq,
-                head_seq,
-            } => write!(
+            Break::TailRemoved { last_seq, head_seq } => write!(
                 f,
                 "the newest audit rows were removed: the chain ends at position {last_seq} but its head says {head_seq}"
             ),

@@ -3,8 +3,8 @@
 
 pub mod account;
 pub mod actions;
-pub mod audit;
 pub mod aging;
+pub mod audit;
 pub mod bench;
 pub mod disputes;
 pub mod feed;
@@ -27,8 +27,8 @@ pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 /// Errors the console and the commands match on.
 #[derive(Debug, Error)]
 pub enum StoreError {
-    #[error("cannot reach the store: {0}")]
-    Connect(#[source] sqlx::Error),
+    #[error("cannot reach the store: {}", plain(.0))]
+    Connect(sqlx::Error),
     #[error("the store has no settle schema yet: run `settle migrate`")]
     NotMigrated,
     #[error(
@@ -39,14 +39,31 @@ pub enum StoreError {
         "the store's schema (version {found}) is newer than this settle knows (version {expected}): upgrade settle"
     )]
     SchemaTooNew { found: i64, expected: i64 },
-    #[error("{user} has no settle role on this store; ask a lead to grant one (settle_viewer, settle_collector or settle_lead)")]
+    #[error(
+        "{user} has no settle role on this store; ask a lead to grant one (settle_viewer, settle_collector or settle_lead)"
+    )]
     NoRole { user: String },
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("{0}")]
     Refused(String),
-    #[error(transparent)]
-    Sql(#[from] sqlx::Error),
+    #[error("{}", plain(.0))]
+    Sql(sqlx::Error),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        StoreError::Sql(e)
+    }
+}
+
+/// What went wrong, as a person reads it: the server's message without the driver's wrapping
+/// or the server's source line.
+pub fn plain(e: &sqlx::Error) -> String {
+    match e.as_database_error() {
+        Some(db) => db.message().to_string(),
+        None => e.to_string(),
+    }
 }
 
 /// The newest migration version this binary knows.
