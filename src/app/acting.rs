@@ -82,7 +82,12 @@ pub fn open(state: &mut State, action: Action) -> Vec<Effect> {
                     },
                 ),
                 Action::AssignMe => Dialog::new(
-                    "Assign to me",
+                    match d.assignee.as_deref() {
+                        Some(other) if Some(other) != state.session.agent.as_deref() => {
+                            format!("Take over from {other} (they are told)")
+                        }
+                        _ => "Assign to me".to_string(),
+                    },
                     facts,
                     Stage::Confirm,
                     Request::AssignMe {
