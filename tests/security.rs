@@ -727,3 +727,68 @@ async fn audit_verify_finds_removed_and_slipped_in_rows() {
         Some(Break::Unchained { id: slipped })
     );
 }
+
+#[tokio::test]
+async fn a_store_with_history_gets_its_audit_log_chained_by_the_migration() {
+    let db = common::empty_db().await;
+    let pool = db.pool().await;
+    settle::store::MIGRATOR.run_to(6, &pool).await.unwrap();
+    sqlx::query(
+        "INSERT INTO audit_log (actor, action, entity, entity_id, details)
+         SELECT 'ava', 'release_hold', 'hold', g, jsonb_build_object('reason', 'paid ' || g) FROM generate_series(1, 50) g",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    settle::store::migrate(&pool).await.unwrap();
+    let v = audit::verify(&pool, None).await.unwrap();
+    assert_eq!((v.rows, v.breaks.clone()), (50, vec![]));
+    assert_eq!(v.head.as_ref().map(|h| h.0), Some(50));
+    // New rows carry on from there, one statement of many rows or many statements alike.
+    sqlx::query(
+        "INSERT INTO audit_log (action, entity) SELECT 'bulk', 'x' FROM generate_series(1, 20)",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    sqlx::query("INSERT INTO audit_log (action, entity) VALUES ('one', 'x')")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let v = audit::verify(&pool, None).await.unwrap();
+    assert_eq!(
+        (v.rows, v.breaks, v.head.map(|h| h.0)),
+        (71, vec![], Some(71))
+    );
+}
+
+#[tokio::test]
+async fn concurrent_writers_leave_one_unbroken_chain() {
+    let db = common::fresh_db().await;
+    let pool = settle::store::pool(&db.url, 8).await.unwrap();
+    let writers = (0..8).map(|w| {
+        let pool = pool.clone();
+        tokio::spawn(async move {
+            for i in 0..25 {
+                let mut tx = pool.begin().await.unwrap();
+                sqlx::query(
+                    "INSERT INTO audit_log (action, entity, entity_id) VALUES ('w', 'x', $1)",
+                )
+                .bind(w * 100 + i)
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+                tokio::task::yield_now().await;
+                tx.commit().await.unwrap();
+            }
+        })
+    });
+    for w in writers.collect::<Vec<_>>() {
+        w.await.unwrap();
+    }
+    let v = audit::verify(&pool, None).await.unwrap();
+    assert_eq!(
+        (v.rows, v.breaks, v.head.map(|h| h.0)),
+        (200, vec![], Some(200))
+    );
+}

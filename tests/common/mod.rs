@@ -140,3 +140,25 @@ pub async fn seeded_db(customers: usize, seed: u64) -> (TestDb, PgPool) {
     .expect("seed loads");
     (db, pool)
 }
+
+/// A fresh database with no schema at all, for tests of the migrations themselves.
+pub async fn empty_db() -> TestDb {
+    let base = base();
+    let name = format!(
+        "e{}_{}",
+        std::process::id(),
+        NEXT_DB.fetch_add(1, Ordering::SeqCst)
+    );
+    let admin = settle::store::pool(&base.admin_url, 1)
+        .await
+        .expect("admin connection");
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&admin)
+        .await
+        .expect("empty database created");
+    admin.close().await;
+    TestDb {
+        url: base.url_for(&name),
+        name,
+    }
+}
