@@ -792,3 +792,49 @@ async fn concurrent_writers_leave_one_unbroken_chain() {
         (200, vec![], Some(200))
     );
 }
+
+#[tokio::test]
+async fn a_sender_and_an_importer_with_shadow_tables_still_act_on_the_real_ones() {
+    let (db, admin) = seeded_db(200, 42).await;
+    sqlx::raw_sql(
+        "UPDATE outreach SET send_after = now() - interval '1 minute' WHERE status = 'queued';
+         CREATE ROLE shadow_sender LOGIN IN ROLE settle_sender;
+         CREATE ROLE shadow_importer LOGIN IN ROLE settle_importer;",
+    )
+    .execute(&admin)
+    .await
+    .unwrap();
+    let mut conn = hijacked_session(&db, "shadow_sender").await;
+    let claimed: i64 = sqlx::query_scalar("SELECT id FROM claim_outreach(1)")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    sqlx::query("SELECT mark_outreach_sent($1)")
+        .bind(claimed)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let (status, claimed_by): (String, Option<String>) =
+        sqlx::query_as("SELECT status, claimed_by FROM outreach WHERE id = $1")
+            .bind(claimed)
+            .fetch_one(&admin)
+            .await
+            .unwrap();
+    assert_eq!(
+        (status.as_str(), claimed_by.as_deref()),
+        ("sent", Some("shadow_sender"))
+    );
+    let mut conn = hijacked_session(&db, "shadow_importer").await;
+    sqlx::query("SELECT record_import('invoices', '{\"file\": \"x.csv\"}')")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let actors: Vec<String> = sqlx::query_scalar(
+        "SELECT actor FROM audit_log WHERE action IN ('outreach_sent', 'import') ORDER BY chain_seq",
+    )
+    .fetch_all(&admin)
+    .await
+    .unwrap();
+    assert_eq!(actors, ["shadow_sender", "shadow_importer"]);
+    assert!(audit::verify(&admin, None).await.unwrap().breaks.is_empty());
+}
