@@ -12,6 +12,7 @@ pub mod domain;
 pub mod effects;
 pub mod filter;
 pub mod import;
+pub mod lists;
 pub mod model;
 pub mod report;
 pub mod store;

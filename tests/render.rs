@@ -491,3 +491,60 @@ fn help_comes_from_the_keymap_and_typing_filters_it() {
     update(&mut state, Msg::Text(TextKey::Esc));
     assert!(!state.show_help);
 }
+
+#[test]
+fn s_marks_the_sorted_column_in_the_header_and_the_title() {
+    let theme = theme();
+    let mut state = state_with(View::Holds, 5, "Acme Corp");
+    update(&mut state, Msg::Action(Action::SortNext));
+    update(&mut state, Msg::Action(Action::SortNext));
+    update(&mut state, Msg::Action(Action::SortNext));
+    let screen = text(&draw(&state, &theme, 120, 12));
+    let header = screen.lines().nth(3).unwrap_or_default();
+    assert!(header.contains("Customer▲"), "{screen}");
+    assert!(screen.contains("sort: Customer ▲"), "{screen}");
+    update(&mut state, Msg::Action(Action::SortReverse));
+    insta::assert_snapshot!(
+        "holds_sorted_by_customer_descending",
+        text(&draw(&state, &theme, 120, 12))
+    );
+}
+
+#[test]
+fn marked_rows_carry_a_glyph_and_bold_in_every_theme() {
+    let mono = for_depth(load("mono", None).unwrap(), Depth::None);
+    let mut state = state_with(View::Holds, 5, "Acme Corp");
+    update(&mut state, Msg::Action(Action::Mark));
+    update(&mut state, Msg::Action(Action::Mark));
+    assert_eq!(state.list.marked.len(), 2);
+    let buf = draw(&state, &mono, 120, 12);
+    let screen = text(&buf);
+    insta::assert_snapshot!("holds_two_marked_mono", screen);
+    let marked_lines: Vec<&str> = screen
+        .lines()
+        .filter(|l| l.contains('✓') && l.contains("SO-"))
+        .collect();
+    assert_eq!(marked_lines.len(), 2, "{screen}");
+    // Bold, not colour, tells a marked row from an unmarked one without a colour theme.
+    let row_y = (0..buf.area.height)
+        .find(|&y| text_line(&buf, y).starts_with("│✓ "))
+        .expect("a marked row that is not selected");
+    let x = 6;
+    assert!(
+        buf[(x, row_y)]
+            .modifier
+            .contains(ratatui::style::Modifier::BOLD)
+    );
+    let plain_y = (0..buf.area.height)
+        .find(|&y| text_line(&buf, y).starts_with("│  ") && text_line(&buf, y).contains("SO-"))
+        .expect("an unmarked row");
+    assert!(
+        !buf[(x, plain_y)]
+            .modifier
+            .contains(ratatui::style::Modifier::BOLD)
+    );
+}
+
+fn text_line(buf: &Buffer, y: u16) -> String {
+    (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect()
+}

@@ -92,7 +92,7 @@ pub enum Msg {
 pub struct ListRequest {
     pub view: View,
     pub filter: String,
-    pub sort: Option<(usize, bool)>,
+    pub sort: Option<crate::lists::SortBy>,
     pub limit: i64,
     pub offset: i64,
     pub params: AgingParams,

@@ -91,6 +91,35 @@ impl View {
         }
     }
 
+    /// The columns a list view shows, as the table draws them and the store sorts by them.
+    pub fn columns(&self) -> Vec<crate::lists::Spec> {
+        use crate::lists::*;
+        fn specs<C: Column>() -> Vec<Spec> {
+            C::ALL.iter().map(|c| c.spec()).collect()
+        }
+        match self {
+            View::Aging(AgingLevel::Buckets) | View::Overview | View::Customer(_) => {
+                specs::<BucketColumn>()
+            }
+            View::Aging(AgingLevel::Customers { .. }) => specs::<CustomerColumn>(),
+            View::Aging(AgingLevel::Invoices { .. }) => specs::<InvoiceColumn>(),
+            View::Disputes => specs::<DisputeColumn>(),
+            View::Holds => specs::<HoldColumn>(),
+            View::Outreach => specs::<OutreachColumn>(),
+            View::Activity => specs::<ActivityColumn>(),
+        }
+    }
+
+    /// Positions of the columns `s` may sort by.
+    pub fn sortable_columns(&self) -> Vec<usize> {
+        self.columns()
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.sort != crate::lists::Sort::No)
+            .map(|(i, _)| i)
+            .collect()
+    }
+
     /// Whether the view is a list the cursor moves in.
     pub fn is_list(&self) -> bool {
         !matches!(self, View::Overview | View::Customer(_))
@@ -194,7 +223,7 @@ pub struct ListState {
     pub selected: usize,
     pub selected_key: Option<String>,
     pub filter: String,
-    pub sort: Option<(usize, bool)>,
+    pub sort: Option<crate::lists::SortBy>,
     /// Rows marked for a bulk action, by key.
     pub marked: std::collections::BTreeMap<String, Marked>,
     pub loading: bool,

@@ -248,13 +248,21 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
             load(state)
         }
         Action::SortNext | Action::SortReverse if state.view.is_list() => {
-            let (col, desc) = state.list.sort.unwrap_or((usize::MAX, false));
-            state.list.sort = Some(if action == Action::SortNext {
-                (col.wrapping_add(1) % 5, desc)
-            } else {
-                (col % 5, !desc)
-            });
-            load(state)
+            let sortable = state.view.sortable_columns();
+            match crate::lists::next_sort(&sortable, state.list.sort, action == Action::SortReverse)
+            {
+                Some(sort) => {
+                    state.list.sort = Some(sort);
+                    load(state)
+                }
+                None => {
+                    state.status = Some((
+                        Severity::Info,
+                        format!("{} keeps its own order", state.view.title()),
+                    ));
+                    vec![]
+                }
+            }
         }
         Action::Up
         | Action::Down

@@ -25,7 +25,6 @@ pub const CUSTOMER_FIELDS: &[Field] = &[
         kind: FieldKind::Text,
     },
 ];
-const CUSTOMER_SORT: &[&str] = &["c.code", "c.name", "3", "4", "5"];
 
 /// After a `params (as_of, lo, hi)` CTE: invoices open at `as_of` with their open amount
 /// then (`open_at`, and converted: `reporting`), basis date between `lo` and `hi`.
@@ -124,14 +123,11 @@ pub async fn customers_in_bucket(
         &q.me,
     )?;
     qb.push(" GROUP BY c.id, c.code, c.name, 4 HAVING sum(items.n) <> 0");
-    qb.push(match q.sort {
-        Some((i, desc)) if i < CUSTOMER_SORT.len() => format!(
-            " ORDER BY {} {}, 1",
-            CUSTOMER_SORT[i],
-            if desc { "DESC" } else { "ASC" }
-        ),
-        _ => " ORDER BY 6 DESC, 1".to_string(),
-    });
+    qb.push(crate::lists::order_by::<crate::lists::CustomerColumn>(
+        q.sort,
+        "6 DESC, 1",
+        "1",
+    ));
     qb.push(" LIMIT ")
         .push_bind(q.limit)
         .push(" OFFSET ")

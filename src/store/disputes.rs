@@ -7,6 +7,7 @@ use super::StoreError;
 use super::lists::{Field, FieldKind, ListQuery, push_filter};
 use super::trust::{calendars, state_changes};
 use crate::domain::sla::{Clock, DisputeTimes, dispute_clocks};
+use crate::lists::{Column, DisputeColumn, Sort, order_by};
 use crate::model::DisputeLine;
 
 pub const DISPUTE_FIELDS: &[Field] = &[
@@ -102,6 +103,7 @@ pub async fn open_disputes(
         "c.name || ' ' || d.number || ' ' || i.number",
         &q.me,
     )?;
+    qb.push(order_by::<DisputeColumn>(q.sort, "d.id", "d.id"));
     let rows: Vec<Row> = qb.build_query_as().fetch_all(pool).await?;
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let mut changes = state_changes(pool, &ids).await?;
@@ -149,8 +151,38 @@ pub async fn open_disputes(
         let want = want.replace('_', " ");
         out.retain(|d| worst(d).label() == want);
     }
-    out.sort_by_key(|d| (worst(d), urgency(d), d.id));
+    let column = q
+        .sort
+        .and_then(|s| DisputeColumn::at(s.column).map(|c| (c, s.descending)));
+    match column {
+        // Sorted in SQL already.
+        Some((c, _)) if matches!(c.spec().sort, Sort::Sql(_)) => {}
+        Some((c, descending)) => {
+            out.sort_by_key(|d| (clock_key(c, d), d.id));
+            if descending {
+                out.reverse();
+            }
+        }
+        None => out.sort_by_key(|d| (worst(d), urgency(d), d.id)),
+    }
     Ok(out)
+}
+
+/// The figure a clock column sorts by: the SLA state then its urgency, or minutes left on one
+/// clock (a met clock after every running one).
+fn clock_key(c: DisputeColumn, d: &DisputeLine) -> (i64, i64) {
+    let left = |clock: &crate::domain::sla::SlaClock| {
+        if clock.stopped {
+            i64::MAX
+        } else {
+            clock.remaining()
+        }
+    };
+    match c {
+        DisputeColumn::Response => (left(&d.first_response), 0),
+        DisputeColumn::Resolve => (left(&d.resolution), 0),
+        _ => (worst(d) as i64, urgency(d)),
+    }
 }
 
 /// The worse of a dispute's two clock states.

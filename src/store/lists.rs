@@ -6,6 +6,7 @@ use sqlx::{PgPool, Postgres, QueryBuilder};
 use super::StoreError;
 use crate::domain::money::parse_decimal;
 use crate::filter::{Filter, Op};
+use crate::lists::{ActivityColumn, Column, HoldColumn, OutreachColumn, SortBy, order_by};
 use crate::model::{AuditEntry, HeldOrder, OutreachLine, Page};
 
 /// How a filter field is compared.
@@ -88,48 +89,38 @@ pub fn push_filter(
     Ok(())
 }
 
-/// Sort clause from a whitelisted column list: `(index, descending)`.
-fn order_by(columns: &[&str], sort: Option<(usize, bool)>, default: &str) -> String {
-    match sort.and_then(|(i, desc)| columns.get(i).map(|c| (c, desc))) {
-        Some((c, desc)) => format!(
-            " ORDER BY {c} {} NULLS LAST, 1",
-            if desc { "DESC" } else { "ASC" }
-        ),
-        None => format!(" ORDER BY {default}"),
-    }
-}
-
 /// How many rows a filtered list matches in all, counted apart from the page so the page
 /// query can stop at its LIMIT (a window count would build every joined row first).
-async fn count(
+async fn count<C: Column>(
     pool: &PgPool,
     from_where: &str,
     q: &ListQuery,
-    view: &ListView,
+    view: &ListView<C>,
 ) -> Result<i64, StoreError> {
     let mut qb = QueryBuilder::new(from_where.to_string());
     push_filter(&mut qb, &q.filter, view.fields, view.text_sql, &q.me)?;
     Ok(qb.build_query_scalar().fetch_one(pool).await?)
 }
 
-/// What a list lets people filter and sort by, and its order when they have not chosen one.
-struct ListView {
+/// What a list lets people filter by, its order when they have not chosen one, and what breaks
+/// ties; its columns (`C`) say what it sorts by.
+struct ListView<C: Column> {
     fields: &'static [Field],
     text_sql: &'static str,
-    sort_columns: &'static [&'static str],
     default_order: &'static str,
+    tiebreak: &'static str,
+    columns: std::marker::PhantomData<C>,
 }
 
-impl ListView {
+impl<C: Column> ListView<C> {
     /// Appends the filter, the order and the page window to a list query.
     fn filter_sort_page(
         &self,
         qb: &mut QueryBuilder<Postgres>,
         q: &ListQuery,
-        sort: Option<(usize, bool)>,
     ) -> Result<(), StoreError> {
         push_filter(qb, &q.filter, self.fields, self.text_sql, &q.me)?;
-        qb.push(order_by(self.sort_columns, sort, self.default_order));
+        qb.push(order_by::<C>(q.sort, self.default_order, self.tiebreak));
         qb.push(" LIMIT ")
             .push_bind(q.limit)
             .push(" OFFSET ")
@@ -142,7 +133,7 @@ impl ListView {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ListQuery {
     pub filter: Filter,
-    pub sort: Option<(usize, bool)>,
+    pub sort: Option<SortBy>,
     pub limit: i64,
     pub offset: i64,
     /// The connected person's role name, for `owner:me`.
@@ -176,19 +167,13 @@ pub const HOLD_FIELDS: &[Field] = &[
         kind: FieldKind::Text,
     },
 ];
-pub const HOLD_SORT: &[&str] = &[
-    "o.number",
-    "c.name",
-    "h.status",
-    "o.amount_minor",
-    "h.placed_at",
-];
 /// Paid-but-held first (the customer paid and waits), then the oldest.
-const HOLD_VIEW: ListView = ListView {
+const HOLD_VIEW: ListView<HoldColumn> = ListView {
     fields: HOLD_FIELDS,
     text_sql: "c.name || ' ' || o.number || ' ' || c.code",
-    sort_columns: HOLD_SORT,
     default_order: "(h.status = 'cleared') DESC, coalesce(h.cleared_at, h.placed_at), h.id",
+    tiebreak: "h.id",
+    columns: std::marker::PhantomData,
 };
 
 type HoldRow = (
@@ -220,7 +205,7 @@ pub async fn holds(pool: &PgPool, q: &ListQuery) -> Result<Page<HeldOrder>, Stor
            JOIN hold_policies p ON p.reason = h.reason
           WHERE h.status <> 'released'",
     );
-    HOLD_VIEW.filter_sort_page(&mut qb, q, q.sort)?;
+    HOLD_VIEW.filter_sort_page(&mut qb, q)?;
     let rows: Vec<HoldRow> = qb.build_query_as().fetch_all(pool).await?;
     let total = rows.first().map_or(0, |r| r.13);
     let rows = rows
@@ -274,12 +259,12 @@ pub const OUTREACH_FIELDS: &[Field] = &[
         kind: FieldKind::Text,
     },
 ];
-pub const OUTREACH_SORT: &[&str] = &["c.name", "m.purpose", "m.tone", "m.status", "m.send_after"];
-const OUTREACH_VIEW: ListView = ListView {
+const OUTREACH_VIEW: ListView<OutreachColumn> = ListView {
     fields: OUTREACH_FIELDS,
     text_sql: "c.name || ' ' || m.subject || ' ' || coalesce(i.number, '')",
-    sort_columns: OUTREACH_SORT,
     default_order: "m.send_after DESC, m.id DESC",
+    tiebreak: "m.id DESC",
+    columns: std::marker::PhantomData,
 };
 
 type OutreachRow = (
@@ -315,7 +300,7 @@ pub async fn outreach(pool: &PgPool, q: &ListQuery) -> Result<Page<OutreachLine>
         &OUTREACH_VIEW,
     )
     .await?;
-    OUTREACH_VIEW.filter_sort_page(&mut qb, q, q.sort)?;
+    OUTREACH_VIEW.filter_sort_page(&mut qb, q)?;
     let rows: Vec<OutreachRow> = qb.build_query_as().fetch_all(pool).await?;
     let rows = rows
         .into_iter()
@@ -363,12 +348,12 @@ pub const AUDIT_FIELDS: &[Field] = &[
         kind: FieldKind::Text,
     },
 ];
-pub const AUDIT_SORT: &[&str] = &["a.at", "a.actor", "a.action", "a.entity"];
-const AUDIT_VIEW: ListView = ListView {
+const AUDIT_VIEW: ListView<ActivityColumn> = ListView {
     fields: AUDIT_FIELDS,
     text_sql: "a.actor || ' ' || a.action || ' ' || a.details::text",
-    sort_columns: AUDIT_SORT,
-    default_order: "a.at DESC",
+    default_order: "a.at DESC, a.id DESC",
+    tiebreak: "a.id DESC",
+    columns: std::marker::PhantomData,
 };
 
 type AuditRow = (
@@ -403,7 +388,7 @@ pub async fn activity(
         &AUDIT_VIEW,
     )
     .await?;
-    AUDIT_VIEW.filter_sort_page(&mut qb, q, q.sort.or(Some((0, true))))?;
+    AUDIT_VIEW.filter_sort_page(&mut qb, q)?;
     let rows: Vec<AuditRow> = qb.build_query_as().fetch_all(pool).await?;
     let rows = rows
         .into_iter()

@@ -7,77 +7,16 @@ use ratatui::style::Style;
 use ratatui::text::Line;
 
 use super::Theme;
-use super::table::{self, Cell, Column, TableView, col, num};
+use super::table::{self, Cell, TableView};
 use crate::app::state::{AgingLevel, Rows, State, View};
 use crate::domain::money::format_grouped;
 use crate::domain::sla::{SlaClock, SlaState, format_minutes};
+use crate::lists::{
+    ActivityColumn, BucketColumn, Column, CustomerColumn, DisputeColumn, HoldColumn, InvoiceColumn,
+    OutreachColumn,
+};
 use crate::model::DisputeLine;
-
-const BUCKETS: &[Column] = &[
-    col("Bucket", 10, 0),
-    num("Invoices", 9, 1),
-    num("Amount", 18, 0),
-    col("", 10, 2),
-];
-const CUSTOMERS: &[Column] = &[
-    col("Code", 8, 2),
-    col("Customer", 28, 0),
-    col("Segment", 12, 3),
-    num("Invoices", 8, 1),
-    num("Amount", 16, 0),
-];
-const INVOICES: &[Column] = &[
-    col("Invoice", 13, 0),
-    col("Issued", 10, 3),
-    col("Due", 10, 1),
-    num("Days", 5, 2),
-    num("Open", 14, 0),
-    col("Cur", 3, 4),
-    col("Expected", 10, 5),
-    col("Dispute", 8, 4),
-];
-const DISPUTES: &[Column] = &[
-    col("SLA", 11, 0),
-    num("Response", 9, 1),
-    num("Resolve", 9, 0),
-    col("Dispute", 9, 0),
-    col("Customer", 24, 1),
-    col("Segment", 12, 5),
-    col("State", 17, 2),
-    col("Category", 20, 6),
-    num("Amount", 13, 3),
-    col("Assignee", 14, 4),
-    col("Watching", 10, 7),
-];
-const HOLDS: &[Column] = &[
-    col("Status", 10, 0),
-    col("Order", 10, 0),
-    col("Customer", 24, 1),
-    num("Value", 14, 2),
-    num("Held", 8, 3),
-    num("Release lag", 12, 1),
-    col("Blocking invoices", 30, 4),
-];
-const OUTREACH: &[Column] = &[
-    col("Status", 9, 0),
-    col("Customer", 22, 0),
-    col("Invoice", 13, 3),
-    col("Purpose", 12, 5),
-    col("Tone", 11, 2),
-    col("Channel", 13, 4),
-    col("Send after", 16, 1),
-    col("Copies", 12, 6),
-    col("Held back", 28, 3),
-    col("Subject", 30, 2),
-];
-const ACTIVITY: &[Column] = &[
-    col("At", 16, 0),
-    col("Actor", 10, 0),
-    col("Action", 16, 0),
-    col("Entity", 10, 2),
-    col("Customer", 22, 1),
-    col("Details", 30, 3),
-];
+use crate::model::{AuditEntry, CustomerAging, HeldOrder, OpenInvoice, OutreachLine};
 
 fn plain(s: impl Into<String>) -> Cell {
     (s.into(), Style::default())
@@ -121,182 +60,184 @@ fn clock_cell(c: &SlaClock, theme: &Theme) -> Cell {
     (text, style)
 }
 
-fn dispute_row(d: &DisputeLine, now: DateTime<Utc>, exponent: u32, theme: &Theme) -> Vec<Cell> {
-    let fr = remaining_now(&d.first_response, d, now);
-    let res = remaining_now(&d.resolution, d, now);
-    let worst = if fr.stopped {
-        res.state()
-    } else {
-        fr.state().min(res.state())
-    };
-    vec![
-        sla_cell(worst, theme),
-        clock_cell(&fr, theme),
-        clock_cell(&res, theme),
-        plain(&d.number),
-        plain(&d.customer),
-        plain(&d.segment),
-        plain(format!(
+/// The cells of `rows`, one per column of `C` in its order: a cell is asked for by its column,
+/// so a row can never put a figure under the wrong title.
+fn cells<C: Column, R>(rows: &[R], cell: impl Fn(&R, C) -> Cell) -> Vec<Vec<Cell>> {
+    rows.iter()
+        .map(|r| C::ALL.iter().map(|&c| cell(r, c)).collect())
+        .collect()
+}
+
+fn dispute_cell(d: &DisputeLine, c: DisputeColumn, ctx: &Ctx) -> Cell {
+    let fr = remaining_now(&d.first_response, d, ctx.now);
+    let res = remaining_now(&d.resolution, d, ctx.now);
+    match c {
+        DisputeColumn::Sla => {
+            let worst = if fr.stopped {
+                res.state()
+            } else {
+                fr.state().min(res.state())
+            };
+            sla_cell(worst, ctx.theme)
+        }
+        DisputeColumn::Response => clock_cell(&fr, ctx.theme),
+        DisputeColumn::Resolve => clock_cell(&res, ctx.theme),
+        DisputeColumn::Dispute => plain(&d.number),
+        DisputeColumn::Customer => plain(&d.customer),
+        DisputeColumn::Segment => plain(&d.segment),
+        DisputeColumn::State => plain(format!(
             "{}{}",
             d.state.replace('_', " "),
             if d.escalated { " ⇧" } else { "" }
         )),
-        plain(d.category.replace('_', " ")),
-        plain(format!(
+        DisputeColumn::Category => plain(d.category.replace('_', " ")),
+        DisputeColumn::Amount => plain(format!(
             "{} {}",
-            format_grouped(d.amount, exponent),
+            format_grouped(d.amount, ctx.exponent),
             d.currency
         )),
-        plain(d.assignee.clone().unwrap_or_else(|| "—".into())),
-        plain(d.watchers.join(", ")),
-    ]
+        DisputeColumn::Assignee => plain(d.assignee.clone().unwrap_or_else(|| "—".into())),
+        DisputeColumn::Watching => plain(d.watchers.join(", ")),
+    }
 }
 
-/// Columns and cells for the current list view.
-fn table_of(state: &State, theme: &Theme) -> (&'static [Column], Vec<Vec<Cell>>) {
-    let e = state.exponent;
-    let now = state.now;
+/// What cells are drawn with besides the row.
+struct Ctx<'a> {
+    now: DateTime<Utc>,
+    exponent: u32,
+    theme: &'a Theme,
+    as_of: chrono::NaiveDate,
+}
+
+fn customer_cell(c: &CustomerAging, col: CustomerColumn, ctx: &Ctx) -> Cell {
+    match col {
+        CustomerColumn::Code => plain(&c.code),
+        CustomerColumn::Customer => plain(&c.name),
+        CustomerColumn::Segment => plain(&c.segment),
+        CustomerColumn::Invoices => plain(c.invoices.to_string()),
+        CustomerColumn::Amount => plain(format_grouped(c.amount, ctx.exponent)),
+    }
+}
+
+fn invoice_cell(i: &OpenInvoice, col: InvoiceColumn, ctx: &Ctx) -> Cell {
+    match col {
+        InvoiceColumn::Invoice => plain(&i.number),
+        InvoiceColumn::Issued => plain(i.issue_date.to_string()),
+        InvoiceColumn::Due => plain(i.due_date.to_string()),
+        InvoiceColumn::Days => plain((ctx.as_of - i.due_date).num_days().to_string()),
+        InvoiceColumn::Open => plain(format_grouped(i.open, ctx.exponent)),
+        InvoiceColumn::Currency => plain(&i.currency),
+        InvoiceColumn::Expected => plain(i.expected.map(|d| d.to_string()).unwrap_or_default()),
+        InvoiceColumn::Dispute => plain(if i.disputed { "disputed" } else { "" }),
+    }
+}
+
+fn hold_cell(h: &HeldOrder, col: HoldColumn, ctx: &Ctx) -> Cell {
+    let paid = h.cleared_at.filter(|_| h.status == "cleared").map(|c| {
+        let waited = (ctx.now - c).num_minutes();
+        let style = if waited > h.lag_target_minutes {
+            ctx.theme.sla_breached
+        } else {
+            ctx.theme.sla_at_risk
+        };
+        (waited, style)
+    });
+    match col {
+        HoldColumn::Status => match paid {
+            Some((_, style)) => ("⚑ PAID".to_string(), style),
+            None => plain("held"),
+        },
+        HoldColumn::Order => plain(&h.order),
+        HoldColumn::Customer => plain(&h.customer),
+        HoldColumn::Value => plain(format!(
+            "{} {}",
+            format_grouped(h.amount, ctx.exponent),
+            h.currency
+        )),
+        HoldColumn::Held => plain(format_minutes((ctx.now - h.placed_at).num_minutes())),
+        HoldColumn::ReleaseLag => match paid {
+            Some((waited, style)) => (
+                format!(
+                    "{} / {}",
+                    format_minutes(waited),
+                    format_minutes(h.lag_target_minutes)
+                ),
+                style,
+            ),
+            None => plain("—"),
+        },
+        HoldColumn::Blocking => plain(
+            h.blockers
+                .iter()
+                .map(|(n, open)| format!("{n}{}", if *open { "" } else { " ✓" }))
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+    }
+}
+
+fn outreach_cell(o: &OutreachLine, col: OutreachColumn, ctx: &Ctx) -> Cell {
+    match col {
+        OutreachColumn::Status => plain(&o.status),
+        OutreachColumn::Customer => plain(&o.customer),
+        OutreachColumn::Invoice => plain(o.invoice.clone().unwrap_or_default()),
+        OutreachColumn::Purpose => plain(o.purpose.replace('_', " ")),
+        OutreachColumn::Tone => plain(&o.tone),
+        OutreachColumn::Channel => plain(o.channel.replace('_', " ")),
+        OutreachColumn::SendAfter => plain(when(o.send_after)),
+        OutreachColumn::Copies => plain(o.copies.join(", ")),
+        OutreachColumn::HeldBack => match &o.suppression {
+            Some(why) => (format!("▲ {why}"), ctx.theme.sla_at_risk),
+            None => plain(""),
+        },
+        OutreachColumn::Subject => plain(&o.subject),
+    }
+}
+
+fn activity_cell(a: &AuditEntry, col: ActivityColumn) -> Cell {
+    match col {
+        ActivityColumn::At => plain(when(a.at)),
+        ActivityColumn::Actor => plain(&a.actor),
+        ActivityColumn::Action => plain(a.action.replace('_', " ")),
+        ActivityColumn::Entity => plain(format!(
+            "{} {}",
+            a.entity,
+            a.entity_id.map(|i| i.to_string()).unwrap_or_default()
+        )),
+        ActivityColumn::Customer => plain(a.customer.clone().unwrap_or_default()),
+        ActivityColumn::Details => plain(&a.details),
+    }
+}
+
+/// The cells for the current list view (its columns come from `View::columns`).
+fn table_of(state: &State, theme: &Theme) -> Vec<Vec<Cell>> {
+    let ctx = Ctx {
+        now: state.now,
+        exponent: state.exponent,
+        theme,
+        as_of: state.aging.as_of,
+    };
     match &state.list.rows {
-        Rows::None => (BUCKETS, vec![]),
+        Rows::None => vec![],
         Rows::Buckets(s) => {
             let max = s.lines.iter().map(|l| l.amount).max().unwrap_or(0).max(1);
-            let rows = s
-                .lines
-                .iter()
-                .enumerate()
-                .map(|(i, l)| {
+            let lines: Vec<(usize, _)> = s.lines.iter().enumerate().collect();
+            cells(&lines, |(i, l), c: BucketColumn| match c {
+                BucketColumn::Bucket => plain(&l.bucket.label),
+                BucketColumn::Invoices => plain(l.invoices.to_string()),
+                BucketColumn::Amount => plain(format_grouped(l.amount, ctx.exponent)),
+                BucketColumn::Bar => {
                     let filled = ((l.amount.max(0) as i128 * 30) / max as i128) as usize;
-                    vec![
-                        plain(&l.bucket.label),
-                        plain(l.invoices.to_string()),
-                        plain(format_grouped(l.amount, e)),
-                        ("█".repeat(filled), theme.aging(i, s.lines.len())),
-                    ]
-                })
-                .collect();
-            (BUCKETS, rows)
+                    ("█".repeat(filled), theme.aging(*i, s.lines.len()))
+                }
+            })
         }
-        Rows::Customers(r) => (
-            CUSTOMERS,
-            r.iter()
-                .map(|c| {
-                    vec![
-                        plain(&c.code),
-                        plain(&c.name),
-                        plain(&c.segment),
-                        plain(c.invoices.to_string()),
-                        plain(format_grouped(c.amount, e)),
-                    ]
-                })
-                .collect(),
-        ),
-        Rows::Invoices(r) => (
-            INVOICES,
-            r.iter()
-                .map(|i| {
-                    let days = (state.aging.as_of - i.due_date).num_days();
-                    vec![
-                        plain(&i.number),
-                        plain(i.issue_date.to_string()),
-                        plain(i.due_date.to_string()),
-                        plain(days.to_string()),
-                        plain(format_grouped(i.open, e)),
-                        plain(&i.currency),
-                        plain(i.expected.map(|d| d.to_string()).unwrap_or_default()),
-                        plain(if i.disputed { "disputed" } else { "" }),
-                    ]
-                })
-                .collect(),
-        ),
-        Rows::Disputes(r) => (
-            DISPUTES,
-            r.iter().map(|d| dispute_row(d, now, e, theme)).collect(),
-        ),
-        Rows::Holds(r) => (
-            HOLDS,
-            r.iter()
-                .map(|h| {
-                    let (status, lag) = match h.cleared_at {
-                        Some(c) if h.status == "cleared" => {
-                            let waited = (now - c).num_minutes();
-                            let style = if waited > h.lag_target_minutes {
-                                theme.sla_breached
-                            } else {
-                                theme.sla_at_risk
-                            };
-                            (
-                                ("⚑ PAID".to_string(), style),
-                                (
-                                    format!(
-                                        "{} / {}",
-                                        format_minutes(waited),
-                                        format_minutes(h.lag_target_minutes)
-                                    ),
-                                    style,
-                                ),
-                            )
-                        }
-                        _ => (plain("held"), plain("—")),
-                    };
-                    let blockers = h
-                        .blockers
-                        .iter()
-                        .map(|(n, open)| format!("{n}{}", if *open { "" } else { " ✓" }))
-                        .collect::<Vec<_>>()
-                        .join(", ");
-                    vec![
-                        status,
-                        plain(&h.order),
-                        plain(&h.customer),
-                        plain(format!("{} {}", format_grouped(h.amount, e), h.currency)),
-                        plain(format_minutes((now - h.placed_at).num_minutes())),
-                        lag,
-                        plain(blockers),
-                    ]
-                })
-                .collect(),
-        ),
-        Rows::Outreach(r) => (
-            OUTREACH,
-            r.iter()
-                .map(|o| {
-                    vec![
-                        plain(&o.status),
-                        plain(&o.customer),
-                        plain(o.invoice.clone().unwrap_or_default()),
-                        plain(o.purpose.replace('_', " ")),
-                        plain(&o.tone),
-                        plain(o.channel.replace('_', " ")),
-                        plain(when(o.send_after)),
-                        plain(o.copies.join(", ")),
-                        match &o.suppression {
-                            Some(why) => (format!("▲ {why}"), theme.sla_at_risk),
-                            None => plain(""),
-                        },
-                        plain(&o.subject),
-                    ]
-                })
-                .collect(),
-        ),
-        Rows::Activity(r) => (
-            ACTIVITY,
-            r.iter()
-                .map(|a| {
-                    vec![
-                        plain(when(a.at)),
-                        plain(&a.actor),
-                        plain(a.action.replace('_', " ")),
-                        plain(format!(
-                            "{} {}",
-                            a.entity,
-                            a.entity_id.map(|i| i.to_string()).unwrap_or_default()
-                        )),
-                        plain(a.customer.clone().unwrap_or_default()),
-                        plain(&a.details),
-                    ]
-                })
-                .collect(),
-        ),
+        Rows::Customers(r) => cells(r, |c, col| customer_cell(c, col, &ctx)),
+        Rows::Invoices(r) => cells(r, |i, col| invoice_cell(i, col, &ctx)),
+        Rows::Disputes(r) => cells(r, |d, col| dispute_cell(d, col, &ctx)),
+        Rows::Holds(r) => cells(r, |h, col| hold_cell(h, col, &ctx)),
+        Rows::Outreach(r) => cells(r, |o, col| outreach_cell(o, col, &ctx)),
+        Rows::Activity(r) => cells(r, activity_cell),
     }
 }
 
@@ -328,11 +269,13 @@ fn title(state: &State) -> String {
     if !l.filter.is_empty() {
         t.push_str(&format!("· filter: {} ", super::text::safe(&l.filter)));
     }
-    if let Some((c, desc)) = l.sort {
+    if let Some(sort) = l.sort
+        && let Some(c) = state.view.columns().get(sort.column)
+    {
         t.push_str(&format!(
-            "· sort: column {} {} ",
-            c + 1,
-            if desc { "↓" } else { "↑" }
+            "· sort: {} {} ",
+            c.title,
+            if sort.descending { "▼" } else { "▲" }
         ));
     }
     if !l.marked.is_empty() {
@@ -345,7 +288,8 @@ fn title(state: &State) -> String {
 }
 
 pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
-    let (columns, rows) = table_of(state, theme);
+    let columns = state.view.columns();
+    let rows = table_of(state, theme);
     let l = &state.list;
     let empty = if let Some(e) = &l.error {
         Some(Line::styled(
@@ -378,7 +322,8 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         area,
         TableView {
             title: title(state),
-            columns,
+            columns: &columns,
+            sort: l.sort,
             rows,
             selected,
             marked,

@@ -1,48 +1,22 @@
-//! The one table widget every list uses: columns that drop by priority as the terminal
-//! narrows, untrusted text made safe, and a selection visible without colour (▶ + reverse).
+//! The one table widget every list uses: columns (from `crate::lists`) that drop by priority
+//! as the terminal narrows, the sorted column marked ▲/▼, untrusted text made safe, and a
+//! selection and marks visible without colour (▶ + reverse, ✓ + bold).
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::Style;
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::Theme;
 use super::text::{cell, cell_right};
-
-/// A column: its title, the width it wants, alignment, and how readily it is dropped
-/// (priority 0 is never dropped; higher numbers go first).
-#[derive(Debug, Clone, Copy)]
-pub struct Column {
-    pub title: &'static str,
-    pub width: usize,
-    pub right: bool,
-    pub priority: u8,
-}
-
-pub const fn col(title: &'static str, width: usize, priority: u8) -> Column {
-    Column {
-        title,
-        width,
-        right: false,
-        priority,
-    }
-}
-
-pub const fn num(title: &'static str, width: usize, priority: u8) -> Column {
-    Column {
-        title,
-        width,
-        right: true,
-        priority,
-    }
-}
+use crate::lists::{SortBy, Spec};
 
 /// A cell's text and style.
 pub type Cell = (String, Style);
 
 /// Which columns fit in `width` (keeping the lowest priorities), in their order.
-pub fn fitting(columns: &[Column], width: usize) -> Vec<usize> {
+pub fn fitting(columns: &[Spec], width: usize) -> Vec<usize> {
     let mut keep: Vec<usize> = (0..columns.len()).collect();
     let used = |keep: &[usize]| keep.iter().map(|&i| columns[i].width + 1).sum::<usize>() + 2;
     while used(&keep) > width && keep.len() > 1 {
@@ -64,7 +38,9 @@ pub fn fitting(columns: &[Column], width: usize) -> Vec<usize> {
 /// Everything a table needs to draw.
 pub struct TableView<'a> {
     pub title: String,
-    pub columns: &'a [Column],
+    pub columns: &'a [Spec],
+    /// The column the rows are sorted by, marked in the header.
+    pub sort: Option<SortBy>,
     pub rows: Vec<Vec<Cell>>,
     /// Index of the selected row within `rows`.
     pub selected: Option<usize>,
@@ -94,10 +70,16 @@ pub fn render(frame: &mut Frame, area: Rect, t: TableView<'_>, theme: &Theme) {
     let mut header = vec![Span::raw("  ")];
     for (pos, &i) in keep.iter().enumerate() {
         let c = &t.columns[i];
+        let title = match t.sort {
+            Some(s) if s.column == i => {
+                format!("{}{}", c.title, if s.descending { "▼" } else { "▲" })
+            }
+            _ => c.title.to_string(),
+        };
         let text = if c.right {
-            cell_right(c.title, width_of(i, pos))
+            cell_right(&title, width_of(i, pos))
         } else {
-            cell(c.title, width_of(i, pos))
+            cell(&title, width_of(i, pos))
         };
         header.push(Span::styled(text, theme.column_header));
         header.push(Span::raw(" "));
@@ -111,13 +93,33 @@ pub fn render(frame: &mut Frame, area: Rect, t: TableView<'_>, theme: &Theme) {
         let start = (sel + 1).saturating_sub(body);
         for (n, row) in t.rows.iter().enumerate().skip(start).take(body) {
             let selected = t.selected == Some(n);
-            let mut spans = vec![Span::styled(
-                if selected { "▶ " } else { "  " },
+            let marked = t.marked.get(n).copied().unwrap_or(false);
+            // Marked rows carry ✓ and bold, so they show in any theme, mono included.
+            let mark_style = Style::default().add_modifier(Modifier::BOLD);
+            let row_style = |style: Style| {
+                let style = if marked {
+                    style.patch(mark_style)
+                } else {
+                    style
+                };
                 if selected {
-                    theme.row_selected
+                    style.patch(theme.row_selected)
+                } else {
+                    style
+                }
+            };
+            let mut spans = vec![Span::styled(
+                match (selected, marked) {
+                    (true, true) => "▶✓",
+                    (true, false) => "▶ ",
+                    (false, true) => "✓ ",
+                    (false, false) => "  ",
+                },
+                row_style(if marked {
+                    theme.hint_key
                 } else {
                     Style::default()
-                },
+                }),
             )];
             for (pos, &i) in keep.iter().enumerate() {
                 let (text, style) = row.get(i).cloned().unwrap_or_default();
@@ -127,20 +129,8 @@ pub fn render(frame: &mut Frame, area: Rect, t: TableView<'_>, theme: &Theme) {
                 } else {
                     cell(&text, w)
                 };
-                let style = if selected {
-                    style.patch(theme.row_selected)
-                } else {
-                    style
-                };
-                spans.push(Span::styled(text, style));
-                spans.push(Span::styled(
-                    " ",
-                    if selected {
-                        theme.row_selected
-                    } else {
-                        Style::default()
-                    },
-                ));
+                spans.push(Span::styled(text, row_style(style)));
+                spans.push(Span::styled(" ", row_style(Style::default())));
             }
             lines.push(Line::from(spans));
         }
@@ -151,6 +141,16 @@ pub fn render(frame: &mut Frame, area: Rect, t: TableView<'_>, theme: &Theme) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn col(title: &'static str, width: usize, priority: u8) -> Spec {
+        Spec {
+            title,
+            width,
+            right: false,
+            priority,
+            sort: crate::lists::Sort::No,
+        }
+    }
 
     #[test]
     fn columns_drop_by_priority_as_width_shrinks() {

@@ -1,0 +1,119 @@
+//! Sorting is done where the rows come from: each column `s` reaches orders the rows the store
+//! returns by what that column shows.
+
+mod common;
+
+use common::{fixed_now, seeded_db};
+use settle::lists::{
+    ActivityColumn, Column, DisputeColumn, HoldColumn, OutreachColumn, SortBy, sortable,
+};
+use settle::store::lists::ListQuery;
+
+fn by<C: Column>(column: C, descending: bool) -> Option<SortBy> {
+    Some(SortBy {
+        column: C::ALL.iter().position(|c| *c == column).unwrap(),
+        descending,
+    })
+}
+
+fn query(sort: Option<SortBy>) -> ListQuery {
+    ListQuery {
+        sort,
+        limit: 500,
+        ..Default::default()
+    }
+}
+
+fn is_sorted<T: PartialOrd + std::fmt::Debug>(v: &[T], descending: bool) -> bool {
+    v.windows(2).all(|w| {
+        if descending {
+            w[0] >= w[1]
+        } else {
+            w[0] <= w[1]
+        }
+    })
+}
+
+#[tokio::test]
+async fn every_sortable_column_orders_the_rows_it_shows() {
+    let (_db, pool) = seeded_db(200, 42).await;
+    let now = fixed_now();
+    for desc in [false, true] {
+        let holds = settle::store::lists::holds(&pool, &query(by(HoldColumn::Value, desc)))
+            .await
+            .unwrap();
+        let values: Vec<i64> = holds.rows.iter().map(|h| h.amount).collect();
+        assert!(values.len() > 3 && is_sorted(&values, desc), "{values:?}");
+        let holds = settle::store::lists::holds(&pool, &query(by(HoldColumn::Customer, desc)))
+            .await
+            .unwrap();
+        let names: Vec<String> = holds
+            .rows
+            .iter()
+            .map(|h| h.customer.to_lowercase())
+            .collect();
+        assert!(is_sorted(&names, desc), "{names:?}");
+
+        let disputes = |c| {
+            let pool = pool.clone();
+            async move {
+                settle::store::disputes::open_disputes(&pool, &query(by(c, desc)), now)
+                    .await
+                    .unwrap()
+            }
+        };
+        let amounts: Vec<i64> = disputes(DisputeColumn::Amount)
+            .await
+            .iter()
+            .map(|d| d.amount)
+            .collect();
+        assert!(
+            amounts.len() > 3 && is_sorted(&amounts, desc),
+            "{amounts:?}"
+        );
+        let numbers: Vec<String> = disputes(DisputeColumn::Dispute)
+            .await
+            .into_iter()
+            .map(|d| d.number)
+            .collect();
+        assert!(is_sorted(&numbers, desc), "{numbers:?}");
+        let left: Vec<i64> = disputes(DisputeColumn::Resolve)
+            .await
+            .iter()
+            .map(|d| d.resolution.remaining())
+            .collect();
+        assert!(is_sorted(&left, desc), "computed clocks sort too: {left:?}");
+
+        let sends: Vec<_> =
+            settle::store::lists::outreach(&pool, &query(by(OutreachColumn::SendAfter, desc)))
+                .await
+                .unwrap()
+                .rows
+                .into_iter()
+                .map(|o| o.send_after)
+                .collect();
+        assert!(is_sorted(&sends, desc));
+        let actors: Vec<String> =
+            settle::store::lists::activity(&pool, &query(by(ActivityColumn::Actor, desc)), None)
+                .await
+                .unwrap()
+                .rows
+                .into_iter()
+                .map(|a| a.actor)
+                .collect();
+        assert!(is_sorted(&actors, desc), "{actors:?}");
+    }
+}
+
+#[test]
+fn each_list_sorts_only_by_columns_it_can_sort_by() {
+    assert_eq!(
+        sortable::<ActivityColumn>().len(),
+        5,
+        "Details is not sortable"
+    );
+    assert!(
+        !sortable::<DisputeColumn>().contains(&10),
+        "Watching is not"
+    );
+}
