@@ -47,7 +47,7 @@ pub async fn aging(
 ) -> anyhow::Result<()> {
     let pool = pool.clone();
     let today = store::business_today(&pool, now).await?;
-    let month_end = crate::app::update::previous_month_end(today);
+    let month_end = crate::domain::months::previous_month_end(today);
     let edges = BucketEdges::default();
     for (label, as_of) in [("today", today), ("last month end", month_end)] {
         let mut samples = Vec::new();

@@ -146,6 +146,17 @@ pub enum ByArg {
     Region,
 }
 
+impl From<ByArg> for crate::store::aging::GroupBy {
+    fn from(by: ByArg) -> Self {
+        use crate::store::aging::GroupBy;
+        match by {
+            ByArg::Customer => GroupBy::Customer,
+            ByArg::Segment => GroupBy::Segment,
+            ByArg::Region => GroupBy::Region,
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Report {
     /// Aging buckets as of a date.

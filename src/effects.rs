@@ -90,7 +90,7 @@ async fn overview(
     })
 }
 
-/// The overview's alert list: what needs a person now.
+/// Counts what the overview's alerts are about; `domain::alerts` says what they say.
 async fn alerts(
     pool: &PgPool,
     now: DateTime<Utc>,
@@ -101,49 +101,20 @@ async fn alerts(
         ..Default::default()
     };
     let disputes = store::disputes::open_disputes(pool, &q, now).await?;
-    let breached = disputes
-        .iter()
-        .filter(|d| store::disputes::worst(d) == SlaState::Breached)
-        .count();
-    let at_risk = disputes
-        .iter()
-        .filter(|d| store::disputes::worst(d) == SlaState::AtRisk)
-        .count();
-    let (cleared, slipping) = store::alert_counts(pool).await?;
-    let mut out = Vec::new();
-    if breached > 0 {
-        out.push(format!(
-            "✖ {breached} disputes have breached an SLA clock  (:disputes sla=breached)"
-        ));
-    }
-    if at_risk > 0 {
-        out.push(format!(
-            "▲ {at_risk} disputes are at risk  (:disputes sla=at_risk)"
-        ));
-    }
-    if trust.unresolved_over_7_days > 0 {
-        out.push(format!(
-            "▲ {} disputes unresolved for over 7 days",
-            trust.unresolved_over_7_days
-        ));
-    }
-    if cleared > 0 {
-        out.push(format!("✖ {cleared} orders cleared but still held: the customer paid and is waiting  (:holds status=cleared)"));
-    }
-    if slipping > 0 {
-        out.push(format!(
-            "▲ {slipping} accounts slipping from their usual pay day"
-        ));
-    }
-    if trust.breach_alert {
-        out.push(format!(
-            "✖ SLA breach rate {} % over 30 days is above 10 %",
-            trust
-                .breach_rate_percent
-                .map_or("?".into(), |r| r.to_string())
-        ));
-    }
-    Ok(out)
+    let count = |s: SlaState| {
+        disputes
+            .iter()
+            .filter(|d| store::disputes::worst(d) == s)
+            .count()
+    };
+    let (cleared_but_held, slipping) = store::alert_counts(pool).await?;
+    let counts = crate::domain::alerts::AlertCounts {
+        disputes_breached: count(SlaState::Breached),
+        disputes_at_risk: count(SlaState::AtRisk),
+        cleared_but_held,
+        slipping,
+    };
+    Ok(crate::domain::alerts::alerts(&counts, trust))
 }
 
 async fn list(

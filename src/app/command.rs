@@ -119,7 +119,9 @@ pub fn parse(line: &str) -> Result<Command, String> {
         "customer" => Command::Customer { query: filter },
         "activity" => Command::Activity { filter },
         "help" => Command::Help,
-        _ => Command::Quit,
+        "quit" => Command::Quit,
+        // A name in COMMANDS with no arm here is a bug; it must never quit by accident.
+        other => return Err(format!("`{other}` is not available yet")),
     })
 }
 
@@ -191,6 +193,17 @@ mod tests {
         );
         assert!(parse("cust").is_err());
         assert_eq!(parse("q"), Ok(Command::Quit));
+        // Only quit quits: every other listed command parses to something else.
+        for (name, aliases, _) in COMMANDS {
+            for word in std::iter::once(name).chain(aliases.iter()) {
+                let parsed = parse(&format!("{word} x"));
+                if *name == "quit" {
+                    assert_eq!(parsed, Ok(Command::Quit));
+                } else {
+                    assert_ne!(parsed, Ok(Command::Quit), "{word}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -1,7 +1,5 @@
 //! The one place state changes: `update(&mut State, Msg) -> Vec<Effect>`. Pure.
 
-use chrono::{Datelike, Duration, NaiveDate};
-
 use super::action::Action;
 use super::command::{self, Command};
 use super::msg::{Data, Effect, ListRequest, Msg, TextKey};
@@ -593,26 +591,4 @@ fn load(state: &mut State) -> Vec<Effect> {
     }
 }
 
-/// The last day of the month before `day`'s month.
-pub fn previous_month_end(day: NaiveDate) -> NaiveDate {
-    day.with_day(1).expect("day 1 exists") - Duration::days(1)
-}
-
-/// The end of `day`'s month if `day` is before it, else the end of the next month.
-pub fn next_month_end(day: NaiveDate) -> NaiveDate {
-    let this_end = month_end(day);
-    if day < this_end {
-        this_end
-    } else {
-        month_end(this_end + Duration::days(1))
-    }
-}
-
-fn month_end(day: NaiveDate) -> NaiveDate {
-    let (y, m) = if day.month() == 12 {
-        (day.year() + 1, 1)
-    } else {
-        (day.year(), day.month() + 1)
-    };
-    NaiveDate::from_ymd_opt(y, m, 1).expect("valid month") - Duration::days(1)
-}
+pub use crate::domain::months::{next_month_end, previous_month_end};

@@ -1,8 +1,10 @@
 //! Pure AR logic: no I/O, no terminal, no SQL. Every rule here follows DOMAIN.md.
 
 pub mod aging;
+pub mod alerts;
 pub mod kpi;
 pub mod money;
+pub mod months;
 pub mod rhythm;
 pub mod segment;
 pub mod sla;

@@ -125,6 +125,16 @@ impl SlaState {
     }
 }
 
+/// A dispute's SLA state: the worse of its two clocks, a first response that was given not
+/// counting (the one rule the queue, the alerts and the sort use).
+pub fn worst_state(first_response: &SlaClock, resolution: &SlaClock) -> SlaState {
+    if first_response.stopped {
+        resolution.state()
+    } else {
+        first_response.state().min(resolution.state())
+    }
+}
+
 /// One clock of one dispute: its target and what has elapsed on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct SlaClock {

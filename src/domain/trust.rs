@@ -28,7 +28,7 @@ pub struct HoldFacts {
 }
 
 /// Median and p90 of a set of durations in minutes, and how many there were.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
 pub struct Spread {
     pub count: usize,
     pub median_minutes: Option<i64>,
@@ -46,7 +46,7 @@ impl Spread {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
 pub struct TrustMetrics {
     pub window_days: i64,
     /// First response, on each dispute's SLA clock (paused time excluded), for responses in the window.

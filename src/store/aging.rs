@@ -21,16 +21,6 @@ pub enum GroupBy {
     Region,
 }
 
-impl From<crate::cli::ByArg> for GroupBy {
-    fn from(by: crate::cli::ByArg) -> Self {
-        match by {
-            crate::cli::ByArg::Customer => GroupBy::Customer,
-            crate::cli::ByArg::Segment => GroupBy::Segment,
-            crate::cli::ByArg::Region => GroupBy::Region,
-        }
-    }
-}
-
 /// Open amounts at `$1` by (group key, basis date, currency), from three lean queries,
 /// each an index-only scan on the large book:
 /// - every invoice open now (the open-items index),

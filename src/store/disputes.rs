@@ -187,12 +187,7 @@ fn clock_key(c: DisputeColumn, d: &DisputeLine) -> (i64, i64) {
 
 /// The worse of a dispute's two clock states.
 pub fn worst(d: &DisputeLine) -> crate::domain::sla::SlaState {
-    let fr = if d.first_response.stopped {
-        crate::domain::sla::SlaState::Ok
-    } else {
-        d.first_response.state()
-    };
-    fr.min(d.resolution.state())
+    crate::domain::sla::worst_state(&d.first_response, &d.resolution)
 }
 
 /// Minutes left on whichever running clock ends first.

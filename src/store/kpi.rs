@@ -1,8 +1,9 @@
 //! KPI inputs from the store: BR, ETR, ECR from the aging rules, credit sales by month.
 
+use crate::domain::months::first_of_month;
 use std::collections::BTreeMap;
 
-use chrono::{Datelike, Duration, NaiveDate};
+use chrono::{Duration, NaiveDate};
 use sqlx::PgPool;
 
 use super::StoreError;
@@ -42,10 +43,6 @@ pub async fn sales_by_month(
         *out.entry(month).or_insert(0) += convert(amount, rate);
     }
     Ok(out)
-}
-
-fn first_of_month(d: NaiveDate) -> NaiveDate {
-    d.with_day(1).expect("day 1 exists")
 }
 
 /// Every KPI for a period, with the inputs it was computed from.

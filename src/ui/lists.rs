@@ -10,7 +10,7 @@ use super::Theme;
 use super::table::{self, Cell, TableView};
 use crate::app::state::{AgingLevel, Rows, State, View};
 use crate::domain::money::format_grouped;
-use crate::domain::sla::{SlaClock, SlaState, format_minutes};
+use crate::domain::sla::{SlaClock, SlaState, format_minutes, worst_state};
 use crate::lists::{
     ActivityColumn, BucketColumn, Column, CustomerColumn, DisputeColumn, HoldColumn, InvoiceColumn,
     OutreachColumn,
@@ -72,14 +72,7 @@ fn dispute_cell(d: &DisputeLine, c: DisputeColumn, ctx: &Ctx) -> Cell {
     let fr = remaining_now(&d.first_response, d, ctx.now);
     let res = remaining_now(&d.resolution, d, ctx.now);
     match c {
-        DisputeColumn::Sla => {
-            let worst = if fr.stopped {
-                res.state()
-            } else {
-                fr.state().min(res.state())
-            };
-            sla_cell(worst, ctx.theme)
-        }
+        DisputeColumn::Sla => sla_cell(worst_state(&fr, &res), ctx.theme),
         DisputeColumn::Response => clock_cell(&fr, ctx.theme),
         DisputeColumn::Resolve => clock_cell(&res, ctx.theme),
         DisputeColumn::Dispute => plain(&d.number),

@@ -1,0 +1,81 @@
+//! The overview's alerts: what needs a person now, with the thresholds and the wording in one
+//! place. The runner only counts; this decides what is said.
+
+use super::trust::TrustMetrics;
+
+/// The counts the alerts are made from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct AlertCounts {
+    pub disputes_breached: usize,
+    pub disputes_at_risk: usize,
+    /// Orders whose blocking invoices are paid but which are still held.
+    pub cleared_but_held: i64,
+    /// Accounts paying later than their usual rhythm.
+    pub slipping: i64,
+}
+
+/// Each alert as a line, most urgent kinds first; none when all is well.
+pub fn alerts(c: &AlertCounts, trust: &TrustMetrics) -> Vec<String> {
+    let mut out = Vec::new();
+    if c.disputes_breached > 0 {
+        out.push(format!(
+            "✖ {} disputes have breached an SLA clock  (:disputes sla=breached)",
+            c.disputes_breached
+        ));
+    }
+    if c.disputes_at_risk > 0 {
+        out.push(format!(
+            "▲ {} disputes are at risk  (:disputes sla=at_risk)",
+            c.disputes_at_risk
+        ));
+    }
+    if trust.unresolved_over_7_days > 0 {
+        out.push(format!(
+            "▲ {} disputes unresolved for over 7 days",
+            trust.unresolved_over_7_days
+        ));
+    }
+    if c.cleared_but_held > 0 {
+        out.push(format!(
+            "✖ {} orders cleared but still held: the customer paid and is waiting  (:holds status=cleared)",
+            c.cleared_but_held
+        ));
+    }
+    if c.slipping > 0 {
+        out.push(format!(
+            "▲ {} accounts slipping from their usual pay day",
+            c.slipping
+        ));
+    }
+    if trust.breach_alert {
+        out.push(format!(
+            "✖ SLA breach rate {} % over 30 days is above 10 %",
+            trust
+                .breach_rate_percent
+                .map_or("?".into(), |r| r.to_string())
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quiet_when_all_is_well_and_each_count_says_its_line() {
+        let trust = TrustMetrics::default();
+        assert!(alerts(&AlertCounts::default(), &trust).is_empty());
+        let lines = alerts(
+            &AlertCounts {
+                disputes_breached: 2,
+                cleared_but_held: 1,
+                ..Default::default()
+            },
+            &trust,
+        );
+        assert_eq!(lines.len(), 2);
+        assert!(lines[0].starts_with("✖ 2 disputes have breached"));
+        assert!(lines[1].contains("1 orders cleared but still held"));
+    }
+}
