@@ -1,4 +1,5 @@
 //! The private cluster starts, serves, and leaves nothing behind, even if its owner is killed.
+#![allow(clippy::unwrap_used, clippy::too_many_lines)] // tests may unwrap: a failure is a failed test
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};

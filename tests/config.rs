@@ -1,5 +1,6 @@
 //! Keymaps and themes: the shipped ones load; broken files give exact, located messages;
 //! `settle config check` exits non-zero on any error.
+#![allow(clippy::unwrap_used, clippy::too_many_lines)] // tests may unwrap: a failure is a failed test
 
 use assert_cmd::Command;
 use settle::app::Action;

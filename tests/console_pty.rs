@@ -1,4 +1,5 @@
 //! End to end: the real binary in a pseudo-terminal (tmux), against a seeded private store.
+#![allow(clippy::unwrap_used, clippy::too_many_lines)] // tests may unwrap: a failure is a failed test
 
 use std::process::Command;
 use std::time::{Duration, Instant};

@@ -1,5 +1,6 @@
 //! The two-step flow, pure: a key opens a dialog stating what, for whom and how much; the
 //! editor collects the note; only `y` confirms; `esc` with text asks before discarding.
+#![allow(clippy::unwrap_used, clippy::too_many_lines)] // tests may unwrap: a failure is a failed test
 
 use chrono::{DateTime, Duration, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};

@@ -1,5 +1,6 @@
 //! The edges of the binary: which store a command goes to, passwords, the log file, a login
 //! with no settle role, the importer role, and `audit verify`'s exit code.
+#![allow(clippy::unwrap_used, clippy::too_many_lines)] // tests may unwrap: a failure is a failed test
 
 mod common;
 

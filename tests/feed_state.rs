@@ -1,4 +1,5 @@
 //! The header's feed state: live, stale after quiet seconds, lost, and a resync on return.
+#![allow(clippy::unwrap_used, clippy::too_many_lines)] // tests may unwrap: a failure is a failed test
 
 use chrono::{DateTime, Duration, Utc};
 use settle::app::state::{Feed, SessionInfo, State};

@@ -1,4 +1,5 @@
 //! Importing ERP exports: round trips, idempotence, and every kind of bad row.
+#![allow(clippy::unwrap_used, clippy::too_many_lines)] // tests may unwrap: a failure is a failed test
 
 mod common;
 

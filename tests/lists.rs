@@ -1,5 +1,6 @@
 //! Sorting is done where the rows come from: each column `s` reaches orders the rows the store
 //! returns by what that column shows.
+#![allow(clippy::unwrap_used, clippy::too_many_lines)] // tests may unwrap: a failure is a failed test
 
 mod common;
 

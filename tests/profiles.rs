@@ -1,5 +1,6 @@
 //! The store's customer profiles (payment rhythm, segment and its reason) agree with the
 //! pure rules in `domain::rhythm` and `domain::segment` on a seeded book.
+#![allow(clippy::unwrap_used, clippy::too_many_lines)] // tests may unwrap: a failure is a failed test
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! Rendering: snapshots of every view at 80x24 and 160x48 with a fake clock, styles that
 //! carry meaning, and every size from 1x1 to 300x100 with 0, 1 and 100,000 rows.
+#![allow(clippy::unwrap_used, clippy::too_many_lines)] // tests may unwrap: a failure is a failed test
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use ratatui::Terminal;

@@ -1,5 +1,6 @@
 //! The demo book: deterministic, internally consistent, realistic; and the store's aging
 //! agrees with an independent SQL computation and with the pure Rust rules.
+#![allow(clippy::unwrap_used, clippy::too_many_lines)] // tests may unwrap: a failure is a failed test
 
 mod common;
 

@@ -1,4 +1,5 @@
 //! The store's schema: migrations, constraints, roles and the change log.
+#![allow(clippy::unwrap_used, clippy::too_many_lines)] // tests may unwrap: a failure is a failed test
 
 mod common;
 

@@ -8,4 +8,5 @@ pub mod months;
 pub mod rhythm;
 pub mod segment;
 pub mod sla;
+pub mod template;
 pub mod trust;

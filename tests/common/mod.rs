@@ -1,6 +1,7 @@
 //! Shared test support: one private cluster per test process, a fresh database per test
 //! cloned from a migrated template, or `DATABASE_URL` when it is set.
 #![allow(dead_code)]
+#![allow(clippy::unwrap_used, clippy::too_many_lines)] // tests may unwrap: a failure is a failed test
 
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};

@@ -152,6 +152,86 @@ impl Work {
         ]);
     }
 
+    /// A dispute's events after its first response, and how it was resolved if it was:
+    /// (resolved at, outcome, credited).
+    #[allow(clippy::too_many_arguments)]
+    fn timeline(
+        &mut self,
+        rng: &mut ChaCha8Rng,
+        (id, customer): (i64, i64),
+        state: &str,
+        amount: i64,
+        r: DateTime<Utc>,
+        assignee: Option<i32>,
+        now: DateTime<Utc>,
+    ) -> (Option<DateTime<Utc>>, Option<&'static str>, Option<i64>) {
+        self.event(
+            id,
+            r,
+            assignee,
+            "response",
+            None,
+            "Thanks, we are looking into this and will revert shortly.",
+        );
+        self.event(
+            id,
+            r,
+            assignee,
+            "state",
+            Some(("open", "investigating")),
+            "",
+        );
+        if state == "awaiting_customer" || (state == "resolved" && rng.random_bool(0.4)) {
+            let asked = r + Duration::hours(rng.random_range(1..20));
+            self.event(
+                id,
+                asked.min(now),
+                assignee,
+                "state",
+                Some(("investigating", "awaiting_customer")),
+                "Asked for the signed delivery note.",
+            );
+            if state == "resolved" {
+                self.event(
+                    id,
+                    asked + Duration::hours(rng.random_range(2..48)),
+                    assignee,
+                    "state",
+                    Some(("awaiting_customer", "investigating")),
+                    "Customer sent the document.",
+                );
+            }
+        }
+        if state == "resolved" {
+            let done =
+                (r + Duration::hours(rng.random_range(4..24 * 12))).min(now - Duration::hours(1));
+            let (o, cr) = match rng.random_range(0..3) {
+                0 => ("credited", amount),
+                1 => ("rejected", 0),
+                _ => ("partially_credited", amount / 2),
+            };
+            self.event(
+                id,
+                done,
+                assignee,
+                "state",
+                Some(("investigating", "resolved")),
+                o,
+            );
+            self.audit.row(&[
+                &done,
+                &agent_role(assignee),
+                &"resolve_dispute",
+                &"dispute",
+                &id,
+                &customer,
+                &json!({"outcome": o}).to_string(),
+            ]);
+            return (Some(done), Some(o), Some(cr));
+        }
+        (None, None, None)
+    }
+
     fn dispute(
         &mut self,
         rng: &mut ChaCha8Rng,
@@ -227,77 +307,10 @@ impl Work {
                 "",
             );
         }
-        let mut resolved = None;
-        let mut outcome = None;
-        let mut credited = None;
-        if let Some(r) = responded {
-            self.event(
-                id,
-                r,
-                assignee,
-                "response",
-                None,
-                "Thanks, we are looking into this and will revert shortly.",
-            );
-            self.event(
-                id,
-                r,
-                assignee,
-                "state",
-                Some(("open", "investigating")),
-                "",
-            );
-            if state == "awaiting_customer" || (state == "resolved" && rng.random_bool(0.4)) {
-                let asked = r + Duration::hours(rng.random_range(1..20));
-                self.event(
-                    id,
-                    asked.min(now),
-                    assignee,
-                    "state",
-                    Some(("investigating", "awaiting_customer")),
-                    "Asked for the signed delivery note.",
-                );
-                if state == "resolved" {
-                    self.event(
-                        id,
-                        asked + Duration::hours(rng.random_range(2..48)),
-                        assignee,
-                        "state",
-                        Some(("awaiting_customer", "investigating")),
-                        "Customer sent the document.",
-                    );
-                }
-            }
-            if state == "resolved" {
-                let done = (r + Duration::hours(rng.random_range(4..24 * 12)))
-                    .min(now - Duration::hours(1));
-                let (o, cr) = match rng.random_range(0..3) {
-                    0 => ("credited", amount),
-                    1 => ("rejected", 0),
-                    _ => ("partially_credited", amount / 2),
-                };
-                self.event(
-                    id,
-                    done,
-                    assignee,
-                    "state",
-                    Some(("investigating", "resolved")),
-                    o,
-                );
-                resolved = Some(done);
-                outcome = Some(o);
-                credited = Some(cr);
-                self.audit.row(&[
-                    &done,
-                    &agent_role(assignee),
-                    &"resolve_dispute",
-                    &"dispute",
-                    &id,
-                    &c.id,
-                    &json!({"outcome": o}).to_string(),
-                ]);
-            }
-        }
+        let (resolved, outcome, credited) = match responded {
+            Some(r) => self.timeline(rng, (id, c.id), state, amount, r, assignee, now),
+            None => (None, None, None),
+        };
         let escalated = live && rng.random_bool(0.1);
         self.disputes.row(&[
             &id,

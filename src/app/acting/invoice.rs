@@ -1,0 +1,94 @@
+//! The invoice dialogs: a promise to pay, and a reminder in the customer's segment's tone.
+
+use super::super::dialog::{Dialog, Field, Request, Stage};
+use super::super::state::{Rows, State};
+use crate::domain::money::format_grouped;
+use crate::domain::template::{self, ReminderFacts};
+use crate::model::OpenInvoice;
+
+pub fn promise(inv: &OpenInvoice, e: u32) -> Dialog {
+    let facts = vec![
+        format!("invoice {} · {}", inv.number, inv.customer),
+        format!(
+            "open {} {} · due {}",
+            format_grouped(inv.open, e),
+            inv.currency,
+            inv.due_date
+        ),
+    ];
+    let request = Request::Promise {
+        invoice: inv.id,
+        amount: 0,
+        promised_for: None,
+    };
+    Dialog::new(
+        "Promise to pay",
+        facts,
+        Stage::Edit {
+            field: Field::Promise,
+        },
+        request,
+    )
+}
+
+/// The reminder's text is here: open the editor with it, prefilled from the template.
+pub fn reminder_ready(
+    state: &mut State,
+    subject: String,
+    body: String,
+    tone: String,
+    channel: String,
+    blocked: Option<String>,
+) {
+    let i = state
+        .list
+        .selected
+        .saturating_sub(state.list.offset as usize);
+    let Rows::Invoices(rows) = &state.list.rows else {
+        return;
+    };
+    let Some(inv) = rows.get(i) else { return };
+    let facts_of = ReminderFacts {
+        invoice: &inv.number,
+        customer: &inv.customer,
+        open_minor: inv.open,
+        currency: &inv.currency,
+        exponent: state.exponent,
+        due: inv.due_date,
+        today: state.today,
+        contact: "there",
+        owner: "Accounts Receivable",
+    };
+    let days = facts_of.days_overdue();
+    let fill = |t: &str| template::fill(t, &facts_of);
+    let facts = vec![
+        format!("invoice {} · {}", inv.number, inv.customer),
+        format!(
+            "open {} {} · due {} ({days} days)",
+            format_grouped(inv.open, state.exponent),
+            inv.currency,
+            inv.due_date
+        ),
+        format!("tone: {tone} · channel: {}", channel.replace('_', " ")),
+    ];
+    let text = format!("Subject: {}\n\n{}", fill(&subject), fill(&body));
+    let request = Request::QueueReminder {
+        invoice: inv.id,
+        channel,
+        tone,
+        subject: String::new(),
+        body: String::new(),
+        override_reason: None,
+    };
+    let mut dialog = Dialog::new(
+        "Queue reminder",
+        facts,
+        Stage::Edit {
+            field: Field::Message,
+        },
+        request,
+    )
+    .with_text(&text);
+    dialog.blocked = blocked;
+    state.dialog = Some(dialog);
+}

@@ -1,0 +1,132 @@
+//! Opening, driving and confirming action dialogs, one file per kind of row (as gitui keeps
+//! one file per popup). Pure: the store call is an `Effect::Act`.
+
+mod bulk;
+mod dispute;
+mod hold;
+mod invoice;
+mod outreach;
+
+pub use invoice::reminder_ready;
+
+use super::action::Action;
+use super::dialog::{Request, Stage};
+use super::msg::{DialogKey, Effect};
+use super::state::{Rows, Severity, State};
+
+/// Opens the dialog for an action on the selected row, if this person is offered it here.
+pub fn open(state: &mut State, action: Action) -> Vec<Effect> {
+    if !state.offers(action) {
+        if !state.may_act() {
+            state.status = Some((
+                Severity::Error,
+                "read-only: your role cannot change anything".into(),
+            ));
+        }
+        return vec![];
+    }
+    if !state.list.marked.is_empty()
+        && let Some(d) = bulk::bulk(state, action)
+    {
+        state.dialog = Some(d);
+        return vec![];
+    }
+    let i = state
+        .list
+        .selected
+        .saturating_sub(state.list.offset as usize);
+    let e = state.exponent;
+    let dialog = match (&state.list.rows, action) {
+        (Rows::Holds(r), Action::ReleaseHold) => r.get(i).map(|h| hold::release(h, e)),
+        (Rows::Disputes(r), _) => r.get(i).map(|d| dispute::open(state, d, action, e)),
+        (Rows::Invoices(r), Action::RecordPromise) => r.get(i).map(|inv| invoice::promise(inv, e)),
+        (Rows::Invoices(r), Action::QueueReminder) => {
+            return match r.get(i) {
+                Some(inv) => {
+                    state.generation += 1;
+                    vec![Effect::PrepareReminder {
+                        generation: state.generation,
+                        invoice: inv.id,
+                        customer: inv.customer_id,
+                    }]
+                }
+                None => vec![],
+            };
+        }
+        (Rows::Outreach(r), Action::CancelMessage) => r.get(i).map(outreach::cancel),
+        _ => None,
+    };
+    let wants_agents = matches!(
+        dialog.as_ref().map(|d| &d.request),
+        Some(Request::AssignTo { .. })
+    );
+    state.dialog = dialog;
+    if wants_agents {
+        state.generation += 1;
+        return vec![Effect::LoadAgents {
+            generation: state.generation,
+        }];
+    }
+    vec![]
+}
+
+/// The agents are here: offer them as numbered choices.
+pub fn agents_ready(state: &mut State, agents: Vec<(i32, String)>) {
+    let Some(dialog) = state.dialog.as_mut() else {
+        return;
+    };
+    if let Request::AssignTo { options, .. } = &mut dialog.request {
+        dialog.choices = agents
+            .iter()
+            .take(35)
+            .enumerate()
+            .filter_map(|(i, (_, name))| {
+                char::from_digit(i as u32 + 1, 36).map(|k| (k, name.clone()))
+            })
+            .collect();
+        *options = agents;
+    }
+}
+
+/// A key in a dialog outside its editor.
+pub fn key(state: &mut State, key: DialogKey) -> Vec<Effect> {
+    let Some(dialog) = state.dialog.as_mut() else {
+        return vec![];
+    };
+    match (dialog.stage.clone(), key) {
+        (Stage::Edit { .. }, DialogKey::Submit) => {
+            if let Err(e) = dialog.submit() {
+                state.status = Some((Severity::Error, e));
+            }
+            vec![]
+        }
+        (Stage::Edit { field }, DialogKey::Cancel) if !dialog.text().is_empty() => {
+            dialog.stage = Stage::Discard { field };
+            vec![]
+        }
+        (Stage::Discard { .. }, DialogKey::Char('y')) => {
+            state.dialog = None;
+            vec![]
+        }
+        (Stage::Discard { field }, _) => {
+            dialog.stage = Stage::Edit { field };
+            vec![]
+        }
+        (Stage::Choose, DialogKey::Char(c)) if dialog.choose(c) => vec![],
+        (Stage::Confirm, DialogKey::Char('y')) => {
+            let request = dialog.request.clone();
+            state.in_flight = state
+                .dialog
+                .take()
+                .filter(|d| !matches!(d.request, Request::Bulk(_)));
+            state.status = Some((Severity::Info, "working…".into()));
+            vec![Effect::Act(request)]
+        }
+        (Stage::Edit { .. }, DialogKey::Char(_)) => vec![],
+        _ => {
+            state.dialog = None;
+            state.status = Some((Severity::Info, "cancelled".into()));
+            vec![]
+        }
+    }
+}
