@@ -2,21 +2,16 @@
 #![forbid(unsafe_code)]
 
 pub mod app;
-pub mod bench;
-pub mod bench_feed;
 pub mod cli;
-pub mod cluster;
 pub mod config;
-pub mod console;
+pub mod demo;
 pub mod domain;
-pub mod effects;
 pub mod filter;
 pub mod import;
 pub mod lists;
 pub mod model;
-pub mod report;
+pub mod runtime;
 pub mod store;
-pub mod term;
 pub mod ui;
 
 /// An error and its causes on one line, each said once: a cause whose text its parent already

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use settle::cluster::PrivateCluster;
+use settle::demo::cluster::PrivateCluster;
 
 fn postmaster_running(dir: &std::path::Path) -> bool {
     let out = Command::new("ps")

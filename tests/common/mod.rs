@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use chrono::{DateTime, Utc};
-use settle::cluster::PrivateCluster;
+use settle::demo::cluster::PrivateCluster;
 use sqlx::PgPool;
 
 static CLUSTER: OnceLock<Base> = OnceLock::new();

@@ -15,8 +15,8 @@ use crate::app::msg::TextKey;
 use crate::app::state::SessionInfo;
 use crate::app::{Effect, Msg, State, init, update};
 use crate::config::keymap::Keymap;
+use crate::runtime::term::TerminalGuard;
 use crate::store;
-use crate::term::TerminalGuard;
 use crate::ui::{self, Theme};
 
 /// How the console was asked to run.
@@ -198,7 +198,8 @@ fn run_effects(
         let me = me.to_string();
         tokio::spawn(async move {
             if let Some(msg) =
-                crate::effects::run(&pool, effect, clock.unwrap_or_else(Utc::now), &me).await
+                crate::runtime::effects::run(&pool, effect, clock.unwrap_or_else(Utc::now), &me)
+                    .await
             {
                 let _ = tx.send(msg);
             }

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 
-use crate::cluster::PrivateCluster;
+use crate::demo::cluster::PrivateCluster;
 use crate::domain::aging::{Basis, BucketEdges};
 use crate::store::{self, seed::Scale};
 
@@ -125,7 +125,7 @@ pub async fn views(
         let mut samples = Vec::new();
         for _ in 0..runs.max(1) {
             let t = Instant::now();
-            let msg = crate::effects::run(pool, effect.clone(), now, "postgres").await;
+            let msg = crate::runtime::effects::run(pool, effect.clone(), now, "postgres").await;
             if let Some(crate::app::Msg::Failed { error, .. }) = msg {
                 anyhow::bail!("{name}: {error}");
             }

@@ -1,0 +1,384 @@
+//! What each command does: the console, the demo, migrations, seeding, reports, import,
+//! benches, configuration and audit checks. `main.rs` only parses, logs and dispatches here.
+
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+
+use super::{
+    AuditCmd, Bench, Cli, Command, ConfigCmd, ConsoleArgs, DemoArgs, Format, ImportArgs, Report,
+    SeedArgs,
+};
+use crate::cli::{bench, report};
+use crate::demo::cluster::PrivateCluster;
+use crate::runtime::console::{self, ConsoleOptions};
+use crate::{config, store};
+
+/// Runs the command the user asked for.
+pub async fn run(cli: Cli, log_problem: Option<String>) -> anyhow::Result<ExitCode> {
+    let now = cli.now;
+    let db = cli.database_url.clone();
+    match cli.command {
+        None => {
+            let pool = store::pool(&database_url(&db)?, 6).await?;
+            let mut opts = console_options(&cli.console, "", now)?;
+            opts.notice = log_problem;
+            console::run(pool, opts).await?;
+        }
+        Some(Command::Migrate) => {
+            let pool = store::pool(&database_url(&db)?, 1).await?;
+            store::migrate(&pool).await?;
+            println!("schema is at version {}", store::expected_version());
+        }
+        Some(Command::Seed(args)) => seed(args, &db, now).await?,
+        Some(Command::Demo(args)) => {
+            let mut opts = console_options(&cli.console, "DEMO", now)?;
+            opts.notice = log_problem;
+            demo(args, opts, now).await?
+        }
+        Some(Command::Report(r)) => report_cmd(r, &db, now).await?,
+        Some(Command::Import(args)) => return import(args, &db, now).await,
+        Some(Command::Bench(Bench::Seed { scale, seed, runs })) => {
+            bench::seed_and_aging(scale, seed, runs).await?
+        }
+        Some(Command::Bench(Bench::Feed {
+            consoles,
+            seconds,
+            rounds,
+        })) => {
+            let cluster;
+            let url = match db {
+                Some(url) => url,
+                None => {
+                    cluster = tokio::task::spawn_blocking(PrivateCluster::start).await??;
+                    let (url, pool) = cluster.create_store("settle_bench", 2).await?;
+                    store::seed::seed(&pool, store::seed::Scale::Small, 42, chrono::Utc::now())
+                        .await?;
+                    url
+                }
+            };
+            crate::cli::bench_feed::run(&url, consoles, seconds, rounds).await?;
+        }
+        Some(Command::Bench(Bench::Views { runs })) => {
+            let pool = store::pool(&database_url(&db)?, 2).await?;
+            bench::views(&pool, now.unwrap_or_else(chrono::Utc::now), runs).await?;
+        }
+        Some(Command::Bench(Bench::Aging { runs })) => {
+            let pool = store::pool(&database_url(&db)?, 2).await?;
+            bench::aging(&pool, now.unwrap_or_else(chrono::Utc::now), runs).await?;
+        }
+        Some(Command::Config(ConfigCmd::Check)) => {
+            return Ok(config_check(
+                cli.console.theme.as_deref(),
+                cli.console.keymap.as_deref(),
+            ));
+        }
+        Some(Command::Audit(AuditCmd::Verify { anchor })) => {
+            let pool = report_pool(&db).await?;
+            return audit_verify(&pool, anchor.as_ref()).await;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn database_url(db: &Option<String>) -> anyhow::Result<String> {
+    match db {
+        Some(url) => Ok(url.clone()),
+        None => {
+            bail!("no store given: pass --database-url or set DATABASE_URL (or try `settle demo`)")
+        }
+    }
+}
+
+/// Every error of a configuration file, one a line, as the console refuses to start.
+fn config_errors(what: &str, errors: &[config::ConfigError]) -> anyhow::Error {
+    let lines: Vec<String> = errors.iter().map(|e| format!("  {e}")).collect();
+    anyhow::anyhow!("the {what} has errors:\n{}", lines.join("\n"))
+}
+
+fn console_options(
+    args: &ConsoleArgs,
+    environment: &str,
+    now: Option<chrono::DateTime<chrono::Utc>>,
+) -> anyhow::Result<ConsoleOptions> {
+    let keymap =
+        config::load_keymap(args.keymap.as_deref()).map_err(|e| config_errors("keymap", &e))?;
+    let theme = config::load_theme(args.theme.as_deref(), color_depth(args.color))
+        .map_err(|e| config_errors("theme", &e))?;
+    Ok(ConsoleOptions {
+        readonly: args.readonly,
+        environment: std::env::var("SETTLE_ENV").unwrap_or_else(|_| environment.to_string()),
+        theme,
+        keymap,
+        fixed_now: now,
+        notice: None,
+    })
+}
+
+/// The colour depth: `--color`, else NO_COLOR, else COLORTERM (OpenSSH does not forward
+/// it, so 256 colours is the safe default).
+fn color_depth(mode: crate::cli::ColorMode) -> config::theme::Depth {
+    use crate::cli::ColorMode;
+    use config::theme::Depth;
+    match mode {
+        ColorMode::Never => Depth::None,
+        ColorMode::C16 => Depth::Basic16,
+        ColorMode::C256 => Depth::Indexed256,
+        ColorMode::Truecolor => Depth::TrueColor,
+        ColorMode::Auto if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) => {
+            Depth::None
+        }
+        ColorMode::Auto
+            if std::env::var("COLORTERM").is_ok_and(|v| v == "truecolor" || v == "24bit") =>
+        {
+            Depth::TrueColor
+        }
+        ColorMode::Auto => Depth::Indexed256,
+    }
+}
+
+async fn seed(
+    args: SeedArgs,
+    db: &Option<String>,
+    now: Option<chrono::DateTime<chrono::Utc>>,
+) -> anyhow::Result<()> {
+    let pool = store::pool(&database_url(db)?, 2).await?;
+    store::check_schema(&pool).await?;
+    let report = store::seed::seed(
+        &pool,
+        args.scale,
+        args.seed,
+        now.unwrap_or_else(chrono::Utc::now),
+    )
+    .await?;
+    for (table, rows) in &report.rows {
+        println!("{table:<16} {rows:>10}");
+    }
+    println!("seeded in {:.1}s", report.total().as_secs_f64());
+    Ok(())
+}
+
+async fn demo(
+    args: DemoArgs,
+    opts: ConsoleOptions,
+    now: Option<chrono::DateTime<chrono::Utc>>,
+) -> anyhow::Result<()> {
+    eprintln!("settle: starting a private PostgreSQL…");
+    let cluster = tokio::task::spawn_blocking(PrivateCluster::start).await??;
+    let (url, pool) = cluster.create_store("settle_demo", 2).await?;
+    eprintln!(
+        "settle: seeding a {} customer demo book…",
+        args.scale.customers()
+    );
+    let seeding = store::seed::seed(
+        &pool,
+        args.scale,
+        args.seed,
+        now.unwrap_or_else(chrono::Utc::now),
+    );
+    tokio::select! {
+        r = seeding => { r?; }
+        _ = tokio::signal::ctrl_c() => bail!("interrupted while seeding; the private store is removed"),
+    }
+    pool.close().await;
+    let url = match &args.as_user {
+        Some(user) => cluster.url_as(user, "settle_demo"),
+        None => url,
+    };
+    if args.headless {
+        println!("{url}");
+        eprintln!("settle: demo store ready; ctrl-c stops it");
+        tokio::signal::ctrl_c().await?;
+    } else {
+        let pool = store::pool(&url, 6).await.with_context(|| {
+            format!(
+                "connecting as {}",
+                args.as_user.as_deref().unwrap_or("postgres")
+            )
+        })?;
+        console::run(pool, opts).await?;
+    }
+    if args.keep {
+        println!("settle: the demo store keeps running at {url}");
+        let dir = cluster.keep();
+        println!(
+            "settle: stop it with: pg_ctl stop -D {}/data (as the postgres user when root)",
+            dir.display()
+        );
+    }
+    Ok(())
+}
+
+async fn report_cmd(
+    r: Report,
+    db: &Option<String>,
+    now: Option<chrono::DateTime<chrono::Utc>>,
+) -> anyhow::Result<()> {
+    match r {
+        Report::Aging {
+            as_of,
+            basis,
+            buckets,
+            by,
+            format,
+        } => {
+            let pool = report_pool(db).await?;
+            let today = store::business_today(&pool, now.unwrap_or_else(chrono::Utc::now)).await?;
+            let as_of = as_of.unwrap_or(today);
+            let exponent = store::currency_exponent(&pool).await?;
+            if let Some(by) = by {
+                let groups =
+                    store::aging::aging_by(&pool, as_of, basis, &buckets, by.into()).await?;
+                print!("{}", report::aging_groups(&groups, exponent, format));
+                return Ok(());
+            }
+            let summary = store::aging::aging_summary(&pool, as_of, basis, &buckets).await?;
+            let text = match format {
+                Format::Table => report::aging_table(&summary, exponent),
+                Format::Json => report::aging_json(&summary, exponent) + "\n",
+                Format::Csv => report::aging_csv(&summary, exponent),
+            };
+            print!("{text}");
+        }
+        Report::Kpis { from, to, format } => {
+            let pool = report_pool(db).await?;
+            let today = store::business_today(&pool, now.unwrap_or_else(chrono::Utc::now)).await?;
+            let to = to.unwrap_or(today);
+            let from = from.unwrap_or(to - chrono::Duration::days(89));
+            if from > to {
+                bail!("--from {from} is after --to {to}");
+            }
+            let kpis =
+                store::kpi::period_kpis(&pool, crate::domain::kpi::Period { from, to }).await?;
+            let exponent = store::currency_exponent(&pool).await?;
+            print!("{}", report::kpis(&kpis, from, to, exponent, format));
+        }
+        Report::Trust { window, format } => {
+            let pool = report_pool(db).await?;
+            let now = now.unwrap_or_else(chrono::Utc::now);
+            let metrics = store::trust::metrics(&pool, now, window.0).await?;
+            let today = store::business_today(&pool, now).await?;
+            let period = crate::domain::kpi::Period {
+                from: today - chrono::Duration::days(window.0 - 1),
+                to: today,
+            };
+            let kpis = store::kpi::period_kpis(&pool, period).await?;
+            let exponent = store::currency_exponent(&pool).await?;
+            print!(
+                "{}",
+                report::trust(&metrics, &kpis, period, exponent, format)
+            );
+        }
+    }
+    Ok(())
+}
+
+async fn import(
+    args: ImportArgs,
+    db: &Option<String>,
+    now: Option<chrono::DateTime<chrono::Utc>>,
+) -> anyhow::Result<ExitCode> {
+    use crate::import::{Options, parse_map, read};
+    let file = args.file.display().to_string();
+    let data = std::fs::read_to_string(&args.file).with_context(|| format!("reading {file}"))?;
+    let map = parse_map(args.kind, &args.map).map_err(|e| anyhow::anyhow!("--map: {e}"))?;
+    let opts = Options {
+        map,
+        date_format: args.date_format.clone(),
+        currency: args.currency.clone(),
+    };
+    let (rows, bad) = read(args.kind, &data, &opts)
+        .map_err(|e| anyhow::anyhow!("{file}: {e}; nothing was imported"))?;
+    if !bad.is_empty() && !args.skip_invalid {
+        for e in &bad {
+            eprintln!("{file}: {e}");
+        }
+        eprintln!(
+            "settle: {} bad row(s); nothing was imported (--skip-invalid loads the rest)",
+            bad.len()
+        );
+        return Ok(ExitCode::FAILURE);
+    }
+    let pool = report_pool(db).await?;
+    let mut report = match store::import::write(
+        &pool,
+        args.kind,
+        store::import::Source {
+            name: &file,
+            content: data.as_bytes(),
+        },
+        &rows,
+        args.skip_invalid,
+    )
+    .await
+    {
+        Ok(r) => r,
+        Err(store::import::ImportError::Row(e)) => {
+            eprintln!("{file}: {e}; nothing was imported");
+            return Ok(ExitCode::FAILURE);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    report.skipped.extend(bad);
+    report.skipped.sort_by_key(|e| e.line);
+    let today = store::business_today(&pool, now.unwrap_or_else(chrono::Utc::now)).await?;
+    store::refresh_profiles(&pool, today).await?;
+    println!(
+        "{file}: {} created, {} already present, {} new customers, {} payments",
+        report.created, report.unchanged, report.customers_created, report.payments_created
+    );
+    for e in &report.skipped {
+        println!("skipped {e}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn report_pool(db: &Option<String>) -> anyhow::Result<sqlx::PgPool> {
+    let pool = store::pool(&database_url(db)?, 2).await?;
+    store::check_schema(&pool).await?;
+    Ok(pool)
+}
+
+fn config_check(theme: Option<&str>, keymap: Option<&str>) -> ExitCode {
+    let problems = config::check_all(theme, keymap);
+    if problems.is_empty() {
+        println!("configuration is valid");
+        ExitCode::SUCCESS
+    } else {
+        for p in &problems {
+            eprintln!("{p}");
+        }
+        eprintln!("{} problem(s)", problems.len());
+        ExitCode::FAILURE
+    }
+}
+
+/// Walks the audit chain; prints the head to keep elsewhere, or every break, first first.
+async fn audit_verify(
+    pool: &sqlx::PgPool,
+    anchor: Option<&store::audit::Anchor>,
+) -> anyhow::Result<ExitCode> {
+    let started = std::time::Instant::now();
+    let v = store::audit::verify(pool, anchor).await?;
+    let took = started.elapsed().as_secs_f64();
+    if let Some(first) = v.breaks.first() {
+        eprintln!("settle: the audit log was tampered with: {first}");
+        for more in v.breaks.iter().skip(1) {
+            eprintln!("  also: {more}");
+        }
+        eprintln!(
+            "{} break(s) in {} rows ({took:.1}s)",
+            v.breaks.len(),
+            v.rows
+        );
+        return Ok(ExitCode::FAILURE);
+    }
+    println!("audit chain intact: {} rows ({took:.1}s)", v.rows);
+    if let Some((seq, hash)) = &v.head {
+        println!("head {seq}:{hash}");
+        println!(
+            "keep the head somewhere else; `settle audit verify --anchor {seq}:{hash}` later proves nothing before it was rewritten"
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

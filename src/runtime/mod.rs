@@ -1,0 +1,6 @@
+//! The runtime: the event loop, the effects run as tokio tasks, the live feed, the terminal
+//! guard and the clipboard. Everything here does I/O; the logic it serves is in `app`.
+
+pub mod console;
+pub mod effects;
+pub mod term;
