@@ -5,9 +5,9 @@
 use chrono::{DateTime, Duration, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use settle::app::dialog::{Request, Stage};
-use settle::app::msg::DialogKey;
+use settle::app::msg::{DialogKey, TextKey};
 use settle::app::state::{Rows, SessionInfo, State, View};
-use settle::app::{Action, Effect, Msg, update};
+use settle::app::{Action, Data, Effect, Msg, update};
 use settle::model::HeldOrder;
 
 fn now() -> DateTime<Utc> {
@@ -166,7 +166,6 @@ fn bulk_release_over_marked_rows_states_count_and_total() {
 
 #[test]
 fn a_lead_picks_whom_to_give_a_dispute_to() {
-    use settle::app::Data;
     use settle::model::DisputeLine;
     let session = SessionInfo {
         user: "ava".into(),
@@ -197,14 +196,17 @@ fn a_lead_picks_whom_to_give_a_dispute_to() {
         watchers: vec![],
     }]);
     let effects = update(&mut s, Msg::Action(Action::AssignTo));
-    let Some(Effect::LoadAgents { generation }) = effects.first().cloned() else {
+    let Some(Effect::LoadAgents { request }) = effects.first().cloned() else {
         panic!("{effects:?}")
     };
     update(
         &mut s,
-        Msg::Loaded {
-            generation,
-            data: Data::Agents(vec![(3, "Ben Okafor".into()), (4, "Chloe Martin".into())]),
+        Msg::Side {
+            request,
+            reply: Ok(Data::Agents(vec![
+                (3, "Ben Okafor".into()),
+                (4, "Chloe Martin".into()),
+            ])),
         },
     );
     assert_eq!(
@@ -336,4 +338,59 @@ fn a_refused_action_brings_the_dialog_back_with_what_was_typed_and_why() {
     // Success leaves no dialog behind.
     update(&mut s, Msg::Acted(Ok("hold released".into())));
     assert!(s.dialog.is_none());
+}
+
+#[test]
+fn a_side_request_neither_stales_the_list_nor_fails_it() {
+    let mut s = holds_state("lead");
+    s.view = View::Holds;
+    // A list load is on its way…
+    let effects = update(&mut s, Msg::Changed);
+    let Some(Effect::LoadList {
+        generation,
+        request,
+    }) = effects.first().cloned()
+    else {
+        panic!("{effects:?}")
+    };
+    // …when the person searches for a customer: a side request, with its own id.
+    update(&mut s, Msg::Action(Action::CommandMode));
+    for c in "cust acme".chars() {
+        update(&mut s, Msg::Text(TextKey::Char(c)));
+    }
+    let effects = update(&mut s, Msg::Text(TextKey::Enter));
+    let Some(Effect::FindCustomer {
+        request: search, ..
+    }) = effects.first().cloned()
+    else {
+        panic!("{effects:?}")
+    };
+    // The search fails: the status line says so; the list is not painted as failed.
+    update(
+        &mut s,
+        Msg::Side {
+            request: search,
+            reply: Err("the store could not be reached".into()),
+        },
+    );
+    assert_eq!(s.list.error, None);
+    assert!(
+        s.status
+            .as_ref()
+            .is_some_and(|(_, t)| t.contains("could not be reached"))
+    );
+    // The list's reply still lands: it is not stale.
+    let rows = s.list.rows.clone();
+    update(
+        &mut s,
+        Msg::Loaded {
+            generation,
+            data: Data::List {
+                rows,
+                total: 1,
+                offset: 0,
+            },
+        },
+    );
+    assert!(!s.list.loading, "{request:?}");
 }

@@ -83,6 +83,12 @@ pub enum Msg {
     /// A key for the dialog's editor.
     Edit(ratatui_textarea::Input),
     Dialog(DialogKey),
+    /// The reply to a side request (a customer search, a reminder's template, the agents),
+    /// routed to whoever asked, never to the view.
+    Side {
+        request: u64,
+        reply: Result<Data, String>,
+    },
     /// What came of a confirmed action: a message for the status line, or why it failed.
     Acted(Result<String, String>),
 }
@@ -113,15 +119,17 @@ pub enum Effect {
         generation: u64,
         id: i64,
     },
+    /// A side request (not a view load): its reply carries `request`, so it neither makes a
+    /// list look stale nor paints it as failed.
     FindCustomer {
-        generation: u64,
+        request: u64,
         query: String,
     },
     /// Put text on the clipboard (OSC 52).
     Copy(String),
     /// Fetch what a reminder for an invoice would say.
     PrepareReminder {
-        generation: u64,
+        request: u64,
         invoice: i64,
         customer: i64,
     },
@@ -129,7 +137,7 @@ pub enum Effect {
     Act(super::dialog::Request),
     /// Fetch the agents a lead can assign to.
     LoadAgents {
-        generation: u64,
+        request: u64,
     },
     /// Tell others which dispute this console is on.
     Touch {

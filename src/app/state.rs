@@ -310,8 +310,10 @@ pub struct State {
     pub page_rows: usize,
     /// The live keymap, for hints and help: each action and its keys.
     pub keys: Vec<(crate::app::Action, String)>,
-    /// Bumped on every request; replies carrying an older generation are dropped.
+    /// Bumped on every view load; replies carrying an older generation are dropped.
     pub generation: u64,
+    /// Bumped on every side request (search, template, agents); older replies are dropped.
+    pub side_request: u64,
     pub quit: bool,
 }
 
@@ -351,6 +353,7 @@ impl State {
             page_rows: 20,
             keys: Vec::new(),
             generation: 0,
+            side_request: 0,
             quit: false,
         }
     }

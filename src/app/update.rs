@@ -40,6 +40,18 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             load_if_due(state, generation)
         }
         Msg::Loaded { .. } | Msg::Failed { .. } => vec![],
+        Msg::Side { request, reply } if request == state.side_request => match reply {
+            Ok(data) => landed(state, data),
+            Err(error) => {
+                // Whoever asked hears of it: an open dialog shows it, else the status line.
+                if let Some(d) = state.dialog.as_mut() {
+                    d.refused = Some(error.clone());
+                }
+                state.status = Some((Severity::Error, error));
+                vec![]
+            }
+        },
+        Msg::Side { .. } => vec![],
         Msg::Tick(now) => {
             state.now = now;
             let quiet = (now - state.feed_ok_at).num_seconds();
@@ -517,9 +529,9 @@ fn run_command(state: &mut State, cmd: Command) -> Vec<Effect> {
         Command::Outreach { filter } => with_filter(state, View::Outreach, filter),
         Command::Activity { filter } => with_filter(state, View::Activity, filter),
         Command::Customer { query } => {
-            state.generation += 1;
+            state.side_request += 1;
             vec![Effect::FindCustomer {
-                generation: state.generation,
+                request: state.side_request,
                 query,
             }]
         }

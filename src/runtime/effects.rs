@@ -27,31 +27,31 @@ pub async fn run(pool: &PgPool, effect: Effect, now: DateTime<Utc>, me: &str) ->
             request,
         } => (generation, list(pool, request, now, me).await),
         Effect::LoadAccount { generation, id } => {
-            let today = now.date_naive();
-            (
-                generation,
-                store::account::account(pool, id, today)
+            let account = match store::business_today(pool, now).await {
+                Ok(today) => store::account::account(pool, id, today)
                     .await
                     .map(|a| Data::Account(Box::new(a))),
-            )
+                Err(e) => Err(e),
+            };
+            (generation, account)
         }
-        Effect::FindCustomer { generation, query } => (
-            generation,
-            store::account::find_customer(pool, &query)
+        Effect::FindCustomer { request, query } => {
+            let found = store::account::find_customer(pool, &query)
                 .await
-                .map(|id| Data::Found(id, query)),
-        ),
+                .map(|id| Data::Found(id, query));
+            return Some(side(request, found));
+        }
         Effect::Copy(_) => return None,
         Effect::PrepareReminder {
-            generation,
+            request,
             invoice,
             customer,
-        } => (generation, reminder(pool, invoice, customer, now).await),
+        } => return Some(side(request, reminder(pool, invoice, customer, now).await)),
         Effect::Act(request) => return Some(Msg::Acted(act(pool, request).await)),
-        Effect::LoadAgents { generation } => (
-            generation,
-            store::assignable_agents(pool).await.map(Data::Agents),
-        ),
+        Effect::LoadAgents { request } => {
+            let agents = store::assignable_agents(pool).await.map(Data::Agents);
+            return Some(side(request, agents));
+        }
         Effect::Touch { dispute } => {
             if let Err(e) = store::actions::touch_presence(pool, "dispute", dispute).await {
                 tracing::debug!("presence not recorded: {e}");
@@ -66,6 +66,14 @@ pub async fn run(pool: &PgPool, effect: Effect, now: DateTime<Utc>, me: &str) ->
             error: e.to_string(),
         },
     })
+}
+
+/// A side request's reply, routed by its request id.
+fn side(request: u64, reply: Result<Data, StoreError>) -> Msg {
+    Msg::Side {
+        request,
+        reply: reply.map_err(|e| e.to_string()),
+    }
 }
 
 async fn overview(

@@ -43,9 +43,9 @@ pub fn open(state: &mut State, action: Action) -> Vec<Effect> {
         (Rows::Invoices(r), Action::QueueReminder) => {
             return match r.get(i) {
                 Some(inv) => {
-                    state.generation += 1;
+                    state.side_request += 1;
                     vec![Effect::PrepareReminder {
-                        generation: state.generation,
+                        request: state.side_request,
                         invoice: inv.id,
                         customer: inv.customer_id,
                     }]
@@ -62,9 +62,9 @@ pub fn open(state: &mut State, action: Action) -> Vec<Effect> {
     );
     state.dialog = dialog;
     if wants_agents {
-        state.generation += 1;
+        state.side_request += 1;
         return vec![Effect::LoadAgents {
-            generation: state.generation,
+            request: state.side_request,
         }];
     }
     vec![]
