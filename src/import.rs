@@ -73,6 +73,25 @@ pub struct Options {
     pub map: BTreeMap<String, String>,
     pub date_format: String,
     pub currency: String,
+    /// Decimal places of each currency the store knows (JPY 0, USD 2, BHD 3); an amount is
+    /// read in its row's currency. Empty: two places for all.
+    pub exponents: BTreeMap<String, u32>,
+}
+
+impl Options {
+    /// Decimal places of `currency`, or why it cannot be used.
+    fn exponent(&self, currency: &str) -> Result<u32, String> {
+        if self.exponents.is_empty() {
+            return Ok(2);
+        }
+        self.exponents.get(currency).copied().ok_or_else(|| {
+            let known: Vec<&str> = self.exponents.keys().map(String::as_str).collect();
+            format!(
+                "`{currency}` is not a currency this store knows ({})",
+                known.join(", ")
+            )
+        })
+    }
 }
 
 /// Parses `--map field=Column,field=Column`.
@@ -191,6 +210,7 @@ fn read_row(
     opts: &Options,
     line: u64,
 ) -> Result<Row, RowError> {
+    let mut amounts: Vec<(&'static str, String, String)> = Vec::new();
     let mut row = Row {
         line,
         text: BTreeMap::new(),
@@ -216,11 +236,9 @@ fn read_row(
                 .map_err(|_| err(format!("`{value}` is not a date in {}", opts.date_format)))?;
             row.dates.insert(field, date);
         } else if *field == "amount" || *field == "credit_limit" {
-            let minor = parse_decimal(&value, 2).map_err(|e| err(e.to_string()))?;
-            if minor < 0 {
-                return Err(err(format!("`{value}` is negative")));
-            }
-            row.amounts.insert(field, minor);
+            // Read once the row's currency is known (below).
+            amounts.push((*field, value, header.clone()));
+            continue;
         } else if *field == "terms_days" {
             value
                 .parse::<u16>()
@@ -244,6 +262,20 @@ fn read_row(
     if !row.text.contains_key("currency") {
         row.text.insert("currency", opts.currency.clone());
     }
+    let currency = row.text.get("currency").cloned().unwrap_or_default();
+    for (field, value, header) in amounts {
+        let err = |reason: String| RowError {
+            line,
+            column: Some(header.clone()),
+            reason,
+        };
+        let exponent = opts.exponent(&currency).map_err(&err)?;
+        let minor = parse_decimal(&value, exponent).map_err(|e| err(e.to_string()))?;
+        if minor < 0 {
+            return Err(err(format!("`{value}` is negative")));
+        }
+        row.amounts.insert(field, minor);
+    }
     Ok(row)
 }
 
@@ -256,7 +288,28 @@ mod tests {
             map: parse_map(Kind::Invoices, map).unwrap(),
             date_format: "%m/%d/%Y".into(),
             currency: "USD".into(),
+            exponents: BTreeMap::new(),
         }
+    }
+
+    #[test]
+    fn amounts_are_read_in_their_rows_currency() {
+        let mut o = opts("invoice_number=No,customer=C,issue_date=I,due_date=D,amount=A");
+        o.exponents = [("USD", 2), ("JPY", 0), ("BHD", 3)]
+            .into_iter()
+            .map(|(c, e)| (c.to_string(), e))
+            .collect();
+        let csv = "No,C,I,D,A,currency\n1,X,01/01/2026,01/31/2026,1250,JPY\n2,X,01/01/2026,01/31/2026,1.250,BHD\n3,X,01/01/2026,01/31/2026,12.50,USD\n4,X,01/01/2026,01/31/2026,1.5,XYZ\n";
+        let (rows, bad) = read(Kind::Invoices, csv, &o).unwrap();
+        let amounts: Vec<i64> = rows.iter().map(|r| r.amounts["amount"]).collect();
+        assert_eq!(amounts, [1250, 1250, 1250]);
+        assert_eq!(bad.len(), 1);
+        assert!(
+            bad[0]
+                .reason
+                .contains("`XYZ` is not a currency this store knows"),
+            "{bad:?}"
+        );
     }
 
     const ERP: &str = "cust,InvoiceNo,InvoiceDate,DueDate,InvoiceAmount,SettledDate\r\n\

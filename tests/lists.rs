@@ -118,3 +118,38 @@ fn each_list_sorts_only_by_columns_it_can_sort_by() {
         "Watching is not"
     );
 }
+
+#[tokio::test]
+async fn an_amount_filter_reads_each_rows_currency_in_its_own_decimal_places() {
+    let (_db, pool) = seeded_db(60, 42).await;
+    let id: i64 = sqlx::query_scalar(
+        "WITH yen AS (INSERT INTO currencies VALUES ('JPY', 0, 'Yen'))
+         UPDATE disputes SET currency = 'JPY', amount_minor = 5000
+          WHERE id = (SELECT min(id) FROM disputes WHERE state <> 'resolved') RETURNING id",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    let matching = |filter: &str| {
+        let pool = pool.clone();
+        let q = ListQuery {
+            filter: settle::filter::Filter::parse(filter),
+            limit: 500,
+            ..Default::default()
+        };
+        async move {
+            settle::store::disputes::open_disputes(&pool, &q, fixed_now())
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|d| d.id)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert!(
+        matching("amount>4999").await.contains(&id),
+        "¥5,000 is more than 4,999"
+    );
+    assert!(!matching("amount>5000").await.contains(&id));
+    assert!(matching("amount=5000").await.contains(&id));
+}

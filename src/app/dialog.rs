@@ -113,6 +113,8 @@ pub struct Dialog {
     pub edited: Option<Field>,
     /// Why the store refused this the last time it was confirmed.
     pub refused: Option<String>,
+    /// Decimal places of the row's currency, for amounts typed in the editor.
+    pub exponent: u32,
 }
 
 impl Dialog {
@@ -132,7 +134,14 @@ impl Dialog {
             blocked: None,
             edited: None,
             refused: None,
+            exponent: 2,
         }
+    }
+
+    /// Amounts typed in this dialog are in a currency with `exponent` decimal places.
+    pub fn in_currency(mut self, exponent: u32) -> Dialog {
+        self.exponent = exponent;
+        self
     }
 
     pub fn with_text(mut self, text: &str) -> Dialog {
@@ -178,8 +187,8 @@ impl Dialog {
                 Field::Note,
             ) => *note = text,
             (Request::Move { credited, .. }, Field::Credit) => {
-                let minor =
-                    crate::domain::money::parse_decimal(&text, 2).map_err(|e| e.to_string())?;
+                let minor = crate::domain::money::parse_decimal(&text, self.exponent)
+                    .map_err(|e| e.to_string())?;
                 *credited = Some(minor);
             }
             (Request::QueueReminder { subject, body, .. }, Field::Message) => {
@@ -211,7 +220,8 @@ impl Dialog {
                 let (Some(a), Some(d), None) = (words.next(), words.next(), words.next()) else {
                     return Err("write the amount and the date, e.g. 1250.00 2026-12-15".into());
                 };
-                *amount = crate::domain::money::parse_decimal(a, 2).map_err(|e| e.to_string())?;
+                *amount = crate::domain::money::parse_decimal(a, self.exponent)
+                    .map_err(|e| e.to_string())?;
                 if *amount <= 0 {
                     return Err("a promise is for more than nothing".into());
                 }

@@ -293,6 +293,9 @@ pub struct State {
     pub history: Vec<String>,
     /// Decimal places of the reporting currency.
     pub exponent: u32,
+    /// Decimal places of every currency the store knows (amounts typed in a dialog are read in
+    /// their row's currency).
+    pub exponents: std::collections::BTreeMap<String, u32>,
     pub status: Option<(Severity, String)>,
     pub show_help: bool,
     pub help_scroll: u16,
@@ -341,6 +344,7 @@ impl State {
             in_flight: None,
             history: Vec::new(),
             exponent: 2,
+            exponents: std::collections::BTreeMap::new(),
             status: None,
             show_help: false,
             help_scroll: 0,
@@ -364,6 +368,11 @@ impl State {
     }
 
     /// The keys bound to an action, as the hint bar shows them (empty if unbound).
+    /// Decimal places of `currency` (two if the store did not say).
+    pub fn exponent_of(&self, currency: &str) -> u32 {
+        self.exponents.get(currency).copied().unwrap_or(2)
+    }
+
     pub fn key_for(&self, action: crate::app::Action) -> &str {
         self.keys
             .iter()

@@ -282,10 +282,12 @@ async fn import(
     let file = args.file.display().to_string();
     let data = std::fs::read_to_string(&args.file).with_context(|| format!("reading {file}"))?;
     let map = parse_map(args.kind, &args.map).map_err(|e| anyhow::anyhow!("--map: {e}"))?;
+    let pool = report_pool(db).await?;
     let opts = Options {
         map,
         date_format: args.date_format.clone(),
         currency: args.currency.clone(),
+        exponents: store::currency_exponents(&pool).await?,
     };
     let (rows, bad) = read(args.kind, &data, &opts)
         .map_err(|e| anyhow::anyhow!("{file}: {e}; nothing was imported"))?;
@@ -299,7 +301,6 @@ async fn import(
         );
         return Ok(ExitCode::FAILURE);
     }
-    let pool = report_pool(db).await?;
     let mut report = match store::import::write(
         &pool,
         args.kind,

@@ -56,6 +56,7 @@ pub async fn run(pool: PgPool, opts: ConsoleOptions) -> anyhow::Result<()> {
         state.status = Some((crate::app::state::Severity::Error, notice.clone()));
     }
     state.exponent = store::currency_exponent(&pool).await?;
+    state.exponents = store::currency_exponents(&pool).await?;
     state.keys = crate::app::Action::ALL
         .iter()
         .map(|a| (*a, opts.keymap.keys_for(*a).join("/")))
@@ -190,7 +191,7 @@ fn run_effects(
 ) {
     for effect in effects {
         if let Effect::Copy(text) = &effect {
-            copy_osc52(text);
+            crate::runtime::term::copy_to_clipboard(text);
             continue;
         }
         let pool = pool.clone();
@@ -205,16 +206,6 @@ fn run_effects(
             }
         });
     }
-}
-
-/// Puts `text` on the clipboard of the terminal the user sits at, through SSH and tmux.
-fn copy_osc52(text: &str) {
-    use base64::Engine;
-    use std::io::Write;
-    let encoded = base64::engine::general_purpose::STANDARD.encode(text);
-    let mut out = std::io::stdout();
-    let _ = write!(out, "\x1b]52;c;{encoded}\x07");
-    let _ = out.flush();
 }
 
 /// Polls the head of the change log; one `Changed` per poll that finds it moved (a burst of

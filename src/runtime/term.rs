@@ -1,47 +1,39 @@
-//! The terminal guard: raw mode and the alternate screen while the console runs, and the
-//! terminal restored on quit, on panic, and on SIGTERM/SIGHUP (handled by the event loop).
+//! The terminal guard: raw mode and the alternate screen while the console runs (ratatui's own
+//! `try_init`, which also restores the terminal on panic), and the terminal put back on quit and
+//! on SIGTERM/SIGHUP (handled by the event loop); and the clipboard, by OSC 52.
 
-use std::io::{self, Stdout, Write};
+use std::io::{self, Write};
 
-use crossterm::cursor::{Hide, Show};
+use crossterm::clipboard::CopyToClipboard;
+use crossterm::cursor::Show;
 use crossterm::execute;
-use crossterm::terminal::{
-    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
-};
-use ratatui::Terminal;
-use ratatui::backend::CrosstermBackend;
+use ratatui::DefaultTerminal;
 
-pub type Term = Terminal<CrosstermBackend<Stdout>>;
+pub type Term = DefaultTerminal;
 
 /// Owns the terminal; dropping it puts the terminal back as it was.
 pub struct TerminalGuard {
     pub terminal: Term,
 }
 
-/// Leaves raw mode and the alternate screen. Safe to call more than once; errors are
-/// ignored because the terminal may already be gone (SIGHUP).
+/// Leaves raw mode and the alternate screen and shows the cursor. Safe to call more than once;
+/// errors are ignored because the terminal may already be gone (SIGHUP).
 pub fn restore() {
-    let _ = disable_raw_mode();
+    let _ = ratatui::try_restore();
     let mut out = io::stdout();
-    let _ = execute!(out, LeaveAlternateScreen, Show);
+    let _ = execute!(out, Show);
     let _ = out.flush();
 }
 
 impl TerminalGuard {
     pub fn enter() -> io::Result<Self> {
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            restore();
-            previous(info);
-        }));
-        enable_raw_mode()?;
-        let mut out = io::stdout();
-        if let Err(e) = execute!(out, EnterAlternateScreen, Hide) {
-            restore();
-            return Err(e);
+        match ratatui::try_init() {
+            Ok(terminal) => Ok(TerminalGuard { terminal }),
+            Err(e) => {
+                restore();
+                Err(e)
+            }
         }
-        let terminal = Terminal::new(CrosstermBackend::new(out))?;
-        Ok(TerminalGuard { terminal })
     }
 }
 
@@ -49,4 +41,10 @@ impl Drop for TerminalGuard {
     fn drop(&mut self) {
         restore();
     }
+}
+
+/// Puts `text` on the clipboard of the terminal the user sits at, through SSH and tmux.
+pub fn copy_to_clipboard(text: &str) {
+    let mut out = io::stdout();
+    let _ = execute!(out, CopyToClipboard::to_clipboard_from(text));
 }

@@ -29,7 +29,9 @@ pub const DISPUTE_FIELDS: &[Field] = &[
     Field {
         name: "amount",
         sql: "d.amount_minor",
-        kind: FieldKind::Money,
+        kind: FieldKind::Money {
+            currency: "d.currency",
+        },
     },
     Field {
         name: "owner",

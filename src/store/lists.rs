@@ -13,8 +13,12 @@ use crate::model::{AuditEntry, HeldOrder, OutreachLine, Page};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FieldKind {
     Text,
-    /// Major units in the filter (`amount>10000` is 10,000.00), minor units in SQL.
-    Money,
+    /// Major units in the filter (`amount>10000` is 10,000.00 in each row's currency), minor
+    /// units in SQL; the SQL expression names the row's currency (its decimal places differ:
+    /// JPY 0, USD 2, BHD 3).
+    Money {
+        currency: &'static str,
+    },
     Int,
     Date,
     /// `me` means the connected person's role; anything else an agent's role name.
@@ -71,9 +75,15 @@ pub fn push_filter(
                 };
                 qb.push("ILIKE ").push_bind(value);
             }
-            FieldKind::Money => {
-                let minor = parse_decimal(&p.value, 2).map_err(|_| bad("an amount"))?;
-                qb.push(p.op.sql()).push(" ").push_bind(minor);
+            FieldKind::Money { currency } => {
+                // Exact: checked as a decimal here, scaled by the row's currency in SQL.
+                parse_decimal(&p.value, 6).map_err(|_| bad("an amount"))?;
+                qb.push(p.op.sql())
+                    .push(" round(")
+                    .push_bind(p.value.replace([',', '_'], ""))
+                    .push(format!(
+                        "::numeric * 10 ^ (SELECT minor_units FROM currencies WHERE code = {currency}))"
+                    ));
             }
             FieldKind::Int => {
                 let v: i64 = p.value.parse().map_err(|_| bad("a number"))?;
@@ -159,7 +169,9 @@ pub const HOLD_FIELDS: &[Field] = &[
     Field {
         name: "amount",
         sql: "o.amount_minor",
-        kind: FieldKind::Money,
+        kind: FieldKind::Money {
+            currency: "o.currency",
+        },
     },
     Field {
         name: "order",

@@ -186,6 +186,16 @@ pub async fn business_today(
     Ok(now.with_timezone(&tz).date_naive())
 }
 
+/// Decimal places of every currency the store knows.
+pub async fn currency_exponents(
+    pool: &PgPool,
+) -> Result<std::collections::BTreeMap<String, u32>, StoreError> {
+    let rows: Vec<(String, i16)> = sqlx::query_as("SELECT code::text, minor_units FROM currencies")
+        .fetch_all(pool)
+        .await?;
+    Ok(rows.into_iter().map(|(c, e)| (c, e as u32)).collect())
+}
+
 /// Decimal places of the reporting currency.
 pub async fn currency_exponent(pool: &PgPool) -> Result<u32, StoreError> {
     let e: i16 = sqlx::query_scalar(

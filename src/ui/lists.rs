@@ -84,11 +84,7 @@ fn dispute_cell(d: &DisputeLine, c: DisputeColumn, ctx: &Ctx) -> Cell {
             if d.escalated { " ⇧" } else { "" }
         )),
         DisputeColumn::Category => plain(d.category.replace('_', " ")),
-        DisputeColumn::Amount => plain(format!(
-            "{} {}",
-            format_grouped(d.amount, ctx.exponent),
-            d.currency
-        )),
+        DisputeColumn::Amount => plain(money(ctx, d.amount, &d.currency)),
         DisputeColumn::Assignee => plain(d.assignee.clone().unwrap_or_else(|| "—".into())),
         DisputeColumn::Watching => plain(d.watchers.join(", ")),
     }
@@ -97,9 +93,19 @@ fn dispute_cell(d: &DisputeLine, c: DisputeColumn, ctx: &Ctx) -> Cell {
 /// What cells are drawn with besides the row.
 struct Ctx<'a> {
     now: DateTime<Utc>,
+    /// Decimal places of the reporting currency.
     exponent: u32,
+    state: &'a State,
     theme: &'a Theme,
     as_of: chrono::NaiveDate,
+}
+
+/// An amount in its own currency's decimal places.
+fn money(ctx: &Ctx, minor: i64, currency: &str) -> String {
+    format!(
+        "{} {currency}",
+        format_grouped(minor, ctx.state.exponent_of(currency))
+    )
 }
 
 fn customer_cell(c: &CustomerAging, col: CustomerColumn, ctx: &Ctx) -> Cell {
@@ -118,7 +124,7 @@ fn invoice_cell(i: &OpenInvoice, col: InvoiceColumn, ctx: &Ctx) -> Cell {
         InvoiceColumn::Issued => plain(i.issue_date.to_string()),
         InvoiceColumn::Due => plain(i.due_date.to_string()),
         InvoiceColumn::Days => plain((ctx.as_of - i.due_date).num_days().to_string()),
-        InvoiceColumn::Open => plain(format_grouped(i.open, ctx.exponent)),
+        InvoiceColumn::Open => plain(format_grouped(i.open, ctx.state.exponent_of(&i.currency))),
         InvoiceColumn::Currency => plain(&i.currency),
         InvoiceColumn::Expected => plain(i.expected.map(|d| d.to_string()).unwrap_or_default()),
         InvoiceColumn::Dispute => plain(if i.disputed { "disputed" } else { "" }),
@@ -142,11 +148,7 @@ fn hold_cell(h: &HeldOrder, col: HoldColumn, ctx: &Ctx) -> Cell {
         },
         HoldColumn::Order => plain(&h.order),
         HoldColumn::Customer => plain(&h.customer),
-        HoldColumn::Value => plain(format!(
-            "{} {}",
-            format_grouped(h.amount, ctx.exponent),
-            h.currency
-        )),
+        HoldColumn::Value => plain(money(ctx, h.amount, &h.currency)),
         HoldColumn::Held => plain(format_minutes((ctx.now - h.placed_at).num_minutes())),
         HoldColumn::ReleaseLag => match paid {
             Some((waited, style)) => (
@@ -207,6 +209,7 @@ fn table_of(state: &State, theme: &Theme) -> Vec<Vec<Cell>> {
     let ctx = Ctx {
         now: state.now,
         exponent: state.exponent,
+        state,
         theme,
         as_of: state.aging.as_of,
     };

@@ -52,7 +52,7 @@ pub fn bulk(state: &State, action: Action) -> Option<Dialog> {
     if !totals.is_empty() {
         let t: Vec<String> = totals
             .iter()
-            .map(|(c, a)| format!("{} {c}", format_grouped(*a, state.exponent)))
+            .map(|(c, a)| format!("{} {c}", format_grouped(*a, state.exponent_of(c))))
             .collect();
         facts.push(format!("total {}", t.join(" + ")));
     }

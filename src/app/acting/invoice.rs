@@ -53,7 +53,7 @@ pub fn reminder_ready(
         customer: &inv.customer,
         open_minor: inv.open,
         currency: &inv.currency,
-        exponent: state.exponent,
+        exponent: state.exponent_of(&inv.currency),
         due: inv.due_date,
         today: state.today,
         contact: "there",
@@ -65,7 +65,7 @@ pub fn reminder_ready(
         format!("invoice {} · {}", inv.number, inv.customer),
         format!(
             "open {} {} · due {} ({days} days)",
-            format_grouped(inv.open, state.exponent),
+            format_grouped(inv.open, state.exponent_of(&inv.currency)),
             inv.currency,
             inv.due_date
         ),

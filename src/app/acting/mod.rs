@@ -35,11 +35,18 @@ pub fn open(state: &mut State, action: Action) -> Vec<Effect> {
         .list
         .selected
         .saturating_sub(state.list.offset as usize);
-    let e = state.exponent;
     let dialog = match (&state.list.rows, action) {
-        (Rows::Holds(r), Action::ReleaseHold) => r.get(i).map(|h| hold::release(h, e)),
-        (Rows::Disputes(r), _) => r.get(i).map(|d| dispute::open(state, d, action, e)),
-        (Rows::Invoices(r), Action::RecordPromise) => r.get(i).map(|inv| invoice::promise(inv, e)),
+        (Rows::Holds(r), Action::ReleaseHold) => r
+            .get(i)
+            .map(|h| hold::release(h, state.exponent_of(&h.currency))),
+        (Rows::Disputes(r), _) => r.get(i).map(|d| {
+            let e = state.exponent_of(&d.currency);
+            dispute::open(state, d, action, e).in_currency(e)
+        }),
+        (Rows::Invoices(r), Action::RecordPromise) => r.get(i).map(|inv| {
+            let e = state.exponent_of(&inv.currency);
+            invoice::promise(inv, e).in_currency(e)
+        }),
         (Rows::Invoices(r), Action::QueueReminder) => {
             return match r.get(i) {
                 Some(inv) => {
