@@ -347,11 +347,18 @@ fn every_view_renders_at_any_size_with_any_number_of_rows() {
             state.list.selected = rows.saturating_sub(1).min(59);
             for &(w, h) in &sizes {
                 let screen = text(&draw(&state, &theme, w, h));
+                let lines: Vec<&str> = screen.split('\n').collect();
+                assert_eq!(lines.len(), h as usize, "{w}x{h}: one line per row");
                 if w < 40 || h < 8 {
                     assert!(
                         screen.contains("Terminal") || w * h < 20,
                         "{w}x{h}: {screen}"
                     );
+                } else {
+                    // The header says where you are; the bottom line says how to leave.
+                    assert!(lines[0].contains("settle"), "{w}x{h}: {screen}");
+                    assert!(lines[h as usize - 2].contains("quit"), "{w}x{h}: {screen}");
+                    assert!(screen.contains(view.title()), "{w}x{h}: {screen}");
                 }
             }
         }
@@ -548,4 +555,72 @@ fn marked_rows_carry_a_glyph_and_bold_in_every_theme() {
 
 fn text_line(buf: &Buffer, y: u16) -> String {
     (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect()
+}
+
+fn type_in(state: &mut State, text: &str) {
+    for c in text.chars() {
+        update(state, Msg::Text(settle::app::msg::TextKey::Char(c)));
+    }
+}
+
+fn edit_text(state: &mut State, text: &str) {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    for c in text.chars() {
+        update(
+            state,
+            Msg::Edit(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE).into()),
+        );
+    }
+}
+
+/// What people look at besides the lists: help, every dialog stage, the input and status
+/// lines, the explain panel, the too-small screen.
+#[test]
+fn snapshots_where_people_look() {
+    use settle::app::msg::DialogKey;
+    let theme = theme();
+    let shot = |state: &State, w: u16, h: u16| text(&draw(state, &theme, w, h));
+
+    let mut help = state_with(View::Holds, 3, "Acme Corp");
+    update(&mut help, Msg::Action(Action::Help));
+    insta::assert_snapshot!("help_100x30", shot(&help, 100, 30));
+
+    let mut lead = state_with(View::Holds, 3, "Acme Corp");
+    lead.session.role = "lead".into();
+    update(&mut lead, Msg::Action(Action::ReleaseHold));
+    edit_text(&mut lead, "Wire received");
+    insta::assert_snapshot!("dialog_edit", shot(&lead, 100, 24));
+    let mut discard = lead.clone();
+    update(&mut discard, Msg::Dialog(DialogKey::Cancel));
+    insta::assert_snapshot!("dialog_discard", shot(&discard, 100, 24));
+    update(&mut lead, Msg::Dialog(DialogKey::Submit));
+    insta::assert_snapshot!("dialog_confirm", shot(&lead, 100, 24));
+    update(&mut lead, Msg::Dialog(DialogKey::Char('y')));
+    update(
+        &mut lead,
+        Msg::Acted(Err(
+            "already released by Marco Rossi at 2026-11-20 15:29 UTC".into(),
+        )),
+    );
+    insta::assert_snapshot!("dialog_refused_and_status_line", shot(&lead, 100, 24));
+
+    let mut mover = state_with(View::Disputes, 3, "Acme Corp");
+    update(&mut mover, Msg::Action(Action::MoveDispute));
+    insta::assert_snapshot!("dialog_choose", shot(&mover, 100, 24));
+
+    let mut command = state_with(View::Holds, 3, "Acme Corp");
+    update(&mut command, Msg::Action(Action::CommandMode));
+    type_in(&mut command, "disp");
+    insta::assert_snapshot!("input_command", shot(&command, 80, 12));
+    let mut filter = state_with(View::Holds, 3, "Acme Corp");
+    update(&mut filter, Msg::Action(Action::Filter));
+    type_in(&mut filter, "acme amount>10000");
+    insta::assert_snapshot!("input_filter", shot(&filter, 80, 12));
+
+    let mut explain = state_with(View::Overview, 0, "Acme Corp");
+    update(&mut explain, Msg::Action(Action::Explain));
+    insta::assert_snapshot!("explain_overview", shot(&explain, 120, 40));
+
+    let small = state_with(View::Disputes, 3, "Acme Corp");
+    insta::assert_snapshot!("too_small_30x6", shot(&small, 30, 6));
 }

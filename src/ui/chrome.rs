@@ -99,12 +99,24 @@ pub fn hints(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         ]),
     }
     wanted.push((Action::Quit, "quit"));
+    let mut shown: Vec<(&str, &str)> = wanted
+        .into_iter()
+        .filter(|(action, _)| state.offers(*action))
+        .map(|(action, what)| (state.key_for(action), what))
+        .filter(|(key, _)| !key.is_empty())
+        .collect();
+    // On a narrow terminal the middle hints give way; how to get help and how to quit stay.
+    let width = |hints: &[(&str, &str)]| -> usize {
+        hints
+            .iter()
+            .map(|(k, w)| unicode_width::UnicodeWidthStr::width(*k) + w.len() + 3)
+            .sum()
+    };
+    while width(&shown) > area.width as usize && shown.len() > 2 {
+        shown.remove(shown.len() - 2);
+    }
     let mut spans = Vec::new();
-    for (action, what) in wanted {
-        let key = state.key_for(action);
-        if key.is_empty() || !state.offers(action) {
-            continue;
-        }
+    for (key, what) in shown {
         spans.push(Span::styled(format!(" {key}"), theme.hint_key));
         spans.push(Span::styled(format!(" {what} "), theme.hint_text));
     }
