@@ -5,7 +5,9 @@ pub mod action;
 pub mod command;
 pub mod dialog;
 pub mod msg;
+mod navigate;
 pub mod state;
+mod typing;
 pub mod update;
 
 pub use action::Action;
