@@ -163,3 +163,34 @@ pub async fn empty_db() -> TestDb {
         name,
     }
 }
+
+/// A pool logged in as `role` on this database.
+pub async fn as_role(db: &TestDb, role: &str) -> PgPool {
+    settle::store::pool(&db.url_as(role), 2).await.unwrap()
+}
+
+/// The SQLSTATE of a database error ("" for any other error).
+pub fn code(e: sqlx::Error) -> String {
+    e.as_database_error()
+        .and_then(|d| d.code())
+        .map(|c| c.to_string())
+        .unwrap_or_default()
+}
+
+/// Audit rows for one action on one entity.
+pub async fn audit_count(pool: &PgPool, action: &str, entity_id: i64) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = $1 AND entity_id = $2")
+        .bind(action)
+        .bind(entity_id)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+/// The single bigint a query returns.
+pub async fn one(pool: &PgPool, sql: &str) -> i64 {
+    sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string()))
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}

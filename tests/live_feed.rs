@@ -1,0 +1,56 @@
+//! The live feed: a second console sees a change without a key press and comes back after its connection is cut.
+#![allow(clippy::unwrap_used, clippy::too_many_lines)] // tests may unwrap: a failure is a failed test
+
+mod common;
+
+use common::{as_role, one, seeded_db};
+use settle::store::actions::{self};
+use sqlx::PgPool;
+
+/// Reads the feed until it shows a change to `table` (a transaction still running anywhere in
+/// the cluster holds the snapshot's xmin back, so a change can take a moment to be readable).
+async fn wait_for_change(
+    pool: &PgPool,
+    cursor: settle::store::feed::Cursor,
+    table: &str,
+) -> settle::store::feed::Cursor {
+    let start = std::time::Instant::now();
+    loop {
+        if let Ok((changes, next)) = settle::store::feed::read_after(pool, cursor, 1000).await
+            && changes.iter().any(|c| c.table == table)
+        {
+            return next;
+        }
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(60),
+            "no change to {table} seen"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_second_console_sees_a_change_without_a_key_press() {
+    let (db, admin) = seeded_db(60, 42).await;
+    let watcher = settle::store::pool(&db.url, 1).await.unwrap();
+    let cursor = settle::store::feed::tail(&watcher).await.unwrap();
+    let dispute = one(
+        &admin,
+        "SELECT id FROM disputes WHERE state <> 'resolved' AND (assignee_id IS NULL OR assignee_id = 3) ORDER BY id LIMIT 1",
+    )
+    .await;
+    actions::respond_dispute(&as_role(&db, "ben").await, dispute, "on it")
+        .await
+        .unwrap();
+    let next = wait_for_change(&watcher, cursor, "disputes").await;
+    assert!(next != cursor);
+    // The feed is cut (the server drops its connection) and comes back: nothing is lost.
+    sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        .execute(&admin)
+        .await
+        .unwrap();
+    actions::respond_dispute(&as_role(&db, "ben").await, dispute, "still on it")
+        .await
+        .unwrap();
+    wait_for_change(&watcher, next, "dispute_events").await;
+}
