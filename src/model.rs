@@ -1,5 +1,6 @@
 //! The rows the console lists: plain data, filled by the store, read by `app` and `ui`.
 
+use crate::domain::states::{Channel, DisputeState, HoldStatus, OutreachStatus, Purpose, Tone};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::domain::sla::{Clock, SlaClock};
@@ -50,7 +51,7 @@ pub struct DisputeLine {
     pub segment: String,
     pub invoice: String,
     pub category: String,
-    pub state: String,
+    pub state: DisputeState,
     pub amount: i64,
     pub currency: String,
     pub assignee: Option<String>,
@@ -73,7 +74,7 @@ pub struct HeldOrder {
     pub order: String,
     pub customer: String,
     pub reason: String,
-    pub status: String,
+    pub status: HoldStatus,
     pub amount: i64,
     pub currency: String,
     pub placed_at: DateTime<Utc>,
@@ -90,10 +91,10 @@ pub struct OutreachLine {
     pub customer_id: i64,
     pub customer: String,
     pub invoice: Option<String>,
-    pub purpose: String,
-    pub channel: String,
-    pub tone: String,
-    pub status: String,
+    pub purpose: Purpose,
+    pub channel: Channel,
+    pub tone: Tone,
+    pub status: OutreachStatus,
     pub subject: String,
     pub copies: Vec<String>,
     pub send_after: DateTime<Utc>,

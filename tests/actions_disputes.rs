@@ -4,6 +4,7 @@
 mod common;
 
 use common::{as_role, audit_count, one, seeded_db};
+use settle::domain::states::{DisputeOutcome, DisputeState};
 use settle::store::actions::{self, ActionError};
 
 #[tokio::test]
@@ -90,12 +91,29 @@ async fn responding_stops_the_first_response_clock_and_moves_follow_the_states()
             .unwrap();
     assert_eq!(again, first, "only the first response stops the clock");
     assert!(matches!(
-        actions::move_dispute(&ben, dispute, "investigating", "open", None, None, "").await,
+        actions::move_dispute(
+            &ben,
+            dispute,
+            DisputeState::Investigating,
+            DisputeState::Open,
+            None,
+            None,
+            ""
+        )
+        .await,
         Err(ActionError::Refused(_))
     ));
-    let stale = actions::move_dispute(&ben, dispute, "open", "investigating", None, None, "")
-        .await
-        .unwrap_err();
+    let stale = actions::move_dispute(
+        &ben,
+        dispute,
+        DisputeState::Open,
+        DisputeState::Investigating,
+        None,
+        None,
+        "",
+    )
+    .await
+    .unwrap_err();
     assert!(
         matches!(&stale, ActionError::Conflict(m) if m.contains("is investigating now, not open (moved by Ben Okafor")),
         "{stale:?}"
@@ -103,8 +121,8 @@ async fn responding_stops_the_first_response_clock_and_moves_follow_the_states()
     actions::move_dispute(
         &ben,
         dispute,
-        "investigating",
-        "awaiting_customer",
+        DisputeState::Investigating,
+        DisputeState::AwaitingCustomer,
         None,
         None,
         "asked for the PO",
@@ -114,8 +132,8 @@ async fn responding_stops_the_first_response_clock_and_moves_follow_the_states()
     actions::move_dispute(
         &ben,
         dispute,
-        "awaiting_customer",
-        "investigating",
+        DisputeState::AwaitingCustomer,
+        DisputeState::Investigating,
         None,
         None,
         "",
@@ -123,15 +141,24 @@ async fn responding_stops_the_first_response_clock_and_moves_follow_the_states()
     .await
     .unwrap();
     assert!(matches!(
-        actions::move_dispute(&ben, dispute, "investigating", "resolved", None, None, "").await,
+        actions::move_dispute(
+            &ben,
+            dispute,
+            DisputeState::Investigating,
+            DisputeState::Resolved,
+            None,
+            None,
+            ""
+        )
+        .await,
         Err(ActionError::Refused(_))
     ));
     actions::move_dispute(
         &ben,
         dispute,
-        "investigating",
-        "resolved",
-        Some("partially_credited"),
+        DisputeState::Investigating,
+        DisputeState::Resolved,
+        Some(DisputeOutcome::PartiallyCredited),
         Some(100),
         "half",
     )

@@ -10,9 +10,9 @@ use sqlx::PgPool;
 fn reminder(invoice: i64) -> NewMessage {
     NewMessage {
         invoice,
-        purpose: "reminder".into(),
-        channel: "email".into(),
-        tone: "friendly".into(),
+        purpose: "reminder".parse().unwrap(),
+        channel: "email".parse().unwrap(),
+        tone: "friendly".parse().unwrap(),
         subject: "Friendly reminder".into(),
         body: "Hello".into(),
         send_after: None,
@@ -224,7 +224,7 @@ async fn the_outreach_view_says_why_a_queued_reminder_would_be_held_back() {
     assert!(
         page.rows
             .iter()
-            .filter(|o| o.status == "sent")
+            .filter(|o| o.status.as_str() == "sent")
             .all(|o| o.suppression.is_none()),
         "sent messages are not held back"
     );

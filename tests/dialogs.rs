@@ -17,7 +17,7 @@ fn now() -> DateTime<Utc> {
 fn holds_state(role: &str) -> State {
     let session = SessionInfo {
         user: "u".into(),
-        role: role.into(),
+        role: role.parse().unwrap(),
         ..Default::default()
     };
     let mut s = State::new(now(), now().date_naive(), session);
@@ -29,7 +29,7 @@ fn holds_state(role: &str) -> State {
         order: "SO-0000077".into(),
         customer: "Acme Corp".into(),
         reason: "overdue_balance".into(),
-        status: "cleared".into(),
+        status: "cleared".parse().unwrap(),
         amount: 1_250_000,
         currency: "USD".into(),
         placed_at: now() - Duration::days(2),
@@ -169,7 +169,7 @@ fn a_lead_picks_whom_to_give_a_dispute_to() {
     use settle::model::DisputeLine;
     let session = SessionInfo {
         user: "ava".into(),
-        role: "lead".into(),
+        role: "lead".parse().unwrap(),
         ..Default::default()
     };
     let mut s = State::new(now(), now().date_naive(), session);
@@ -183,7 +183,7 @@ fn a_lead_picks_whom_to_give_a_dispute_to() {
         segment: "vip".into(),
         invoice: "INV-1".into(),
         category: "tax".into(),
-        state: "open".into(),
+        state: "open".parse().unwrap(),
         amount: 100,
         currency: "USD".into(),
         assignee: Some("Ben Okafor".into()),
@@ -231,7 +231,7 @@ fn a_lead_picks_whom_to_give_a_dispute_to() {
     };
     assert_eq!(seen.as_deref(), Some("Ben Okafor"));
     let mut collector = s.clone();
-    collector.session.role = "collector".into();
+    collector.session.role = "collector".parse().unwrap();
     assert!(
         !collector.offers(Action::AssignTo),
         "collectors only take disputes for themselves"
@@ -243,7 +243,7 @@ fn a_promise_needs_an_amount_and_a_date() {
     use settle::model::OpenInvoice;
     let session = SessionInfo {
         user: "ben".into(),
-        role: "collector".into(),
+        role: "collector".parse().unwrap(),
         ..Default::default()
     };
     let mut s = State::new(now(), now().date_naive(), session);

@@ -34,7 +34,7 @@ fn theme() -> Theme {
 fn session(role: &str) -> SessionInfo {
     SessionInfo {
         user: "ben".into(),
-        role: role.into(),
+        role: role.parse().unwrap(),
         agent: Some("Ben Okafor".into()),
         database: "ar".into(),
         host: "db1".into(),
@@ -111,7 +111,7 @@ fn dispute(n: usize, customer: &str) -> DisputeLine {
         segment: "vip".into(),
         invoice: "INV-00000042".into(),
         category: "pricing".into(),
-        state: "investigating".into(),
+        state: "investigating".parse().unwrap(),
         amount: 123_456,
         currency: "USD".into(),
         assignee: Some("Ben Okafor".into()),
@@ -183,9 +183,9 @@ fn state_with(view: View, n: usize, name: &str) -> State {
                     customer: name.into(),
                     reason: "overdue_balance".into(),
                     status: if i == 0 {
-                        "cleared".into()
+                        "cleared".parse().unwrap()
                     } else {
-                        "held".into()
+                        "held".parse().unwrap()
                     },
                     amount: 2_000_000,
                     currency: "USD".into(),
@@ -203,10 +203,10 @@ fn state_with(view: View, n: usize, name: &str) -> State {
                     customer_id: 1,
                     customer: name.into(),
                     invoice: Some("INV-00000042".into()),
-                    purpose: "reminder".into(),
-                    channel: "personal_note".into(),
-                    tone: "personal".into(),
-                    status: "queued".into(),
+                    purpose: "reminder".parse().unwrap(),
+                    channel: "personal_note".parse().unwrap(),
+                    tone: "personal".parse().unwrap(),
+                    status: "queued".parse().unwrap(),
                     subject: "A quick note about invoice INV-00000042".into(),
                     copies: vec!["Sam Keller".into()],
                     send_after: now() + Duration::days(2),
@@ -586,7 +586,7 @@ fn snapshots_where_people_look() {
     insta::assert_snapshot!("help_100x30", shot(&help, 100, 30));
 
     let mut lead = state_with(View::Holds, 3, "Acme Corp");
-    lead.session.role = "lead".into();
+    lead.session.role = "lead".parse().unwrap();
     update(&mut lead, Msg::Action(Action::ReleaseHold));
     edit_text(&mut lead, "Wire received");
     insta::assert_snapshot!("dialog_edit", shot(&lead, 100, 24));

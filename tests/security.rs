@@ -6,6 +6,7 @@
 mod common;
 
 use common::{TestDb, seeded_db};
+use settle::domain::states::{DisputeOutcome, DisputeState};
 use settle::store::actions::{self, ActionError, NewMessage};
 use settle::store::audit::{self, Break};
 use sqlx::{Connection, PgConnection, PgPool};
@@ -362,9 +363,9 @@ async fn actions_refuse_bad_input_in_plain_words_and_write_nothing() {
         actions::move_dispute(
             &ben,
             dispute,
-            "investigating",
-            "resolved",
-            Some("partially_credited"),
+            DisputeState::Investigating,
+            DisputeState::Resolved,
+            Some(DisputeOutcome::PartiallyCredited),
             credited,
             "",
         )
@@ -378,8 +379,8 @@ async fn actions_refuse_bad_input_in_plain_words_and_write_nothing() {
             actions::move_dispute(
                 &ben,
                 dispute,
-                "awaiting_customer",
-                "investigating",
+                DisputeState::AwaitingCustomer,
+                DisputeState::Investigating,
                 None,
                 None,
                 ""
@@ -389,8 +390,15 @@ async fn actions_refuse_bad_input_in_plain_words_and_write_nothing() {
         .contains("investigating now, not awaiting customer")
     );
     assert!(
-        refused(actions::move_dispute(&ben, dispute, "limbo", "resolved", None, None, "").await)
-            .contains("not a dispute state")
+        sqlx::query("SELECT move_dispute($1, 'limbo', 'resolved', NULL, NULL, '')")
+            .bind(dispute)
+            .execute(&ben)
+            .await
+            .unwrap_err()
+            .as_database_error()
+            .unwrap()
+            .message()
+            .contains("\"limbo\" is not a dispute state")
     );
     assert!(refused(actions::cancel_outreach(&ben, 99_999_999).await).contains("does not exist"));
     let invoice = one(
@@ -406,9 +414,9 @@ async fn actions_refuse_bad_input_in_plain_words_and_write_nothing() {
     .await;
     let message = |purpose: &str, send_after| NewMessage {
         invoice,
-        purpose: purpose.into(),
-        channel: "email".into(),
-        tone: "firm".into(),
+        purpose: purpose.parse().unwrap(),
+        channel: "email".parse().unwrap(),
+        tone: "firm".parse().unwrap(),
         subject: "Invoice overdue".into(),
         body: "Please pay.".into(),
         send_after,
@@ -455,9 +463,9 @@ async fn actions_refuse_bad_input_in_plain_words_and_write_nothing() {
     actions::move_dispute(
         &ben,
         dispute,
-        "investigating",
-        "resolved",
-        Some("partially_credited"),
+        DisputeState::Investigating,
+        DisputeState::Resolved,
+        Some(DisputeOutcome::PartiallyCredited),
         Some(1),
         "half",
     )
@@ -481,9 +489,9 @@ async fn a_collector_works_a_colleagues_dispute_only_after_taking_it_over() {
         actions::move_dispute(
             &ben,
             dispute,
-            "investigating",
-            "resolved",
-            Some("credited"),
+            DisputeState::Investigating,
+            DisputeState::Resolved,
+            Some(DisputeOutcome::Credited),
             None,
             "",
         )

@@ -4,6 +4,8 @@
 
 use ratatui_textarea::TextArea;
 
+use crate::domain::states::{Channel, DisputeOutcome, DisputeState, Tone};
+
 /// What a confirmed dialog asks the store to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Request {
@@ -21,9 +23,10 @@ pub enum Request {
     },
     Move {
         dispute: i64,
-        seen: String,
-        to: String,
-        outcome: Option<String>,
+        seen: DisputeState,
+        /// None until a person picks where it goes.
+        to: Option<DisputeState>,
+        outcome: Option<DisputeOutcome>,
         credited: Option<i64>,
         note: String,
     },
@@ -33,8 +36,8 @@ pub enum Request {
     },
     QueueReminder {
         invoice: i64,
-        channel: String,
-        tone: String,
+        channel: Channel,
+        tone: Tone,
         subject: String,
         body: String,
         override_reason: Option<String>,
@@ -265,18 +268,20 @@ impl Dialog {
         }
         if let Request::Move { to, outcome, .. } = &mut self.request {
             let (state, result) = match key {
-                'i' => ("investigating", None),
-                'w' => ("awaiting_customer", None),
-                'c' => ("resolved", Some("credited")),
-                'x' => ("resolved", Some("rejected")),
-                _ => ("resolved", Some("partially_credited")),
+                'i' => (DisputeState::Investigating, None),
+                'w' => (DisputeState::AwaitingCustomer, None),
+                'c' => (DisputeState::Resolved, Some(DisputeOutcome::Credited)),
+                'x' => (DisputeState::Resolved, Some(DisputeOutcome::Rejected)),
+                _ => (
+                    DisputeState::Resolved,
+                    Some(DisputeOutcome::PartiallyCredited),
+                ),
             };
-            *to = state.to_string();
-            *outcome = result.map(String::from);
+            *to = Some(state);
+            *outcome = result;
             self.facts.push(format!(
-                "to: {}{}",
-                state.replace('_', " "),
-                result.map_or(String::new(), |r| format!(" ({})", r.replace('_', " ")))
+                "to: {state}{}",
+                result.map_or(String::new(), |r| format!(" ({r})"))
             ));
             self.stage = if key == 'p' {
                 Stage::Edit {

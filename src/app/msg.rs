@@ -25,8 +25,8 @@ pub enum Data {
     Reminder {
         subject: String,
         body: String,
-        tone: String,
-        channel: String,
+        tone: crate::domain::states::Tone,
+        channel: crate::domain::states::Channel,
         blocked: Option<String>,
     },
 }

@@ -1,5 +1,6 @@
 //! Everything the console shows, and nothing it does not. `ui::render` draws from this alone.
 
+use crate::domain::states::Role;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::domain::aging::{AgingSummary, Basis, BucketEdges};
@@ -13,7 +14,7 @@ use crate::model::{
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SessionInfo {
     pub user: String,
-    pub role: String,
+    pub role: Role,
     pub agent: Option<String>,
     pub database: String,
     pub host: String,
@@ -382,7 +383,7 @@ impl State {
 
     /// Whether the connected person may change anything (the database decides in the end).
     pub fn may_act(&self) -> bool {
-        !self.session.readonly && matches!(self.session.role.as_str(), "lead" | "collector")
+        !self.session.readonly && self.session.role.may_act()
     }
 
     /// Whether an action is offered to this person here: hidden from hints and help if not.
@@ -401,7 +402,7 @@ impl State {
         };
         // Leads release holds and give disputes to others; the database checks it again.
         let role_fits =
-            !matches!(action, A::ReleaseHold | A::AssignTo) || self.session.role == "lead";
+            !matches!(action, A::ReleaseHold | A::AssignTo) || self.session.role == Role::Lead;
         view_fits && role_fits && self.may_act()
     }
 

@@ -8,5 +8,6 @@ pub mod months;
 pub mod rhythm;
 pub mod segment;
 pub mod sla;
+pub mod states;
 pub mod template;
 pub mod trust;

@@ -225,7 +225,7 @@ async fn reminder(
 ) -> Result<Data, StoreError> {
     let segment = store::customer_segment(pool, customer).await?;
     let map = |e: store::actions::ActionError| StoreError::Refused(e.to_string());
-    let (subject, body, tone, channel) = store::actions::reminder_template(pool, &segment)
+    let t = store::actions::reminder_template(pool, &segment)
         .await
         .map_err(map)?;
     let today = store::business_today(pool, now).await?;
@@ -233,10 +233,10 @@ async fn reminder(
         .await
         .map_err(map)?;
     Ok(Data::Reminder {
-        subject,
-        body,
-        tone,
-        channel,
+        subject: t.subject,
+        body: t.body,
+        tone: t.tone,
+        channel: t.channel,
         blocked,
     })
 }
@@ -292,17 +292,12 @@ async fn act(pool: &PgPool, request: Request) -> Result<String, String> {
             outcome,
             credited,
             note,
-        } => a::move_dispute(
-            pool,
-            *dispute,
-            seen,
-            to,
-            outcome.as_deref(),
-            *credited,
-            note,
-        )
-        .await
-        .map(|_| format!("moved to {}", to.replace('_', " "))),
+        } => match to {
+            Some(to) => a::move_dispute(pool, *dispute, *seen, *to, *outcome, *credited, note)
+                .await
+                .map(|_| format!("moved to {to}")),
+            None => Err(a::ActionError::Refused("say where the dispute goes".into())),
+        },
         Request::Escalate { dispute, note } => a::escalate_dispute(pool, *dispute, note)
             .await
             .map(|_| "escalated".to_string()),
@@ -316,9 +311,9 @@ async fn act(pool: &PgPool, request: Request) -> Result<String, String> {
         } => {
             let m = a::NewMessage {
                 invoice: *invoice,
-                purpose: "reminder".into(),
-                channel: channel.clone(),
-                tone: tone.clone(),
+                purpose: crate::domain::states::Purpose::Reminder,
+                channel: *channel,
+                tone: *tone,
                 subject: subject.clone(),
                 body: body.clone(),
                 send_after: None,

@@ -64,7 +64,16 @@ fn day_range(as_of: NaiveDate, bucket: &Bucket) -> (NaiveDate, NaiveDate) {
     (earliest, latest)
 }
 
-type CustomerRow = (i64, String, String, String, i64, i64, i64);
+#[derive(sqlx::FromRow)]
+struct CustomerRow {
+    id: i64,
+    code: String,
+    name: String,
+    segment: String,
+    invoices: i64,
+    amount: i64,
+    total: i64,
+}
 
 /// Customers with invoices in `bucket` as of `as_of`, largest first.
 pub async fn customers_in_bucket(
@@ -110,8 +119,8 @@ pub async fn customers_in_bucket(
                                                  THEN 100000000 ELSE coalesce(r.rate_e8, 0) END / 100000000)::bigint AS reporting
              FROM by_currency b LEFT JOIN rate r ON r.currency = b.currency
          )
-         SELECT c.id, c.code, c.name, coalesce(c.segment_override, p.segment, 'standard'), sum(items.n)::bigint,
-                sum(items.reporting)::bigint, count(*) OVER ()
+         SELECT c.id, c.code, c.name, coalesce(c.segment_override, p.segment, 'standard') AS segment,
+                sum(items.n)::bigint AS invoices, sum(items.reporting)::bigint AS amount, count(*) OVER () AS total
            FROM items JOIN customers c ON c.id = items.customer_id LEFT JOIN customer_profiles p ON p.customer_id = c.id
           WHERE true"
     ));
@@ -133,16 +142,16 @@ pub async fn customers_in_bucket(
         .push(" OFFSET ")
         .push_bind(q.offset);
     let rows: Vec<CustomerRow> = qb.build_query_as().fetch_all(pool).await?;
-    let total = rows.first().map_or(0, |r| r.6);
+    let total = rows.first().map_or(0, |r| r.total);
     let rows = rows
         .into_iter()
         .map(|r| CustomerAging {
-            customer_id: r.0,
-            code: r.1,
-            name: r.2,
-            segment: r.3,
-            invoices: r.4,
-            amount: r.5,
+            customer_id: r.id,
+            code: r.code,
+            name: r.name,
+            segment: r.segment,
+            invoices: r.invoices,
+            amount: r.amount,
         })
         .collect();
     Ok(Page {
@@ -152,19 +161,20 @@ pub async fn customers_in_bucket(
     })
 }
 
-type InvoiceRow = (
-    i64,
-    i64,
-    String,
-    String,
-    NaiveDate,
-    NaiveDate,
-    i64,
-    i64,
-    String,
-    bool,
-    Option<i32>,
-);
+#[derive(sqlx::FromRow)]
+struct InvoiceRow {
+    id: i64,
+    customer_id: i64,
+    number: String,
+    customer: String,
+    issue_date: NaiveDate,
+    due_date: NaiveDate,
+    amount: i64,
+    open: i64,
+    currency: String,
+    disputed: bool,
+    typical_days: Option<i32>,
+}
 
 /// A customer's invoices open at `as_of` (within `bucket` if given), oldest due first.
 pub async fn open_invoices(
@@ -177,8 +187,9 @@ pub async fn open_invoices(
     let (from, to) = bucket.map_or((FAR_PAST, FAR_FUTURE), |b| day_range(as_of, b));
     let sql = format!(
         "WITH params AS (SELECT $1::date AS as_of, $2::date AS lo, $3::date AS hi), {}
-           SELECT i.id, i.customer_id, i.number, c.name, i.issue_date, i.due_date, i.amount_minor::bigint, items.open_at::bigint, i.currency::text,
-                  EXISTS (SELECT 1 FROM disputes d WHERE d.invoice_id = i.id AND d.state <> 'resolved'), p.typical_days
+           SELECT i.id, i.customer_id, i.number, c.name AS customer, i.issue_date, i.due_date, i.amount_minor::bigint AS amount,
+                  items.open_at::bigint AS open, i.currency::text AS currency,
+                  EXISTS (SELECT 1 FROM disputes d WHERE d.invoice_id = i.id AND d.state <> 'resolved') AS disputed, p.typical_days
              FROM items JOIN invoices i ON i.id = items.id JOIN customers c ON c.id = i.customer_id
              LEFT JOIN customer_profiles p ON p.customer_id = c.id
             WHERE items.customer_id = $4 AND items.open_at <> 0 ORDER BY i.due_date, i.id LIMIT 500",
@@ -194,17 +205,19 @@ pub async fn open_invoices(
     Ok(rows
         .into_iter()
         .map(|r| OpenInvoice {
-            id: r.0,
-            customer_id: r.1,
-            number: r.2,
-            customer: r.3,
-            issue_date: r.4,
-            due_date: r.5,
-            amount: r.6,
-            open: r.7,
-            currency: r.8,
-            disputed: r.9,
-            expected: r.10.map(|d| r.4 + Duration::days(d as i64)),
+            id: r.id,
+            customer_id: r.customer_id,
+            number: r.number,
+            customer: r.customer,
+            issue_date: r.issue_date,
+            due_date: r.due_date,
+            amount: r.amount,
+            open: r.open,
+            currency: r.currency,
+            disputed: r.disputed,
+            expected: r
+                .typical_days
+                .map(|d| r.issue_date + Duration::days(d as i64)),
         })
         .collect())
 }
@@ -220,27 +233,37 @@ pub async fn find_customer(pool: &PgPool, query: &str) -> Result<Option<i64>, St
     .await?)
 }
 
-type AccountRow = (
-    i64,
-    String,
-    String,
-    String,
-    i32,
-    i64,
-    String,
-    Option<String>,
-    Option<String>,
-    Option<i32>,
-    Option<i32>,
-    Option<i32>,
-    Option<bool>,
-);
+#[derive(sqlx::FromRow)]
+struct AccountRow {
+    id: i64,
+    code: String,
+    name: String,
+    region: String,
+    terms_days: i32,
+    credit_limit: i64,
+    currency: String,
+    segment: Option<String>,
+    segment_reason: Option<String>,
+    typical_days: Option<i32>,
+    spread_days: Option<i32>,
+    recent_days: Option<i32>,
+    slipping: Option<bool>,
+}
+
+#[derive(sqlx::FromRow)]
+struct BriefRow {
+    key_contacts: String,
+    communication_prefs: String,
+    nonstandard_terms: String,
+    delivery_commitments: String,
+}
 
 /// Everything the customer view shows.
 pub async fn account(pool: &PgPool, id: i64, today: NaiveDate) -> Result<Account, StoreError> {
     let r: AccountRow = sqlx::query_as(
-        "SELECT c.id, c.code, c.name, c.region, c.terms_days, c.credit_limit_minor::bigint, c.currency::text,
-                coalesce(c.segment_override, p.segment), p.segment_reason, p.typical_days, p.spread_days, p.recent_days, p.slipping
+        "SELECT c.id, c.code, c.name, c.region, c.terms_days, c.credit_limit_minor::bigint AS credit_limit,
+                c.currency::text AS currency, coalesce(c.segment_override, p.segment) AS segment, p.segment_reason,
+                p.typical_days, p.spread_days, p.recent_days, p.slipping
            FROM customers c LEFT JOIN customer_profiles p ON p.customer_id = c.id WHERE c.id = $1",
     )
     .bind(id)
@@ -250,7 +273,7 @@ pub async fn account(pool: &PgPool, id: i64, today: NaiveDate) -> Result<Account
         .bind(id)
         .fetch_all(pool)
         .await?;
-    let brief: Option<(String, String, String, String)> = sqlx::query_as(
+    let brief: Option<BriefRow> = sqlx::query_as(
         "SELECT key_contacts, communication_prefs, nonstandard_terms, delivery_commitments FROM handoff_briefs WHERE customer_id = $1",
     )
     .bind(id)
@@ -258,10 +281,10 @@ pub async fn account(pool: &PgPool, id: i64, today: NaiveDate) -> Result<Account
     .await?;
     let brief = brief.map_or_else(Vec::new, |b| {
         vec![
-            ("Key contacts".to_string(), b.0),
-            ("Communication".to_string(), b.1),
-            ("Non-standard terms".to_string(), b.2),
-            ("Delivery commitments".to_string(), b.3),
+            ("Key contacts".to_string(), b.key_contacts),
+            ("Communication".to_string(), b.communication_prefs),
+            ("Non-standard terms".to_string(), b.nonstandard_terms),
+            ("Delivery commitments".to_string(), b.delivery_commitments),
         ]
     });
     let disputes = sqlx::query_as("SELECT number, state, amount_minor::bigint FROM disputes WHERE customer_id = $1 ORDER BY opened_at DESC LIMIT 20")
@@ -289,19 +312,19 @@ pub async fn account(pool: &PgPool, id: i64, today: NaiveDate) -> Result<Account
     };
     let audit = super::lists::activity(pool, &q, Some(id)).await?.rows;
     Ok(Account {
-        id: r.0,
-        code: r.1,
-        name: r.2,
-        region: r.3,
-        terms_days: r.4,
-        credit_limit: r.5,
-        currency: r.6,
-        segment: r.7.unwrap_or_else(|| "standard".into()),
-        segment_reason: r.8.unwrap_or_default(),
-        typical_days: r.9,
-        spread_days: r.10,
-        recent_days: r.11,
-        slipping: r.12.unwrap_or(false),
+        id: r.id,
+        code: r.code,
+        name: r.name,
+        region: r.region,
+        terms_days: r.terms_days,
+        credit_limit: r.credit_limit,
+        currency: r.currency,
+        segment: r.segment.unwrap_or_else(|| "standard".into()),
+        segment_reason: r.segment_reason.unwrap_or_default(),
+        typical_days: r.typical_days,
+        spread_days: r.spread_days,
+        recent_days: r.recent_days,
+        slipping: r.slipping.unwrap_or(false),
         owners,
         brief,
         invoices: open_invoices(pool, id, today, Basis::Due, None).await?,

@@ -5,6 +5,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgPool;
 use thiserror::Error;
 
+use crate::domain::states::{Channel, DisputeOutcome, DisputeState, Purpose, Tone};
+
 /// Why an action did not happen.
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum ActionError {
@@ -75,17 +77,17 @@ pub async fn respond_dispute(pool: &PgPool, dispute: i64, note: &str) -> Result<
 pub async fn move_dispute(
     pool: &PgPool,
     dispute: i64,
-    seen: &str,
-    to: &str,
-    outcome: Option<&str>,
+    seen: DisputeState,
+    to: DisputeState,
+    outcome: Option<DisputeOutcome>,
     credited: Option<i64>,
     note: &str,
 ) -> Result<()> {
     sqlx::query("SELECT move_dispute($1, $2, $3, $4, $5, $6)")
         .bind(dispute)
-        .bind(seen)
-        .bind(to)
-        .bind(outcome)
+        .bind(seen.as_str())
+        .bind(to.as_str())
+        .bind(outcome.map(DisputeOutcome::as_str))
         .bind(credited)
         .bind(note)
         .execute(pool)
@@ -106,9 +108,9 @@ pub async fn escalate_dispute(pool: &PgPool, dispute: i64, note: &str) -> Result
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewMessage {
     pub invoice: i64,
-    pub purpose: String,
-    pub channel: String,
-    pub tone: String,
+    pub purpose: Purpose,
+    pub channel: Channel,
+    pub tone: Tone,
     pub subject: String,
     pub body: String,
     /// When it may go; None: as soon as the store allows (its own clock, not this machine's).
@@ -122,9 +124,9 @@ pub async fn queue_outreach(pool: &PgPool, m: &NewMessage) -> Result<i64> {
     Ok(
         sqlx::query_scalar("SELECT queue_outreach($1, $2, $3, $4, $5, $6, $7, $8)")
             .bind(m.invoice)
-            .bind(&m.purpose)
-            .bind(&m.channel)
-            .bind(&m.tone)
+            .bind(m.purpose.as_str())
+            .bind(m.channel.as_str())
+            .bind(m.tone.as_str())
             .bind(&m.subject)
             .bind(&m.body)
             .bind(m.send_after)
@@ -169,11 +171,19 @@ pub async fn reminder_block(
         .await?)
 }
 
-/// The template for a segment's reminder: (subject, body, tone, channel).
-pub async fn reminder_template(
-    pool: &PgPool,
-    segment: &str,
-) -> Result<(String, String, String, String)> {
+/// A segment's reminder template.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Template {
+    pub subject: String,
+    pub body: String,
+    #[sqlx(try_from = "String")]
+    pub tone: Tone,
+    #[sqlx(try_from = "String")]
+    pub channel: Channel,
+}
+
+/// The template for a segment's reminder (the standard one if the segment has none).
+pub async fn reminder_template(pool: &PgPool, segment: &str) -> Result<Template> {
     Ok(sqlx::query_as(
         "SELECT subject, body, tone, channel FROM outreach_templates
           WHERE purpose = 'reminder' AND segment IN ($1, 'standard') ORDER BY (segment = $1) DESC LIMIT 1",

@@ -59,7 +59,8 @@ struct Row {
     segment: String,
     invoice: String,
     category: String,
-    state: String,
+    #[sqlx(try_from = "String")]
+    state: crate::domain::states::DisputeState,
     amount: i64,
     currency: String,
     assignee: Option<String>,

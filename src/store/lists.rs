@@ -5,6 +5,7 @@ use sqlx::{PgPool, Postgres, QueryBuilder};
 
 use super::StoreError;
 use crate::domain::money::parse_decimal;
+use crate::domain::states::{Channel, HoldStatus, OutreachStatus, Purpose, Tone};
 use crate::filter::{Filter, Op};
 use crate::lists::{ActivityColumn, Column, HoldColumn, OutreachColumn, SortBy, order_by};
 use crate::model::{AuditEntry, HeldOrder, OutreachLine, Page};
@@ -188,53 +189,55 @@ const HOLD_VIEW: ListView<HoldColumn> = ListView {
     columns: std::marker::PhantomData,
 };
 
-type HoldRow = (
-    i64,
-    i64,
-    String,
-    String,
-    String,
-    String,
-    i64,
-    String,
-    DateTime<Utc>,
-    Option<DateTime<Utc>>,
-    i32,
-    Vec<String>,
-    Vec<bool>,
-    i64,
-);
+#[derive(sqlx::FromRow)]
+struct HoldRow {
+    id: i64,
+    customer_id: i64,
+    number: String,
+    customer: String,
+    reason: String,
+    #[sqlx(try_from = "String")]
+    status: HoldStatus,
+    amount: i64,
+    currency: String,
+    placed_at: DateTime<Utc>,
+    cleared_at: Option<DateTime<Utc>>,
+    lag_minutes: i32,
+    blockers: Vec<String>,
+    blocker_open: Vec<bool>,
+    total: i64,
+}
 
 /// Orders on hold: cleared-but-held first (the customer paid and waits), then by age.
 pub async fn holds(pool: &PgPool, q: &ListQuery) -> Result<Page<HeldOrder>, StoreError> {
     let mut qb = QueryBuilder::new(
-        "SELECT h.id, o.customer_id, o.number, c.name, h.reason, h.status, o.amount_minor::bigint, o.currency::text, h.placed_at, h.cleared_at,
-                p.release_lag_minutes,
-                array(SELECT i.number FROM hold_blockers b JOIN invoices i ON i.id = b.invoice_id WHERE b.hold_id = h.id ORDER BY i.number),
-                array(SELECT i.open_minor > 0 FROM hold_blockers b JOIN invoices i ON i.id = b.invoice_id WHERE b.hold_id = h.id ORDER BY i.number),
-                count(*) OVER ()
+        "SELECT h.id, o.customer_id, o.number, c.name AS customer, h.reason, h.status, o.amount_minor::bigint AS amount,
+                o.currency::text AS currency, h.placed_at, h.cleared_at, p.release_lag_minutes AS lag_minutes,
+                array(SELECT i.number FROM hold_blockers b JOIN invoices i ON i.id = b.invoice_id WHERE b.hold_id = h.id ORDER BY i.number) AS blockers,
+                array(SELECT i.open_minor > 0 FROM hold_blockers b JOIN invoices i ON i.id = b.invoice_id WHERE b.hold_id = h.id ORDER BY i.number) AS blocker_open,
+                count(*) OVER () AS total
            FROM holds h JOIN orders o ON o.id = h.order_id JOIN customers c ON c.id = o.customer_id
            JOIN hold_policies p ON p.reason = h.reason
           WHERE h.status <> 'released'",
     );
     HOLD_VIEW.filter_sort_page(&mut qb, q)?;
     let rows: Vec<HoldRow> = qb.build_query_as().fetch_all(pool).await?;
-    let total = rows.first().map_or(0, |r| r.13);
+    let total = rows.first().map_or(0, |r| r.total);
     let rows = rows
         .into_iter()
         .map(|r| HeldOrder {
-            hold_id: r.0,
-            customer_id: r.1,
-            order: r.2,
-            customer: r.3,
-            reason: r.4,
-            status: r.5,
-            amount: r.6,
-            currency: r.7,
-            placed_at: r.8,
-            cleared_at: r.9,
-            lag_target_minutes: r.10 as i64,
-            blockers: r.11.into_iter().zip(r.12).collect(),
+            hold_id: r.id,
+            customer_id: r.customer_id,
+            order: r.number,
+            customer: r.customer,
+            reason: r.reason,
+            status: r.status,
+            amount: r.amount,
+            currency: r.currency,
+            placed_at: r.placed_at,
+            cleared_at: r.cleared_at,
+            lag_target_minutes: r.lag_minutes as i64,
+            blockers: r.blockers.into_iter().zip(r.blocker_open).collect(),
         })
         .collect();
     Ok(Page {
@@ -279,29 +282,35 @@ const OUTREACH_VIEW: ListView<OutreachColumn> = ListView {
     columns: std::marker::PhantomData,
 };
 
-type OutreachRow = (
-    i64,
-    i64,
-    String,
-    Option<String>,
-    String,
-    String,
-    String,
-    String,
-    String,
-    Vec<String>,
-    DateTime<Utc>,
-    Option<String>,
-);
+#[derive(sqlx::FromRow)]
+struct OutreachRow {
+    id: i64,
+    customer_id: i64,
+    customer: String,
+    invoice: Option<String>,
+    #[sqlx(try_from = "String")]
+    purpose: Purpose,
+    #[sqlx(try_from = "String")]
+    channel: Channel,
+    #[sqlx(try_from = "String")]
+    tone: Tone,
+    #[sqlx(try_from = "String")]
+    status: OutreachStatus,
+    subject: String,
+    copies: Vec<String>,
+    send_after: DateTime<Utc>,
+    suppression: Option<String>,
+}
 
 /// Queued and sent messages, newest first, each queued reminder with the reason the store
 /// would hold it back now (disputed, paid, or before the customer's usual pay day).
 pub async fn outreach(pool: &PgPool, q: &ListQuery) -> Result<Page<OutreachLine>, StoreError> {
     let mut qb = QueryBuilder::new(
-        "SELECT m.id, m.customer_id, c.name, i.number, m.purpose, m.channel, m.tone, m.status, m.subject, m.copies, m.send_after,
+        "SELECT m.id, m.customer_id, c.name AS customer, i.number AS invoice, m.purpose, m.channel, m.tone, m.status, m.subject,
+                m.copies, m.send_after,
                 CASE WHEN m.status IN ('draft', 'queued') AND m.purpose = 'reminder' AND m.invoice_id IS NOT NULL
                      THEN reminder_block(m.invoice_id,
-                          (now() AT TIME ZONE (SELECT value FROM settings WHERE key = 'business_time_zone'))::date) END
+                          (now() AT TIME ZONE (SELECT value FROM settings WHERE key = 'business_time_zone'))::date) END AS suppression
            FROM outreach m JOIN customers c ON c.id = m.customer_id LEFT JOIN invoices i ON i.id = m.invoice_id
           WHERE true",
     );
@@ -317,18 +326,18 @@ pub async fn outreach(pool: &PgPool, q: &ListQuery) -> Result<Page<OutreachLine>
     let rows = rows
         .into_iter()
         .map(|r| OutreachLine {
-            id: r.0,
-            customer_id: r.1,
-            customer: r.2,
-            invoice: r.3,
-            purpose: r.4,
-            channel: r.5,
-            tone: r.6,
-            status: r.7,
-            subject: r.8,
-            copies: r.9,
-            send_after: r.10,
-            suppression: r.11,
+            id: r.id,
+            customer_id: r.customer_id,
+            customer: r.customer,
+            invoice: r.invoice,
+            purpose: r.purpose,
+            channel: r.channel,
+            tone: r.tone,
+            status: r.status,
+            subject: r.subject,
+            copies: r.copies,
+            send_after: r.send_after,
+            suppression: r.suppression,
         })
         .collect();
     Ok(Page {
@@ -368,17 +377,17 @@ const AUDIT_VIEW: ListView<ActivityColumn> = ListView {
     columns: std::marker::PhantomData,
 };
 
-type AuditRow = (
-    i64,
-    DateTime<Utc>,
-    String,
-    String,
-    String,
-    Option<i64>,
-    Option<String>,
-    String,
-    i64,
-);
+#[derive(sqlx::FromRow)]
+struct AuditRow {
+    id: i64,
+    at: DateTime<Utc>,
+    actor: String,
+    action: String,
+    entity: String,
+    entity_id: Option<i64>,
+    customer: Option<String>,
+    details: String,
+}
 
 /// The audit log, newest first; `customer` narrows it to one account.
 pub async fn activity(
@@ -387,7 +396,7 @@ pub async fn activity(
     customer: Option<i64>,
 ) -> Result<Page<AuditEntry>, StoreError> {
     let mut qb = QueryBuilder::new(
-        "SELECT a.id, a.at, a.actor, a.action, a.entity, a.entity_id, c.name, a.details::text, 0::bigint
+        "SELECT a.id, a.at, a.actor, a.action, a.entity, a.entity_id, c.name AS customer, a.details::text AS details
            FROM audit_log a LEFT JOIN customers c ON c.id = a.customer_id WHERE true",
     );
     // An integer, formatted: nothing from input reaches the SQL text.
@@ -405,14 +414,14 @@ pub async fn activity(
     let rows = rows
         .into_iter()
         .map(|r| AuditEntry {
-            id: r.0,
-            at: r.1,
-            actor: r.2,
-            action: r.3,
-            entity: r.4,
-            entity_id: r.5,
-            customer: r.6,
-            details: r.7,
+            id: r.id,
+            at: r.at,
+            actor: r.actor,
+            action: r.action,
+            entity: r.entity,
+            entity_id: r.entity_id,
+            customer: r.customer,
+            details: r.details,
         })
         .collect();
     Ok(Page {

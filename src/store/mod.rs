@@ -129,37 +129,25 @@ pub async fn check_schema(pool: &PgPool) -> Result<(), StoreError> {
 }
 
 /// Who is connected: the login role, the settle role it acts with, and its agent name.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Session {
     pub user: String,
-    pub role: String,
+    #[sqlx(try_from = "String")]
+    pub role: crate::domain::states::Role,
     pub agent: Option<String>,
     pub database: String,
     pub host: String,
 }
 
 pub async fn session(pool: &PgPool) -> Result<Session, StoreError> {
-    let (user, role, agent, database, host): (
-        String,
-        String,
-        Option<String>,
-        String,
-        Option<String>,
-    ) = sqlx::query_as(
-        "SELECT session_user::text, settle_role(), \
-                (SELECT display_name FROM agents WHERE role_name = session_user), \
-                current_database()::text, \
-                coalesce(host(inet_server_addr()), 'local socket')",
+    Ok(sqlx::query_as(
+        "SELECT session_user::text AS user, settle_role() AS role, \
+                (SELECT display_name FROM agents WHERE role_name = session_user) AS agent, \
+                current_database()::text AS database, \
+                coalesce(host(inet_server_addr()), 'local socket') AS host",
     )
     .fetch_one(pool)
-    .await?;
-    Ok(Session {
-        user,
-        role,
-        agent,
-        database,
-        host: host.unwrap_or_default(),
-    })
+    .await?)
 }
 
 /// The store's settings (reporting currency, business time zone).

@@ -9,6 +9,7 @@ use super::Theme;
 use super::text::safe;
 use crate::app::state::{Loadable, State};
 use crate::domain::money::format_grouped;
+use crate::domain::states::words;
 use crate::model::Account;
 
 pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
@@ -48,7 +49,7 @@ fn account_lines(a: &Account, state: &State, theme: &Theme) -> Vec<Line<'static>
             a.terms_days,
             format_grouped(a.credit_limit, e),
             a.currency,
-            a.segment.replace('_', " "),
+            words(&a.segment),
             safe(&a.segment_reason)
         )),
         Line::raw(format!(
@@ -62,7 +63,7 @@ fn account_lines(a: &Account, state: &State, theme: &Theme) -> Vec<Line<'static>
             " Owners: {}",
             a.owners
                 .iter()
-                .map(|(r, n)| format!("{} ({})", safe(n), r.replace('_', " ")))
+                .map(|(r, n)| format!("{} ({})", safe(n), words(r)))
                 .collect::<Vec<_>>()
                 .join(", ")
         )),
@@ -108,14 +109,7 @@ fn account_lines(a: &Account, state: &State, theme: &Theme) -> Vec<Line<'static>
         "Disputes",
         a.disputes
             .iter()
-            .map(|(n, s, m)| {
-                format!(
-                    "{}  {}  {}",
-                    safe(n),
-                    s.replace('_', " "),
-                    format_grouped(*m, e)
-                )
-            })
+            .map(|(n, s, m)| format!("{}  {}  {}", safe(n), words(s), format_grouped(*m, e)))
             .collect(),
     );
     section(
@@ -152,7 +146,7 @@ fn account_lines(a: &Account, state: &State, theme: &Theme) -> Vec<Line<'static>
                     "{}  {}  {}",
                     x.at.format("%Y-%m-%d %H:%M"),
                     safe(&x.actor),
-                    x.action.replace('_', " ")
+                    words(&x.action)
                 )
             })
             .collect(),

@@ -11,6 +11,8 @@ use super::table::{self, Cell, TableView};
 use crate::app::state::{AgingLevel, Rows, State, View};
 use crate::domain::money::format_grouped;
 use crate::domain::sla::{SlaClock, SlaState, format_minutes, worst_state};
+use crate::domain::states::HoldStatus;
+use crate::domain::states::words;
 use crate::lists::{
     ActivityColumn, BucketColumn, Column, CustomerColumn, DisputeColumn, HoldColumn, InvoiceColumn,
     OutreachColumn,
@@ -80,10 +82,10 @@ fn dispute_cell(d: &DisputeLine, c: DisputeColumn, ctx: &Ctx) -> Cell {
         DisputeColumn::Segment => plain(&d.segment),
         DisputeColumn::State => plain(format!(
             "{}{}",
-            d.state.replace('_', " "),
+            d.state,
             if d.escalated { " ⇧" } else { "" }
         )),
-        DisputeColumn::Category => plain(d.category.replace('_', " ")),
+        DisputeColumn::Category => plain(words(&d.category)),
         DisputeColumn::Amount => plain(money(ctx, d.amount, &d.currency)),
         DisputeColumn::Assignee => plain(d.assignee.clone().unwrap_or_else(|| "—".into())),
         DisputeColumn::Watching => plain(d.watchers.join(", ")),
@@ -132,15 +134,18 @@ fn invoice_cell(i: &OpenInvoice, col: InvoiceColumn, ctx: &Ctx) -> Cell {
 }
 
 fn hold_cell(h: &HeldOrder, col: HoldColumn, ctx: &Ctx) -> Cell {
-    let paid = h.cleared_at.filter(|_| h.status == "cleared").map(|c| {
-        let waited = (ctx.now - c).num_minutes();
-        let style = if waited > h.lag_target_minutes {
-            ctx.theme.sla_breached
-        } else {
-            ctx.theme.sla_at_risk
-        };
-        (waited, style)
-    });
+    let paid = h
+        .cleared_at
+        .filter(|_| h.status == HoldStatus::Cleared)
+        .map(|c| {
+            let waited = (ctx.now - c).num_minutes();
+            let style = if waited > h.lag_target_minutes {
+                ctx.theme.sla_breached
+            } else {
+                ctx.theme.sla_at_risk
+            };
+            (waited, style)
+        });
     match col {
         HoldColumn::Status => match paid {
             Some((_, style)) => ("⚑ PAID".to_string(), style),
@@ -173,12 +178,12 @@ fn hold_cell(h: &HeldOrder, col: HoldColumn, ctx: &Ctx) -> Cell {
 
 fn outreach_cell(o: &OutreachLine, col: OutreachColumn, ctx: &Ctx) -> Cell {
     match col {
-        OutreachColumn::Status => plain(&o.status),
+        OutreachColumn::Status => plain(o.status.label()),
         OutreachColumn::Customer => plain(&o.customer),
         OutreachColumn::Invoice => plain(o.invoice.clone().unwrap_or_default()),
-        OutreachColumn::Purpose => plain(o.purpose.replace('_', " ")),
-        OutreachColumn::Tone => plain(&o.tone),
-        OutreachColumn::Channel => plain(o.channel.replace('_', " ")),
+        OutreachColumn::Purpose => plain(o.purpose.label()),
+        OutreachColumn::Tone => plain(o.tone.label()),
+        OutreachColumn::Channel => plain(o.channel.label()),
         OutreachColumn::SendAfter => plain(when(o.send_after)),
         OutreachColumn::Copies => plain(o.copies.join(", ")),
         OutreachColumn::HeldBack => match &o.suppression {
@@ -193,7 +198,7 @@ fn activity_cell(a: &AuditEntry, col: ActivityColumn) -> Cell {
     match col {
         ActivityColumn::At => plain(when(a.at)),
         ActivityColumn::Actor => plain(&a.actor),
-        ActivityColumn::Action => plain(a.action.replace('_', " ")),
+        ActivityColumn::Action => plain(words(&a.action)),
         ActivityColumn::Entity => plain(format!(
             "{} {}",
             a.entity,

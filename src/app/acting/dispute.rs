@@ -4,6 +4,7 @@ use super::super::action::Action;
 use super::super::dialog::{Dialog, Field, Request, Stage};
 use super::super::state::State;
 use crate::domain::money::format_grouped;
+use crate::domain::states::DisputeState;
 use crate::model::DisputeLine;
 
 pub fn open(state: &State, d: &DisputeLine, action: Action, e: u32) -> Dialog {
@@ -13,8 +14,8 @@ pub fn open(state: &State, d: &DisputeLine, action: Action, e: u32) -> Dialog {
             "{} {} · {} · {}",
             format_grouped(d.amount, e),
             d.currency,
-            d.category.replace('_', " "),
-            d.state.replace('_', " ")
+            crate::domain::states::words(&d.category),
+            d.state
         ),
         format!(
             "assigned to {}",
@@ -72,16 +73,16 @@ pub fn open(state: &State, d: &DisputeLine, action: Action, e: u32) -> Dialog {
                 Stage::Choose,
                 Request::Move {
                     dispute: d.id,
-                    seen: d.state.clone(),
-                    to: String::new(),
+                    seen: d.state,
+                    to: None,
                     outcome: None,
                     credited: None,
                     note: String::new(),
                 },
             );
-            dlg.choices = match d.state.as_str() {
-                "open" => vec![('i', "investigating".into())],
-                "awaiting_customer" => vec![('i', "back to investigating".into())],
+            dlg.choices = match d.state {
+                DisputeState::Open => vec![('i', "investigating".into())],
+                DisputeState::AwaitingCustomer => vec![('i', "back to investigating".into())],
                 _ => vec![
                     ('w', "awaiting customer (clocks pause)".into()),
                     ('c', "resolved: credited in full".into()),

@@ -2,6 +2,7 @@
 
 use super::super::dialog::{Dialog, Field, Request, Stage};
 use crate::domain::money::format_grouped;
+use crate::domain::states::HoldStatus;
 use crate::model::HeldOrder;
 
 pub fn release(h: &HeldOrder, e: u32) -> Dialog {
@@ -10,7 +11,7 @@ pub fn release(h: &HeldOrder, e: u32) -> Dialog {
         format!("value {} {}", format_grouped(h.amount, e), h.currency),
         format!(
             "status: {}",
-            if h.status == "cleared" {
+            if h.status == HoldStatus::Cleared {
                 "paid, waiting for release"
             } else {
                 "blocking invoices still open"

@@ -3,6 +3,7 @@
 use super::super::dialog::{Dialog, Field, Request, Stage};
 use super::super::state::{Rows, State};
 use crate::domain::money::format_grouped;
+use crate::domain::states::{Channel, Tone};
 use crate::domain::template::{self, ReminderFacts};
 use crate::model::OpenInvoice;
 
@@ -36,8 +37,8 @@ pub fn reminder_ready(
     state: &mut State,
     subject: String,
     body: String,
-    tone: String,
-    channel: String,
+    tone: Tone,
+    channel: Channel,
     blocked: Option<String>,
 ) {
     let i = state
@@ -69,7 +70,7 @@ pub fn reminder_ready(
             inv.currency,
             inv.due_date
         ),
-        format!("tone: {tone} · channel: {}", channel.replace('_', " ")),
+        format!("tone: {tone} · channel: {channel}"),
     ];
     let text = format!("Subject: {}\n\n{}", fill(&subject), fill(&body));
     let request = Request::QueueReminder {

@@ -6,12 +6,7 @@ use crate::model::OutreachLine;
 pub fn cancel(m: &OutreachLine) -> Dialog {
     let facts = vec![
         format!("{} to {}", m.subject, m.customer),
-        format!(
-            "{} · {} · {}",
-            m.status,
-            m.tone,
-            m.channel.replace('_', " ")
-        ),
+        format!("{} · {} · {}", m.status, m.tone, m.channel),
     ];
     Dialog::new(
         "Cancel message",
