@@ -224,30 +224,18 @@ pub fn kpis(
                 "KPIs for {from} to {to} (P = {} days, N = {} months)\n",
                 i.days, i.months
             );
-            out.push_str(&format!(
-                "  DSO              {:>10}   = ETR / CS × P\n",
-                opt(k.dso)
-            ));
-            out.push_str(&format!(
-                "  Best possible DSO{:>10}   = ECR / CS × P\n",
-                opt(k.best_possible_dso)
-            ));
-            out.push_str(&format!(
-                "  ADD              {:>10}   = DSO − best possible DSO\n",
-                opt(k.add)
-            ));
-            out.push_str(&format!(
-                "  Countback DSO    {:>10}   = months of sales, newest first, that ETR covers\n",
-                opt(k.countback_dso)
-            ));
-            out.push_str(&format!(
-                "  CEI %            {:>10}   = (BR + CS/N − ETR) / (BR + CS/N − ECR) × 100\n",
-                opt(k.cei)
-            ));
-            out.push_str(&format!(
-                "  Percent current  {:>10}   = ECR / ETR × 100\n",
-                opt(k.percent_current)
-            ));
+            for l in k.lines() {
+                let name = if l.unit == "%" {
+                    format!("{} %", l.name)
+                } else {
+                    l.name.to_string()
+                };
+                out.push_str(&format!(
+                    "  {name:<17}{:>10}   = {}\n",
+                    opt(l.value),
+                    l.formula
+                ));
+            }
             out.push_str(&format!(
                 "Inputs: BR {}  CS {}  ETR {}  ECR {}\n",
                 m(i.beginning_receivables),

@@ -96,6 +96,57 @@ pub struct Kpis {
     pub inputs: KpiInputs,
 }
 
+/// One KPI as people read it: its name, its value, its unit, and how it is computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KpiLine {
+    pub name: &'static str,
+    pub value: Option<Hundredths>,
+    /// "days" or "%".
+    pub unit: &'static str,
+    pub formula: &'static str,
+}
+
+impl Kpis {
+    /// Every KPI with its definition, in the order reports and the explain panel show them
+    /// (the one place their names and formulas are written).
+    pub fn lines(&self) -> [KpiLine; 6] {
+        let line = |name, value, unit, formula| KpiLine {
+            name,
+            value,
+            unit,
+            formula,
+        };
+        [
+            line("DSO", self.dso, "days", "ETR / CS × P"),
+            line(
+                "Best possible DSO",
+                self.best_possible_dso,
+                "days",
+                "ECR / CS × P",
+            ),
+            line("ADD", self.add, "days", "DSO − best possible DSO"),
+            line(
+                "Countback DSO",
+                self.countback_dso,
+                "days",
+                "months of sales, newest first, that ETR covers",
+            ),
+            line(
+                "CEI",
+                self.cei,
+                "%",
+                "(BR + CS/N − ETR) / (BR + CS/N − ECR) × 100",
+            ),
+            line(
+                "Percent current",
+                self.percent_current,
+                "%",
+                "ECR / ETR × 100",
+            ),
+        ]
+    }
+}
+
 /// DSO = ETR / CS × P.
 pub fn dso(i: &KpiInputs) -> Option<Hundredths> {
     Hundredths::ratio(

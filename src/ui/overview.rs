@@ -212,7 +212,7 @@ fn explain(frame: &mut Frame, area: Rect, d: &OverviewData, exponent: u32, theme
     let i = &d.kpis.inputs;
     let m = |v: i64| format_grouped(v, exponent);
     let t = &d.trust;
-    let lines = vec![
+    let mut lines = vec![
         Line::styled(
             " Period: the 90 days to the as-of date (P = days, N = calendar months)",
             theme.title,
@@ -234,27 +234,17 @@ fn explain(frame: &mut Frame, area: Rect, d: &OverviewData, exponent: u32, theme
             "   ECR (not yet due at the end) = {}",
             m(i.ending_current_receivables)
         )),
-        Line::raw(format!("   DSO = ETR / CS × P = {}", h(d.kpis.dso))),
+    ];
+    lines.extend(d.kpis.lines().iter().map(|l| {
+        let unit = if l.unit == "%" { " %" } else { "" };
         Line::raw(format!(
-            "   Best possible DSO = ECR / CS × P = {}",
-            h(d.kpis.best_possible_dso)
-        )),
-        Line::raw(format!(
-            "   ADD = DSO − best possible DSO = {}",
-            h(d.kpis.add)
-        )),
-        Line::raw(format!(
-            "   Countback DSO = months of sales (newest first) that ETR covers = {}",
-            h(d.kpis.countback_dso)
-        )),
-        Line::raw(format!(
-            "   CEI = (BR + CS/N − ETR) / (BR + CS/N − ECR) × 100 = {} %",
-            h(d.kpis.cei)
-        )),
-        Line::raw(format!(
-            "   Percent current = ECR / ETR × 100 = {} %",
-            h(d.kpis.percent_current)
-        )),
+            "   {} = {} = {}{unit}",
+            l.name,
+            l.formula,
+            h(l.value)
+        ))
+    }));
+    lines.extend([
         Line::styled(
             " Trust: the last 30 days, SLA clock time (paused time excluded)",
             theme.title,
@@ -272,7 +262,7 @@ fn explain(frame: &mut Frame, area: Rect, d: &OverviewData, exponent: u32, theme
             t.holds_within_sla, t.holds_measured
         )),
         Line::styled(" esc closes", theme.muted),
-    ];
+    ]);
     let h_needed = (lines.len() as u16 + 2).min(area.height);
     let w = area.width.min(90);
     let rect = Rect {
