@@ -163,7 +163,7 @@ columns!(
     /// The dispute queue (SLA urgency first unless sorted).
     DisputeColumn {
         Sla => text("SLA", 11, 0, Sort::Computed),
-        Response => number("Response", 9, 1, Sort::Computed),
+        Response => number("Response", 12, 1, Sort::Computed),
         Resolve => number("Resolve", 9, 0, Sort::Computed),
         Dispute => text("Dispute", 9, 0, Sort::Sql("d.number")),
         Customer => text("Customer", 24, 1, Sort::Sql("lower(c.name)")),

@@ -208,3 +208,54 @@ async fn a_dispute_row_shows_who_else_is_working_it() {
         Err(ActionError::Forbidden(_))
     ));
 }
+
+#[tokio::test]
+async fn a_late_first_response_stays_breached_in_the_queue_and_the_alerts() {
+    let (db, admin) = seeded_db(200, 42).await;
+    // An unassigned open dispute on calendar hours (24 h to respond, 5 days to resolve), raised
+    // 51 hours ago: the response is 27 hours late, the resolution clock still has time.
+    let dispute = one(
+        &admin,
+        "SELECT id FROM disputes WHERE state <> 'resolved' AND assignee_id IS NULL ORDER BY id LIMIT 1",
+    )
+    .await;
+    sqlx::query(
+        "UPDATE disputes SET opened_at = now() - interval '51 hours', first_response_at = NULL, state = 'open',
+                policy_id = (SELECT id FROM sla_policies WHERE calendar_id IS NULL ORDER BY id LIMIT 1)
+          WHERE id = $1",
+    )
+    .bind(dispute)
+    .execute(&admin)
+    .await
+    .unwrap();
+    let ben = as_role(&db, "ben").await;
+    actions::respond_dispute(&ben, dispute, "Sorry for the wait; looking now.")
+        .await
+        .unwrap();
+    let q = settle::store::lists::ListQuery {
+        limit: 500,
+        ..Default::default()
+    };
+    let queue = settle::store::disputes::open_disputes(&admin, &q, chrono::Utc::now())
+        .await
+        .unwrap();
+    let d = queue.iter().find(|d| d.id == dispute).unwrap();
+    assert!(d.first_response.stopped);
+    assert!(
+        d.first_response
+            .late_by()
+            .is_some_and(|m| (26 * 60..28 * 60).contains(&m)),
+        "{:?}",
+        d.first_response
+    );
+    assert_ne!(
+        d.resolution.state(),
+        settle::domain::sla::SlaState::Breached,
+        "only the response was late"
+    );
+    assert_eq!(
+        settle::store::disputes::worst(d),
+        settle::domain::sla::SlaState::Breached,
+        "answering late does not clear the breach"
+    );
+}

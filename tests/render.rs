@@ -624,3 +624,23 @@ fn snapshots_where_people_look() {
     let small = state_with(View::Disputes, 3, "Acme Corp");
     insta::assert_snapshot!("too_small_30x6", shot(&small, 30, 6));
 }
+
+#[test]
+fn a_late_first_response_reads_late_and_keeps_the_row_breached() {
+    let theme = theme();
+    let mut state = state_with(View::Disputes, 1, "Acme Corp");
+    let Rows::Disputes(rows) = &mut state.list.rows else {
+        panic!("disputes")
+    };
+    rows[0].first_response = SlaClock {
+        stopped: true,
+        ..clock(240, 240 + 27 * 60 + 34)
+    };
+    rows[0].resolution = clock(1440, 100);
+    let buf = draw(&state, &theme, 160, 10);
+    let screen = text(&buf);
+    let row = screen.lines().find(|l| l.contains("DSP-00000")).unwrap();
+    assert!(row.contains("✖ breached"), "{row}");
+    assert!(row.contains("late +27h34m"), "{row}");
+    assert!(!row.contains(" met "), "{row}");
+}

@@ -125,14 +125,11 @@ impl SlaState {
     }
 }
 
-/// A dispute's SLA state: the worse of its two clocks, a first response that was given not
-/// counting (the one rule the queue, the alerts and the sort use).
+/// A dispute's SLA state: the worse of its two clocks (the one rule the queue, the alerts, the
+/// sort and the trust metrics use). A first response given after its target is a breach that
+/// stays on the record: answering late does not make the dispute look on time.
 pub fn worst_state(first_response: &SlaClock, resolution: &SlaClock) -> SlaState {
-    if first_response.stopped {
-        resolution.state()
-    } else {
-        first_response.state().min(resolution.state())
-    }
+    first_response.state().min(resolution.state())
 }
 
 /// One clock of one dispute: its target and what has elapsed on it.
@@ -150,6 +147,11 @@ impl SlaClock {
     /// Minutes left (negative: overdue).
     pub fn remaining(&self) -> i64 {
         self.target_minutes - self.elapsed_minutes
+    }
+
+    /// A clock that stopped after its target: by how many minutes it was late.
+    pub fn late_by(&self) -> Option<i64> {
+        (self.stopped && self.remaining() < 0).then(|| -self.remaining())
     }
 
     pub fn state(&self) -> SlaState {
@@ -256,6 +258,36 @@ pub fn format_minutes(minutes: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_late_first_response_stays_a_breach_and_an_on_time_one_is_met() {
+        let late = SlaClock {
+            target_minutes: 240,
+            elapsed_minutes: 240 + 27 * 60 + 34,
+            stopped: true,
+            paused: false,
+        };
+        let resolution = SlaClock {
+            target_minutes: 60 * 40,
+            elapsed_minutes: 60,
+            stopped: false,
+            paused: false,
+        };
+        assert_eq!(late.late_by(), Some(27 * 60 + 34));
+        assert_eq!(worst_state(&late, &resolution), SlaState::Breached);
+        let on_time = SlaClock {
+            elapsed_minutes: 200,
+            ..late
+        };
+        assert_eq!(on_time.late_by(), None);
+        assert_eq!(worst_state(&on_time, &resolution), SlaState::Ok);
+        // A response just before the target is met, not "at risk": the clock no longer runs.
+        let close = SlaClock {
+            elapsed_minutes: 239,
+            ..late
+        };
+        assert_eq!(worst_state(&close, &resolution), SlaState::Ok);
+    }
 
     fn t(s: &str) -> DateTime<Utc> {
         s.parse().unwrap()

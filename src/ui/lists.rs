@@ -46,6 +46,12 @@ fn sla_cell(state: SlaState, theme: &Theme) -> Cell {
 }
 
 fn clock_cell(c: &SlaClock, theme: &Theme) -> Cell {
+    if let Some(late) = c.late_by() {
+        return (
+            format!("late +{}", format_minutes(late)),
+            theme.sla_breached,
+        );
+    }
     if c.stopped {
         return ("met".into(), theme.muted);
     }
