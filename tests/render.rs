@@ -644,3 +644,31 @@ fn a_late_first_response_reads_late_and_keeps_the_row_breached() {
     assert!(row.contains("late +27h34m"), "{row}");
     assert!(!row.contains(" met "), "{row}");
 }
+
+#[test]
+fn business_clocks_out_of_hours_say_so_and_when_they_resume() {
+    use settle::domain::sla::BusinessCalendar;
+    let theme = theme();
+    let mut state = state_with(View::Disputes, 1, "Acme Corp");
+    // Saturday night in New York.
+    state.now = "2026-11-22T02:43:00Z".parse().unwrap();
+    let Rows::Disputes(rows) = &mut state.list.rows else {
+        panic!("disputes")
+    };
+    rows[0].measured_at = state.now;
+    rows[0].clock = Clock::Business(BusinessCalendar {
+        tz: "America/New_York".parse().unwrap(),
+        work_days: (1..=5).collect(),
+        start: chrono::NaiveTime::from_hms_opt(9, 0, 0).unwrap(),
+        end: chrono::NaiveTime::from_hms_opt(17, 0, 0).unwrap(),
+        holidays: Default::default(),
+    });
+    rows[0].resolution = clock(1440, 100);
+    let screen = text(&draw(&state, &theme, 160, 10));
+    assert!(
+        screen.contains("☾ off hours until Mon 09:00 EST"),
+        "{screen}"
+    );
+    let row = screen.lines().find(|l| l.contains("DSP-00000")).unwrap();
+    assert!(row.contains("☾22h20m"), "{row}");
+}

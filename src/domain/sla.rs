@@ -55,7 +55,54 @@ impl BusinessCalendar {
     }
 }
 
+/// A business clock standing still outside working hours, and when it runs again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OffHours {
+    pub resumes_at: DateTime<Utc>,
+    /// The calendar's time zone, to say the resume time as its people read it.
+    pub tz: Tz,
+}
+
+impl OffHours {
+    /// `Mon 09:00 EST`: when the clock runs again, in the calendar's own time.
+    pub fn when(&self) -> String {
+        self.resumes_at
+            .with_timezone(&self.tz)
+            .format("%a %H:%M %Z")
+            .to_string()
+    }
+
+    /// `resumes Mon 09:00 EST`.
+    pub fn resumes(&self) -> String {
+        format!("resumes {}", self.when())
+    }
+}
+
 impl Clock {
+    /// Outside working hours at `now`: when the clock runs again. None for calendar hours and
+    /// during working hours.
+    pub fn off_hours(&self, now: DateTime<Utc>) -> Option<OffHours> {
+        let Clock::Business(cal) = self else {
+            return None;
+        };
+        let mut day = cal.local_day(now);
+        for _ in 0..3660 {
+            if let Some((open, close)) = cal.window(day) {
+                if now < open {
+                    return Some(OffHours {
+                        resumes_at: open,
+                        tz: cal.tz,
+                    });
+                }
+                if now < close {
+                    return None;
+                }
+            }
+            day += Duration::days(1);
+        }
+        None
+    }
+
     /// Minutes that count between two instants (zero if `to` is not after `from`).
     pub fn minutes_between(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> i64 {
         if to <= from {
@@ -258,6 +305,28 @@ pub fn format_minutes(minutes: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_business_clock_says_when_it_resumes_outside_working_hours() {
+        let cal = BusinessCalendar {
+            tz: "America/New_York".parse().unwrap(),
+            work_days: (1..=5).collect(),
+            start: NaiveTime::from_hms_opt(9, 0, 0).unwrap(),
+            end: NaiveTime::from_hms_opt(17, 0, 0).unwrap(),
+            holidays: [NaiveDate::from_ymd_opt(2026, 11, 26).unwrap()].into(),
+        };
+        let clock = Clock::Business(cal);
+        // Saturday night in New York: back on Monday at nine.
+        let off = clock.off_hours(t("2026-11-22T02:43:00Z")).unwrap();
+        assert_eq!(off.resumes_at, t("2026-11-23T14:00:00Z"));
+        assert_eq!(off.resumes(), "resumes Mon 09:00 EST");
+        // Working hours: running.
+        assert_eq!(clock.off_hours(t("2026-11-23T15:00:00Z")), None);
+        // Wednesday evening before Thanksgiving: back on Friday.
+        let off = clock.off_hours(t("2026-11-25T23:00:00Z")).unwrap();
+        assert_eq!(off.resumes(), "resumes Fri 09:00 EST");
+        assert_eq!(Clock::Wall.off_hours(t("2026-11-22T02:43:00Z")), None);
+    }
 
     #[test]
     fn a_late_first_response_stays_a_breach_and_an_on_time_one_is_met() {

@@ -45,7 +45,9 @@ fn sla_cell(state: SlaState, theme: &Theme) -> Cell {
     }
 }
 
-fn clock_cell(c: &SlaClock, theme: &Theme) -> Cell {
+/// A clock's cell: `late +2h10m`, `met`, `⏸3h00m` (awaiting the customer), `☾3h00m`
+/// (outside its calendar's working hours: standing still until they resume), or the time left.
+fn clock_cell(c: &SlaClock, off_hours: bool, theme: &Theme) -> Cell {
     if let Some(late) = c.late_by() {
         return (
             format!("late +{}", format_minutes(late)),
@@ -57,6 +59,8 @@ fn clock_cell(c: &SlaClock, theme: &Theme) -> Cell {
     }
     let text = if c.paused {
         format!("⏸{}", format_minutes(c.remaining()))
+    } else if off_hours {
+        format!("☾{}", format_minutes(c.remaining()))
     } else {
         format_minutes(c.remaining())
     };
@@ -81,8 +85,8 @@ fn dispute_cell(d: &DisputeLine, c: DisputeColumn, ctx: &Ctx) -> Cell {
     let res = remaining_now(&d.resolution, d, ctx.now);
     match c {
         DisputeColumn::Sla => sla_cell(worst_state(&fr, &res), ctx.theme),
-        DisputeColumn::Response => clock_cell(&fr, ctx.theme),
-        DisputeColumn::Resolve => clock_cell(&res, ctx.theme),
+        DisputeColumn::Response => clock_cell(&fr, d.clock.off_hours(ctx.now).is_some(), ctx.theme),
+        DisputeColumn::Resolve => clock_cell(&res, d.clock.off_hours(ctx.now).is_some(), ctx.theme),
         DisputeColumn::Dispute => plain(&d.number),
         DisputeColumn::Customer => plain(&d.customer),
         DisputeColumn::Segment => plain(&d.segment),
@@ -287,6 +291,12 @@ fn title(state: &State) -> String {
     }
     if !l.marked.is_empty() {
         t.push_str(&format!("· {} marked ", l.marked.len()));
+    }
+    // Business-hour clocks stand still out of hours: say so, and when they run again.
+    if let Rows::Disputes(rows) = &l.rows
+        && let Some(off) = rows.iter().find_map(|d| d.clock.off_hours(state.now))
+    {
+        t.push_str(&format!("· ☾ off hours until {} ", off.when()));
     }
     if state.frozen {
         t.push_str("· ❄ FROZEN ");
