@@ -89,7 +89,7 @@ fn dispute_cell(d: &DisputeLine, c: DisputeColumn, ctx: &Ctx) -> Cell {
         DisputeColumn::Resolve => clock_cell(&res, d.clock.off_hours(ctx.now).is_some(), ctx.theme),
         DisputeColumn::Dispute => plain(&d.number),
         DisputeColumn::Customer => plain(&d.customer),
-        DisputeColumn::Segment => plain(&d.segment),
+        DisputeColumn::Segment => plain(words(&d.segment)),
         DisputeColumn::State => plain(format!(
             "{}{}",
             d.state,
@@ -124,7 +124,7 @@ fn customer_cell(c: &CustomerAging, col: CustomerColumn, ctx: &Ctx) -> Cell {
     match col {
         CustomerColumn::Code => plain(&c.code),
         CustomerColumn::Customer => plain(&c.name),
-        CustomerColumn::Segment => plain(&c.segment),
+        CustomerColumn::Segment => plain(words(&c.segment)),
         CustomerColumn::Invoices => plain(c.invoices.to_string()),
         CustomerColumn::Amount => plain(format_grouped(c.amount, ctx.exponent)),
     }
