@@ -305,3 +305,32 @@ async fn audit_verify_exits_non_zero_and_names_the_altered_row() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn a_report_piped_into_a_reader_that_leaves_ends_quietly() {
+    let (db, _pool) = seeded_db(200, 42).await;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_settle"))
+        .args([
+            "--log-file",
+            "/dev/null",
+            "report",
+            "aging",
+            "--by",
+            "customer",
+            "--format",
+            "csv",
+            "--database-url",
+            &db.url,
+        ])
+        .env_remove("DATABASE_URL")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The reader goes away before the report is written (as `| head` does after its lines).
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{:?}: {stderr}", out.status);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

@@ -19,14 +19,14 @@ pub async fn seed_and_aging(scale: Scale, seed: u64, runs: usize) -> anyhow::Res
     let (_, pool) = cluster.create_store("settle_bench", 4).await?;
     let now = Utc::now();
     let report = store::seed::seed(&pool, scale, seed, now).await?;
-    println!(
+    crate::outln!(
         "seed: {} customers, {} invoices ({} open), {} allocations",
         report.count("customers"),
         report.count("invoices"),
         store::bench::open_invoice_count(&pool).await?,
         report.count("allocations")
     );
-    println!(
+    crate::outln!(
         "seed: generate {:.1}s, load {:.1}s, analyze+profiles {:.1}s, total {:.1}s",
         report.generate.as_secs_f64(),
         report.load.as_secs_f64(),
@@ -56,7 +56,7 @@ pub async fn aging(
             store::aging::aging_summary(&pool, as_of, Basis::Due, &edges).await?;
             samples.push(t.elapsed());
         }
-        println!(
+        crate::outln!(
             "aging as of {label} ({as_of}): median {:.1} ms over {} runs",
             median(samples).as_secs_f64() * 1e3,
             runs.max(1)
@@ -131,7 +131,7 @@ pub async fn views(
             }
             samples.push(t.elapsed());
         }
-        println!(
+        crate::outln!(
             "{name:<26} median {:>7.1} ms over {} runs",
             median(samples).as_secs_f64() * 1e3,
             runs.max(1)

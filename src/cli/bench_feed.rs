@@ -86,7 +86,7 @@ pub async fn run(url: &str, consoles: usize, seconds: f64, rounds: usize) -> any
         for h in handles {
             let _ = h.await;
         }
-        println!(
+        crate::outln!(
             "round {}: alone {:.0} tx/s, with {consoles} consoles {:.0} tx/s ({rate:.0} polls/s)",
             round + 1,
             alone[round],
@@ -94,7 +94,7 @@ pub async fn run(url: &str, consoles: usize, seconds: f64, rounds: usize) -> any
         );
     }
     let (a, w) = (median(alone), median(watched));
-    println!(
+    crate::outln!(
         "median: alone {a:.0} tx/s, with {consoles} consoles {w:.0} tx/s, ratio {:.3}",
         w / a
     );

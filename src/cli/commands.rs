@@ -28,7 +28,7 @@ pub async fn run(cli: Cli, log_problem: Option<String>) -> anyhow::Result<ExitCo
         Some(Command::Migrate) => {
             let pool = store::pool(&database_url(&db)?, 1).await?;
             store::migrate(&pool).await?;
-            println!("schema is at version {}", store::expected_version());
+            crate::outln!("schema is at version {}", store::expected_version());
         }
         Some(Command::Seed(args)) => seed(args, &db, now).await?,
         Some(Command::Demo(args)) => {
@@ -152,9 +152,9 @@ async fn seed(
     )
     .await?;
     for (table, rows) in &report.rows {
-        println!("{table:<16} {rows:>10}");
+        crate::outln!("{table:<16} {rows:>10}");
     }
-    println!("seeded in {:.1}s", report.total().as_secs_f64());
+    crate::outln!("seeded in {:.1}s", report.total().as_secs_f64());
     Ok(())
 }
 
@@ -186,7 +186,7 @@ async fn demo(
         None => url,
     };
     if args.headless {
-        println!("{url}");
+        crate::outln!("{url}");
         eprintln!("settle: demo store ready; ctrl-c stops it");
         tokio::signal::ctrl_c().await?;
     } else {
@@ -199,9 +199,9 @@ async fn demo(
         console::run(pool, opts).await?;
     }
     if args.keep {
-        println!("settle: the demo store keeps running at {url}");
+        crate::outln!("settle: the demo store keeps running at {url}");
         let dir = cluster.keep();
-        println!(
+        crate::outln!(
             "settle: stop it with: pg_ctl stop -D {}/data (as the postgres user when root)",
             dir.display()
         );
@@ -229,7 +229,7 @@ async fn report_cmd(
             if let Some(by) = by {
                 let groups =
                     store::aging::aging_by(&pool, as_of, basis, &buckets, by.into()).await?;
-                print!("{}", report::aging_groups(&groups, exponent, format));
+                crate::out!("{}", report::aging_groups(&groups, exponent, format));
                 return Ok(());
             }
             let summary = store::aging::aging_summary(&pool, as_of, basis, &buckets).await?;
@@ -238,7 +238,7 @@ async fn report_cmd(
                 Format::Json => report::aging_json(&summary, exponent) + "\n",
                 Format::Csv => report::aging_csv(&summary, exponent),
             };
-            print!("{text}");
+            crate::out!("{text}");
         }
         Report::Kpis { from, to, format } => {
             let pool = report_pool(db).await?;
@@ -251,7 +251,7 @@ async fn report_cmd(
             let kpis =
                 store::kpi::period_kpis(&pool, crate::domain::kpi::Period { from, to }).await?;
             let exponent = store::currency_exponent(&pool).await?;
-            print!("{}", report::kpis(&kpis, from, to, exponent, format));
+            crate::out!("{}", report::kpis(&kpis, from, to, exponent, format));
         }
         Report::Trust { window, format } => {
             let pool = report_pool(db).await?;
@@ -264,7 +264,7 @@ async fn report_cmd(
             };
             let kpis = store::kpi::period_kpis(&pool, period).await?;
             let exponent = store::currency_exponent(&pool).await?;
-            print!(
+            crate::out!(
                 "{}",
                 report::trust(&metrics, &kpis, period, exponent, format)
             );
@@ -324,12 +324,15 @@ async fn import(
     report.skipped.sort_by_key(|e| e.line);
     let today = store::business_today(&pool, now.unwrap_or_else(chrono::Utc::now)).await?;
     store::refresh_profiles(&pool, today).await?;
-    println!(
+    crate::outln!(
         "{file}: {} created, {} already present, {} new customers, {} payments",
-        report.created, report.unchanged, report.customers_created, report.payments_created
+        report.created,
+        report.unchanged,
+        report.customers_created,
+        report.payments_created
     );
     for e in &report.skipped {
-        println!("skipped {e}");
+        crate::outln!("skipped {e}");
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -343,7 +346,7 @@ async fn report_pool(db: &Option<String>) -> anyhow::Result<sqlx::PgPool> {
 fn config_check(theme: Option<&str>, keymap: Option<&str>) -> ExitCode {
     let problems = config::check_all(theme, keymap);
     if problems.is_empty() {
-        println!("configuration is valid");
+        crate::outln!("configuration is valid");
         ExitCode::SUCCESS
     } else {
         for p in &problems {
@@ -374,10 +377,10 @@ async fn audit_verify(
         );
         return Ok(ExitCode::FAILURE);
     }
-    println!("audit chain intact: {} rows ({took:.1}s)", v.rows);
+    crate::outln!("audit chain intact: {} rows ({took:.1}s)", v.rows);
     if let Some((seq, hash)) = &v.head {
-        println!("head {seq}:{hash}");
-        println!(
+        crate::outln!("head {seq}:{hash}");
+        crate::outln!(
             "keep the head somewhere else; `settle audit verify --anchor {seq}:{hash}` later proves nothing before it was rewritten"
         );
     }
