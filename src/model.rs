@@ -57,6 +57,8 @@ pub struct DisputeLine {
     pub assignee: Option<String>,
     pub escalated: bool,
     pub opened_at: DateTime<Utc>,
+    /// The SLA policy that set the clocks' targets.
+    pub policy: String,
     /// Clocks as of `measured_at`; running clocks advance on `clock` after that.
     pub first_response: SlaClock,
     pub resolution: SlaClock,

@@ -189,6 +189,7 @@ fn a_lead_picks_whom_to_give_a_dispute_to() {
         assignee: Some("Ben Okafor".into()),
         escalated: false,
         opened_at: now(),
+        policy: "Standard (business hours)".into(),
         first_response: Default::default(),
         resolution: Default::default(),
         measured_at: now(),

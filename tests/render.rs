@@ -117,6 +117,7 @@ fn dispute(n: usize, customer: &str) -> DisputeLine {
         assignee: Some("Ben Okafor".into()),
         escalated: n.is_multiple_of(3),
         opened_at: now() - Duration::hours(5),
+        policy: "Standard (business hours)".into(),
         first_response: SlaClock {
             stopped: true,
             ..clock(240, 60)
@@ -671,4 +672,32 @@ fn business_clocks_out_of_hours_say_so_and_when_they_resume() {
     );
     let row = screen.lines().find(|l| l.contains("DSP-00000")).unwrap();
     assert!(row.contains("☾22h20m"), "{row}");
+}
+
+#[test]
+fn e_on_the_dispute_queue_explains_the_selected_clocks() {
+    let theme = theme();
+    let mut state = state_with(View::Disputes, 3, "Acme Corp");
+    let Rows::Disputes(rows) = &mut state.list.rows else {
+        panic!("disputes")
+    };
+    rows[0].first_response = SlaClock {
+        stopped: true,
+        ..clock(240, 240 + 27 * 60 + 34)
+    };
+    update(&mut state, Msg::Action(Action::Explain));
+    assert!(state.explain);
+    let screen = text(&draw(&state, &theme, 140, 30));
+    assert!(
+        screen.contains("Policy: Standard (business hours)"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("First response: target 4h00m · counted 31h34m → late +27h34m"),
+        "{screen}"
+    );
+    assert!(screen.contains("The row is breached"), "{screen}");
+    insta::assert_snapshot!("disputes_explain", screen);
+    update(&mut state, Msg::Action(Action::Back));
+    assert!(!state.explain, "esc closes it");
 }

@@ -220,7 +220,7 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
             }
         }
         Action::Explain => {
-            state.explain = !state.explain && state.view == View::Overview;
+            state.explain = !state.explain && matches!(state.view, View::Overview | View::Disputes);
             vec![]
         }
         Action::LastView => match state.last_view.clone() {

@@ -25,6 +25,25 @@ pub enum Clock {
 }
 
 impl BusinessCalendar {
+    /// `Mon–Fri 09:00–17:00 America/New_York, less 9 holidays`.
+    pub fn describe(&self) -> String {
+        let name =
+            |d: &u32| ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][(*d as usize + 6) % 7];
+        let days: Vec<&u32> = self.work_days.iter().collect();
+        let contiguous = days.windows(2).all(|w| *w[1] == *w[0] + 1);
+        let days = match (days.first(), days.last()) {
+            (Some(a), Some(b)) if contiguous && a != b => format!("{}–{}", name(a), name(b)),
+            _ => days.iter().map(|d| name(d)).collect::<Vec<_>>().join(", "),
+        };
+        format!(
+            "{days} {}–{} {}, less {} holidays",
+            self.start.format("%H:%M"),
+            self.end.format("%H:%M"),
+            self.tz.name(),
+            self.holidays.len()
+        )
+    }
+
     fn works_on(&self, day: NaiveDate) -> bool {
         self.work_days.contains(&day.weekday().number_from_monday())
             && !self.holidays.contains(&day)
@@ -315,6 +334,10 @@ mod tests {
             end: NaiveTime::from_hms_opt(17, 0, 0).unwrap(),
             holidays: [NaiveDate::from_ymd_opt(2026, 11, 26).unwrap()].into(),
         };
+        assert_eq!(
+            cal.describe(),
+            "Mon–Fri 09:00–17:00 America/New_York, less 1 holidays"
+        );
         let clock = Clock::Business(cal);
         // Saturday night in New York: back on Monday at nine.
         let off = clock.off_hours(t("2026-11-22T02:43:00Z")).unwrap();

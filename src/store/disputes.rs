@@ -67,6 +67,7 @@ struct Row {
     escalated: bool,
     opened_at: DateTime<Utc>,
     first_response_at: Option<DateTime<Utc>>,
+    policy: String,
     first_response_minutes: i32,
     resolution_minutes: i32,
     calendar_id: Option<i32>,
@@ -90,7 +91,7 @@ pub async fn open_disputes(
         "SELECT d.id, d.customer_id, d.number, c.name AS customer, coalesce(c.segment_override, p.segment, 'standard') AS segment,
                 i.number AS invoice, d.category, d.state, d.amount_minor::bigint AS amount, d.currency::text AS currency,
                 a.display_name AS assignee, d.escalated, d.opened_at, d.first_response_at,
-                s.first_response_minutes, s.resolution_minutes, s.calendar_id,
+                s.name AS policy, s.first_response_minutes, s.resolution_minutes, s.calendar_id,
                 array(SELECT coalesce(ag.display_name, w.role_name) FROM presence w LEFT JOIN agents ag ON ag.role_name = w.role_name
                        WHERE w.entity = 'dispute' AND w.key = d.id AND w.role_name <> session_user
                          AND w.seen_at > now() - interval '2 minutes' ORDER BY 1) AS watchers
@@ -142,6 +143,7 @@ pub async fn open_disputes(
                 assignee: r.assignee,
                 escalated: r.escalated,
                 opened_at: r.opened_at,
+                policy: r.policy,
                 first_response: c.first_response,
                 resolution: c.resolution,
                 measured_at: now,

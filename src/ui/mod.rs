@@ -3,6 +3,7 @@
 pub mod chrome;
 pub mod customer;
 pub mod dialog;
+pub mod explain;
 pub mod lists;
 pub mod overview;
 pub mod table;
@@ -46,6 +47,9 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme) {
     }
     chrome::hints(frame, hints, state, theme);
     chrome::status(frame, status, state, theme);
+    if state.explain && state.view == View::Disputes {
+        explain::render(frame, body, state, theme);
+    }
     if state.show_help {
         chrome::help(frame, body, state, theme);
     }

@@ -1,0 +1,120 @@
+//! `e` on the dispute queue: how the selected dispute's clocks were measured — the policy that
+//! set them, its calendar, each clock's arithmetic, and the rule that makes the row's state.
+
+use chrono::{DateTime, Utc};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+use super::Theme;
+use super::text::safe;
+use crate::app::State;
+use crate::app::state::Rows;
+use crate::domain::sla::{Clock, SlaClock, format_minutes, worst_state};
+use crate::model::DisputeLine;
+
+/// A clock's arithmetic in one line.
+fn clock_line(name: &str, c: &SlaClock) -> String {
+    let counted = format!(
+        "{name}: target {} · counted {}",
+        format_minutes(c.target_minutes),
+        format_minutes(c.elapsed_minutes)
+    );
+    let verdict = match (c.late_by(), c.stopped, c.paused) {
+        (Some(late), _, _) => {
+            format!(
+                "late +{}: a breach that stays on the record",
+                format_minutes(late)
+            )
+        }
+        (None, true, _) => "met".to_string(),
+        (None, false, true) => format!(
+            "⏸ paused awaiting the customer, {} left",
+            format_minutes(c.remaining())
+        ),
+        (None, false, false) if c.remaining() < 0 => {
+            format!("overdue by {}", format_minutes(-c.remaining()))
+        }
+        (None, false, false) => format!("{} left", format_minutes(c.remaining())),
+    };
+    if c.stopped {
+        format!("   {counted} → {verdict}")
+    } else {
+        format!("   {counted} → {verdict} ({})", c.state().label())
+    }
+}
+
+/// The lines explaining one dispute's clocks at `now`.
+pub fn dispute_lines(d: &DisputeLine, now: DateTime<Utc>) -> Vec<String> {
+    let advance = |c: &SlaClock| {
+        let mut c = *c;
+        if !c.stopped && !c.paused {
+            c.elapsed_minutes += d.clock.minutes_between(d.measured_at, now);
+        }
+        c
+    };
+    let (fr, res) = (advance(&d.first_response), advance(&d.resolution));
+    let calendar = match &d.clock {
+        Clock::Wall => "every hour counts (calendar hours)".to_string(),
+        Clock::Business(cal) => cal.describe(),
+    };
+    let mut lines = vec![
+        format!(
+            " {} · {} · raised {}",
+            d.number,
+            d.customer,
+            d.opened_at.format("%Y-%m-%d %H:%M UTC")
+        ),
+        format!(" Policy: {}", d.policy),
+        format!(" Clocks count: {calendar}; time awaiting the customer does not count"),
+    ];
+    if let Some(off) = d.clock.off_hours(now) {
+        lines.push(format!(
+            " ☾ Outside working hours now: the clocks stand still and {}",
+            off.resumes()
+        ));
+    }
+    lines.push(clock_line("First response", &fr));
+    lines.push(clock_line("Resolution", &res));
+    lines.push(format!(
+        " The row is {}: the worse of the two clocks. At risk when under 25 % of a target is left.",
+        worst_state(&fr, &res).label()
+    ));
+    lines
+}
+
+pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    let Rows::Disputes(rows) = &state.list.rows else {
+        return;
+    };
+    let i = state
+        .list
+        .selected
+        .saturating_sub(state.list.offset as usize);
+    let Some(d) = rows.get(i) else { return };
+    let mut lines: Vec<Line> = dispute_lines(d, state.now)
+        .into_iter()
+        .map(|l| Line::raw(safe(&l)))
+        .collect();
+    lines.push(Line::styled(" esc closes", theme.muted));
+    let w = area.width.saturating_sub(4).min(110);
+    let h = (lines.len() as u16 + 2).min(area.height);
+    let rect = Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + area.height.saturating_sub(h) / 2,
+        width: w,
+        height: h,
+    };
+    frame.render_widget(Clear, rect);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border)
+        .title(Span::styled(" Explain: SLA clocks ", theme.title));
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        rect,
+    );
+}
