@@ -4,9 +4,31 @@
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 /// Makes every control character visible: C0 controls become control pictures (ESC → ␛),
-/// DEL becomes ␡, C1 controls and bidirectional overrides become �.
+/// DEL becomes ␡, C1 controls and bidirectional overrides become �. Characters that take no
+/// cell but move or join what a terminal draws (zero-width spaces and joiners, direction
+/// marks, line and paragraph separators, the byte-order mark, soft hyphens, emoji variation
+/// selectors) are dropped, so what is measured is what is drawn and columns stay aligned: a
+/// family emoji shows its members side by side.
 pub fn safe(text: &str) -> String {
-    text.chars().map(visible).collect()
+    text.chars()
+        .filter(|c| !invisible(*c))
+        .map(visible)
+        .collect()
+}
+
+fn invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200b}'..='\u{200f}'
+            | '\u{2028}'
+            | '\u{2029}'
+            | '\u{061c}'
+            | '\u{feff}'
+            | '\u{00ad}'
+            | '\u{fe0e}'
+            | '\u{fe0f}'
+            | '\u{2060}'..='\u{2064}'
+    )
 }
 
 fn visible(c: char) -> char {
@@ -65,6 +87,22 @@ mod tests {
         assert!(!shown.chars().any(|c| c.is_control()), "{shown:?}");
         assert!(shown.starts_with("Acme␛[2J"));
         assert!(!shown.contains('\u{202e}'));
+    }
+
+    #[test]
+    fn zero_width_and_direction_marks_never_reach_the_terminal() {
+        let name = "So\u{200b}nder\u{200e}gaard\u{2028}\u{feff}Foo\u{ad}ds \u{61c}\u{2060}👨\u{200d}👩\u{200d}👧 ❤\u{fe0f}";
+        let shown = safe(name);
+        for c in [
+            '\u{200b}', '\u{200d}', '\u{200e}', '\u{2028}', '\u{feff}', '\u{ad}', '\u{61c}',
+            '\u{fe0f}',
+        ] {
+            assert!(!shown.contains(c), "{c:?} in {shown:?}");
+        }
+        assert_eq!(shown, "SondergaardFoods 👨👩👧 ❤");
+        // Measured as drawn: each member two cells, the heart one.
+        assert_eq!(cell(name, 30).width(), 30);
+        assert_eq!(shown.width(), "SondergaardFoods ".len() + 6 + 1 + 1);
     }
 
     #[test]
