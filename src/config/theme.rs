@@ -293,7 +293,8 @@ fn downgrade(c: Color, depth: Depth) -> Option<Color> {
                 + (b as u16 * 5 / 255) as u8,
         )),
         (Depth::Indexed256, c) => Some(c),
-        (Depth::Basic16, Color::Indexed(n)) if n < 16 => Some(Color::Indexed(n)),
+        // Named colours are sent as the basic SGR codes (30–37, 90–97) every terminal knows.
+        (Depth::Basic16, Color::Indexed(n)) if n < 16 => Some(NAMED[n as usize]),
         (Depth::Basic16, Color::Indexed(n)) => Some(basic_of(index_rgb(n))),
         (Depth::Basic16, Color::Rgb(r, g, b)) => Some(basic_of((r, g, b))),
         (Depth::Basic16, c) => Some(c),
@@ -309,6 +310,26 @@ fn index_rgb(n: u8) -> (u8, u8, u8) {
     let step = |v: u8| if v == 0 { 0 } else { 55 + v * 40 };
     (step(n / 36), step((n / 6) % 6), step(n % 6))
 }
+
+/// The sixteen basic colours by their index.
+const NAMED: [Color; 16] = [
+    Color::Black,
+    Color::Red,
+    Color::Green,
+    Color::Yellow,
+    Color::Blue,
+    Color::Magenta,
+    Color::Cyan,
+    Color::Gray,
+    Color::DarkGray,
+    Color::LightRed,
+    Color::LightGreen,
+    Color::LightYellow,
+    Color::LightBlue,
+    Color::LightMagenta,
+    Color::LightCyan,
+    Color::White,
+];
 
 fn basic_of((r, g, b): (u8, u8, u8)) -> Color {
     let bright = r.max(g).max(b) > 170;
@@ -385,5 +406,14 @@ mod tests {
         assert!(t.sla_breached.add_modifier.contains(Modifier::REVERSED));
         let t = for_depth(load("default", None).unwrap(), Depth::Basic16);
         assert_eq!(t.sla_breached.fg, Some(Color::Red));
+        // Sixteen colours means the basic codes only: no 256-colour index, no RGB.
+        for (name, _) in SHIPPED {
+            let t = for_depth(load(name, None).unwrap(), Depth::Basic16);
+            let text = format!("{t:?}");
+            assert!(
+                !text.contains("Indexed") && !text.contains("Rgb"),
+                "{name}: {text}"
+            );
+        }
     }
 }
