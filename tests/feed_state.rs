@@ -115,3 +115,28 @@ fn a_burst_of_changes_costs_one_refresh_per_view() {
         "and then it rests"
     );
 }
+
+#[test]
+fn changes_held_back_say_behind_and_whose_then_clear_when_they_arrive() {
+    let mut s = State::new(now(), now().date_naive(), SessionInfo::default());
+    init(&mut s);
+    update(&mut s, Msg::FeedOk);
+    update(
+        &mut s,
+        Msg::FeedBehind {
+            seconds: 24,
+            holder: Some("a transaction by erp (loader), open 31s".into()),
+        },
+    );
+    assert_eq!(s.feed, Feed::Behind(24), "the header must not say live");
+    let said = s.status.clone().unwrap().1;
+    assert!(said.contains("erp (loader), open 31s"), "{said}");
+    // Quiet polls in between do not turn it back to live.
+    update(&mut s, Msg::FeedOk);
+    update(&mut s, Msg::Tick(now() + Duration::seconds(4)));
+    assert_eq!(s.feed, Feed::Behind(24));
+    // The transaction ends: the changes arrive, the header is live, the stale reason goes.
+    update(&mut s, Msg::Changed);
+    assert_eq!(s.feed, Feed::Live);
+    assert_eq!(s.status, None);
+}

@@ -54,3 +54,48 @@ async fn a_second_console_sees_a_change_without_a_key_press() {
         .unwrap();
     wait_for_change(&watcher, next, "dispute_events").await;
 }
+
+#[tokio::test]
+async fn changes_held_back_by_an_open_transaction_are_noticed_with_whose_it_is() {
+    use sqlx::Connection;
+    let (db, admin) = seeded_db(60, 42).await;
+    let watcher = settle::store::pool(&db.url, 1).await.unwrap();
+    assert_eq!(
+        settle::store::feed::held_back(&watcher).await.unwrap(),
+        None
+    );
+    // Someone leaves a transaction open (it has taken an xid)…
+    let mut idle = sqlx::PgConnection::connect(&format!(
+        "{}{}application_name=forgotten",
+        db.url,
+        if db.url.contains('?') { "&" } else { "?" }
+    ))
+    .await
+    .unwrap();
+    sqlx::query("BEGIN").execute(&mut idle).await.unwrap();
+    sqlx::query("SELECT pg_current_xact_id()")
+        .execute(&mut idle)
+        .await
+        .unwrap();
+    // …and then a change commits: it cannot be read past the open transaction.
+    sqlx::query("UPDATE customers SET name = name WHERE id = (SELECT min(id) FROM customers)")
+        .execute(&admin)
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let held = settle::store::feed::held_back(&watcher)
+        .await
+        .unwrap()
+        .expect("the change is held back");
+    assert!(held.seconds >= 1, "{held:?}");
+    let holder = held.holder.unwrap_or_default();
+    assert!(
+        holder.contains("postgres") && holder.contains("forgotten"),
+        "{holder}"
+    );
+    sqlx::query("COMMIT").execute(&mut idle).await.unwrap();
+    assert_eq!(
+        settle::store::feed::held_back(&watcher).await.unwrap(),
+        None
+    );
+}

@@ -76,6 +76,11 @@ pub enum Msg {
     FeedLost(String),
     /// The feed polled the store and nothing changed.
     FeedOk,
+    /// Committed changes are held back (seconds waiting) by an open transaction (whose).
+    FeedBehind {
+        seconds: u64,
+        holder: Option<String>,
+    },
     /// The body has room for this many rows now.
     Resized {
         rows: usize,

@@ -32,6 +32,8 @@ pub enum Feed {
     Stale(u64),
     /// The store cannot be reached; the reason.
     Lost(String),
+    /// Committed changes wait this many seconds behind a transaction left open somewhere.
+    Behind(u64),
 }
 
 /// A view's data: not asked for yet, on its way, here, or failed.

@@ -64,7 +64,29 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
             vec![]
         }
+        Msg::FeedBehind { seconds, holder } => {
+            state.feed_ok_at = state.now;
+            let first = !matches!(state.feed, Feed::Behind(_));
+            state.feed = Feed::Behind(seconds);
+            // Say why once, not on every poll.
+            if first {
+                state.status = Some((
+                    Severity::Error,
+                    format!(
+                        "changes are held back: {} has not ended; views show the store as it was",
+                        holder.unwrap_or_else(|| "a transaction left open".into())
+                    ),
+                ));
+            }
+            vec![]
+        }
         Msg::Changed => {
+            if matches!(state.feed, Feed::Behind(_) | Feed::Lost(_)) {
+                // The reason it was behind or lost no longer holds.
+                if matches!(state.status, Some((Severity::Error, _))) {
+                    state.status = None;
+                }
+            }
             state.feed = Feed::Live;
             state.feed_ok_at = state.now;
             if state.frozen {

@@ -214,12 +214,26 @@ fn spawn_feed(pool: PgPool, tx: UnboundedSender<Msg>) {
     tokio::spawn(async move {
         let mut cursor = None;
         let mut lost = false;
+        let mut quiet_polls = 0u32;
         loop {
             match store::feed::tail(&pool).await {
                 Ok(head) => {
                     let moved = cursor.is_some_and(|c| c != head);
+                    quiet_polls = if moved { 0 } else { quiet_polls + 1 };
+                    // After a quiet second, ask (every other poll) whether changes wait
+                    // behind an open transaction: the header must not say live if they do.
+                    let held = if quiet_polls >= 3 && quiet_polls % 2 == 1 {
+                        store::feed::held_back(&pool).await.ok().flatten()
+                    } else {
+                        None
+                    };
                     let msg = if moved || lost {
                         Msg::Changed
+                    } else if let Some(h) = held.filter(|h| h.seconds >= 1) {
+                        Msg::FeedBehind {
+                            seconds: h.seconds as u64,
+                            holder: h.holder,
+                        }
                     } else {
                         Msg::FeedOk
                     };

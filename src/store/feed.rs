@@ -60,3 +60,59 @@ pub async fn read_after(
         next,
     ))
 }
+
+/// Changes that are committed but not yet readable: a transaction left open somewhere holds the
+/// snapshot's xmin back, and every console's view with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldBack {
+    /// How long the oldest held-back change has waited, in seconds.
+    pub seconds: i64,
+    /// The oldest open transaction, as far as this role may see it: who, from what, how long.
+    pub holder: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct Holder {
+    usename: Option<String>,
+    application_name: Option<String>,
+    open_seconds: Option<i64>,
+}
+
+/// Whether committed changes wait behind an open transaction, and whose (one index range
+/// read on the change log, and `pg_stat_activity` only when something waits).
+pub async fn held_back(pool: &PgPool) -> Result<Option<HeldBack>, StoreError> {
+    let seconds: Option<i64> = sqlx::query_scalar(
+        "SELECT extract(epoch FROM now() - min(c.at))::bigint FROM change_log c
+          WHERE c.xid >= pg_snapshot_xmin(pg_current_snapshot())",
+    )
+    .fetch_one(pool)
+    .await?;
+    let Some(seconds) = seconds else {
+        return Ok(None);
+    };
+    let holder: Option<Holder> = sqlx::query_as(
+        "SELECT usename::text, application_name,
+                extract(epoch FROM now() - xact_start)::bigint AS open_seconds
+           FROM pg_stat_activity
+          WHERE pid <> pg_backend_pid() AND (backend_xid IS NOT NULL OR backend_xmin IS NOT NULL)
+            AND datname = current_database()
+          ORDER BY xact_start NULLS LAST LIMIT 1",
+    )
+    .fetch_optional(pool)
+    .await?;
+    let holder = holder.map(|h| {
+        let who = h.usename.unwrap_or_else(|| "someone".into());
+        let app = h
+            .application_name
+            .filter(|a| !a.is_empty())
+            .map_or(String::new(), |a| format!(" ({a})"));
+        match h.open_seconds {
+            Some(s) => format!("a transaction by {who}{app}, open {s}s"),
+            None => format!("a transaction by {who}{app}"),
+        }
+    });
+    Ok(Some(HeldBack {
+        seconds: seconds.max(0),
+        holder,
+    }))
+}

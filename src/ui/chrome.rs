@@ -45,6 +45,7 @@ pub fn header(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         Feed::Live => ("● live".to_string(), theme.feed_live),
         Feed::Stale(secs) => (format!("◐ stale {secs}s"), theme.feed_stale),
         Feed::Lost(_) => ("○ lost".to_string(), theme.feed_lost),
+        Feed::Behind(secs) => (format!("◐ behind {secs}s"), theme.feed_stale),
     };
     spans.push(Span::styled(feed, style));
     let currency = state
