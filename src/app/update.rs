@@ -49,6 +49,55 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
         },
         Msg::Side { .. } => vec![],
+        msg @ (Msg::Tick(_)
+        | Msg::FeedOk
+        | Msg::FeedBehind { .. }
+        | Msg::Changed
+        | Msg::FeedLost(_)) => feed(state, msg),
+        Msg::Edit(input) => {
+            if let Some(d) = state.dialog.as_mut()
+                && matches!(d.stage, super::dialog::Stage::Edit { .. })
+            {
+                d.editor.input(input);
+            }
+            vec![]
+        }
+        Msg::Dialog(key) => super::acting::key(state, key),
+        Msg::Acted(result) => {
+            let in_flight = state.in_flight.take();
+            state.list.marked.clear();
+            match result {
+                Ok(done) => {
+                    state.status = Some((Severity::Info, done));
+                }
+                Err(why) => {
+                    // Nothing typed is lost: the dialog comes back with its text and the reason.
+                    if let Some(mut dialog) = in_flight
+                        && state.dialog.is_none()
+                    {
+                        dialog.refuse(why.clone());
+                        state.dialog = Some(dialog);
+                    }
+                    state.status = Some((Severity::Error, format!("not done: {why}")));
+                }
+            }
+            load(state)
+        }
+        Msg::Resized { rows } => {
+            let grew = rows > state.page_rows;
+            state.page_rows = rows.max(1);
+            if grew && state.view.is_list() {
+                load(state)
+            } else {
+                vec![]
+            }
+        }
+    }
+}
+
+/// The clock and the live feed: what the header says about how current the screen is.
+fn feed(state: &mut State, msg: Msg) -> Vec<Effect> {
+    match msg {
         Msg::Tick(now) => {
             state.now = now;
             let quiet = (now - state.feed_ok_at).num_seconds();
@@ -105,44 +154,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.loading_generation = None;
             vec![]
         }
-        Msg::Edit(input) => {
-            if let Some(d) = state.dialog.as_mut()
-                && matches!(d.stage, super::dialog::Stage::Edit { .. })
-            {
-                d.editor.input(input);
-            }
-            vec![]
-        }
-        Msg::Dialog(key) => super::acting::key(state, key),
-        Msg::Acted(result) => {
-            let in_flight = state.in_flight.take();
-            state.list.marked.clear();
-            match result {
-                Ok(done) => {
-                    state.status = Some((Severity::Info, done));
-                }
-                Err(why) => {
-                    // Nothing typed is lost: the dialog comes back with its text and the reason.
-                    if let Some(mut dialog) = in_flight
-                        && state.dialog.is_none()
-                    {
-                        dialog.refuse(why.clone());
-                        state.dialog = Some(dialog);
-                    }
-                    state.status = Some((Severity::Error, format!("not done: {why}")));
-                }
-            }
-            load(state)
-        }
-        Msg::Resized { rows } => {
-            let grew = rows > state.page_rows;
-            state.page_rows = rows.max(1);
-            if grew && state.view.is_list() {
-                load(state)
-            } else {
-                vec![]
-            }
-        }
+        _ => vec![],
     }
 }
 
