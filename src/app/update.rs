@@ -122,7 +122,7 @@ fn feed(state: &mut State, msg: Msg) -> Vec<Effect> {
                 state.status = Some((
                     Severity::Error,
                     format!(
-                        "changes are held back: {} has not ended; views show the store as it was",
+                        "changes are held back behind {}; views show the store as it was until it ends",
                         holder.unwrap_or_else(|| "a transaction left open".into())
                     ),
                 ));
