@@ -312,3 +312,52 @@ fn sigterm_and_sighup_restore_the_terminal_and_leave_nothing_running() {
         let _ = std::fs::remove_file(&marker);
     }
 }
+
+#[test]
+fn text_in_an_editor_survives_a_hang_up_and_comes_back_next_time() {
+    use std::os::unix::fs::PermissionsExt;
+    let bin = env!("CARGO_BIN_EXE_settle");
+    let state = tempfile::tempdir().unwrap();
+    let dir = state.path().display().to_string();
+    let marker = format!("/tmp/settle-draft-{}.log", std::process::id());
+    let cmd = format!(
+        "SETTLE_STATE_DIR={dir} SETTLE_NOW=2026-11-20T15:30:00Z {bin} --log-file {marker} demo --scale 60 --as ava"
+    );
+    let tmux = Tmux::start("draft", &cmd, 120, 30);
+    tmux.wait_for("Alerts", Duration::from_secs(60));
+    tmux.keys(&[":holds", "Enter"]);
+    tmux.wait_for("Release lag", Duration::from_secs(10));
+    tmux.keys(&["R"]);
+    tmux.wait_for("Reason (required)", Duration::from_secs(5));
+    tmux.keys(&["-l", "Wire received, CFO approved"]);
+    tmux.wait_for("Wire received, CFO approved", Duration::from_secs(5));
+    // The SSH link drops.
+    let hung = Command::new("pkill")
+        .args(["-HUP", "-f", &format!("^{bin} --log-file {marker}")])
+        .status()
+        .unwrap();
+    assert!(hung.success());
+    tmux.wait_for("EXITED=0", Duration::from_secs(20));
+    let drafts = state.path().join("drafts").join("ava");
+    let files: Vec<_> = std::fs::read_dir(&drafts)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert_eq!(
+        std::fs::read_to_string(&files[0]).unwrap(),
+        "Wire received, CFO approved"
+    );
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!((mode(&files[0]), mode(&drafts)), (0o600, 0o700), "private");
+    drop(tmux);
+    // Next time, the same action on the same row offers it back.
+    let tmux = Tmux::start("draft2", &cmd, 120, 30);
+    tmux.wait_for("Alerts", Duration::from_secs(60));
+    tmux.keys(&[":holds", "Enter"]);
+    tmux.wait_for("Release lag", Duration::from_secs(10));
+    tmux.keys(&["R"]);
+    let screen = tmux.wait_for("Wire received, CFO approved", Duration::from_secs(5));
+    assert!(screen.contains("unsent text from last time"), "{screen}");
+    let _ = std::fs::remove_file(&marker);
+}

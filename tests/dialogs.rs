@@ -395,3 +395,23 @@ fn a_side_request_neither_stales_the_list_nor_fails_it() {
     );
     assert!(!s.list.loading, "{request:?}");
 }
+
+#[test]
+fn a_draft_comes_back_in_its_dialog_and_is_forgotten_once_used() {
+    let mut s = holds_state("lead");
+    s.drafts
+        .insert("release_hold-77".into(), "Wire received".into());
+    update(&mut s, Msg::Action(Action::ReleaseHold));
+    assert_eq!(s.dialog.as_ref().unwrap().text(), "Wire received");
+    update(&mut s, Msg::Dialog(DialogKey::Submit));
+    update(&mut s, Msg::Dialog(DialogKey::Char('y')));
+    let effects = update(&mut s, Msg::Acted(Ok("hold released".into())));
+    assert!(
+        effects.contains(&Effect::ForgetDraft("release_hold-77".into())),
+        "{effects:?}"
+    );
+    assert!(s.drafts.is_empty());
+    // Used up: the same dialog now starts empty.
+    update(&mut s, Msg::Action(Action::ReleaseHold));
+    assert_eq!(s.dialog.as_ref().unwrap().text(), "");
+}

@@ -152,6 +152,21 @@ impl Dialog {
         self
     }
 
+    /// Where this dialog's text is kept as a draft: the kind of action and the row it is on
+    /// (`release_hold-77`). None for dialogs with nothing to type or over several rows.
+    pub fn draft_key(&self) -> Option<String> {
+        let (kind, id) = match &self.request {
+            Request::ReleaseHold { hold, .. } => ("release_hold", *hold),
+            Request::Respond { dispute, .. } => ("respond", *dispute),
+            Request::Escalate { dispute, .. } => ("escalate", *dispute),
+            Request::Move { dispute, .. } => ("move", *dispute),
+            Request::QueueReminder { invoice, .. } => ("reminder", *invoice),
+            Request::Promise { invoice, .. } => ("promise", *invoice),
+            _ => return None,
+        };
+        Some(format!("{kind}-{id}"))
+    }
+
     pub fn text(&self) -> String {
         self.editor.lines().join("\n").trim().to_string()
     }

@@ -144,6 +144,8 @@ pub enum Effect {
     LoadAgents {
         request: u64,
     },
+    /// The draft kept for this key was used or thrown away.
+    ForgetDraft(String),
     /// Tell others which dispute this console is on.
     Touch {
         dispute: i64,

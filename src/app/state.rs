@@ -293,6 +293,8 @@ pub struct State {
     /// The confirmed dialog whose request is on its way: if the store refuses it, the dialog
     /// comes back with what was typed and the reason.
     pub in_flight: Option<crate::app::dialog::Dialog>,
+    /// Text left in dialogs when an earlier console ended (hang-up, stop), by draft key.
+    pub drafts: std::collections::BTreeMap<String, String>,
     pub history: Vec<String>,
     /// Decimal places of the reporting currency.
     pub exponent: u32,
@@ -345,6 +347,7 @@ impl State {
             input: None,
             dialog: None,
             in_flight: None,
+            drafts: std::collections::BTreeMap::new(),
             history: Vec::new(),
             exponent: 2,
             exponents: std::collections::BTreeMap::new(),

@@ -69,6 +69,11 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             match result {
                 Ok(done) => {
                     state.status = Some((Severity::Info, done));
+                    // Done: its draft, if it came from one, is spent.
+                    let key = in_flight.as_ref().and_then(|d| d.draft_key());
+                    let mut effects = super::acting::forget(state, key);
+                    effects.extend(load(state));
+                    return effects;
                 }
                 Err(why) => {
                     // Nothing typed is lost: the dialog comes back with its text and the reason.

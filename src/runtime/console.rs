@@ -55,6 +55,7 @@ pub async fn run(pool: PgPool, opts: ConsoleOptions) -> anyhow::Result<()> {
     if let Some(notice) = &opts.notice {
         state.status = Some((crate::app::state::Severity::Error, notice.clone()));
     }
+    state.drafts = crate::runtime::drafts::load(&state.session.user);
     state.exponent = store::currency_exponent(&pool).await?;
     state.exponents = store::currency_exponents(&pool).await?;
     state.keys = crate::app::Action::ALL
@@ -121,8 +122,27 @@ pub async fn run(pool: PgPool, opts: ConsoleOptions) -> anyhow::Result<()> {
         run_effects(effects, &pool, &tx, clock, &me);
         dirty = !quiet || state.feed != feed_before || (tick && state.has_ticking_clocks());
     }
+    keep_draft(&state);
     drop(guard);
     Ok(())
+}
+
+/// The console is ending with a dialog open (the link dropped, it was stopped, the terminal
+/// went away): what was typed is kept for next time.
+fn keep_draft(state: &State) {
+    let Some(d) = state.dialog.as_ref().or(state.in_flight.as_ref()) else {
+        return;
+    };
+    let (Some(key), text) = (d.draft_key(), d.text()) else {
+        return;
+    };
+    if text.is_empty() {
+        return;
+    }
+    match crate::runtime::drafts::save(&state.session.user, &key, &text) {
+        Ok(path) => tracing::info!("draft kept in {}", path.display()),
+        Err(e) => tracing::error!("draft for {key} not kept: {e}"),
+    }
 }
 
 fn draw(guard: &mut TerminalGuard, state: &State, theme: &Theme) -> anyhow::Result<()> {
@@ -192,6 +212,10 @@ fn run_effects(
     for effect in effects {
         if let Effect::Copy(text) = &effect {
             crate::runtime::term::copy_to_clipboard(text);
+            continue;
+        }
+        if let Effect::ForgetDraft(key) = &effect {
+            crate::runtime::drafts::forget(me, key);
             continue;
         }
         let pool = pool.clone();

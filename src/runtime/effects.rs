@@ -41,7 +41,7 @@ pub async fn run(pool: &PgPool, effect: Effect, now: DateTime<Utc>, me: &str) ->
                 .map(|id| Data::Found(id, query));
             return Some(side(request, found));
         }
-        Effect::Copy(_) => return None,
+        Effect::Copy(_) | Effect::ForgetDraft(_) => return None,
         Effect::PrepareReminder {
             request,
             invoice,

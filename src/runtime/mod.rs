@@ -2,5 +2,6 @@
 //! guard and the clipboard. Everything here does I/O; the logic it serves is in `app`.
 
 pub mod console;
+pub mod drafts;
 pub mod effects;
 pub mod term;

@@ -92,4 +92,5 @@ pub fn reminder_ready(
     .with_text(&text);
     dialog.blocked = blocked;
     state.dialog = Some(dialog);
+    super::offer_draft(state);
 }

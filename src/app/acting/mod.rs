@@ -68,6 +68,7 @@ pub fn open(state: &mut State, action: Action) -> Vec<Effect> {
         Some(Request::AssignTo { .. })
     );
     state.dialog = dialog;
+    offer_draft(state);
     if wants_agents {
         state.side_request += 1;
         return vec![Effect::LoadAgents {
@@ -75,6 +76,31 @@ pub fn open(state: &mut State, action: Action) -> Vec<Effect> {
         }];
     }
     vec![]
+}
+
+/// No draft for `key` any more (used or thrown away).
+pub(super) fn forget(state: &mut State, key: Option<String>) -> Vec<Effect> {
+    match key {
+        Some(k) if state.drafts.remove(&k).is_some() => vec![Effect::ForgetDraft(k)],
+        _ => vec![],
+    }
+}
+
+/// A draft left in this dialog when an earlier console ended: put it back in the editor.
+pub(super) fn offer_draft(state: &mut State) {
+    let Some(d) = state.dialog.as_mut() else {
+        return;
+    };
+    if !matches!(d.stage, Stage::Edit { .. }) {
+        return;
+    }
+    if let Some(text) = d.draft_key().and_then(|k| state.drafts.get(&k)) {
+        *d = d.clone().with_text(text);
+        state.status = Some((
+            Severity::Info,
+            "your unsent text from last time is back in the editor".into(),
+        ));
+    }
 }
 
 /// The agents are here: offer them as numbered choices.
@@ -112,8 +138,9 @@ pub fn key(state: &mut State, key: DialogKey) -> Vec<Effect> {
             vec![]
         }
         (Stage::Discard { .. }, DialogKey::Char('y')) => {
-            state.dialog = None;
-            vec![]
+            // Thrown away on purpose: no draft comes back for it.
+            let key = state.dialog.take().and_then(|d| d.draft_key());
+            forget(state, key)
         }
         (Stage::Discard { field }, _) => {
             dialog.stage = Stage::Edit { field };
