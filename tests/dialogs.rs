@@ -415,3 +415,16 @@ fn a_draft_comes_back_in_its_dialog_and_is_forgotten_once_used() {
     update(&mut s, Msg::Action(Action::ReleaseHold));
     assert_eq!(s.dialog.as_ref().unwrap().text(), "");
 }
+
+#[test]
+fn a_future_as_of_date_is_refused_on_the_command_line_not_silently_moved() {
+    let mut s = holds_state("lead");
+    update(&mut s, Msg::Action(Action::CommandMode));
+    for c in "aging asof=2030-01-31".chars() {
+        update(&mut s, Msg::Text(TextKey::Char(c)));
+    }
+    update(&mut s, Msg::Text(TextKey::Enter));
+    assert_eq!(s.view, View::Holds, "nothing moved");
+    let said = s.status.clone().unwrap().1;
+    assert!(said.contains("as of 2030-01-31 is in the future"), "{said}");
+}

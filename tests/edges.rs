@@ -334,3 +334,20 @@ async fn a_report_piped_into_a_reader_that_leaves_ends_quietly() {
     assert!(out.status.success(), "{:?}: {stderr}", out.status);
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+#[tokio::test]
+async fn a_future_as_of_date_is_refused_by_the_report_as_by_the_console() {
+    let (db, _pool) = seeded_db(30, 42).await;
+    let (ok, _, err) = output(settle().args([
+        "--log-file",
+        "/dev/null",
+        "report",
+        "aging",
+        "--as-of",
+        "2030-01-31",
+        "--database-url",
+        &db.url,
+    ]));
+    assert!(!ok);
+    assert!(err.contains("as of 2030-01-31 is in the future"), "{err}");
+}

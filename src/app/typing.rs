@@ -120,7 +120,11 @@ pub(super) fn run_command(state: &mut State, cmd: Command) -> Vec<Effect> {
             edges,
         } => {
             if let Some(d) = as_of {
-                state.aging.as_of = d.min(state.today);
+                if let Err(why) = crate::domain::aging::check_as_of(d, state.today) {
+                    state.status = Some((Severity::Error, why));
+                    return vec![];
+                }
+                state.aging.as_of = d;
             }
             if let Some(b) = basis {
                 state.aging.basis = b;

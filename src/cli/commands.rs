@@ -225,6 +225,7 @@ async fn report_cmd(
             let pool = report_pool(db).await?;
             let today = store::business_today(&pool, now.unwrap_or_else(chrono::Utc::now)).await?;
             let as_of = as_of.unwrap_or(today);
+            crate::domain::aging::check_as_of(as_of, today).map_err(anyhow::Error::msg)?;
             let exponent = store::currency_exponent(&pool).await?;
             if let Some(by) = by {
                 let groups =

@@ -465,3 +465,25 @@ mod tests {
         assert_eq!(s.lines[2].amount, 100);
     }
 }
+
+/// An as-of date must not be after today: the book is known up to today, and the console and
+/// the report refuse a later one the same way.
+pub fn check_as_of(as_of: chrono::NaiveDate, today: chrono::NaiveDate) -> Result<(), String> {
+    if as_of > today {
+        return Err(format!(
+            "as of {as_of} is in the future (today is {today}): aging is known up to today"
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod as_of_tests {
+    #[test]
+    fn a_future_as_of_date_is_refused_and_today_is_not() {
+        let today: chrono::NaiveDate = "2026-11-20".parse().unwrap();
+        assert!(super::check_as_of(today, today).is_ok());
+        let e = super::check_as_of("2026-12-31".parse().unwrap(), today).unwrap_err();
+        assert!(e.contains("in the future (today is 2026-11-20)"), "{e}");
+    }
+}

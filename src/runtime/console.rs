@@ -105,7 +105,11 @@ pub async fn run(pool: PgPool, opts: ConsoleOptions) -> anyhow::Result<()> {
                 }
                 Some(Ok(Event::Resize(_, h))) => Msg::Resized { rows: body_rows(h) },
                 Some(Ok(_)) => continue,
-                Some(Err(e)) => return Err(e).context("reading the terminal"),
+                // The terminal went away without a hang-up (pty closed, I/O error): end as on SIGHUP.
+                Some(Err(e)) => {
+                    tracing::warn!("the terminal went away: {e}");
+                    break;
+                }
                 None => break,
             },
             Some(msg) = rx.recv() => msg,
