@@ -351,3 +351,33 @@ async fn a_future_as_of_date_is_refused_by_the_report_as_by_the_console() {
     assert!(!ok);
     assert!(err.contains("as of 2030-01-31 is in the future"), "{err}");
 }
+
+#[tokio::test]
+async fn csv_is_csv_for_every_report_that_offers_it() {
+    let (db, _pool) = seeded_db(60, 42).await;
+    for report in ["kpis", "trust", "aging"] {
+        let (ok, out, err) = output(settle().args([
+            "--log-file",
+            "/dev/null",
+            "report",
+            report,
+            "--format",
+            "csv",
+            "--database-url",
+            &db.url,
+        ]));
+        assert!(ok, "{report}: {err}");
+        assert!(
+            !out.trim_start().starts_with('{'),
+            "{report} printed JSON:\n{out}"
+        );
+        let mut rows = csv::Reader::from_reader(out.as_bytes());
+        let width = rows.headers().unwrap().len();
+        let records: Vec<_> = rows.records().map(|r| r.unwrap()).collect();
+        assert!(records.len() > 3 && width >= 2, "{report}:\n{out}");
+        assert!(
+            records.iter().all(|r| r.len() == width),
+            "{report}: ragged rows"
+        );
+    }
+}

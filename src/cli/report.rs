@@ -203,7 +203,8 @@ pub fn kpis(
     use crate::cli::Format;
     let i = &k.inputs;
     match format {
-        Format::Json | Format::Csv => {
+        Format::Csv => kpis_csv(k, exponent),
+        Format::Json => {
             let doc = serde_json::json!({
                 "from": from.to_string(), "to": to.to_string(),
                 "dso": k.dso, "best_possible_dso": k.best_possible_dso, "add": k.add,
@@ -262,7 +263,8 @@ pub fn trust(
 ) -> String {
     use crate::cli::Format;
     match format {
-        Format::Json | Format::Csv => {
+        Format::Csv => trust_csv(t, k, exponent),
+        Format::Json => {
             let doc = serde_json::json!({ "trust": t, "kpis": k });
             serde_json::to_string_pretty(&doc).expect("trust serialises") + "\n"
         }
@@ -309,4 +311,144 @@ pub fn trust(
             out
         }
     }
+}
+
+/// Rows of `figure,value,unit,definition` as CSV.
+fn csv_rows(rows: &[[String; 4]]) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record(["figure", "value", "unit", "definition"]);
+    for r in rows {
+        let _ = w.write_record(r);
+    }
+    w.into_inner()
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .unwrap_or_default()
+}
+
+fn kpi_rows(k: &crate::domain::kpi::Kpis, exponent: u32) -> Vec<[String; 4]> {
+    let i = &k.inputs;
+    let money = |name: &str, v: i64, what: &str| {
+        [
+            name.to_string(),
+            format_decimal(v, exponent),
+            "reporting currency".to_string(),
+            what.to_string(),
+        ]
+    };
+    let mut rows: Vec<[String; 4]> = k
+        .lines()
+        .iter()
+        .map(|l| {
+            [
+                l.name.to_string(),
+                l.value.map(|v| v.to_string()).unwrap_or_default(),
+                l.unit.to_string(),
+                l.formula.to_string(),
+            ]
+        })
+        .collect();
+    rows.push(money(
+        "BR",
+        i.beginning_receivables,
+        "open the day before the period",
+    ));
+    rows.push(money(
+        "CS",
+        i.credit_sales,
+        "invoices less credit notes issued in the period",
+    ));
+    rows.push(money("ETR", i.ending_total_receivables, "open at the end"));
+    rows.push(money(
+        "ECR",
+        i.ending_current_receivables,
+        "not yet due at the end",
+    ));
+    rows.push([
+        "P".into(),
+        i.days.to_string(),
+        "days".into(),
+        "days in the period".into(),
+    ]);
+    rows.push([
+        "N".into(),
+        i.months.to_string(),
+        "months".into(),
+        "calendar months in the period".into(),
+    ]);
+    rows
+}
+
+fn kpis_csv(k: &crate::domain::kpi::Kpis, exponent: u32) -> String {
+    csv_rows(&kpi_rows(k, exponent))
+}
+
+fn trust_csv(
+    t: &crate::domain::trust::TrustMetrics,
+    k: &crate::domain::kpi::Kpis,
+    exponent: u32,
+) -> String {
+    let n = |v: Option<i64>| v.map(|m| m.to_string()).unwrap_or_default();
+    let mut rows: Vec<[String; 4]> = vec![
+        [
+            "First response median".into(),
+            n(t.first_response.median_minutes),
+            "minutes".into(),
+            format!("{} responses, SLA clock time", t.first_response.count),
+        ],
+        [
+            "First response p90".into(),
+            n(t.first_response.p90_minutes),
+            "minutes".into(),
+            String::new(),
+        ],
+        [
+            "Resolution median".into(),
+            n(t.resolution.median_minutes),
+            "minutes".into(),
+            format!("{} resolved", t.resolution.count),
+        ],
+        [
+            "Resolution p90".into(),
+            n(t.resolution.p90_minutes),
+            "minutes".into(),
+            String::new(),
+        ],
+        [
+            "Disputes breaching".into(),
+            t.breach_rate_percent
+                .map(|v| v.to_string())
+                .unwrap_or_default(),
+            "%".into(),
+            format!(
+                "{} breached / {} opened",
+                t.disputes_breached, t.disputes_opened
+            ),
+        ],
+        [
+            "Unresolved over 7 days".into(),
+            t.unresolved_over_7_days.to_string(),
+            "disputes".into(),
+            String::new(),
+        ],
+        [
+            "Holds within SLA".into(),
+            t.holds_within_sla_percent
+                .map(|v| v.to_string())
+                .unwrap_or_default(),
+            "%".into(),
+            format!(
+                "{} released in time / {} cleared and settled",
+                t.holds_within_sla, t.holds_measured
+            ),
+        ],
+        [
+            "Median release lag".into(),
+            n(t.median_release_lag_minutes),
+            "minutes".into(),
+            "after clearing".into(),
+        ],
+    ];
+    rows.extend(kpi_rows(k, exponent));
+    csv_rows(&rows)
 }
