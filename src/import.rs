@@ -49,6 +49,25 @@ impl Kind {
     }
 }
 
+/// What `settle import --help` says each kind reads (* required).
+pub fn fields_help() -> String {
+    use clap::ValueEnum;
+    let mut out =
+        String::from("Fields (map them to your columns with --map field=Column; * required):\n");
+    for kind in Kind::value_variants() {
+        let fields: Vec<String> = kind
+            .fields()
+            .iter()
+            .map(|(f, required)| format!("{f}{}", if *required { "*" } else { "" }))
+            .collect();
+        let name = kind
+            .to_possible_value()
+            .map_or(String::new(), |v| v.get_name().to_string());
+        out.push_str(&format!("  {name:<10} {}\n", fields.join(", ")));
+    }
+    out
+}
+
 /// One bad row (or a bad header): where and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RowError {
@@ -189,7 +208,50 @@ pub fn read(kind: Kind, data: &str, opts: &Options) -> Result<(Vec<Row>, Vec<Row
             Err(e) => errors.push(e),
         }
     }
+    let (rows, conflicts) = one_row_per_key(kind, rows);
+    errors.extend(conflicts);
+    errors.sort_by_key(|e| e.line);
     Ok((rows, errors))
+}
+
+/// The field that names a row (a customer's code, an invoice's number, a payment's reference).
+fn key_field(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Customers => "customer",
+        Kind::Invoices => "invoice_number",
+        Kind::Payments => "reference",
+    }
+}
+
+/// Two rows naming the same thing: the same data twice is read once; different data is an
+/// error naming both lines (which one is right is for a person to say).
+fn one_row_per_key(kind: Kind, rows: Vec<Row>) -> (Vec<Row>, Vec<RowError>) {
+    let field = key_field(kind);
+    let mut first: BTreeMap<String, usize> = BTreeMap::new();
+    let (mut kept, mut errors): (Vec<Row>, Vec<RowError>) = (Vec::new(), Vec::new());
+    for row in rows {
+        let key = row.get(field).unwrap_or_default().to_string();
+        match first.get(&key) {
+            None => {
+                first.insert(key, kept.len());
+                kept.push(row);
+            }
+            Some(&i) if same_data(&kept[i], &row) => {}
+            Some(&i) => errors.push(RowError {
+                line: row.line,
+                column: None,
+                reason: format!(
+                    "`{key}` is also on line {} with different data; which is right?",
+                    kept[i].line
+                ),
+            }),
+        }
+    }
+    (kept, errors)
+}
+
+fn same_data(a: &Row, b: &Row) -> bool {
+    a.text == b.text && a.dates == b.dates && a.amounts == b.amounts
 }
 
 /// The 1-based line a record starting at `byte` is on. After a CRLF the csv crate places a
@@ -290,6 +352,20 @@ mod tests {
             currency: "USD".into(),
             exponents: BTreeMap::new(),
         }
+    }
+
+    #[test]
+    fn the_same_key_twice_with_different_data_names_both_lines() {
+        let o = opts("invoice_number=No,customer=C,issue_date=I,due_date=D,amount=A");
+        let csv = "No,C,I,D,A\n1,X,01/01/2026,01/31/2026,10.00\n1,X,01/01/2026,01/31/2026,10.00\n1,X,01/01/2026,01/31/2026,12.00\n";
+        let (rows, bad) = read(Kind::Invoices, csv, &o).unwrap();
+        assert_eq!(rows.len(), 1, "the same row twice is read once");
+        assert_eq!(bad.len(), 1);
+        assert_eq!(bad[0].line, 4);
+        assert!(
+            bad[0].reason.contains("also on line 2 with different data"),
+            "{bad:?}"
+        );
     }
 
     #[test]

@@ -8,7 +8,9 @@ use settle::cli::Cli;
 use settle::cli::commands::run;
 
 fn main() -> ExitCode {
-    let matches = Cli::command().get_matches();
+    let matches = Cli::command()
+        .mut_subcommand("import", |c| c.after_help(settle::import::fields_help()))
+        .get_matches();
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     if given_on_command_line(&matches, "database_url")
         && cli.database_url.as_deref().is_some_and(url_has_password)

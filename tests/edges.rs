@@ -381,3 +381,14 @@ async fn csv_is_csv_for_every_report_that_offers_it() {
         );
     }
 }
+
+#[test]
+fn import_help_lists_the_fields_of_each_kind() {
+    let (ok, out, _) = output(settle().args(["import", "--help"]));
+    assert!(ok);
+    assert!(
+        out.contains("invoices   invoice_number*, customer*"),
+        "{out}"
+    );
+    assert!(out.contains("payments   reference*"), "{out}");
+}

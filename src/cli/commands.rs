@@ -335,6 +335,14 @@ async fn import(
     for e in &report.skipped {
         crate::outln!("skipped {e}");
     }
+    if !report.skipped.is_empty() {
+        // Loaded, but not everything: a script must not mistake this for a clean run.
+        eprintln!(
+            "settle: {} row(s) skipped; the rest were imported",
+            report.skipped.len()
+        );
+        return Ok(ExitCode::FAILURE);
+    }
     Ok(ExitCode::SUCCESS)
 }
 
