@@ -203,6 +203,20 @@ pub fn read(kind: Kind, data: &str, opts: &Options) -> Result<(Vec<Row>, Vec<Row
             }
         };
         let line = record.position().map_or(0, |p| line_at(data, p.byte()));
+        // Short rows are read with empty trailing fields; a row with more fields than the
+        // header has is shifted or broken, and is refused rather than guessed at.
+        if record.len() > headers.len() {
+            errors.push(RowError {
+                line,
+                column: None,
+                reason: format!(
+                    "{} fields where the header has {}",
+                    record.len(),
+                    headers.len()
+                ),
+            });
+            continue;
+        }
         match read_row(kind, &record, &columns, opts, line) {
             Ok(row) => rows.push(row),
             Err(e) => errors.push(e),
@@ -366,6 +380,15 @@ mod tests {
             bad[0].reason.contains("also on line 2 with different data"),
             "{bad:?}"
         );
+    }
+
+    #[test]
+    fn a_row_with_more_fields_than_the_header_is_refused() {
+        let o = opts("invoice_number=No,customer=C,issue_date=I,due_date=D,amount=A");
+        let csv = "No,C,I,D,A\n1,X,01/01/2026,01/31/2026,1,250.00\n";
+        let (rows, bad) = read(Kind::Invoices, csv, &o).unwrap();
+        assert!(rows.is_empty());
+        assert_eq!(bad[0].reason, "6 fields where the header has 5");
     }
 
     #[test]
