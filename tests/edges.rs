@@ -205,22 +205,33 @@ async fn an_importer_loads_an_export_without_being_a_superuser_and_audits_the_ru
     .unwrap();
     let url = db.url_as("erp");
     let run = |kind: &str, file: &std::path::Path, map: &str| {
-        output(settle().args([
-            "--log-file",
-            "/dev/null",
-            "import",
-            kind,
-            file.to_str().unwrap(),
-            "--map",
-            map,
-            "--database-url",
-            &url,
-        ]))
+        output(
+            settle()
+                .args([
+                    "--log-file",
+                    "/dev/null",
+                    "import",
+                    kind,
+                    file.to_str().unwrap(),
+                    "--database-url",
+                    &url,
+                ])
+                .args(["--map"])
+                .args(map.split(' ')),
+        )
     };
-    let (ok, out, err) = run(
+    // A customer the store does not know is a bad row unless the importer says to create it.
+    let (ok, _, err) = run(
         "invoices",
         &invoices,
         "customer=Cust,invoice_number=No,issue_date=Issued,due_date=Due,amount=Total",
+    );
+    assert!(!ok);
+    assert!(err.contains("no customer with code `ACME`"), "{err}");
+    let (ok, out, err) = run(
+        "invoices",
+        &invoices,
+        "customer=Cust,invoice_number=No,issue_date=Issued,due_date=Due,amount=Total --create-customers",
     );
     assert!(ok, "{out}{err}");
     let (ok, out, err) = run(

@@ -31,6 +31,9 @@ fn import(url: &str, kind: &str, csv: &str, extra: &[&str]) -> (bool, String, St
             "/dev/null",
         ])
         .args(extra)
+        // These exports name customers the store has never seen (as an ERP's first export
+        // does); refusing unknown customers is tested in tests/edges.rs.
+        .arg("--create-customers")
         .env("SETTLE_NOW", "2026-11-20T15:30:00Z")
         .output()
         .unwrap();

@@ -109,9 +109,14 @@ pub struct ImportArgs {
     /// Currency for rows that do not name one.
     #[arg(long, default_value = "USD")]
     pub currency: String,
-    /// Load the good rows and list the bad ones, instead of stopping at the first.
+    /// Load the good rows and list the bad ones, instead of stopping at the first (exits
+    /// non-zero if any row was skipped).
     #[arg(long)]
     pub skip_invalid: bool,
+    /// Create customers that invoices or payments name but the store does not know (with
+    /// terms from the invoice and no credit limit). Without it such a row is a bad row.
+    #[arg(long)]
+    pub create_customers: bool,
 }
 
 #[derive(Debug, Clone, Args)]

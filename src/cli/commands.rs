@@ -308,6 +308,7 @@ async fn import(
         store::import::Source {
             name: &file,
             content: data.as_bytes(),
+            create_customers: args.create_customers,
         },
         &rows,
         args.skip_invalid,

@@ -33,8 +33,13 @@ impl From<sqlx::Error> for ImportError {
 
 /// The reason a database gave for refusing a row, without the driver's noise.
 fn reason(e: &sqlx::Error) -> String {
-    e.as_database_error()
-        .map_or_else(|| e.to_string(), |d| d.message().to_string())
+    match e {
+        // Our own refusals carry a sentence of their own.
+        sqlx::Error::Protocol(why) => why.clone(),
+        _ => e
+            .as_database_error()
+            .map_or_else(|| e.to_string(), |d| d.message().to_string()),
+    }
 }
 
 /// The file an import reads: its name and SHA-256 go into the run's audit row.
@@ -42,6 +47,8 @@ fn reason(e: &sqlx::Error) -> String {
 pub struct Source<'a> {
     pub name: &'a str,
     pub content: &'a [u8],
+    /// Create customers the rows name but the store does not know.
+    pub create_customers: bool,
 }
 
 impl Source<'_> {
@@ -69,7 +76,7 @@ pub async fn write(
     let mut report = ImportReport::default();
     for row in rows {
         let mut sp = tx.begin().await?;
-        match write_row(&mut sp, kind, row, &mut report).await {
+        match write_row(&mut sp, kind, row, source.create_customers, &mut report).await {
             Ok(()) => sp.commit().await?,
             Err(e) => {
                 sp.rollback().await?;
@@ -104,6 +111,7 @@ async fn write_row(
     conn: &mut PgConnection,
     kind: Kind,
     row: &Row,
+    create: bool,
     report: &mut ImportReport,
 ) -> Result<(), sqlx::Error> {
     let text = |f: &str| row.get(f).unwrap_or_default().to_string();
@@ -130,6 +138,7 @@ async fn write_row(
             let due = row.dates["due_date"];
             let customer = customer_id(
                 conn,
+                create,
                 &text("customer"),
                 &text("currency"),
                 (due - issue).num_days() as i32,
@@ -168,8 +177,15 @@ async fn write_row(
             }
         }
         Kind::Payments => {
-            let customer =
-                customer_id(conn, &text("customer"), &text("currency"), 30, report).await?;
+            let customer = customer_id(
+                conn,
+                create,
+                &text("customer"),
+                &text("currency"),
+                30,
+                report,
+            )
+            .await?;
             let invoice: Option<i64> = match row.get("invoice_number") {
                 None => None,
                 Some(number) => Some(
@@ -210,6 +226,7 @@ fn count(report: &mut ImportReport, created: bool) {
 /// The customer with this code, created (and counted) if it is new.
 async fn customer_id(
     conn: &mut PgConnection,
+    create: bool,
     code: &str,
     currency: &str,
     terms: i32,
@@ -221,6 +238,11 @@ async fn customer_id(
         .await?
     {
         return Ok(id);
+    }
+    if !create {
+        return Err(sqlx::Error::Protocol(format!(
+            "no customer with code `{code}` (import customers first, or pass --create-customers)"
+        )));
     }
     let id = sqlx::query_scalar(
         "INSERT INTO customers (code, name, region, terms_days, credit_limit_minor, currency, reporting_currency)
