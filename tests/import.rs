@@ -206,3 +206,38 @@ async fn payments_allocate_to_their_invoice_and_missing_columns_are_named() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn a_later_export_that_changes_what_the_store_has_is_reported_not_ignored() {
+    let db = fresh_db().await;
+    let pool = db.pool().await;
+    let (ok, _, err) = import(
+        &db.url,
+        "invoices",
+        INVOICES,
+        &["--map", MAP, "--date-format", "%m/%d/%Y"],
+    );
+    assert!(ok, "{err}");
+    let changed = INVOICES.replace(
+        "9231909,7/3/2013,8/2/2013,65.88",
+        "9231909,7/3/2013,8/9/2013,75.88",
+    );
+    let (ok, out, err) = import(
+        &db.url,
+        "invoices",
+        &changed,
+        &["--map", MAP, "--date-format", "%m/%d/%Y"],
+    );
+    assert!(!ok, "a changed row is not a clean run");
+    assert!(
+        out.contains("not applied: line 4: `9231909` differs from the store: amount 65.88 USD → 75.88 USD; due 2013-08-02 → 2013-08-09"),
+        "{out}"
+    );
+    assert!(err.contains("1 changed, not applied"), "{err}");
+    let amount: i64 =
+        sqlx::query_scalar("SELECT amount_minor FROM invoices WHERE number = '9231909'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(amount, 6588, "the store keeps its value");
+}

@@ -336,15 +336,27 @@ async fn import(
     for e in &report.skipped {
         crate::outln!("skipped {e}");
     }
+    for e in &report.changed {
+        crate::outln!("not applied: {e}");
+    }
+    if !report.changed.is_empty() {
+        eprintln!(
+            "settle: {} changed, not applied: the store keeps its values (correct them in the store, or re-export)",
+            report.changed.len()
+        );
+    }
     if !report.skipped.is_empty() {
-        // Loaded, but not everything: a script must not mistake this for a clean run.
         eprintln!(
             "settle: {} row(s) skipped; the rest were imported",
             report.skipped.len()
         );
-        return Ok(ExitCode::FAILURE);
     }
-    Ok(ExitCode::SUCCESS)
+    // Loaded, but not everything as written: a script must not mistake this for a clean run.
+    if report.skipped.is_empty() && report.changed.is_empty() {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        Ok(ExitCode::FAILURE)
+    }
 }
 
 async fn report_pool(db: &Option<String>) -> anyhow::Result<sqlx::PgPool> {
