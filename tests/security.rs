@@ -5,23 +5,13 @@
 
 mod common;
 
-use common::{TestDb, seeded_db};
+use common::{TestDb, as_role, one, seeded_db};
 use settle::domain::states::{DisputeOutcome, DisputeState};
 use settle::store::actions::{self, ActionError, NewMessage};
 use settle::store::audit::{self, Break};
 use sqlx::{Connection, PgConnection, PgPool};
 
-async fn as_role(db: &TestDb, role: &str) -> PgPool {
-    settle::store::pool(&db.url_as(role), 2).await.unwrap()
-}
-
-async fn one(pool: &PgPool, sql: &str) -> i64 {
-    sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string()))
-        .fetch_one(pool)
-        .await
-        .unwrap()
-}
-
+/// The SQLSTATE of a database error, by reference.
 fn code(e: &sqlx::Error) -> String {
     e.as_database_error()
         .and_then(|d| d.code())
