@@ -99,3 +99,27 @@ async fn changes_held_back_by_an_open_transaction_are_noticed_with_whose_it_is()
         None
     );
 }
+
+#[tokio::test]
+async fn a_feed_poll_that_gets_no_answer_counts_as_lost_within_seconds() {
+    let (db, admin) = seeded_db(30, 42).await;
+    let watcher = settle::store::pool(&db.url, 1).await.unwrap();
+    settle::runtime::console::poll_head(&watcher).await.unwrap();
+    // Something blocks every read of the change log (as a dead link would leave a poll hanging).
+    let mut blocker = admin.begin().await.unwrap();
+    sqlx::query("LOCK TABLE change_log IN ACCESS EXCLUSIVE MODE")
+        .execute(&mut *blocker)
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let err = settle::runtime::console::poll_head(&watcher)
+        .await
+        .unwrap_err();
+    let took = started.elapsed();
+    assert!(
+        err.to_string().contains("no answer from the store"),
+        "{err}"
+    );
+    assert!(took < std::time::Duration::from_secs(5), "{took:?}");
+    blocker.rollback().await.unwrap();
+}

@@ -34,6 +34,9 @@ pub struct ConsoleOptions {
 /// How often the feed reads the change log.
 const FEED_POLL: Duration = Duration::from_millis(400);
 
+/// How long a poll (one index probe) may take before the feed counts as lost.
+const FEED_TIMEOUT: Duration = Duration::from_secs(3);
+
 /// Runs the console until the user quits or the terminal goes away.
 pub async fn run(pool: PgPool, opts: ConsoleOptions) -> anyhow::Result<()> {
     store::check_schema(&pool).await?;
@@ -236,6 +239,18 @@ fn run_effects(
     }
 }
 
+/// One poll of the change log's head, given up after `FEED_TIMEOUT`.
+pub async fn poll_head(pool: &PgPool) -> Result<store::feed::Cursor, store::StoreError> {
+    tokio::time::timeout(FEED_TIMEOUT, store::feed::tail(pool))
+        .await
+        .unwrap_or_else(|_| {
+            Err(store::StoreError::Refused(format!(
+                "no answer from the store within {} s",
+                FEED_TIMEOUT.as_secs()
+            )))
+        })
+}
+
 /// Polls the head of the change log; one `Changed` per poll that finds it moved (a burst of
 /// changes costs one refresh), and a resync (`Changed`) after the store comes back.
 fn spawn_feed(pool: PgPool, tx: UnboundedSender<Msg>) {
@@ -244,7 +259,9 @@ fn spawn_feed(pool: PgPool, tx: UnboundedSender<Msg>) {
         let mut lost = false;
         let mut quiet_polls = 0u32;
         loop {
-            match store::feed::tail(&pool).await {
+            // A connection that dies without a word (a dropped network) must not leave the
+            // header saying live until TCP gives up: no answer in time is a lost feed.
+            match poll_head(&pool).await {
                 Ok(head) => {
                     let moved = cursor.is_some_and(|c| c != head);
                     quiet_polls = if moved { 0 } else { quiet_polls + 1 };
