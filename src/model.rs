@@ -117,6 +117,20 @@ pub struct AuditEntry {
     pub details: String,
 }
 
+impl Account {
+    /// About how many lines the customer view takes (before wrapping): how far it scrolls.
+    pub fn lines(&self) -> usize {
+        let section = |n: usize| if n == 0 { 0 } else { n + 1 };
+        6 + section(self.brief.len())
+            + section(self.invoices.len())
+            + section(self.disputes.len())
+            + section(self.holds.len())
+            + section(self.promises.len())
+            + section(self.outreach.len())
+            + section(self.audit.len())
+    }
+}
+
 /// One customer's account, for the customer view.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Account {

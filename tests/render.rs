@@ -701,3 +701,53 @@ fn e_on_the_dispute_queue_explains_the_selected_clocks() {
     update(&mut state, Msg::Action(Action::Back));
     assert!(!state.explain, "esc closes it");
 }
+
+#[test]
+fn the_customer_page_scrolls_to_every_invoice_and_section() {
+    let theme = theme();
+    let mut state = state_with(View::Customer(1), 0, "Acme Corp");
+    state.page_rows = 17;
+    if let Loadable::Ready(a) = &mut state.account {
+        a.invoices = (0..16)
+            .map(|i| OpenInvoice {
+                id: i,
+                customer_id: 1,
+                number: format!("INV-{i:08}"),
+                customer: "Acme Corp".into(),
+                issue_date: today() - Duration::days(60),
+                due_date: today() - Duration::days(30),
+                amount: 50_000,
+                open: 40_000,
+                currency: "EUR".into(),
+                disputed: i == 15,
+                expected: None,
+            })
+            .collect();
+        a.audit = vec![AuditEntry {
+            id: 1,
+            at: now(),
+            actor: "ava".into(),
+            action: "release_hold".into(),
+            entity: "hold".into(),
+            entity_id: Some(7),
+            customer: None,
+            details: "{}".into(),
+        }];
+    }
+    let top = text(&draw(&state, &theme, 100, 24));
+    assert!(top.contains("↓ scroll"), "{top}");
+    assert!(!top.contains("Audit trail"), "{top}");
+    update(&mut state, Msg::Action(Action::Bottom));
+    let bottom = text(&draw(&state, &theme, 100, 24));
+    assert!(
+        bottom.contains("INV-00000015") && bottom.contains("disputed"),
+        "{bottom}"
+    );
+    assert!(
+        bottom.contains("Audit trail") && bottom.contains("release hold"),
+        "{bottom}"
+    );
+    assert!(bottom.contains("↑ scroll"), "{bottom}");
+    update(&mut state, Msg::Action(Action::Top));
+    assert_eq!(state.account_scroll, 0);
+}

@@ -53,6 +53,7 @@ pub(super) fn touch(state: &State) -> Vec<Effect> {
 
 /// Goes to `view`, remembering where we were.
 pub(super) fn navigate(state: &mut State, view: View) -> Vec<Effect> {
+    state.account_scroll = 0;
     if state.view != view {
         state.back.push(state.view.clone());
         state.last_view = Some(state.view.clone());
@@ -92,6 +93,22 @@ pub(super) fn open(state: &mut State) -> Vec<Effect> {
 }
 
 pub(super) fn move_cursor(state: &mut State, action: Action) -> Vec<Effect> {
+    if let (View::Customer(_), Loadable::Ready(a)) = (&state.view, &state.account) {
+        // The customer page scrolls: every invoice and every section stays reachable.
+        let last = a.lines().saturating_sub(state.page_rows.max(1));
+        let page = state.page_rows.max(1);
+        let cur = state.account_scroll;
+        state.account_scroll = match action {
+            Action::Up => cur.saturating_sub(1),
+            Action::Down => cur + 1,
+            Action::PageUp => cur.saturating_sub(page),
+            Action::PageDown => cur + page,
+            Action::Top => 0,
+            _ => last,
+        }
+        .min(last);
+        return vec![];
+    }
     if !state.view.is_list() {
         return vec![];
     }

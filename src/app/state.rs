@@ -288,6 +288,8 @@ pub struct State {
     pub overview: Loadable<OverviewData>,
     pub list: ListState,
     pub account: Loadable<Account>,
+    /// How far the customer view is scrolled, in lines.
+    pub account_scroll: usize,
     pub input: Option<Input>,
     pub dialog: Option<crate::app::dialog::Dialog>,
     /// The confirmed dialog whose request is on its way: if the store refuses it, the dialog
@@ -344,6 +346,7 @@ impl State {
             overview: Loadable::Idle,
             list: ListState::default(),
             account: Loadable::Idle,
+            account_scroll: 0,
             input: None,
             dialog: None,
             in_flight: None,

@@ -24,6 +24,16 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let title = state.account.ready().map_or(" Customer ".to_string(), |a| {
         format!(" {} · {} ", safe(&a.code), safe(&a.name))
     });
+    let inner_height = area.height.saturating_sub(2) as usize;
+    let more_below = lines.len() > inner_height + state.account_scroll;
+    let title = match (state.account_scroll > 0, more_below) {
+        (false, false) => title,
+        (up, down) => format!(
+            "{title}· {}{} scroll ",
+            if up { "↑" } else { "" },
+            if down { "↓" } else { "" }
+        ),
+    };
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border)
@@ -31,7 +41,8 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     frame.render_widget(
         Paragraph::new(lines)
             .block(block)
-            .wrap(Wrap { trim: false }),
+            .wrap(Wrap { trim: false })
+            .scroll((state.account_scroll.min(u16::MAX as usize) as u16, 0)),
         area,
     );
 }
@@ -81,12 +92,12 @@ fn account_lines(a: &Account, state: &State, theme: &Theme) -> Vec<Line<'static>
         &format!("Open invoices ({})", a.invoices.len()),
         theme,
     ));
-    for i in a.invoices.iter().take(12) {
+    for i in &a.invoices {
         out.push(Line::raw(format!(
             "   {}  due {}  open {:>14} {}{}{}",
             safe(&i.number),
             i.due_date,
-            format_grouped(i.open, e),
+            format_grouped(i.open, state.exponent_of(&i.currency)),
             i.currency,
             i.expected
                 .map_or(String::new(), |d| format!("  expected {d}")),
@@ -96,12 +107,7 @@ fn account_lines(a: &Account, state: &State, theme: &Theme) -> Vec<Line<'static>
     let section = |out: &mut Vec<Line<'static>>, title: &str, items: Vec<String>| {
         if !items.is_empty() {
             out.push(heading(title, theme));
-            out.extend(
-                items
-                    .into_iter()
-                    .take(6)
-                    .map(|s| Line::raw(format!("   {s}"))),
-            );
+            out.extend(items.into_iter().map(|s| Line::raw(format!("   {s}"))));
         }
     };
     section(
