@@ -450,11 +450,11 @@ GRANT SELECT ON outreach, customers, contacts, invoices, agents, customer_owners
 
 -- The store's own bookkeeping runs with the owner's rights, so an importer needs no write
 -- grants on the tables the triggers maintain.
-ALTER FUNCTION allocation_before_insert() SECURITY DEFINER;
-ALTER FUNCTION allocation_before_delete() SECURITY DEFINER;
-ALTER FUNCTION invoice_paid_clears_holds() SECURITY DEFINER;
-ALTER FUNCTION log_change() SECURITY DEFINER;
-ALTER FUNCTION refresh_customer_profiles(date) SECURITY DEFINER;
+ALTER FUNCTION allocation_before_insert() SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp;
+ALTER FUNCTION allocation_before_delete() SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp;
+ALTER FUNCTION invoice_paid_clears_holds() SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp;
+ALTER FUNCTION log_change() SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp;
+ALTER FUNCTION refresh_customer_profiles(date) SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp;
 REVOKE ALL ON FUNCTION refresh_customer_profiles(date) FROM PUBLIC;
 
 -- ---------------------------------------------------------------- private data
@@ -502,7 +502,7 @@ $$;
 CREATE FUNCTION audit_chain_lock() RETURNS void LANGUAGE sql AS
     $$ SELECT pg_advisory_xact_lock(7310289713398642021) $$;
 
-CREATE FUNCTION audit_chain() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS $$
+CREATE FUNCTION audit_chain() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
     last_seq bigint;
     last_hash bytea;
@@ -516,7 +516,7 @@ BEGIN
     RETURN NEW;
 END $$;
 
-CREATE FUNCTION audit_chain_advance_head() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS $$
+CREATE FUNCTION audit_chain_advance_head() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 BEGIN
     UPDATE audit_chain_head h SET seq = t.chain_seq, hash = t.hash
       FROM (SELECT chain_seq, hash FROM audit_log WHERE chain_seq IS NOT NULL ORDER BY chain_seq DESC LIMIT 1) t;
@@ -559,7 +559,7 @@ GRANT EXECUTE ON FUNCTION refresh_customer_profiles(date) TO settle_importer;
 
 -- One audit row per import run, in the import's transaction.
 CREATE FUNCTION record_import(p_kind text, p_details jsonb) RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 BEGIN
     PERFORM settle_require('importer');
     IF p_kind IS NULL OR p_kind NOT IN ('customers', 'invoices', 'payments') THEN

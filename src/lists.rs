@@ -64,14 +64,24 @@ pub struct SortBy {
     pub descending: bool,
 }
 
-/// The positions of a list's sortable columns.
-pub fn sortable<C: Column>() -> Vec<usize> {
-    C::ALL
+/// A list's columns as the table draws them.
+pub fn specs<C: Column>() -> Vec<Spec> {
+    C::ALL.iter().map(|c| c.spec()).collect()
+}
+
+/// The positions of the sortable columns among `specs`.
+pub fn sortable_of(specs: &[Spec]) -> Vec<usize> {
+    specs
         .iter()
         .enumerate()
-        .filter(|(_, c)| c.spec().sort != Sort::No)
+        .filter(|(_, c)| c.sort != Sort::No)
         .map(|(i, _)| i)
         .collect()
+}
+
+/// The positions of a list's sortable columns.
+pub fn sortable<C: Column>() -> Vec<usize> {
+    sortable_of(&specs::<C>())
 }
 
 /// `s`: the next sortable column after the current one (ascending), wrapping round.

@@ -67,11 +67,11 @@ fn url_has_password(url: &str) -> bool {
 /// once on its status line).
 fn init_logging(cli: &Cli) -> Result<Option<tracing_appender::non_blocking::WorkerGuard>, String> {
     use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
-    let Some(path) = cli.log_file.clone().or_else(|| {
-        dirs::state_dir()
-            .or_else(dirs::cache_dir)
-            .map(|d| d.join("settle").join("settle.log"))
-    }) else {
+    let Some(path) = cli
+        .log_file
+        .clone()
+        .or_else(|| settle::config::state_dir().map(|d| d.join("settle.log")))
+    else {
         return Ok(None);
     };
     let unwritable = |e: std::io::Error| format!("no log: cannot write {}: {e}", path.display());

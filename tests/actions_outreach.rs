@@ -99,11 +99,7 @@ async fn senders_claiming_the_queue_never_share_a_message() {
     .await;
     assert!(due > 10);
     for name in ["sender_a", "sender_b"] {
-        let sql = format!("CREATE ROLE {name} LOGIN IN ROLE settle_sender");
-        sqlx::query(sqlx::AssertSqlSafe(sql))
-            .execute(&admin)
-            .await
-            .unwrap();
+        common::login_role(&admin, name, Some("settle_sender")).await;
     }
     let (sa, sb) = (
         as_role(&db, "sender_a").await,

@@ -102,9 +102,7 @@ async fn a_password_on_the_command_line_gets_one_warning_and_the_environment_non
 #[tokio::test]
 async fn a_login_without_a_settle_role_is_told_so_once() {
     let (db, admin) = seeded_db(30, 42).await;
-    let _ = sqlx::query("CREATE ROLE outsider LOGIN")
-        .execute(&admin)
-        .await;
+    common::login_role(&admin, "outsider", None).await;
     let (ok, _, err) = output(settle().args([
         "--log-file",
         "/dev/null",
@@ -186,10 +184,7 @@ fn config_check_checks_the_theme_file_it_is_given() {
 async fn an_importer_loads_an_export_without_being_a_superuser_and_audits_the_run() {
     let db = fresh_db().await;
     let admin = db.pool().await;
-    sqlx::query("DO $$ BEGIN CREATE ROLE erp LOGIN IN ROLE settle_importer; EXCEPTION WHEN duplicate_object THEN NULL; END $$")
-        .execute(&admin)
-        .await
-        .unwrap();
+    common::login_role(&admin, "erp", Some("settle_importer")).await;
     let dir = tempfile::tempdir().unwrap();
     let invoices = dir.path().join("invoices.csv");
     std::fs::write(

@@ -235,8 +235,7 @@ async fn temporary_tables_named_like_ours_never_reach_an_action() {
 }
 
 async fn sender(db: &TestDb, admin: &PgPool, name: &str) -> PgPool {
-    let sql = format!("CREATE ROLE {name} LOGIN IN ROLE settle_sender");
-    let _ = sqlx::query(sqlx::AssertSqlSafe(sql)).execute(admin).await;
+    common::login_role(admin, name, Some("settle_sender")).await;
     as_role(db, name).await
 }
 
@@ -795,14 +794,14 @@ async fn concurrent_writers_leave_one_unbroken_chain() {
 #[tokio::test]
 async fn a_sender_and_an_importer_with_shadow_tables_still_act_on_the_real_ones() {
     let (db, admin) = seeded_db(200, 42).await;
-    sqlx::raw_sql(
-        "UPDATE outreach SET send_after = now() - interval '1 minute' WHERE status = 'queued';
-         CREATE ROLE shadow_sender LOGIN IN ROLE settle_sender;
-         CREATE ROLE shadow_importer LOGIN IN ROLE settle_importer;",
+    sqlx::query(
+        "UPDATE outreach SET send_after = now() - interval '1 minute' WHERE status = 'queued'",
     )
     .execute(&admin)
     .await
     .unwrap();
+    common::login_role(&admin, "shadow_sender", Some("settle_sender")).await;
+    common::login_role(&admin, "shadow_importer", Some("settle_importer")).await;
     let mut conn = hijacked_session(&db, "shadow_sender").await;
     let claimed: i64 = sqlx::query_scalar("SELECT id FROM claim_outreach(1)")
         .fetch_one(&mut conn)

@@ -39,12 +39,7 @@ pub(super) fn back(state: &mut State) -> Vec<Effect> {
 pub(super) fn touch(state: &State) -> Vec<Effect> {
     match &state.list.rows {
         Rows::Disputes(rows) if state.may_act() => rows
-            .get(
-                state
-                    .list
-                    .selected
-                    .saturating_sub(state.list.offset as usize),
-            )
+            .get(state.list.window_index())
             .map(|d| vec![Effect::Touch { dispute: d.id }])
             .unwrap_or_default(),
         _ => vec![],
@@ -65,10 +60,7 @@ pub(super) fn navigate(state: &mut State, view: View) -> Vec<Effect> {
 }
 
 pub(super) fn open(state: &mut State) -> Vec<Effect> {
-    let i = state
-        .list
-        .selected
-        .saturating_sub(state.list.offset as usize);
+    let i = state.list.window_index();
     let next = match (&state.view, &state.list.rows) {
         (View::Overview, _) => Some(View::Aging(AgingLevel::Buckets)),
         (View::Aging(AgingLevel::Buckets), _) => Some(View::Aging(AgingLevel::Customers {

@@ -97,9 +97,6 @@ impl View {
     /// The columns a list view shows, as the table draws them and the store sorts by them.
     pub fn columns(&self) -> Vec<crate::lists::Spec> {
         use crate::lists::*;
-        fn specs<C: Column>() -> Vec<Spec> {
-            C::ALL.iter().map(|c| c.spec()).collect()
-        }
         match self {
             View::Aging(AgingLevel::Buckets) | View::Overview | View::Customer(_) => {
                 specs::<BucketColumn>()
@@ -115,12 +112,7 @@ impl View {
 
     /// Positions of the columns `s` may sort by.
     pub fn sortable_columns(&self) -> Vec<usize> {
-        self.columns()
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| c.sort != crate::lists::Sort::No)
-            .map(|(i, _)| i)
-            .collect()
+        crate::lists::sortable_of(&self.columns())
     }
 
     /// Whether the view is a list the cursor moves in.
@@ -231,6 +223,13 @@ pub struct ListState {
     pub marked: std::collections::BTreeMap<String, Marked>,
     pub loading: bool,
     pub error: Option<String>,
+}
+
+impl ListState {
+    /// The selected row's place in the fetched window (`rows` starts at `offset`).
+    pub fn window_index(&self) -> usize {
+        self.selected.saturating_sub(self.offset as usize)
+    }
 }
 
 /// What is being typed on the bottom line.
@@ -406,6 +405,8 @@ impl State {
                 matches!(self.view, View::Aging(AgingLevel::Invoices { .. }))
             }
             A::CancelMessage => self.view == View::Outreach,
+            // Only the overview and the dispute queue have figures to explain.
+            A::Explain => return matches!(self.view, View::Overview | View::Disputes),
             _ => return true,
         };
         // Leads release holds and give disputes to others; the database checks it again.

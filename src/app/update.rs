@@ -259,7 +259,7 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
             }
         }
         Action::Explain => {
-            state.explain = !state.explain && matches!(state.view, View::Overview | View::Disputes);
+            state.explain = !state.explain && state.offers(Action::Explain);
             vec![]
         }
         Action::LastView => match state.last_view.clone() {

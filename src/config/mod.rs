@@ -84,6 +84,18 @@ pub fn user_dir() -> Option<PathBuf> {
         .or_else(|| dirs::config_dir().map(|d| d.join("settle")))
 }
 
+/// Where settle keeps what it writes for this user: the log and drafts
+/// (`$XDG_STATE_HOME/settle`; `SETTLE_STATE_DIR` moves it).
+pub fn state_dir() -> Option<PathBuf> {
+    std::env::var_os("SETTLE_STATE_DIR")
+        .map(PathBuf::from)
+        .or_else(|| {
+            dirs::state_dir()
+                .or_else(dirs::cache_dir)
+                .map(|d| d.join("settle"))
+        })
+}
+
 /// Reads a named shipped file or a path; `shipped` lists (name, text) pairs.
 pub fn read_named(name: &str, shipped: &[(&str, &str)]) -> Result<(String, String), String> {
     if let Some((n, text)) = shipped.iter().find(|(n, _)| *n == name) {

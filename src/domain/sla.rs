@@ -198,6 +198,14 @@ pub fn worst_state(first_response: &SlaClock, resolution: &SlaClock) -> SlaState
     first_response.state().min(resolution.state())
 }
 
+/// How soon a dispute breaches: minutes until the first of its running clocks does (the
+/// queue's urgency, after the SLA state).
+pub fn urgency(first_response: &SlaClock, resolution: &SlaClock) -> i64 {
+    first_response
+        .minutes_to_breach()
+        .min(resolution.minutes_to_breach())
+}
+
 /// One clock of one dispute: its target and what has elapsed on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct SlaClock {
@@ -213,6 +221,25 @@ impl SlaClock {
     /// Minutes left (negative: overdue).
     pub fn remaining(&self) -> i64 {
         self.target_minutes - self.elapsed_minutes
+    }
+
+    /// Minutes left before this clock breaches; a stopped clock never will (`i64::MAX`).
+    pub fn minutes_to_breach(&self) -> i64 {
+        if self.stopped {
+            i64::MAX
+        } else {
+            self.remaining()
+        }
+    }
+
+    /// This clock as it stands at `now`, a running one advanced on `clock` since it was
+    /// measured at `measured_at`.
+    pub fn at(self, clock: &Clock, measured_at: DateTime<Utc>, now: DateTime<Utc>) -> SlaClock {
+        let mut c = self;
+        if !c.stopped && !c.paused {
+            c.elapsed_minutes += clock.minutes_between(measured_at, now);
+        }
+        c
     }
 
     /// A clock that stopped after its target: by how many minutes it was late.

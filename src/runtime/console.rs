@@ -240,8 +240,8 @@ fn run_effects(
 }
 
 /// One poll of the change log's head, given up after `FEED_TIMEOUT`.
-pub async fn poll_head(pool: &PgPool) -> Result<store::feed::Cursor, store::StoreError> {
-    tokio::time::timeout(FEED_TIMEOUT, store::feed::tail(pool))
+pub async fn poll_head(pool: &PgPool) -> Result<store::feed::Poll, store::StoreError> {
+    tokio::time::timeout(FEED_TIMEOUT, store::feed::poll(pool))
         .await
         .unwrap_or_else(|_| {
             Err(store::StoreError::Refused(format!(
@@ -257,30 +257,22 @@ fn spawn_feed(pool: PgPool, tx: UnboundedSender<Msg>) {
     tokio::spawn(async move {
         let mut cursor = None;
         let mut lost = false;
-        let mut quiet_polls = 0u32;
         loop {
             // A connection that dies without a word (a dropped network) must not leave the
             // header saying live until TCP gives up: no answer in time is a lost feed.
             match poll_head(&pool).await {
-                Ok(head) => {
+                Ok(polled) => {
+                    let head = polled.head;
                     let moved = cursor.is_some_and(|c| c != head);
-                    quiet_polls = if moved { 0 } else { quiet_polls + 1 };
-                    // After a quiet second, ask (every other poll) whether changes wait
-                    // behind an open transaction: the header must not say live if they do.
-                    let held = if quiet_polls >= 3 && quiet_polls % 2 == 1 {
-                        store::feed::held_back(&pool).await.ok().flatten()
-                    } else {
-                        None
-                    };
-                    let msg = if moved || lost {
-                        Msg::Changed
-                    } else if let Some(h) = held.filter(|h| h.seconds >= 1) {
-                        Msg::FeedBehind {
-                            seconds: h.seconds as u64,
-                            holder: h.holder,
-                        }
-                    } else {
-                        Msg::FeedOk
+                    // Changes committed but held back: the header must not say live. Whose
+                    // transaction it is is asked only while they wait.
+                    let msg = match polled.waiting_seconds {
+                        _ if moved || lost => Msg::Changed,
+                        Some(seconds) if seconds >= 1 => Msg::FeedBehind {
+                            seconds: seconds as u64,
+                            holder: store::feed::holder(&pool).await.ok().flatten(),
+                        },
+                        _ => Msg::FeedOk,
                     };
                     if tx.send(msg).is_err() {
                         return;

@@ -19,14 +19,7 @@ fn dir(user: &str) -> Option<PathBuf> {
             }
         })
         .collect();
-    let base = std::env::var_os("SETTLE_STATE_DIR")
-        .map(PathBuf::from)
-        .or_else(|| {
-            dirs::state_dir()
-                .or_else(dirs::cache_dir)
-                .map(|d| d.join("settle"))
-        })?;
-    Some(base.join("drafts").join(safe))
+    Some(crate::config::state_dir()?.join("drafts").join(safe))
 }
 
 /// Every draft this person left, by key.

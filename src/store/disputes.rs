@@ -176,16 +176,9 @@ pub async fn open_disputes(
 /// The figure a clock column sorts by: the SLA state then its urgency, or minutes left on one
 /// clock (a met clock after every running one).
 fn clock_key(c: DisputeColumn, d: &DisputeLine) -> (i64, i64) {
-    let left = |clock: &crate::domain::sla::SlaClock| {
-        if clock.stopped {
-            i64::MAX
-        } else {
-            clock.remaining()
-        }
-    };
     match c {
-        DisputeColumn::Response => (left(&d.first_response), 0),
-        DisputeColumn::Resolve => (left(&d.resolution), 0),
+        DisputeColumn::Response => (d.first_response.minutes_to_breach(), 0),
+        DisputeColumn::Resolve => (d.resolution.minutes_to_breach(), 0),
         _ => (worst(d) as i64, urgency(d)),
     }
 }
@@ -197,10 +190,5 @@ pub fn worst(d: &DisputeLine) -> crate::domain::sla::SlaState {
 
 /// Minutes left on whichever running clock ends first.
 fn urgency(d: &DisputeLine) -> i64 {
-    let fr = if d.first_response.stopped {
-        i64::MAX
-    } else {
-        d.first_response.remaining()
-    };
-    fr.min(d.resolution.remaining())
+    crate::domain::sla::urgency(&d.first_response, &d.resolution)
 }

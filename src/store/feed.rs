@@ -20,18 +20,44 @@ pub struct Change {
     pub op: String,
 }
 
-/// The head of the visible log: where a console starts, and what it polls (one index
-/// probe) to learn that something changed.
-pub async fn tail(pool: &PgPool) -> Result<Cursor, StoreError> {
-    let row: Option<(i64, i64)> = sqlx::query_as(
+/// What one poll of the feed sees: the head of the readable log, and how long the oldest
+/// committed change that cannot be read yet has waited (a transaction left open somewhere
+/// holds the snapshot's xmin back), if one waits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Poll {
+    pub head: Cursor,
+    pub waiting_seconds: Option<i64>,
+}
+
+/// One round trip, two index probes: the head below the snapshot's xmin (read backwards), and
+/// the first change at or past it (read forwards).
+pub async fn poll(pool: &PgPool) -> Result<Poll, StoreError> {
+    let (xid, seq, waiting): (Option<i64>, Option<i64>, Option<i64>) = sqlx::query_as(
         // Qualified names: the output column is also called xid, and ordering by it would
         // sort every row instead of reading the primary key backwards.
-        "SELECT c.xid::text::bigint, c.seq FROM change_log c \
-          WHERE c.xid < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY c.xid DESC, c.seq DESC LIMIT 1",
+        "SELECT h.xid, h.seq,
+                (SELECT extract(epoch FROM now() - w.at)::bigint FROM change_log w
+                  WHERE w.xid >= pg_snapshot_xmin(pg_current_snapshot()) ORDER BY w.xid, w.seq LIMIT 1)
+           FROM (SELECT 1) one
+           LEFT JOIN LATERAL (SELECT c.xid::text::bigint AS xid, c.seq FROM change_log c
+                               WHERE c.xid < pg_snapshot_xmin(pg_current_snapshot())
+                               ORDER BY c.xid DESC, c.seq DESC LIMIT 1) h ON true",
     )
-    .fetch_optional(pool)
+    .fetch_one(pool)
     .await?;
-    Ok(row.map_or(Cursor::default(), |(xid, seq)| Cursor { xid, seq }))
+    Ok(Poll {
+        head: match (xid, seq) {
+            (Some(xid), Some(seq)) => Cursor { xid, seq },
+            _ => Cursor::default(),
+        },
+        waiting_seconds: waiting.map(|s| s.max(0)),
+    })
+}
+
+/// The head of the visible log: where a console starts, and what it polls to learn that
+/// something changed.
+pub async fn tail(pool: &PgPool) -> Result<Cursor, StoreError> {
+    Ok(poll(pool).await?.head)
 }
 
 /// Changes committed past `cursor` (at most `limit`), and the cursor after them.
@@ -78,18 +104,20 @@ struct Holder {
     open_seconds: Option<i64>,
 }
 
-/// Whether committed changes wait behind an open transaction, and whose (one index range
-/// read on the change log, and `pg_stat_activity` only when something waits).
+/// Whether committed changes wait behind an open transaction, and whose.
 pub async fn held_back(pool: &PgPool) -> Result<Option<HeldBack>, StoreError> {
-    let seconds: Option<i64> = sqlx::query_scalar(
-        "SELECT extract(epoch FROM now() - min(c.at))::bigint FROM change_log c
-          WHERE c.xid >= pg_snapshot_xmin(pg_current_snapshot())",
-    )
-    .fetch_one(pool)
-    .await?;
-    let Some(seconds) = seconds else {
+    let Some(seconds) = poll(pool).await?.waiting_seconds else {
         return Ok(None);
     };
+    Ok(Some(HeldBack {
+        seconds,
+        holder: holder(pool).await?,
+    }))
+}
+
+/// The oldest open transaction in this database, as far as this role may see
+/// `pg_stat_activity`: who, from what, for how long. Asked only while changes wait.
+pub async fn holder(pool: &PgPool) -> Result<Option<String>, StoreError> {
     let holder: Option<Holder> = sqlx::query_as(
         "SELECT usename::text, application_name,
                 extract(epoch FROM now() - xact_start)::bigint AS open_seconds
@@ -100,7 +128,7 @@ pub async fn held_back(pool: &PgPool) -> Result<Option<HeldBack>, StoreError> {
     )
     .fetch_optional(pool)
     .await?;
-    let holder = holder.map(|h| {
+    Ok(holder.map(|h| {
         let who = h.usename.unwrap_or_else(|| "someone".into());
         let app = h
             .application_name
@@ -110,9 +138,5 @@ pub async fn held_back(pool: &PgPool) -> Result<Option<HeldBack>, StoreError> {
             Some(s) => format!("a transaction by {who}{app}, open {s}s"),
             None => format!("a transaction by {who}{app}"),
         }
-    });
-    Ok(Some(HeldBack {
-        seconds: seconds.max(0),
-        holder,
     }))
 }

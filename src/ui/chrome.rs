@@ -104,9 +104,6 @@ pub fn hints(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let mut shown: Vec<(&str, &str)> = wanted
         .into_iter()
         .filter(|(action, _)| state.offers(*action))
-        .filter(|(action, _)| {
-            *action != Action::Explain || matches!(state.view, View::Overview | View::Disputes)
-        })
         .map(|(action, what)| (state.key_for(action), what))
         .filter(|(key, _)| !key.is_empty())
         .collect();

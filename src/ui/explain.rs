@@ -47,14 +47,8 @@ fn clock_line(name: &str, c: &SlaClock) -> String {
 
 /// The lines explaining one dispute's clocks at `now`.
 pub fn dispute_lines(d: &DisputeLine, now: DateTime<Utc>) -> Vec<String> {
-    let advance = |c: &SlaClock| {
-        let mut c = *c;
-        if !c.stopped && !c.paused {
-            c.elapsed_minutes += d.clock.minutes_between(d.measured_at, now);
-        }
-        c
-    };
-    let (fr, res) = (advance(&d.first_response), advance(&d.resolution));
+    let fr = d.first_response.at(&d.clock, d.measured_at, now);
+    let res = d.resolution.at(&d.clock, d.measured_at, now);
     let calendar = match &d.clock {
         Clock::Wall => "every hour counts (calendar hours)".to_string(),
         Clock::Business(cal) => cal.describe(),
@@ -88,10 +82,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let Rows::Disputes(rows) = &state.list.rows else {
         return;
     };
-    let i = state
-        .list
-        .selected
-        .saturating_sub(state.list.offset as usize);
+    let i = state.list.window_index();
     let Some(d) = rows.get(i) else { return };
     let mut lines: Vec<Line> = dispute_lines(d, state.now)
         .into_iter()

@@ -28,15 +28,6 @@ fn when(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%d %H:%M").to_string()
 }
 
-/// Minutes left on a clock now, advancing a running one since it was measured.
-fn remaining_now(c: &SlaClock, d: &DisputeLine, now: DateTime<Utc>) -> SlaClock {
-    let mut c = *c;
-    if !c.stopped && !c.paused {
-        c.elapsed_minutes += d.clock.minutes_between(d.measured_at, now);
-    }
-    c
-}
-
 fn sla_cell(state: SlaState, theme: &Theme) -> Cell {
     match state {
         SlaState::Breached => ("✖ breached".into(), theme.sla_breached),
@@ -80,13 +71,31 @@ fn cells<C: Column, R>(rows: &[R], cell: impl Fn(&R, C) -> Cell) -> Vec<Vec<Cell
         .collect()
 }
 
-fn dispute_cell(d: &DisputeLine, c: DisputeColumn, ctx: &Ctx) -> Cell {
-    let fr = remaining_now(&d.first_response, d, ctx.now);
-    let res = remaining_now(&d.resolution, d, ctx.now);
+/// A dispute row with its clocks as they stand now, worked out once per row (not per cell).
+struct ShownDispute<'a> {
+    d: &'a DisputeLine,
+    fr: SlaClock,
+    res: SlaClock,
+    off_hours: bool,
+}
+
+impl<'a> ShownDispute<'a> {
+    fn new(d: &'a DisputeLine, now: DateTime<Utc>) -> Self {
+        ShownDispute {
+            d,
+            fr: d.first_response.at(&d.clock, d.measured_at, now),
+            res: d.resolution.at(&d.clock, d.measured_at, now),
+            off_hours: d.clock.off_hours(now).is_some(),
+        }
+    }
+}
+
+fn dispute_cell(s: &ShownDispute, c: DisputeColumn, ctx: &Ctx) -> Cell {
+    let d = s.d;
     match c {
-        DisputeColumn::Sla => sla_cell(worst_state(&fr, &res), ctx.theme),
-        DisputeColumn::Response => clock_cell(&fr, d.clock.off_hours(ctx.now).is_some(), ctx.theme),
-        DisputeColumn::Resolve => clock_cell(&res, d.clock.off_hours(ctx.now).is_some(), ctx.theme),
+        DisputeColumn::Sla => sla_cell(worst_state(&s.fr, &s.res), ctx.theme),
+        DisputeColumn::Response => clock_cell(&s.fr, s.off_hours, ctx.theme),
+        DisputeColumn::Resolve => clock_cell(&s.res, s.off_hours, ctx.theme),
         DisputeColumn::Dispute => plain(&d.number),
         DisputeColumn::Customer => plain(&d.customer),
         DisputeColumn::Segment => plain(words(&d.segment)),
@@ -104,12 +113,8 @@ fn dispute_cell(d: &DisputeLine, c: DisputeColumn, ctx: &Ctx) -> Cell {
 
 /// What cells are drawn with besides the row.
 struct Ctx<'a> {
-    now: DateTime<Utc>,
-    /// Decimal places of the reporting currency.
-    exponent: u32,
     state: &'a State,
     theme: &'a Theme,
-    as_of: chrono::NaiveDate,
 }
 
 /// An amount in its own currency's decimal places.
@@ -126,7 +131,7 @@ fn customer_cell(c: &CustomerAging, col: CustomerColumn, ctx: &Ctx) -> Cell {
         CustomerColumn::Customer => plain(&c.name),
         CustomerColumn::Segment => plain(words(&c.segment)),
         CustomerColumn::Invoices => plain(c.invoices.to_string()),
-        CustomerColumn::Amount => plain(format_grouped(c.amount, ctx.exponent)),
+        CustomerColumn::Amount => plain(format_grouped(c.amount, ctx.state.exponent)),
     }
 }
 
@@ -135,7 +140,7 @@ fn invoice_cell(i: &OpenInvoice, col: InvoiceColumn, ctx: &Ctx) -> Cell {
         InvoiceColumn::Invoice => plain(&i.number),
         InvoiceColumn::Issued => plain(i.issue_date.to_string()),
         InvoiceColumn::Due => plain(i.due_date.to_string()),
-        InvoiceColumn::Days => plain((ctx.as_of - i.due_date).num_days().to_string()),
+        InvoiceColumn::Days => plain((ctx.state.aging.as_of - i.due_date).num_days().to_string()),
         InvoiceColumn::Open => plain(format_grouped(i.open, ctx.state.exponent_of(&i.currency))),
         InvoiceColumn::Currency => plain(&i.currency),
         InvoiceColumn::Expected => plain(i.expected.map(|d| d.to_string()).unwrap_or_default()),
@@ -148,7 +153,7 @@ fn hold_cell(h: &HeldOrder, col: HoldColumn, ctx: &Ctx) -> Cell {
         .cleared_at
         .filter(|_| h.status == HoldStatus::Cleared)
         .map(|c| {
-            let waited = (ctx.now - c).num_minutes();
+            let waited = (ctx.state.now - c).num_minutes();
             let style = if waited > h.lag_target_minutes {
                 ctx.theme.sla_breached
             } else {
@@ -164,7 +169,7 @@ fn hold_cell(h: &HeldOrder, col: HoldColumn, ctx: &Ctx) -> Cell {
         HoldColumn::Order => plain(&h.order),
         HoldColumn::Customer => plain(&h.customer),
         HoldColumn::Value => plain(money(ctx, h.amount, &h.currency)),
-        HoldColumn::Held => plain(format_minutes((ctx.now - h.placed_at).num_minutes())),
+        HoldColumn::Held => plain(format_minutes((ctx.state.now - h.placed_at).num_minutes())),
         HoldColumn::ReleaseLag => match paid {
             Some((waited, style)) => (
                 format!(
@@ -221,13 +226,7 @@ fn activity_cell(a: &AuditEntry, col: ActivityColumn) -> Cell {
 
 /// The cells for the current list view (its columns come from `View::columns`).
 fn table_of(state: &State, theme: &Theme) -> Vec<Vec<Cell>> {
-    let ctx = Ctx {
-        now: state.now,
-        exponent: state.exponent,
-        state,
-        theme,
-        as_of: state.aging.as_of,
-    };
+    let ctx = Ctx { state, theme };
     match &state.list.rows {
         Rows::None => vec![],
         Rows::Buckets(s) => {
@@ -236,7 +235,7 @@ fn table_of(state: &State, theme: &Theme) -> Vec<Vec<Cell>> {
             cells(&lines, |(i, l), c: BucketColumn| match c {
                 BucketColumn::Bucket => plain(&l.bucket.label),
                 BucketColumn::Invoices => plain(l.invoices.to_string()),
-                BucketColumn::Amount => plain(format_grouped(l.amount, ctx.exponent)),
+                BucketColumn::Amount => plain(format_grouped(l.amount, state.exponent)),
                 BucketColumn::Bar => {
                     let filled = ((l.amount.max(0) as i128 * 30) / max as i128) as usize;
                     ("█".repeat(filled), theme.aging(*i, s.lines.len()))
@@ -245,7 +244,11 @@ fn table_of(state: &State, theme: &Theme) -> Vec<Vec<Cell>> {
         }
         Rows::Customers(r) => cells(r, |c, col| customer_cell(c, col, &ctx)),
         Rows::Invoices(r) => cells(r, |i, col| invoice_cell(i, col, &ctx)),
-        Rows::Disputes(r) => cells(r, |d, col| dispute_cell(d, col, &ctx)),
+        Rows::Disputes(r) => {
+            let shown: Vec<ShownDispute> =
+                r.iter().map(|d| ShownDispute::new(d, state.now)).collect();
+            cells(&shown, |s, col| dispute_cell(s, col, &ctx))
+        }
         Rows::Holds(r) => cells(r, |h, col| hold_cell(h, col, &ctx)),
         Rows::Outreach(r) => cells(r, |o, col| outreach_cell(o, col, &ctx)),
         Rows::Activity(r) => cells(r, activity_cell),

@@ -194,3 +194,17 @@ pub async fn one(pool: &PgPool, sql: &str) -> i64 {
         .await
         .unwrap()
 }
+
+/// A login role in `group` (roles are cluster-wide: made once, kept across tests and runs).
+pub async fn login_role(admin: &PgPool, name: &str, group: Option<&str>) {
+    let member = group.map_or(String::new(), |g| format!(" IN ROLE {g}"));
+    // Names from the tests' own constants, never input.
+    let sql = format!(
+        "DO $$ BEGIN CREATE ROLE {name} LOGIN{member}; \
+         EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .execute(admin)
+        .await
+        .unwrap();
+}

@@ -41,10 +41,7 @@ pub fn reminder_ready(
     channel: Channel,
     blocked: Option<String>,
 ) {
-    let i = state
-        .list
-        .selected
-        .saturating_sub(state.list.offset as usize);
+    let i = state.list.window_index();
     let Rows::Invoices(rows) = &state.list.rows else {
         return;
     };

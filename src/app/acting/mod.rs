@@ -31,10 +31,7 @@ pub fn open(state: &mut State, action: Action) -> Vec<Effect> {
         state.dialog = Some(d);
         return vec![];
     }
-    let i = state
-        .list
-        .selected
-        .saturating_sub(state.list.offset as usize);
+    let i = state.list.window_index();
     let dialog = match (&state.list.rows, action) {
         (Rows::Holds(r), Action::ReleaseHold) => r
             .get(i)
