@@ -326,7 +326,8 @@ fn text_in_an_editor_survives_a_hang_up_and_comes_back_next_time() {
     let tmux = Tmux::start("draft", &cmd, 120, 30);
     tmux.wait_for("Alerts", Duration::from_secs(60));
     tmux.keys(&[":holds", "Enter"]);
-    tmux.wait_for("Release lag", Duration::from_secs(10));
+    // The rows, not just the header: R acts on the selected row.
+    tmux.wait_for("SO-0000", Duration::from_secs(10));
     tmux.keys(&["R"]);
     tmux.wait_for("Reason (required)", Duration::from_secs(5));
     tmux.keys(&["-l", "Wire received, CFO approved"]);
@@ -355,7 +356,8 @@ fn text_in_an_editor_survives_a_hang_up_and_comes_back_next_time() {
     let tmux = Tmux::start("draft2", &cmd, 120, 30);
     tmux.wait_for("Alerts", Duration::from_secs(60));
     tmux.keys(&[":holds", "Enter"]);
-    tmux.wait_for("Release lag", Duration::from_secs(10));
+    // The rows, not just the header: R acts on the selected row.
+    tmux.wait_for("SO-0000", Duration::from_secs(10));
     tmux.keys(&["R"]);
     let screen = tmux.wait_for("Wire received, CFO approved", Duration::from_secs(5));
     assert!(screen.contains("unsent text from last time"), "{screen}");
