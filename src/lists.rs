@@ -216,6 +216,21 @@ columns!(
 );
 
 columns!(
+    /// Promises to pay (open ones soonest first, then broken, then kept, unless sorted).
+    PromiseColumn {
+        Status => text("Status", 7, 0, Sort::Sql("pr.status")),
+        When => text("When", 18, 0, Sort::Sql("coalesce(pr.closed_on, pr.promised_for)")),
+        Customer => text("Customer", 24, 0, Sort::Sql("lower(c.name)")),
+        Invoice => text("Invoice", 13, 1, Sort::Sql("i.number")),
+        Promised => number("Promised", 14, 0, Sort::Sql("pr.amount_minor")),
+        Paid => number("Paid", 14, 3, Sort::Sql("pr.paid_minor")),
+        Due => text("Promised for", 12, 2, Sort::Sql("pr.promised_for")),
+        Made => text("Made", 10, 5, Sort::Sql("pr.made_on")),
+        TakenBy => text("Taken by", 14, 4, Sort::Sql("lower(a.display_name)")),
+    }
+);
+
+columns!(
     /// The audit log (newest first unless sorted).
     ActivityColumn {
         At => text("At", 16, 0, Sort::Sql("a.at")),
@@ -283,5 +298,6 @@ mod tests {
         assert!(kept::<BucketColumn>() && kept::<CustomerColumn>() && kept::<InvoiceColumn>());
         assert!(kept::<DisputeColumn>() && kept::<HoldColumn>());
         assert!(kept::<OutreachColumn>() && kept::<ActivityColumn>());
+        assert!(kept::<PromiseColumn>());
     }
 }

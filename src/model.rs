@@ -156,3 +156,23 @@ pub struct Account {
     pub outreach: Vec<(DateTime<Utc>, String, String)>,
     pub audit: Vec<AuditEntry>,
 }
+
+/// A promise to pay, with what has been paid towards it inside its window.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PromiseLine {
+    pub id: i64,
+    pub customer_id: i64,
+    pub customer: String,
+    pub invoice: Option<String>,
+    pub amount: i64,
+    pub paid: i64,
+    pub currency: String,
+    pub made_on: NaiveDate,
+    pub promised_for: NaiveDate,
+    /// The last day a payment still keeps it (promised date plus grace).
+    pub deadline: NaiveDate,
+    pub status: crate::domain::states::PromiseStatus,
+    /// The day it was kept or broken.
+    pub closed_on: Option<NaiveDate>,
+    pub taken_by: Option<String>,
+}

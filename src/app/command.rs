@@ -22,6 +22,9 @@ pub enum Command {
     Outreach {
         filter: String,
     },
+    Promises {
+        filter: String,
+    },
     Customer {
         query: String,
     },
@@ -51,6 +54,11 @@ pub const COMMANDS: &[(&str, &[&str], &str)] = &[
     ),
     ("holds", &["ho", "h"], "orders on hold waiting for payment"),
     ("outreach", &["out", "o"], "queued and sent messages"),
+    (
+        "promises",
+        &["pr", "ptp"],
+        "promises to pay: open, due today, broken, kept; status=open owner=me",
+    ),
     ("customer", &["cust", "c"], "one account: :cust acme"),
     ("activity", &["act", "audit"], "the audit log, newest first"),
     ("help", &["?"], "keys and commands"),
@@ -115,6 +123,7 @@ pub fn parse(line: &str) -> Result<Command, String> {
         "disputes" => Command::Disputes { filter },
         "holds" => Command::Holds { filter },
         "outreach" => Command::Outreach { filter },
+        "promises" => Command::Promises { filter },
         "customer" if filter.is_empty() => return Err("whose account? e.g. :cust acme".into()),
         "customer" => Command::Customer { query: filter },
         "activity" => Command::Activity { filter },

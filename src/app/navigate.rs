@@ -79,6 +79,7 @@ pub(super) fn open(state: &mut State) -> Vec<Effect> {
         (_, Rows::Disputes(rows)) => rows.get(i).map(|r| View::Customer(r.customer_id)),
         (_, Rows::Holds(rows)) => rows.get(i).map(|r| View::Customer(r.customer_id)),
         (_, Rows::Outreach(rows)) => rows.get(i).map(|r| View::Customer(r.customer_id)),
+        (_, Rows::Promises(rows)) => rows.get(i).map(|r| View::Customer(r.customer_id)),
         _ => None,
     };
     next.map_or_else(Vec::new, |v| navigate(state, v))

@@ -8,6 +8,7 @@ use crate::domain::kpi::Kpis;
 use crate::domain::trust::TrustMetrics;
 use crate::model::{
     Account, AuditEntry, CustomerAging, DisputeLine, HeldOrder, OpenInvoice, OutreachLine,
+    PromiseLine,
 };
 
 /// Who is looking, at which store.
@@ -77,6 +78,7 @@ pub enum View {
     Disputes,
     Holds,
     Outreach,
+    Promises,
     Customer(i64),
     Activity,
 }
@@ -89,6 +91,7 @@ impl View {
             View::Disputes => "Disputes",
             View::Holds => "Holds",
             View::Outreach => "Outreach",
+            View::Promises => "Promises",
             View::Customer(_) => "Customer",
             View::Activity => "Activity",
         }
@@ -106,6 +109,7 @@ impl View {
             View::Disputes => specs::<DisputeColumn>(),
             View::Holds => specs::<HoldColumn>(),
             View::Outreach => specs::<OutreachColumn>(),
+            View::Promises => specs::<PromiseColumn>(),
             View::Activity => specs::<ActivityColumn>(),
         }
     }
@@ -132,6 +136,7 @@ pub enum Rows {
     Disputes(Vec<DisputeLine>),
     Holds(Vec<HeldOrder>),
     Outreach(Vec<OutreachLine>),
+    Promises(Vec<PromiseLine>),
     Activity(Vec<AuditEntry>),
 }
 
@@ -145,6 +150,7 @@ impl Rows {
             Rows::Disputes(r) => r.len(),
             Rows::Holds(r) => r.len(),
             Rows::Outreach(r) => r.len(),
+            Rows::Promises(r) => r.len(),
             Rows::Activity(r) => r.len(),
         }
     }
@@ -164,6 +170,7 @@ impl Rows {
             Rows::Disputes(r) => r.get(i).map(|x| x.number.clone()),
             Rows::Holds(r) => r.get(i).map(|x| x.order.clone()),
             Rows::Outreach(r) => r.get(i).map(|x| format!("MSG-{}", x.id)),
+            Rows::Promises(r) => r.get(i).map(|x| format!("PTP-{}", x.id)),
             Rows::Activity(r) => r.get(i).map(|x| format!("AUDIT-{}", x.id)),
         }
     }

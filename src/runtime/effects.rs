@@ -201,6 +201,14 @@ async fn list(
                 offset: page.offset,
             }
         }
+        View::Promises => {
+            let page = store::promises::promises(pool, &q).await?;
+            Data::List {
+                rows: Rows::Promises(page.rows),
+                total: page.total,
+                offset: page.offset,
+            }
+        }
         View::Activity => {
             let page = store::lists::activity(pool, &q, None).await?;
             Data::List {

@@ -102,7 +102,7 @@ pub fn push_filter(
 
 /// How many rows a filtered list matches in all, counted apart from the page so the page
 /// query can stop at its LIMIT (a window count would build every joined row first).
-async fn count<C: Column>(
+pub(super) async fn count<C: Column>(
     pool: &PgPool,
     from_where: &str,
     q: &ListQuery,
@@ -115,17 +115,17 @@ async fn count<C: Column>(
 
 /// What a list lets people filter by, its order when they have not chosen one, and what breaks
 /// ties; its columns (`C`) say what it sorts by.
-struct ListView<C: Column> {
-    fields: &'static [Field],
-    text_sql: &'static str,
-    default_order: &'static str,
-    tiebreak: &'static str,
-    columns: std::marker::PhantomData<C>,
+pub(super) struct ListView<C: Column> {
+    pub(super) fields: &'static [Field],
+    pub(super) text_sql: &'static str,
+    pub(super) default_order: &'static str,
+    pub(super) tiebreak: &'static str,
+    pub(super) columns: std::marker::PhantomData<C>,
 }
 
 impl<C: Column> ListView<C> {
     /// Appends the filter, the order and the page window to a list query.
-    fn filter_sort_page(
+    pub(super) fn filter_sort_page(
         &self,
         qb: &mut QueryBuilder<Postgres>,
         q: &ListQuery,

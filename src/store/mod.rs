@@ -11,6 +11,7 @@ pub mod feed;
 pub mod import;
 pub mod kpi;
 pub mod lists;
+pub mod promises;
 pub mod seed;
 pub mod trust;
 

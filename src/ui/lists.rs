@@ -10,15 +10,16 @@ use super::Theme;
 use super::table::{self, Cell, TableView};
 use crate::app::state::{AgingLevel, Rows, State, View};
 use crate::domain::money::format_grouped;
+use crate::domain::promise::PromiseStanding;
 use crate::domain::sla::{SlaClock, SlaState, format_minutes, worst_state};
 use crate::domain::states::HoldStatus;
 use crate::domain::states::words;
 use crate::lists::{
     ActivityColumn, BucketColumn, Column, CustomerColumn, DisputeColumn, HoldColumn, InvoiceColumn,
-    OutreachColumn,
+    OutreachColumn, PromiseColumn,
 };
 use crate::model::DisputeLine;
-use crate::model::{AuditEntry, CustomerAging, HeldOrder, OpenInvoice, OutreachLine};
+use crate::model::{AuditEntry, CustomerAging, HeldOrder, OpenInvoice, OutreachLine, PromiseLine};
 
 fn plain(s: impl Into<String>) -> Cell {
     (s.into(), Style::default())
@@ -209,6 +210,37 @@ fn outreach_cell(o: &OutreachLine, col: OutreachColumn, ctx: &Ctx) -> Cell {
     }
 }
 
+fn promise_cell(p: &PromiseLine, col: PromiseColumn, ctx: &Ctx) -> Cell {
+    let e = ctx.state.exponent_of(&p.currency);
+    let money = |v: i64| plain(format!("{} {}", format_grouped(v, e), p.currency));
+    match col {
+        PromiseColumn::Status => plain(p.status.label()),
+        PromiseColumn::When => {
+            let standing = PromiseStanding::of(
+                p.status,
+                p.promised_for,
+                p.deadline,
+                p.closed_on,
+                ctx.state.today,
+            );
+            let style = match standing {
+                PromiseStanding::Broken(_) | PromiseStanding::Overdue => ctx.theme.sla_breached,
+                PromiseStanding::DueToday | PromiseStanding::InGrace(_) => ctx.theme.sla_at_risk,
+                PromiseStanding::Kept(_) => ctx.theme.muted,
+                PromiseStanding::DueIn(_) => Style::default(),
+            };
+            (standing.label(), style)
+        }
+        PromiseColumn::Customer => plain(&p.customer),
+        PromiseColumn::Invoice => plain(p.invoice.clone().unwrap_or_default()),
+        PromiseColumn::Promised => money(p.amount),
+        PromiseColumn::Paid => money(p.paid),
+        PromiseColumn::Due => plain(p.promised_for.to_string()),
+        PromiseColumn::Made => plain(p.made_on.to_string()),
+        PromiseColumn::TakenBy => plain(p.taken_by.clone().unwrap_or_default()),
+    }
+}
+
 fn activity_cell(a: &AuditEntry, col: ActivityColumn) -> Cell {
     match col {
         ActivityColumn::At => plain(when(a.at)),
@@ -251,6 +283,7 @@ fn table_of(state: &State, theme: &Theme) -> Vec<Vec<Cell>> {
         }
         Rows::Holds(r) => cells(r, |h, col| hold_cell(h, col, &ctx)),
         Rows::Outreach(r) => cells(r, |o, col| outreach_cell(o, col, &ctx)),
+        Rows::Promises(r) => cells(r, |p, col| promise_cell(p, col, &ctx)),
         Rows::Activity(r) => cells(r, activity_cell),
     }
 }

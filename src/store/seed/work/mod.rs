@@ -70,7 +70,7 @@ impl Work {
             blockers: CopyTable::new("hold_blockers", "hold_id, invoice_id"),
             promises: CopyTable::new(
                 "promises",
-                "customer_id, invoice_id, amount_minor, currency, made_on, promised_for, status, recorded_by",
+                "customer_id, invoice_id, amount_minor, currency, made_on, promised_for, status, recorded_by, closed_on, paid_minor",
             ),
             outreach: CopyTable::new(
                 "outreach",

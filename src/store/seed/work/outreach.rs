@@ -32,6 +32,8 @@ impl Work {
                 &(s - Duration::days(1)).max(inv.issue),
                 &"kept",
                 &by,
+                &Some(s),
+                &inv.amount,
             ]);
         }
         let overdue: Vec<&DemoInvoice> = invoices
@@ -50,6 +52,9 @@ impl Work {
                 &(made + Duration::days(7)),
                 &"broken",
                 &by,
+                // The deadline is the promised date plus the store's two days' grace.
+                &Some(made + Duration::days(7 + 2 + 1)),
+                &0i64,
             ]);
         }
         if let Some(inv) = overdue.last() {
@@ -62,6 +67,8 @@ impl Work {
                 &(today + Duration::days(5)),
                 &"open",
                 &by,
+                &None::<NaiveDate>,
+                &0i64,
             ]);
         }
     }

@@ -1,0 +1,129 @@
+//! Promises to pay: the `:promises` list, and the store's time-based jobs that keep or break
+//! them (one SQL function, `run_time_jobs`, for the worker and for pg_cron alike).
+
+use chrono::NaiveDate;
+use sqlx::{PgPool, QueryBuilder};
+
+use super::StoreError;
+use super::lists::{Field, FieldKind, ListQuery, ListView, count};
+use crate::domain::states::PromiseStatus;
+use crate::lists::PromiseColumn;
+use crate::model::{Page, PromiseLine};
+
+pub const PROMISE_FIELDS: &[Field] = &[
+    Field {
+        name: "status",
+        sql: "pr.status",
+        kind: FieldKind::Text,
+    },
+    Field {
+        name: "customer",
+        sql: "c.name",
+        kind: FieldKind::Text,
+    },
+    Field {
+        name: "invoice",
+        sql: "i.number",
+        kind: FieldKind::Text,
+    },
+    Field {
+        name: "owner",
+        sql: "coalesce(a.role_name, '')",
+        kind: FieldKind::Agent,
+    },
+    Field {
+        name: "due",
+        sql: "pr.promised_for",
+        kind: FieldKind::Date,
+    },
+    Field {
+        name: "amount",
+        sql: "pr.amount_minor",
+        kind: FieldKind::Money {
+            currency: "pr.currency",
+        },
+    },
+];
+
+const PROMISE_VIEW: ListView<PromiseColumn> = ListView {
+    fields: PROMISE_FIELDS,
+    text_sql: "c.name || ' ' || coalesce(i.number, '')",
+    default_order: "CASE pr.status WHEN 'open' THEN 0 WHEN 'broken' THEN 1 ELSE 2 END, \
+                    CASE WHEN pr.status = 'open' THEN pr.promised_for END, pr.closed_on DESC, pr.id DESC",
+    tiebreak: "pr.id DESC",
+    columns: std::marker::PhantomData,
+};
+
+const FROM: &str = "FROM promises pr JOIN customers c ON c.id = pr.customer_id
+      LEFT JOIN invoices i ON i.id = pr.invoice_id LEFT JOIN agents a ON a.id = pr.recorded_by WHERE true";
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    customer_id: i64,
+    customer: String,
+    invoice: Option<String>,
+    amount: i64,
+    paid: i64,
+    currency: String,
+    made_on: NaiveDate,
+    promised_for: NaiveDate,
+    deadline: NaiveDate,
+    #[sqlx(try_from = "String")]
+    status: PromiseStatus,
+    closed_on: Option<NaiveDate>,
+    taken_by: Option<String>,
+}
+
+/// Promises, open ones soonest first, then broken and kept ones, newest first.
+pub async fn promises(pool: &PgPool, q: &ListQuery) -> Result<Page<PromiseLine>, StoreError> {
+    let total = count(pool, &format!("SELECT count(*) {FROM}"), q, &PROMISE_VIEW).await?;
+    let mut qb = QueryBuilder::new(format!(
+        "SELECT pr.id, pr.customer_id, c.name AS customer, i.number AS invoice, pr.amount_minor::bigint AS amount,
+                pr.paid_minor AS paid, pr.currency::text AS currency, pr.made_on, pr.promised_for,
+                promise_deadline(pr) AS deadline, pr.status, pr.closed_on, a.display_name AS taken_by {FROM}"
+    ));
+    PROMISE_VIEW.filter_sort_page(&mut qb, q)?;
+    let rows: Vec<Row> = qb.build_query_as().fetch_all(pool).await?;
+    let rows = rows
+        .into_iter()
+        .map(|r| PromiseLine {
+            id: r.id,
+            customer_id: r.customer_id,
+            customer: r.customer,
+            invoice: r.invoice,
+            amount: r.amount,
+            paid: r.paid,
+            currency: r.currency,
+            made_on: r.made_on,
+            promised_for: r.promised_for,
+            deadline: r.deadline,
+            status: r.status,
+            closed_on: r.closed_on,
+            taken_by: r.taken_by,
+        })
+        .collect();
+    Ok(Page {
+        rows,
+        total,
+        offset: q.offset,
+    })
+}
+
+/// What one run of the store's time-based jobs did.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+pub struct JobsRun {
+    pub kept: i64,
+    pub broken: i64,
+    pub profiles_refreshed: bool,
+}
+
+/// Runs the store's time-based jobs as of `today` (`None`: the business day today).
+pub async fn run_time_jobs(pool: &PgPool, today: Option<NaiveDate>) -> Result<JobsRun, StoreError> {
+    let v: serde_json::Value = sqlx::query_scalar("SELECT run_time_jobs($1)")
+        .bind(today)
+        .fetch_one(pool)
+        .await?;
+    serde_json::from_value(v)
+        .map_err(|e| StoreError::Refused(format!("run_time_jobs answered oddly: {e}")))
+}
