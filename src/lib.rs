@@ -13,6 +13,7 @@ pub mod model;
 pub mod runtime;
 pub mod store;
 pub mod ui;
+pub mod worker;
 
 /// An error and its causes on one line, each said once: a cause whose text its parent already
 /// carries is left out, and so is the server's source position.

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use settle::app::dialog::{Request, Stage};
+use settle::app::dialog::{Field, Request, Stage};
 use settle::app::msg::{DialogKey, TextKey};
 use settle::app::state::{Rows, SessionInfo, State, View};
 use settle::app::{Action, Data, Effect, Msg, update};
@@ -268,27 +268,55 @@ fn a_promise_needs_an_amount_and_a_date() {
         expected: None,
     }]);
     update(&mut s, Msg::Action(Action::RecordPromise));
+    let d = s.dialog.as_ref().unwrap();
+    assert_eq!(d.text(), "1000.00", "the open amount is offered");
+    let backspace = || Msg::Edit(KeyEvent::new(KeyCode::Backspace, KeyModifiers::NONE).into());
+    let enter = || Msg::Edit(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE).into());
+    for _ in 0..7 {
+        update(&mut s, backspace());
+    }
     type_text(&mut s, "next week");
-    update(&mut s, Msg::Dialog(DialogKey::Submit));
-    assert!(
-        matches!(s.dialog.as_ref().unwrap().stage, Stage::Edit { .. }),
-        "not an amount and a date"
+    update(&mut s, enter());
+    assert_eq!(
+        s.dialog.as_ref().unwrap().stage,
+        Stage::Edit {
+            field: Field::PromiseAmount
+        },
+        "not an amount: enter stays in the field"
     );
     assert!(
         s.status
             .as_ref()
             .unwrap()
             .1
-            .contains("`next` is not a decimal amount")
+            .contains("`nextweek` is not a decimal amount")
     );
     for _ in 0..9 {
-        update(
-            &mut s,
-            Msg::Edit(KeyEvent::new(KeyCode::Backspace, KeyModifiers::NONE).into()),
-        );
+        update(&mut s, backspace());
     }
-    type_text(&mut s, "500.00 2026-12-01");
-    update(&mut s, Msg::Dialog(DialogKey::Submit));
+    type_text(&mut s, "500.00");
+    update(&mut s, enter());
+    let d = s.dialog.as_ref().unwrap();
+    assert_eq!(
+        d.stage,
+        Stage::Edit {
+            field: Field::PromiseDate
+        }
+    );
+    let week_out = (now().date_naive() + Duration::days(7)).to_string();
+    assert_eq!(d.text(), week_out, "a week out is offered");
+    for _ in 0..10 {
+        update(&mut s, backspace());
+    }
+    type_text(&mut s, "2026-13-01");
+    update(&mut s, enter());
+    assert!(s.status.as_ref().unwrap().1.contains("is not a date"));
+    for _ in 0..10 {
+        update(&mut s, backspace());
+    }
+    type_text(&mut s, "2026-12-01");
+    update(&mut s, enter());
+    assert_eq!(s.dialog.as_ref().unwrap().stage, Stage::Confirm);
     let effects = update(&mut s, Msg::Dialog(DialogKey::Char('y')));
     assert_eq!(
         effects,

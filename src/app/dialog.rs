@@ -82,7 +82,10 @@ pub enum Field {
     Message,
     Override,
     Credit,
-    Promise,
+    /// The amount promised (prefilled with what is open).
+    PromiseAmount,
+    /// The day it is promised for.
+    PromiseDate,
 }
 
 impl Field {
@@ -93,8 +96,17 @@ impl Field {
             Field::Message => "Message (first line is the subject)",
             Field::Override => "Why send anyway? (required, audited)",
             Field::Credit => "Amount credited (e.g. 250.00)",
-            Field::Promise => "Amount and date promised (e.g. 1250.00 2026-12-15)",
+            Field::PromiseAmount => "Amount promised (enter to go on)",
+            Field::PromiseDate => "Promised for (YYYY-MM-DD; enter to go on)",
         }
+    }
+
+    /// A one-line field: `enter` submits it.
+    pub fn single_line(self) -> bool {
+        matches!(
+            self,
+            Field::Credit | Field::PromiseAmount | Field::PromiseDate
+        )
     }
 }
 
@@ -232,20 +244,29 @@ impl Dialog {
                     promised_for,
                     ..
                 },
-                Field::Promise,
+                Field::PromiseAmount,
             ) => {
-                let mut words = text.split_whitespace();
-                let (Some(a), Some(d), None) = (words.next(), words.next(), words.next()) else {
-                    return Err("write the amount and the date, e.g. 1250.00 2026-12-15".into());
-                };
-                *amount = crate::domain::money::parse_decimal(a, self.exponent)
+                let typed = text.replace([',', '_', ' '], "");
+                *amount = crate::domain::money::parse_decimal(&typed, self.exponent)
                     .map_err(|e| e.to_string())?;
                 if *amount <= 0 {
                     return Err("a promise is for more than nothing".into());
                 }
+                self.facts.push(format!(
+                    "amount: {}",
+                    crate::domain::money::format_grouped(*amount, self.exponent)
+                ));
+                next = Stage::Edit {
+                    field: Field::PromiseDate,
+                };
+                let suggested = promised_for.map(|d| d.to_string()).unwrap_or_default();
+                self.editor = TextArea::new(vec![suggested]);
+                self.editor.move_cursor(ratatui_textarea::CursorMove::End);
+            }
+            (Request::Promise { promised_for, .. }, Field::PromiseDate) => {
                 *promised_for = Some(
-                    d.parse()
-                        .map_err(|_| format!("`{d}` is not a date (YYYY-MM-DD)"))?,
+                    text.parse()
+                        .map_err(|_| format!("`{text}` is not a date (YYYY-MM-DD)"))?,
                 );
             }
             _ => {}

@@ -1,7 +1,7 @@
 //! The one place state changes: `update(&mut State, Msg) -> Vec<Effect>`. Pure.
 
 use super::action::Action;
-use super::msg::{Data, Effect, Msg};
+use super::msg::{Data, DialogKey, Effect, Msg};
 use super::navigate::{back, load, load_if_due, move_cursor, navigate, open, selected_key};
 use super::state::{Feed, InputKind, Loadable, Severity, State, View};
 use super::typing::{open_input, type_key};
@@ -56,8 +56,12 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         | Msg::FeedLost(_)) => feed(state, msg),
         Msg::Edit(input) => {
             if let Some(d) = state.dialog.as_mut()
-                && matches!(d.stage, super::dialog::Stage::Edit { .. })
+                && let super::dialog::Stage::Edit { field } = d.stage
             {
+                // A one-line field takes `enter` as done, not as a new line.
+                if field.single_line() && input.key == ratatui_textarea::Key::Enter {
+                    return super::acting::key(state, DialogKey::Submit);
+                }
                 d.editor.input(input);
             }
             vec![]

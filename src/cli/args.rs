@@ -81,6 +81,19 @@ pub enum Command {
     /// The audit log's hash chain.
     #[command(subcommand)]
     Audit(AuditCmd),
+    /// Run beside the store: keep or break promises, refresh customer profiles (connect as a
+    /// role granted settle_worker).
+    Worker(WorkerArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct WorkerArgs {
+    /// Do everything that is due once and exit (for cron and tests).
+    #[arg(long)]
+    pub once: bool,
+    /// Seconds between runs of the time-based jobs.
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub every: u64,
 }
 
 #[derive(Debug, Clone, Args)]

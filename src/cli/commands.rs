@@ -73,6 +73,16 @@ pub async fn run(cli: Cli, log_problem: Option<String>) -> anyhow::Result<ExitCo
                 cli.console.keymap.as_deref(),
             ));
         }
+        Some(Command::Worker(args)) => {
+            let pool = store::pool(&database_url(&db)?, 2).await?;
+            let opts = crate::worker::WorkerOptions {
+                once: args.once,
+                every: std::time::Duration::from_secs(args.every),
+                today: now.map(|n| n.date_naive()),
+                quiet: false,
+            };
+            crate::worker::run(&pool, &opts).await?;
+        }
         Some(Command::Audit(AuditCmd::Verify { anchor })) => {
             let pool = report_pool(&db).await?;
             return audit_verify(&pool, anchor.as_ref()).await;
@@ -196,7 +206,21 @@ async fn demo(
                 args.as_user.as_deref().unwrap_or("postgres")
             )
         })?;
-        console::run(pool, opts).await?;
+        // The demo has its worker, as a real store does: promises break on their own.
+        let worker_pool =
+            store::pool(&cluster.url_as("settle_demo_worker", "settle_demo"), 1).await?;
+        let worker = tokio::spawn(async move {
+            let opts = crate::worker::WorkerOptions {
+                once: false,
+                every: std::time::Duration::from_secs(60),
+                today: now.map(|n| n.date_naive()),
+                quiet: true,
+            };
+            crate::worker::run(&worker_pool, &opts).await
+        });
+        let result = console::run(pool, opts).await;
+        worker.abort();
+        result?;
     }
     if args.keep {
         crate::outln!("settle: the demo store keeps running at {url}");

@@ -12,6 +12,8 @@ pub struct AlertCounts {
     pub cleared_but_held: i64,
     /// Accounts paying later than their usual rhythm.
     pub slipping: i64,
+    /// Promises to pay broken in the last 7 days.
+    pub promises_broken: i64,
 }
 
 /// Each alert as a line, most urgent kinds first; none when all is well.
@@ -47,6 +49,12 @@ pub fn alerts(c: &AlertCounts, trust: &TrustMetrics) -> Vec<String> {
             c.slipping
         ));
     }
+    if c.promises_broken > 0 {
+        out.push(format!(
+            "✖ {} promises to pay broken in the last 7 days  (:promises status=broken)",
+            c.promises_broken
+        ));
+    }
     if trust.breach_alert {
         out.push(format!(
             "✖ SLA breach rate {} % over 30 days is above 10 %",
@@ -70,11 +78,13 @@ mod tests {
             &AlertCounts {
                 disputes_breached: 2,
                 cleared_but_held: 1,
+                promises_broken: 3,
                 ..Default::default()
             },
             &trust,
         );
-        assert_eq!(lines.len(), 2);
+        assert_eq!(lines.len(), 3);
+        assert!(lines[2].starts_with("✖ 3 promises to pay broken"));
         assert!(lines[0].starts_with("✖ 2 disputes have breached"));
         assert!(lines[1].contains("1 orders cleared but still held"));
     }

@@ -115,12 +115,13 @@ async fn alerts(
             .filter(|d| store::disputes::worst(d) == s)
             .count()
     };
-    let (cleared_but_held, slipping) = store::alert_counts(pool).await?;
+    let (cleared_but_held, slipping, promises_broken) = store::alert_counts(pool).await?;
     let counts = crate::domain::alerts::AlertCounts {
         disputes_breached: count(SlaState::Breached),
         disputes_at_risk: count(SlaState::AtRisk),
         cleared_but_held,
         slipping,
+        promises_broken,
     };
     Ok(crate::domain::alerts::alerts(&counts, trust))
 }

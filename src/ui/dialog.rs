@@ -71,6 +71,15 @@ pub fn render(frame: &mut Frame, area: Rect, d: &Dialog, theme: &Theme) {
                     .border_style(theme.hint_key)
                     .title(format!(" {} ", field.label())),
             );
+            // A one-line field gets a one-line box, not a page.
+            let rest = if field.single_line() {
+                Rect {
+                    height: rest.height.min(3),
+                    ..rest
+                }
+            } else {
+                rest
+            };
             frame.render_widget(&editor, rest);
             frame.render_widget(Paragraph::new(hint("ctrl-s continue · esc cancel")), keys);
         }

@@ -7,7 +7,9 @@ use crate::domain::states::{Channel, Tone};
 use crate::domain::template::{self, ReminderFacts};
 use crate::model::OpenInvoice;
 
-pub fn promise(inv: &OpenInvoice, e: u32) -> Dialog {
+/// A promise to pay: the amount (prefilled with what is open), then the date (a week out
+/// unless changed), then confirm.
+pub fn promise(inv: &OpenInvoice, e: u32, today: chrono::NaiveDate) -> Dialog {
     let facts = vec![
         format!("invoice {} · {}", inv.number, inv.customer),
         format!(
@@ -19,17 +21,20 @@ pub fn promise(inv: &OpenInvoice, e: u32) -> Dialog {
     ];
     let request = Request::Promise {
         invoice: inv.id,
-        amount: 0,
-        promised_for: None,
+        amount: inv.open,
+        promised_for: Some(today + chrono::Duration::days(7)),
     };
-    Dialog::new(
+    let mut dialog = Dialog::new(
         "Promise to pay",
         facts,
         Stage::Edit {
-            field: Field::Promise,
+            field: Field::PromiseAmount,
         },
         request,
     )
+    .with_text(&crate::domain::money::format_decimal(inv.open, e));
+    dialog.editor.move_cursor(ratatui_textarea::CursorMove::End);
+    dialog
 }
 
 /// The reminder's text is here: open the editor with it, prefilled from the template.

@@ -42,7 +42,7 @@ pub fn open(state: &mut State, action: Action) -> Vec<Effect> {
         }),
         (Rows::Invoices(r), Action::RecordPromise) => r.get(i).map(|inv| {
             let e = state.exponent_of(&inv.currency);
-            invoice::promise(inv, e).in_currency(e)
+            invoice::promise(inv, e, state.today).in_currency(e)
         }),
         (Rows::Invoices(r), Action::QueueReminder) => {
             return match r.get(i) {

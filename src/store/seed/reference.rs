@@ -66,6 +66,16 @@ async fn agents(conn: &mut PgConnection) -> Result<(), StoreError> {
                 .await?;
         }
     }
+    if may_create {
+        // The demo's worker (outreach, time-based jobs) logs in as `settle_demo_worker`.
+        sqlx::query(
+            "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'settle_demo_worker') THEN \
+             CREATE ROLE settle_demo_worker LOGIN IN ROLE settle_worker; END IF; \
+             EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$",
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
     sqlx::query("SELECT setval('agents_id_seq', (SELECT max(id) FROM agents))")
         .execute(&mut *conn)
         .await?;
