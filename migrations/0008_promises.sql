@@ -174,6 +174,58 @@ BEGIN
                          jsonb_build_object('note', coalesce(p_note, ''), 'to', settle_agent_name(target)));
 END $$;
 
+-- Assign a dispute (as in 0007; the timeline now names the new assignee as the event's target,
+-- and an unassigned dispute reads "nobody", not "someone"): collectors take it for themselves (taking over a colleague's dispute tells
+-- that colleague), leads give it to any collector or lead.
+CREATE OR REPLACE FUNCTION assign_dispute(p_dispute bigint, p_agent int, p_seen_assignee int) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+DECLARE
+    d disputes%ROWTYPE;
+    last_at timestamptz;
+    me int := settle_agent();
+BEGIN
+    PERFORM settle_require('collector');
+    IF me IS NULL THEN
+        RAISE EXCEPTION '% has no agents row: ask a lead to add one', session_user USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF p_agent IS NULL THEN
+        RAISE EXCEPTION 'say whom to assign the dispute to' USING ERRCODE = 'check_violation';
+    END IF;
+    IF p_agent IS DISTINCT FROM me THEN
+        PERFORM settle_require('lead');
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM agents WHERE id = p_agent AND title IN ('collector', 'lead')) THEN
+        RAISE EXCEPTION 'agent % is not a collector or lead', p_agent USING ERRCODE = 'check_violation';
+    END IF;
+    SELECT * INTO d FROM disputes WHERE id = p_dispute FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'dispute % does not exist', p_dispute USING ERRCODE = 'no_data_found';
+    END IF;
+    IF d.assignee_id IS DISTINCT FROM p_seen_assignee THEN
+        SELECT max(at) INTO last_at FROM dispute_events WHERE dispute_id = p_dispute AND kind = 'assigned';
+        RAISE EXCEPTION '% was assigned to % at %', d.number,
+            CASE WHEN d.assignee_id IS NULL THEN 'nobody' ELSE settle_agent_name(d.assignee_id) END,
+            coalesce(to_char(last_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI "UTC"'), 'an earlier time') USING ERRCODE = 'SE409';
+    END IF;
+    IF d.state = 'resolved' THEN
+        RAISE EXCEPTION '% is resolved', d.number USING ERRCODE = 'SE409';
+    END IF;
+    IF d.assignee_id IS NOT DISTINCT FROM p_agent THEN
+        RAISE EXCEPTION '% is already assigned to %', d.number, settle_agent_name(p_agent) USING ERRCODE = 'SE409';
+    END IF;
+    UPDATE disputes SET assignee_id = p_agent WHERE id = p_dispute;
+    INSERT INTO dispute_events (dispute_id, at, agent_id, kind, note, target_id)
+    VALUES (p_dispute, now(), me, 'assigned',
+            CASE WHEN d.assignee_id IS NULL THEN '' ELSE 'was with ' || settle_agent_name(d.assignee_id) END, p_agent);
+    IF d.assignee_id IS NOT NULL AND d.assignee_id <> me THEN
+        INSERT INTO notifications (agent_id, customer_id, kind, message)
+        VALUES (d.assignee_id, d.customer_id, 'dispute_taken_over',
+                format('%s took over %s from you (now with %s)', settle_agent_name(me), d.number, settle_agent_name(p_agent)));
+    END IF;
+    PERFORM settle_audit('assign_dispute', 'dispute', p_dispute, d.customer_id,
+                         jsonb_build_object('to', p_agent, 'from', d.assignee_id));
+END $$;
+
 -- The worker's reads (new columns of existing tables are covered by their table grants).
 GRANT SELECT ON settings, promises, allocations, invoices, customers, outreach, contacts, agents, customer_owners
     TO settle_worker;

@@ -117,6 +117,13 @@ pub struct AuditEntry {
     pub details: String,
 }
 
+impl Case {
+    /// About how many lines the case view takes (before wrapping): how far it scrolls.
+    pub fn lines(&self) -> usize {
+        16 + self.holidays.len().min(1) + self.events.len() * 2
+    }
+}
+
 impl Account {
     /// About how many lines the customer view takes (before wrapping): how far it scrolls.
     pub fn lines(&self) -> usize {
@@ -175,4 +182,37 @@ pub struct PromiseLine {
     /// The day it was kept or broken.
     pub closed_on: Option<NaiveDate>,
     pub taken_by: Option<String>,
+}
+
+/// A dispute's case: its queue line and everything behind it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Case {
+    pub line: DisputeLine,
+    pub line_item: Option<String>,
+    pub outcome: Option<crate::domain::states::DisputeOutcome>,
+    pub credited: Option<i64>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub invoice_amount: i64,
+    pub invoice_open: i64,
+    pub invoice_due: NaiveDate,
+    /// The SLA policy's targets and, for a business calendar, its name and coming holidays.
+    pub first_response_minutes: i64,
+    pub resolution_minutes: i64,
+    pub calendar: Option<String>,
+    pub holidays: Vec<(NaiveDate, String)>,
+    /// Newest first.
+    pub events: Vec<CaseEvent>,
+}
+
+/// One entry of a dispute's timeline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseEvent {
+    pub at: DateTime<Utc>,
+    pub kind: crate::domain::states::DisputeEvent,
+    pub who: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    /// Whom it went to (an assignment, an escalation).
+    pub target: Option<String>,
+    pub note: String,
 }

@@ -153,6 +153,30 @@ fn every_view_is_reachable_by_command_and_esc_goes_back() {
     tmux.keys(&["-l", "sla:breached"]);
     tmux.keys(&["Enter"]);
     tmux.wait_for("filter: sla:breached", Duration::from_secs(15));
+    // A case opens from the queue, and esc comes back to the same row of the same filtered list.
+    tmux.keys(&["Down"]);
+    let screen = tmux.wait_for("│▶", Duration::from_secs(15));
+    let selected = screen
+        .lines()
+        .find(|l| l.contains("│▶"))
+        .and_then(|l| l.split_whitespace().find(|w| w.starts_with("DSP-")))
+        .expect("a dispute is selected")
+        .to_string();
+    tmux.keys(&["Enter"]);
+    let case = tmux.wait_for("Timeline", Duration::from_secs(15));
+    assert!(
+        case.contains(&format!("› {selected}")),
+        "the breadcrumb names the case:\n{case}"
+    );
+    assert!(
+        case.contains("SLA clocks") && case.contains("raised it"),
+        "{case}"
+    );
+    tmux.keys(&["Escape"]);
+    let back = tmux.wait_for("filter: sla:breached", Duration::from_secs(15));
+    let row = back.lines().find(|l| l.contains("│▶")).unwrap_or_default();
+    assert!(row.contains(&selected), "back on {selected}:\n{back}");
+    go("promises", "Promised for");
     go("holds", "Blocking invoices");
     go("outreach", "Send after");
     go("activity", "Actor");

@@ -15,7 +15,8 @@ use settle::domain::kpi::{KpiInputs, kpis};
 use settle::domain::sla::{Clock, SlaClock};
 use settle::domain::trust::trust_metrics;
 use settle::model::{
-    Account, AuditEntry, CustomerAging, DisputeLine, HeldOrder, OpenInvoice, OutreachLine,
+    Account, AuditEntry, Case, CaseEvent, CustomerAging, DisputeLine, HeldOrder, OpenInvoice,
+    OutreachLine, PromiseLine,
 };
 use settle::ui::{Theme, render};
 
@@ -229,8 +230,30 @@ fn state_with(view: View, n: usize, name: &str) -> State {
                 })
                 .collect(),
         ),
+        View::Promises => Rows::Promises(
+            (0..w)
+                .map(|i| PromiseLine {
+                    id: i as i64,
+                    customer_id: 1,
+                    customer: name.into(),
+                    invoice: Some(format!("INV-{i:08}")),
+                    amount: 250_000,
+                    paid: if i == 2 { 250_000 } else { 0 },
+                    currency: "USD".into(),
+                    made_on: today() - Duration::days(10),
+                    promised_for: today() + Duration::days(i as i64 - 1),
+                    deadline: today() + Duration::days(i as i64 + 1),
+                    status: ["open", "open", "kept", "broken"][i % 4].parse().unwrap(),
+                    closed_on: (i % 4 >= 2).then(|| today() - Duration::days(1)),
+                    taken_by: Some("Ben Okafor".into()),
+                })
+                .collect(),
+        ),
         _ => Rows::None,
     };
+    if let View::Case(id) = view {
+        s.case = Loadable::Ready(case(id as usize, name));
+    }
     if let View::Customer(_) = view {
         s.account = Loadable::Ready(Account {
             code: "C000001".into(),
@@ -312,7 +335,54 @@ fn views() -> Vec<(&'static str, View)> {
         ("outreach", View::Outreach),
         ("customer", View::Customer(1)),
         ("activity", View::Activity),
+        ("promises", View::Promises),
+        ("case", View::Case(3)),
     ]
+}
+
+/// An escalated dispute's case with a timeline of every kind of entry.
+fn case(n: usize, customer: &str) -> Case {
+    let at = |h: i64| now() - Duration::hours(h);
+    let event = |h, kind: &str, who: &str, note: &str| CaseEvent {
+        at: at(h),
+        kind: kind.parse().unwrap(),
+        who: Some(who.into()),
+        from: None,
+        to: None,
+        target: None,
+        note: note.into(),
+    };
+    Case {
+        line: dispute(n, customer),
+        line_item: Some("Line 3: premium support".into()),
+        outcome: None,
+        credited: None,
+        resolved_at: None,
+        invoice_amount: 500_000,
+        invoice_open: 500_000,
+        invoice_due: today() + Duration::days(5),
+        first_response_minutes: 240,
+        resolution_minutes: 1440,
+        calendar: None,
+        holidays: vec![],
+        events: vec![
+            CaseEvent {
+                target: Some("Ava Lindqvist".into()),
+                ..event(1, "escalated", "Ben Okafor", "Customer asks for the CFO")
+            },
+            CaseEvent {
+                from: Some("open".into()),
+                to: Some("investigating".into()),
+                ..event(3, "state", "Ben Okafor", "")
+            },
+            event(4, "response", "Ben Okafor", "Looking into it today."),
+            CaseEvent {
+                target: Some("Ben Okafor".into()),
+                ..event(4, "assigned", "Ben Okafor", "")
+            },
+            event(5, "opened", "Ben Okafor", "Raised by phone"),
+        ],
+    }
 }
 
 #[test]
@@ -749,5 +819,5 @@ fn the_customer_page_scrolls_to_every_invoice_and_section() {
     );
     assert!(bottom.contains("↑ scroll"), "{bottom}");
     update(&mut state, Msg::Action(Action::Top));
-    assert_eq!(state.account_scroll, 0);
+    assert_eq!(state.page_scroll, 0);
 }

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 
 use super::action::Action;
 use super::state::{AgingParams, OverviewData, Rows, View};
-use crate::model::Account;
+use crate::model::{Account, Case};
 
 /// Data a query brought back.
 #[derive(Debug, Clone, PartialEq)]
@@ -16,6 +16,7 @@ pub enum Data {
         offset: i64,
     },
     Account(Box<Account>),
+    Case(Box<Case>),
     /// The customer a `:cust` query found.
     Found(Option<i64>, String),
     /// The agents a dispute can be given to: (id, name).
@@ -121,6 +122,10 @@ pub enum Effect {
         request: ListRequest,
     },
     LoadAccount {
+        generation: u64,
+        id: i64,
+    },
+    LoadCase {
         generation: u64,
         id: i64,
     },

@@ -3,7 +3,7 @@
 
 use super::action::Action;
 use super::msg::{Effect, ListRequest};
-use super::state::{AgingLevel, ListState, Loadable, Rows, State, View};
+use super::state::{AgingLevel, Loadable, Rows, State, View};
 
 /// Rows fetched beyond what the screen shows, so a few key presses need no query.
 const MARGIN: usize = 40;
@@ -25,36 +25,42 @@ pub(super) fn back(state: &mut State) -> Vec<Effect> {
         return load(state);
     }
     match state.back.pop() {
-        Some(previous) => {
+        Some((previous, list)) => {
+            // Back to the list as it was left: its filter, sort, marks and selected row (the
+            // rows shown at once, then refreshed).
             state.last_view = Some(state.view.clone());
             state.view = previous;
-            state.list = ListState::default();
+            state.list = list;
+            state.page_scroll = 0;
             load(state)
         }
         None => vec![],
     }
 }
 
-/// On the dispute queue, tells others which dispute the cursor rests on.
+/// On the dispute queue or a case, tells others which dispute this person is on.
 pub(super) fn touch(state: &State) -> Vec<Effect> {
-    match &state.list.rows {
-        Rows::Disputes(rows) if state.may_act() => rows
-            .get(state.list.window_index())
-            .map(|d| vec![Effect::Touch { dispute: d.id }])
-            .unwrap_or_default(),
-        _ => vec![],
+    if !state.may_act() {
+        return vec![];
     }
+    let dispute = match (&state.view, &state.list.rows) {
+        (View::Case(id), _) => Some(*id),
+        (_, Rows::Disputes(rows)) => rows.get(state.list.window_index()).map(|d| d.id),
+        _ => None,
+    };
+    dispute.map_or_else(Vec::new, |d| vec![Effect::Touch { dispute: d }])
 }
 
 /// Goes to `view`, remembering where we were.
 pub(super) fn navigate(state: &mut State, view: View) -> Vec<Effect> {
-    state.account_scroll = 0;
+    state.page_scroll = 0;
     if state.view != view {
-        state.back.push(state.view.clone());
+        let left = std::mem::take(&mut state.list);
+        state.back.push((state.view.clone(), left));
         state.last_view = Some(state.view.clone());
         state.view = view;
-        state.list = ListState::default();
         state.account = Loadable::Idle;
+        state.case = Loadable::Idle;
     }
     load(state)
 }
@@ -76,22 +82,35 @@ pub(super) fn open(state: &mut State) -> Vec<Effect> {
             })
         }
         (_, Rows::Invoices(rows)) => rows.get(i).map(|r| View::Customer(r.customer_id)),
-        (_, Rows::Disputes(rows)) => rows.get(i).map(|r| View::Customer(r.customer_id)),
+        (View::Case(_), _) => state
+            .case
+            .ready()
+            .map(|c| View::Customer(c.line.customer_id)),
+        (_, Rows::Disputes(rows)) => rows.get(i).map(|r| View::Case(r.id)),
         (_, Rows::Holds(rows)) => rows.get(i).map(|r| View::Customer(r.customer_id)),
         (_, Rows::Outreach(rows)) => rows.get(i).map(|r| View::Customer(r.customer_id)),
         (_, Rows::Promises(rows)) => rows.get(i).map(|r| View::Customer(r.customer_id)),
         _ => None,
     };
-    next.map_or_else(Vec::new, |v| navigate(state, v))
+    let Some(next) = next else { return vec![] };
+    let mut effects = navigate(state, next);
+    // Opening a case tells others who is looking at it.
+    effects.extend(touch(state));
+    effects
 }
 
 pub(super) fn move_cursor(state: &mut State, action: Action) -> Vec<Effect> {
-    if let (View::Customer(_), Loadable::Ready(a)) = (&state.view, &state.account) {
-        // The customer page scrolls: every invoice and every section stays reachable.
-        let last = a.lines().saturating_sub(state.page_rows.max(1));
+    let page_lines = match (&state.view, &state.account, &state.case) {
+        (View::Customer(_), Loadable::Ready(a), _) => Some(a.lines()),
+        (View::Case(_), _, Loadable::Ready(c)) => Some(c.lines()),
+        _ => None,
+    };
+    if let Some(lines) = page_lines {
+        // The customer page and the case scroll: every section stays reachable.
+        let last = lines.saturating_sub(state.page_rows.max(1));
         let page = state.page_rows.max(1);
-        let cur = state.account_scroll;
-        state.account_scroll = match action {
+        let cur = state.page_scroll;
+        state.page_scroll = match action {
             Action::Up => cur.saturating_sub(1),
             Action::Down => cur + 1,
             Action::PageUp => cur.saturating_sub(page),
@@ -166,6 +185,12 @@ pub(super) fn load(state: &mut State) -> Vec<Effect> {
                 state.account = Loadable::Loading;
             }
             vec![Effect::LoadAccount { generation, id }]
+        }
+        View::Case(id) => {
+            if !matches!(state.case, Loadable::Ready(_)) {
+                state.case = Loadable::Loading;
+            }
+            vec![Effect::LoadCase { generation, id }]
         }
         view => {
             state.list.loading = true;

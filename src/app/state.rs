@@ -7,7 +7,7 @@ use crate::domain::aging::{AgingSummary, Basis, BucketEdges};
 use crate::domain::kpi::Kpis;
 use crate::domain::trust::TrustMetrics;
 use crate::model::{
-    Account, AuditEntry, CustomerAging, DisputeLine, HeldOrder, OpenInvoice, OutreachLine,
+    Account, AuditEntry, Case, CustomerAging, DisputeLine, HeldOrder, OpenInvoice, OutreachLine,
     PromiseLine,
 };
 
@@ -81,6 +81,8 @@ pub enum View {
     Promises,
     Customer(i64),
     Activity,
+    /// One dispute's case, from the queue.
+    Case(i64),
 }
 
 impl View {
@@ -88,7 +90,7 @@ impl View {
         match self {
             View::Overview => "Overview",
             View::Aging(_) => "Aging",
-            View::Disputes => "Disputes",
+            View::Disputes | View::Case(_) => "Disputes",
             View::Holds => "Holds",
             View::Outreach => "Outreach",
             View::Promises => "Promises",
@@ -101,9 +103,10 @@ impl View {
     pub fn columns(&self) -> Vec<crate::lists::Spec> {
         use crate::lists::*;
         match self {
-            View::Aging(AgingLevel::Buckets) | View::Overview | View::Customer(_) => {
-                specs::<BucketColumn>()
-            }
+            View::Aging(AgingLevel::Buckets)
+            | View::Overview
+            | View::Customer(_)
+            | View::Case(_) => specs::<BucketColumn>(),
             View::Aging(AgingLevel::Customers { .. }) => specs::<CustomerColumn>(),
             View::Aging(AgingLevel::Invoices { .. }) => specs::<InvoiceColumn>(),
             View::Disputes => specs::<DisputeColumn>(),
@@ -121,7 +124,7 @@ impl View {
 
     /// Whether the view is a list the cursor moves in.
     pub fn is_list(&self) -> bool {
-        !matches!(self, View::Overview | View::Customer(_))
+        !matches!(self, View::Overview | View::Customer(_) | View::Case(_))
     }
 }
 
@@ -286,16 +289,18 @@ pub struct State {
     /// When the feed last reached the store (for "stale Ns").
     pub feed_ok_at: DateTime<Utc>,
     pub view: View,
-    /// Where `esc` goes back to.
-    pub back: Vec<View>,
+    /// Where `esc` goes back to: each view left, with its list as it was.
+    pub back: Vec<(View, ListState)>,
     /// Where `-` goes.
     pub last_view: Option<View>,
     pub aging: AgingParams,
     pub overview: Loadable<OverviewData>,
     pub list: ListState,
     pub account: Loadable<Account>,
-    /// How far the customer view is scrolled, in lines.
-    pub account_scroll: usize,
+    /// The dispute case on show.
+    pub case: Loadable<Case>,
+    /// How far the customer or case view is scrolled, in lines.
+    pub page_scroll: usize,
     pub input: Option<Input>,
     pub dialog: Option<crate::app::dialog::Dialog>,
     /// The confirmed dialog whose request is on its way: if the store refuses it, the dialog
@@ -352,7 +357,8 @@ impl State {
             overview: Loadable::Idle,
             list: ListState::default(),
             account: Loadable::Idle,
-            account_scroll: 0,
+            case: Loadable::Idle,
+            page_scroll: 0,
             input: None,
             dialog: None,
             in_flight: None,
@@ -379,7 +385,7 @@ impl State {
 
     /// Whether anything on screen counts down by the second (SLA timers, release lag).
     pub fn has_ticking_clocks(&self) -> bool {
-        matches!(self.view, View::Disputes | View::Holds)
+        matches!(self.view, View::Disputes | View::Holds | View::Case(_))
     }
 
     /// The keys bound to an action, as the hint bar shows them (empty if unbound).
@@ -406,14 +412,16 @@ impl State {
         let view_fits = match action {
             A::ReleaseHold => self.view == View::Holds,
             A::AssignMe | A::AssignTo | A::Respond | A::MoveDispute | A::Escalate => {
-                self.view == View::Disputes
+                matches!(self.view, View::Disputes | View::Case(_))
             }
             A::QueueReminder | A::RecordPromise => {
                 matches!(self.view, View::Aging(AgingLevel::Invoices { .. }))
             }
             A::CancelMessage => self.view == View::Outreach,
             // Only the overview and the dispute queue have figures to explain.
-            A::Explain => return matches!(self.view, View::Overview | View::Disputes),
+            A::Explain => {
+                return matches!(self.view, View::Overview | View::Disputes | View::Case(_));
+            }
             _ => return true,
         };
         // Leads release holds and give disputes to others; the database checks it again.
@@ -434,6 +442,12 @@ impl State {
             View::Customer(_) => {
                 if let Some(a) = self.account.ready() {
                     out.push(a.name.clone());
+                }
+            }
+            View::Case(_) => {
+                if let Some(c) = self.case.ready() {
+                    out.push(c.line.customer.clone());
+                    out.push(c.line.number.clone());
                 }
             }
             _ => {}

@@ -138,6 +138,18 @@ states!(
 );
 
 states!(
+    /// What happened on a dispute's timeline.
+    DisputeEvent as "dispute event" {
+        Opened => ("opened", "raised"),
+        Response => ("response", "responded"),
+        State => ("state", "moved"),
+        Assigned => ("assigned", "assigned"),
+        Note => ("note", "note"),
+        Escalated => ("escalated", "escalated"),
+    }
+);
+
+states!(
     /// The settle role a login acts with (the strongest group it belongs to).
     Role as "settle role" {
         Viewer => ("viewer", "viewer"),

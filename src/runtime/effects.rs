@@ -35,6 +35,12 @@ pub async fn run(pool: &PgPool, effect: Effect, now: DateTime<Utc>, me: &str) ->
             };
             (generation, account)
         }
+        Effect::LoadCase { generation, id } => (
+            generation,
+            store::case::case(pool, id, now)
+                .await
+                .map(|c| Data::Case(Box::new(c))),
+        ),
         Effect::FindCustomer { request, query } => {
             let found = store::account::find_customer(pool, &query)
                 .await
@@ -218,7 +224,7 @@ async fn list(
                 offset: page.offset,
             }
         }
-        View::Overview | View::Customer(_) => Data::List {
+        View::Overview | View::Customer(_) | View::Case(_) => Data::List {
             rows: Rows::None,
             total: 0,
             offset: 0,

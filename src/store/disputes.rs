@@ -67,6 +67,7 @@ struct Row {
     escalated: bool,
     opened_at: DateTime<Utc>,
     first_response_at: Option<DateTime<Utc>>,
+    resolved_at: Option<DateTime<Utc>>,
     policy: String,
     first_response_minutes: i32,
     resolution_minutes: i32,
@@ -87,19 +88,8 @@ pub async fn open_disputes(
         .iter()
         .position(|p| p.field == "sla")
         .map(|i| filter.predicates.remove(i).value);
-    let mut qb = QueryBuilder::new(
-        "SELECT d.id, d.customer_id, d.number, c.name AS customer, coalesce(c.segment_override, p.segment, 'standard') AS segment,
-                i.number AS invoice, d.category, d.state, d.amount_minor::bigint AS amount, d.currency::text AS currency,
-                a.display_name AS assignee, d.escalated, d.opened_at, d.first_response_at,
-                s.name AS policy, s.first_response_minutes, s.resolution_minutes, s.calendar_id,
-                array(SELECT coalesce(ag.display_name, w.role_name) FROM presence w LEFT JOIN agents ag ON ag.role_name = w.role_name
-                       WHERE w.entity = 'dispute' AND w.key = d.id AND w.role_name <> session_user
-                         AND w.seen_at > now() - interval '2 minutes' ORDER BY 1) AS watchers
-           FROM disputes d JOIN customers c ON c.id = d.customer_id JOIN invoices i ON i.id = d.invoice_id
-           JOIN sla_policies s ON s.id = d.policy_id LEFT JOIN agents a ON a.id = d.assignee_id
-           LEFT JOIN customer_profiles p ON p.customer_id = c.id
-          WHERE d.state <> 'resolved'",
-    );
+    let mut qb = QueryBuilder::new(LINE_SQL);
+    qb.push(" WHERE d.state <> 'resolved'");
     push_filter(
         &mut qb,
         &filter,
@@ -109,10 +99,63 @@ pub async fn open_disputes(
     )?;
     qb.push(order_by::<DisputeColumn>(q.sort, "d.id", "d.id"));
     let rows: Vec<Row> = qb.build_query_as().fetch_all(pool).await?;
+    let mut out = lines(pool, rows, now).await?;
+    if let Some(want) = sla {
+        let want = want.replace('_', " ");
+        out.retain(|d| worst(d).label() == want);
+    }
+    let column = q
+        .sort
+        .and_then(|s| DisputeColumn::at(s.column).map(|c| (c, s.descending)));
+    match column {
+        // Sorted in SQL already.
+        Some((c, _)) if matches!(c.spec().sort, Sort::Sql(_)) => {}
+        Some((c, descending)) => {
+            out.sort_by_key(|d| (clock_key(c, d), d.id));
+            if descending {
+                out.reverse();
+            }
+        }
+        None => out.sort_by_key(|d| (worst(d), urgency(d), d.id)),
+    }
+    Ok(out)
+}
+
+/// One dispute as its queue line (open or resolved), or `None` if there is no such dispute.
+pub async fn dispute_line(
+    pool: &PgPool,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<Option<DisputeLine>, StoreError> {
+    let mut qb = QueryBuilder::new(LINE_SQL);
+    qb.push(" WHERE d.id = ").push_bind(id);
+    let rows: Vec<Row> = qb.build_query_as().fetch_all(pool).await?;
+    Ok(lines(pool, rows, now).await?.pop())
+}
+
+/// What a queue line is made of; each caller adds its WHERE.
+const LINE_SQL: &str = "SELECT d.id, d.customer_id, d.number, c.name AS customer,
+        coalesce(c.segment_override, p.segment, 'standard') AS segment,
+        i.number AS invoice, d.category, d.state, d.amount_minor::bigint AS amount, d.currency::text AS currency,
+        a.display_name AS assignee, d.escalated, d.opened_at, d.first_response_at, d.resolved_at,
+        s.name AS policy, s.first_response_minutes, s.resolution_minutes, s.calendar_id,
+        array(SELECT coalesce(ag.display_name, w.role_name) FROM presence w LEFT JOIN agents ag ON ag.role_name = w.role_name
+               WHERE w.entity = 'dispute' AND w.key = d.id AND w.role_name <> session_user
+                 AND w.seen_at > now() - interval '2 minutes' ORDER BY 1) AS watchers
+   FROM disputes d JOIN customers c ON c.id = d.customer_id JOIN invoices i ON i.id = d.invoice_id
+   JOIN sla_policies s ON s.id = d.policy_id LEFT JOIN agents a ON a.id = d.assignee_id
+   LEFT JOIN customer_profiles p ON p.customer_id = c.id";
+
+/// Rows as queue lines, their clocks measured at `now`.
+async fn lines(
+    pool: &PgPool,
+    rows: Vec<Row>,
+    now: DateTime<Utc>,
+) -> Result<Vec<DisputeLine>, StoreError> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let mut changes = state_changes(pool, &ids).await?;
     let clocks = calendars(pool).await?;
-    let mut out: Vec<DisputeLine> = rows
+    let out: Vec<DisputeLine> = rows
         .into_iter()
         .map(|r| {
             let clock = r
@@ -123,7 +166,7 @@ pub async fn open_disputes(
             let times = DisputeTimes {
                 opened_at: r.opened_at,
                 first_response_at: r.first_response_at,
-                resolved_at: None,
+                resolved_at: r.resolved_at,
                 changes: &changes,
                 first_response_minutes: r.first_response_minutes as i64,
                 resolution_minutes: r.resolution_minutes as i64,
@@ -152,24 +195,6 @@ pub async fn open_disputes(
             }
         })
         .collect();
-    if let Some(want) = sla {
-        let want = want.replace('_', " ");
-        out.retain(|d| worst(d).label() == want);
-    }
-    let column = q
-        .sort
-        .and_then(|s| DisputeColumn::at(s.column).map(|c| (c, s.descending)));
-    match column {
-        // Sorted in SQL already.
-        Some((c, _)) if matches!(c.spec().sort, Sort::Sql(_)) => {}
-        Some((c, descending)) => {
-            out.sort_by_key(|d| (clock_key(c, d), d.id));
-            if descending {
-                out.reverse();
-            }
-        }
-        None => out.sort_by_key(|d| (worst(d), urgency(d), d.id)),
-    }
     Ok(out)
 }
 

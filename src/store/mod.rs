@@ -6,6 +6,7 @@ pub mod actions;
 pub mod aging;
 pub mod audit;
 pub mod bench;
+pub mod case;
 pub mod disputes;
 pub mod feed;
 pub mod import;

@@ -24,9 +24,21 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let title = state.account.ready().map_or(" Customer ".to_string(), |a| {
         format!(" {} · {} ", safe(&a.code), safe(&a.name))
     });
+    page(frame, area, title, lines, state.page_scroll, theme);
+}
+
+/// A page of lines in a box that scrolls; the title says when there is more above or below.
+pub(super) fn page(
+    frame: &mut Frame,
+    area: Rect,
+    title: String,
+    lines: Vec<Line<'static>>,
+    scroll: usize,
+    theme: &Theme,
+) {
     let inner_height = area.height.saturating_sub(2) as usize;
-    let more_below = lines.len() > inner_height + state.account_scroll;
-    let title = match (state.account_scroll > 0, more_below) {
+    let more_below = lines.len() > inner_height + scroll;
+    let title = match (scroll > 0, more_below) {
         (false, false) => title,
         (up, down) => format!(
             "{title}· {}{} scroll ",
@@ -42,12 +54,12 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         Paragraph::new(lines)
             .block(block)
             .wrap(Wrap { trim: false })
-            .scroll((state.account_scroll.min(u16::MAX as usize) as u16, 0)),
+            .scroll((scroll.min(u16::MAX as usize) as u16, 0)),
         area,
     );
 }
 
-fn heading(text: &str, theme: &Theme) -> Line<'static> {
+pub(super) fn heading(text: &str, theme: &Theme) -> Line<'static> {
     Line::styled(format!(" {text}"), theme.title)
 }
 

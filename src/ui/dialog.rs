@@ -36,23 +36,7 @@ pub fn render(frame: &mut Frame, area: Rect, d: &Dialog, theme: &Theme) {
         .title(Span::styled(format!(" {} ", d.title), theme.title));
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
-    let mut facts: Vec<Line> = d
-        .facts
-        .iter()
-        .map(|f| Line::raw(format!(" {}", safe(f))))
-        .collect();
-    if let Some(why) = &d.refused {
-        facts.push(Line::styled(
-            format!(" ✗ not done: {}", safe(why)),
-            theme.status_error,
-        ));
-    }
-    if let Some(why) = &d.blocked {
-        facts.push(Line::styled(
-            format!(" ▲ held back: {}", safe(why)),
-            theme.sla_at_risk,
-        ));
-    }
+    let facts = facts_lines(d, theme);
     let facts_h = (facts.len() as u16 + 1).min(inner.height / 2);
     let [top, rest, keys] = Layout::vertical([
         Constraint::Length(facts_h),
@@ -132,4 +116,26 @@ pub fn render(frame: &mut Frame, area: Rect, d: &Dialog, theme: &Theme) {
             );
         }
     }
+}
+
+/// What, for whom and how much; why the store refused it last time; what holds it back.
+fn facts_lines(d: &Dialog, theme: &Theme) -> Vec<Line<'static>> {
+    let mut facts: Vec<Line<'static>> = d
+        .facts
+        .iter()
+        .map(|f| Line::raw(format!(" {}", safe(f))))
+        .collect();
+    if let Some(why) = &d.refused {
+        facts.push(Line::styled(
+            format!(" ✗ not done: {}", safe(why)),
+            theme.status_error,
+        ));
+    }
+    if let Some(why) = &d.blocked {
+        facts.push(Line::styled(
+            format!(" ▲ held back: {}", safe(why)),
+            theme.sla_at_risk,
+        ));
+    }
+    facts
 }

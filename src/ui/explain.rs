@@ -10,7 +10,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use super::Theme;
 use super::text::safe;
 use crate::app::State;
-use crate::app::state::Rows;
+use crate::app::state::{Rows, View};
 use crate::domain::sla::{Clock, SlaClock, format_minutes, worst_state};
 use crate::model::DisputeLine;
 
@@ -79,11 +79,16 @@ pub fn dispute_lines(d: &DisputeLine, now: DateTime<Utc>) -> Vec<String> {
 }
 
 pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
-    let Rows::Disputes(rows) = &state.list.rows else {
-        return;
+    let d = match (&state.case, &state.list.rows) {
+        (crate::app::state::Loadable::Ready(c), _) if matches!(state.view, View::Case(_)) => {
+            &c.line
+        }
+        (_, Rows::Disputes(rows)) => match rows.get(state.list.window_index()) {
+            Some(d) => d,
+            None => return,
+        },
+        _ => return,
     };
-    let i = state.list.window_index();
-    let Some(d) = rows.get(i) else { return };
     let mut lines: Vec<Line> = dispute_lines(d, state.now)
         .into_iter()
         .map(|l| Line::raw(safe(&l)))

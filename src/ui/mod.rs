@@ -1,5 +1,6 @@
 //! Drawing: `render(&State)` reads state and nothing else. No SQL here.
 
+pub mod case;
 pub mod chrome;
 pub mod customer;
 pub mod dialog;
@@ -43,11 +44,12 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme) {
     match state.view {
         View::Overview => overview::render(frame, body, state, theme),
         View::Customer(_) => customer::render(frame, body, state, theme),
+        View::Case(_) => case::render(frame, body, state, theme),
         _ => lists::render(frame, body, state, theme),
     }
     chrome::hints(frame, hints, state, theme);
     chrome::status(frame, status, state, theme);
-    if state.explain && state.view == View::Disputes {
+    if state.explain && matches!(state.view, View::Disputes | View::Case(_)) {
         explain::render(frame, body, state, theme);
     }
     if state.show_help {

@@ -32,7 +32,16 @@ pub fn open(state: &mut State, action: Action) -> Vec<Effect> {
         return vec![];
     }
     let i = state.list.window_index();
+    let case = match (&state.view, &state.case) {
+        (super::state::View::Case(_), super::state::Loadable::Ready(c)) => Some(c.line.clone()),
+        _ => None,
+    };
     let dialog = match (&state.list.rows, action) {
+        // Every dispute action works from its case as from the queue.
+        _ if case.is_some() => case.as_ref().map(|d| {
+            let e = state.exponent_of(&d.currency);
+            dispute::open(state, d, action, e).in_currency(e)
+        }),
         (Rows::Holds(r), Action::ReleaseHold) => r
             .get(i)
             .map(|h| hold::release(h, state.exponent_of(&h.currency))),
