@@ -226,6 +226,23 @@ BEGIN
                          jsonb_build_object('to', p_agent, 'from', d.assignee_id));
 END $$;
 
+-- A segment's reason shows money as money (`87,355.29 USD above the 10,000.00 USD threshold`),
+-- not minor units. The one line is replaced in the function as 0004 defined it; the migration
+-- fails loudly if that line is not there.
+DO $$
+DECLARE
+    def text := pg_get_functiondef('refresh_customer_profiles(date)'::regprocedure);
+    old text := $q$format('over 90 days past due: %s above the %s threshold', o.over_90, setting_int('high_risk_90_minor'))$q$;
+    new text := $q$format('over 90 days past due: %s above the %s threshold',
+                 settle_money(o.over_90::bigint, (SELECT value FROM settings WHERE key = 'reporting_currency')),
+                 settle_money(setting_int('high_risk_90_minor'), (SELECT value FROM settings WHERE key = 'reporting_currency')))$q$;
+BEGIN
+    IF position(old IN def) = 0 THEN
+        RAISE EXCEPTION 'refresh_customer_profiles is not as 0004 left it: the segment reason was not changed';
+    END IF;
+    EXECUTE replace(def, old, new);
+END $$;
+
 -- The worker's reads (new columns of existing tables are covered by their table grants).
 GRANT SELECT ON settings, promises, allocations, invoices, customers, outreach, contacts, agents, customer_owners
     TO settle_worker;

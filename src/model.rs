@@ -129,6 +129,7 @@ impl Account {
     pub fn lines(&self) -> usize {
         let section = |n: usize| if n == 0 { 0 } else { n + 1 };
         6 + section(self.brief.len())
+            + section(self.contacts.len())
             + section(self.invoices.len())
             + section(self.disputes.len())
             + section(self.holds.len())
@@ -159,7 +160,9 @@ pub struct Account {
     pub invoices: Vec<OpenInvoice>,
     pub disputes: Vec<(String, String, i64)>,
     pub holds: Vec<(String, String)>,
-    pub promises: Vec<(NaiveDate, String, i64)>,
+    pub promises: Vec<PromiseLine>,
+    /// Whom to write to and how they like it (empty for viewers, who may not see them).
+    pub contacts: Vec<Contact>,
     pub outreach: Vec<(DateTime<Utc>, String, String)>,
     pub audit: Vec<AuditEntry>,
 }
@@ -215,4 +218,14 @@ pub struct CaseEvent {
     /// Whom it went to (an assignment, an escalation).
     pub target: Option<String>,
     pub note: String,
+}
+
+/// A person at a customer, and the channel they prefer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contact {
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub channel: String,
+    pub primary: bool,
 }

@@ -456,3 +456,72 @@ fn a_future_as_of_date_is_refused_on_the_command_line_not_silently_moved() {
     let said = s.status.clone().unwrap().1;
     assert!(said.contains("as of 2030-01-31 is in the future"), "{said}");
 }
+
+#[test]
+fn several_customers_matching_cust_are_offered_and_the_one_picked_opens() {
+    let mut s = holds_state("collector");
+    update(&mut s, Msg::Action(Action::CommandMode));
+    for c in "cust foods".chars() {
+        update(&mut s, Msg::Text(TextKey::Char(c)));
+    }
+    let effects = update(&mut s, Msg::Text(TextKey::Enter));
+    let Some(Effect::FindCustomer { request, query }) = effects.first().cloned() else {
+        panic!("a search is asked for: {effects:?}");
+    };
+    assert_eq!(query, "foods");
+    let found = vec![
+        (11, "C000011".to_string(), "Summit Foods Co.".to_string()),
+        (
+            12,
+            "C000012".to_string(),
+            "Søndergaard Foods plc".to_string(),
+        ),
+    ];
+    update(
+        &mut s,
+        Msg::Side {
+            request,
+            reply: Ok(Data::Found(found, query)),
+        },
+    );
+    let d = s.dialog.as_ref().expect("a picker opens");
+    assert_eq!(d.choices.len(), 2);
+    assert!(d.choices[1].1.contains("Søndergaard Foods plc"));
+    let effects = update(&mut s, Msg::Dialog(DialogKey::Char('2')));
+    assert!(s.dialog.is_none());
+    assert_eq!(s.view, View::Customer(12));
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::LoadAccount { id: 12, .. }))
+    );
+}
+
+#[test]
+fn a_lead_overrides_a_segment_from_the_customer_page_with_a_reason() {
+    let mut s = holds_state("collector");
+    s.view = View::Customer(5);
+    s.account = settle::app::state::Loadable::Ready(settle::model::Account {
+        id: 5,
+        code: "C000005".into(),
+        name: "Acme Corp".into(),
+        segment: "chronic_late".into(),
+        ..Default::default()
+    });
+    update(&mut s, Msg::Action(Action::SetSegment));
+    assert!(s.dialog.is_none(), "collectors are not offered it");
+    s.session.role = "lead".parse().unwrap();
+    update(&mut s, Msg::Action(Action::SetSegment));
+    update(&mut s, Msg::Dialog(DialogKey::Char('v')));
+    type_text(&mut s, "Strategic partner");
+    update(&mut s, Msg::Dialog(DialogKey::Submit));
+    let effects = update(&mut s, Msg::Dialog(DialogKey::Char('y')));
+    assert_eq!(
+        effects,
+        [Effect::Act(Request::SetSegment {
+            customer: 5,
+            segment: Some(Some(settle::domain::segment::Segment::Vip)),
+            reason: "Strategic partner".into(),
+        })]
+    );
+}

@@ -71,6 +71,8 @@ async fn sql_profiles_match_the_domain_rules() {
     let rules = SegmentRules {
         high_risk_90_minor: 1_000_000,
         vip_top_percent: 1,
+        currency: "USD",
+        exponent: 2,
     };
 
     let mut segments_seen = BTreeMap::new();

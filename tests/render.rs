@@ -821,3 +821,26 @@ fn the_customer_page_scrolls_to_every_invoice_and_section() {
     update(&mut state, Msg::Action(Action::Top));
     assert_eq!(state.page_scroll, 0);
 }
+
+#[test]
+fn a_clock_in_its_last_hour_ticks_by_the_second() {
+    let theme = theme();
+    let mut s = state_with(View::Disputes, 1, "Acme Corp");
+    if let Rows::Disputes(rows) = &mut s.list.rows {
+        rows[0].resolution = clock(1440, 1410);
+    }
+    let screen = text(&draw(&s, &theme, 160, 12));
+    assert!(screen.contains("30m00s"), "{screen}");
+    update(&mut s, Msg::Tick(now() + Duration::seconds(1)));
+    let screen = text(&draw(&s, &theme, 160, 12));
+    assert!(screen.contains("29m59s"), "{screen}");
+    // With more than an hour left it reads hours and minutes, changing on the minute.
+    if let Rows::Disputes(rows) = &mut s.list.rows {
+        rows[0].resolution = clock(1440, 1300);
+    }
+    let screen = text(&draw(&s, &theme, 160, 12));
+    assert!(
+        screen.contains("2h20m") && !screen.contains("m59s"),
+        "{screen}"
+    );
+}

@@ -96,6 +96,8 @@ actions! {
     RecordPromise = "record_promise",
     /// Cancel the selected queued message.
     CancelMessage = "cancel_message",
+    /// Put this customer in a segment whatever the rules say, or lift the override (leads).
+    SetSegment = "set_segment",
 }
 
 impl Action {
@@ -112,6 +114,7 @@ impl Action {
                 | Action::QueueReminder
                 | Action::RecordPromise
                 | Action::CancelMessage
+                | Action::SetSegment
         )
     }
 }

@@ -57,6 +57,18 @@ pub enum Request {
         agent: Option<i32>,
         options: Vec<(i32, String)>,
     },
+    /// Not a change: which of several customers a `:cust` search meant (`picked` once chosen).
+    OpenCustomer {
+        options: Vec<i64>,
+        picked: Option<i64>,
+    },
+    /// Put a customer in a segment (`None`: lift the override) with a reason.
+    SetSegment {
+        customer: i64,
+        /// None until a person picks; then Some(None) lifts the override.
+        segment: Option<Option<crate::domain::segment::Segment>>,
+        reason: String,
+    },
     /// The same action over marked rows; the shared text (reason, note) fills every item.
     Bulk(Vec<Request>),
 }
@@ -174,6 +186,7 @@ impl Dialog {
             Request::Move { dispute, .. } => ("move", *dispute),
             Request::QueueReminder { invoice, .. } => ("reminder", *invoice),
             Request::Promise { invoice, .. } => ("promise", *invoice),
+            Request::SetSegment { customer, .. } => ("segment", *customer),
             _ => return None,
         };
         Some(format!("{kind}-{id}"))
@@ -209,7 +222,9 @@ impl Dialog {
             return Ok(());
         }
         match (&mut self.request, field) {
-            (Request::ReleaseHold { reason, .. }, _) => *reason = text,
+            (Request::ReleaseHold { reason, .. } | Request::SetSegment { reason, .. }, _) => {
+                *reason = text
+            }
             (
                 Request::Respond { note, .. }
                 | Request::Escalate { note, .. }
@@ -300,6 +315,35 @@ impl Dialog {
                 self.facts.push(format!("to: {name}"));
                 self.stage = Stage::Confirm;
             }
+            return true;
+        }
+        if let Request::OpenCustomer { options, picked } = &mut self.request {
+            *picked = key
+                .to_digit(36)
+                .and_then(|d| options.get((d as usize).wrapping_sub(1)))
+                .copied();
+            return true;
+        }
+        if let Request::SetSegment { segment, .. } = &mut self.request {
+            use crate::domain::segment::Segment;
+            let picked = match key {
+                'v' => Some(Segment::Vip),
+                'c' => Some(Segment::ChronicLate),
+                'h' => Some(Segment::HighRisk),
+                's' => Some(Segment::Standard),
+                _ => None,
+            };
+            *segment = Some(picked);
+            self.facts.push(match picked {
+                Some(s) => format!("to: {}", s.label()),
+                None => "lift the override: the rules decide again".to_string(),
+            });
+            self.stage = match picked {
+                Some(_) => Stage::Edit {
+                    field: Field::Reason,
+                },
+                None => Stage::Confirm,
+            };
             return true;
         }
         if let Request::Move { to, outcome, .. } = &mut self.request {

@@ -17,8 +17,8 @@ pub enum Data {
     },
     Account(Box<Account>),
     Case(Box<Case>),
-    /// The customer a `:cust` query found.
-    Found(Option<i64>, String),
+    /// The customers a `:cust` query found (id, code, name), and the query.
+    Found(Vec<(i64, String, String)>, String),
     /// The agents a dispute can be given to: (id, name).
     Agents(Vec<(i32, String)>),
     /// What a reminder for an invoice would say: subject, body, tone, channel, and why the

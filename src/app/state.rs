@@ -418,6 +418,7 @@ impl State {
                 matches!(self.view, View::Aging(AgingLevel::Invoices { .. }))
             }
             A::CancelMessage => self.view == View::Outreach,
+            A::SetSegment => matches!(self.view, View::Customer(_)),
             // Only the overview and the dispute queue have figures to explain.
             A::Explain => {
                 return matches!(self.view, View::Overview | View::Disputes | View::Case(_));
@@ -425,8 +426,8 @@ impl State {
             _ => return true,
         };
         // Leads release holds and give disputes to others; the database checks it again.
-        let role_fits =
-            !matches!(action, A::ReleaseHold | A::AssignTo) || self.session.role == Role::Lead;
+        let role_fits = !matches!(action, A::ReleaseHold | A::AssignTo | A::SetSegment)
+            || self.session.role == Role::Lead;
         view_fits && role_fits && self.may_act()
     }
 

@@ -195,10 +195,11 @@ fn landed(state: &mut State, data: Data) -> Vec<Effect> {
             list.selected = list.selected.min((total.max(1) - 1) as usize);
             list.selected_key = list.rows.key(list.selected.saturating_sub(offset as usize));
         }
-        Data::Found(Some(id), _) => return navigate(state, View::Customer(id)),
-        Data::Found(None, query) => {
-            state.status = Some((Severity::Error, format!("no customer matches `{query}`")))
-        }
+        Data::Found(found, query) => match found.as_slice() {
+            [] => state.status = Some((Severity::Error, format!("no customer matches `{query}`"))),
+            [(id, _, _)] => return navigate(state, View::Customer(*id)),
+            _ => state.dialog = Some(super::acting::pick_customer(&query, found)),
+        },
         Data::Reminder {
             subject,
             body,

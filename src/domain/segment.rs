@@ -58,6 +58,9 @@ impl Segment {
 pub struct SegmentRules {
     pub high_risk_90_minor: i64,
     pub vip_top_percent: i64,
+    /// The reporting currency and its decimal places: reasons show money as money.
+    pub currency: &'static str,
+    pub exponent: u32,
 }
 
 /// What the rules look at for one customer.
@@ -98,8 +101,10 @@ pub fn segment(f: &SegmentFacts, rules: SegmentRules) -> (Segment, String) {
         return (
             Segment::HighRisk,
             format!(
-                "over 90 days past due: {} above the {} threshold",
-                f.over_90, rules.high_risk_90_minor
+                "over 90 days past due: {} {cur} above the {} {cur} threshold",
+                super::money::format_grouped(f.over_90, rules.exponent),
+                super::money::format_grouped(rules.high_risk_90_minor, rules.exponent),
+                cur = rules.currency
             ),
         );
     }
@@ -141,6 +146,8 @@ mod tests {
     const RULES: SegmentRules = SegmentRules {
         high_risk_90_minor: 1_000_000,
         vip_top_percent: 1,
+        currency: "USD",
+        exponent: 2,
     };
 
     fn facts() -> SegmentFacts {

@@ -124,11 +124,16 @@ impl Clock {
 
     /// Minutes that count between two instants (zero if `to` is not after `from`).
     pub fn minutes_between(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> i64 {
+        self.seconds_between(from, to) / 60
+    }
+
+    /// Seconds that count between two instants (zero if `to` is not after `from`).
+    pub fn seconds_between(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> i64 {
         if to <= from {
             return 0;
         }
         match self {
-            Clock::Wall => (to - from).num_minutes(),
+            Clock::Wall => (to - from).num_seconds(),
             Clock::Business(cal) => {
                 let mut seconds = 0;
                 let mut day = cal.local_day(from);
@@ -142,7 +147,7 @@ impl Clock {
                     }
                     day += Duration::days(1);
                 }
-                seconds / 60
+                seconds
             }
         }
     }
@@ -240,6 +245,21 @@ impl SlaClock {
             c.elapsed_minutes += clock.minutes_between(measured_at, now);
         }
         c
+    }
+
+    /// Seconds left at `now` on a running clock in its last hour (it ticks by the second
+    /// then); `None` otherwise (stopped, paused, overdue, or an hour or more left).
+    pub fn last_hour_seconds(
+        &self,
+        clock: &Clock,
+        measured_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Option<i64> {
+        if self.stopped || self.paused {
+            return None;
+        }
+        let left = self.remaining() * 60 - clock.seconds_between(measured_at, now);
+        (0..3600).contains(&left).then_some(left)
     }
 
     /// A clock that stopped after its target: by how many minutes it was late.

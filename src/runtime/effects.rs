@@ -42,9 +42,9 @@ pub async fn run(pool: &PgPool, effect: Effect, now: DateTime<Utc>, me: &str) ->
                 .map(|c| Data::Case(Box::new(c))),
         ),
         Effect::FindCustomer { request, query } => {
-            let found = store::account::find_customer(pool, &query)
+            let found = store::account::find_customers(pool, &query)
                 .await
-                .map(|id| Data::Found(id, query));
+                .map(|found| Data::Found(found, query));
             return Some(side(request, found));
         }
         Effect::Copy(_) | Effect::ForgetDraft(_) => return None,
@@ -362,6 +362,22 @@ async fn act(pool: &PgPool, request: Request) -> Result<String, String> {
                 .map(|id| format!("promise recorded (#{id})")),
             None => Err(a::ActionError::Refused("a promise needs a date".into())),
         },
+        Request::SetSegment {
+            customer,
+            segment: Some(segment),
+            reason,
+        } => a::set_segment_override(pool, *customer, *segment, reason)
+            .await
+            .map(|()| match segment {
+                Some(s) => format!("segment set to {}", s.label()),
+                None => "override lifted: the rules decide the segment".to_string(),
+            }),
+        Request::OpenCustomer { .. } => Err(a::ActionError::Refused(
+            "opening a customer changes nothing".into(),
+        )),
+        Request::SetSegment { segment: None, .. } => {
+            Err(a::ActionError::Refused("pick a segment".into()))
+        }
         Request::Bulk(_) => Err(a::ActionError::Refused(
             "a bulk action cannot hold another".into(),
         )),

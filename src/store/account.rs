@@ -6,7 +6,7 @@ use sqlx::{PgPool, QueryBuilder};
 use super::StoreError;
 use super::lists::{Field, FieldKind, ListQuery, push_filter};
 use crate::domain::aging::{Basis, Bucket};
-use crate::model::{Account, CustomerAging, OpenInvoice, Page};
+use crate::model::{Account, Contact, CustomerAging, OpenInvoice, Page};
 
 pub const CUSTOMER_FIELDS: &[Field] = &[
     Field {
@@ -222,14 +222,31 @@ pub async fn open_invoices(
         .collect())
 }
 
-/// Finds a customer by code or name (`acme` matches "ACME Corp"): exact code first.
-pub async fn find_customer(pool: &PgPool, query: &str) -> Result<Option<i64>, StoreError> {
-    Ok(sqlx::query_scalar(
-        "SELECT id FROM customers WHERE code = $1 OR name ILIKE '%' || $1 || '%'
-          ORDER BY (code = $1) DESC, (lower(name) = lower($1)) DESC, length(name), id LIMIT 1",
+/// Customers whose code or name matches, ignoring case and accents (`sondergaard` finds
+/// "Søndergaard"): an exact code alone if there is one, else up to 20 by name, exact names
+/// first. (id, code, name).
+pub async fn find_customers(
+    pool: &PgPool,
+    query: &str,
+) -> Result<Vec<(i64, String, String)>, StoreError> {
+    let like = format!(
+        "%{}%",
+        query
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
+    Ok(sqlx::query_as(
+        "WITH exact AS (SELECT id, code, name FROM customers WHERE upper(code) = upper($1))
+         SELECT id, code, name FROM exact
+         UNION ALL
+         (SELECT id, code, name FROM customers
+           WHERE NOT EXISTS (SELECT 1 FROM exact) AND settle_fold(name) LIKE settle_fold($2)
+           ORDER BY (settle_fold(name) = settle_fold($1)) DESC, length(name), id LIMIT 20)",
     )
     .bind(query)
-    .fetch_optional(pool)
+    .bind(like)
+    .fetch_all(pool)
     .await?)
 }
 
@@ -297,10 +314,8 @@ pub async fn account(pool: &PgPool, id: i64, today: NaiveDate) -> Result<Account
     .bind(id)
     .fetch_all(pool)
     .await?;
-    let promises = sqlx::query_as("SELECT promised_for, status, amount_minor::bigint FROM promises WHERE customer_id = $1 ORDER BY promised_for DESC LIMIT 20")
-        .bind(id)
-        .fetch_all(pool)
-        .await?;
+    let promises = super::promises::of_customer(pool, id).await?;
+    let contacts = contacts(pool, id).await?;
     let outreach: Vec<(DateTime<Utc>, String, String)> =
         sqlx::query_as("SELECT send_after, status, subject FROM outreach WHERE customer_id = $1 ORDER BY send_after DESC LIMIT 20")
             .bind(id)
@@ -331,7 +346,44 @@ pub async fn account(pool: &PgPool, id: i64, today: NaiveDate) -> Result<Account
         disputes,
         holds,
         promises,
+        contacts,
         outreach,
         audit,
     })
+}
+
+/// A customer's contacts, primary first; none for a role that may not read their addresses.
+async fn contacts(pool: &PgPool, customer: i64) -> Result<Vec<Contact>, StoreError> {
+    let may_read: bool =
+        sqlx::query_scalar("SELECT has_column_privilege('contacts', 'email', 'SELECT')")
+            .fetch_one(pool)
+            .await?;
+    if !may_read {
+        return Ok(Vec::new());
+    }
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        name: String,
+        email: Option<String>,
+        phone: Option<String>,
+        channel: String,
+        is_primary: bool,
+    }
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT name, email, phone, channel, is_primary FROM contacts WHERE customer_id = $1
+          ORDER BY is_primary DESC, name",
+    )
+    .bind(customer)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Contact {
+            name: r.name,
+            email: r.email,
+            phone: r.phone,
+            channel: r.channel,
+            primary: r.is_primary,
+        })
+        .collect())
 }

@@ -158,6 +158,23 @@ pub async fn record_promise(
         .await?)
 }
 
+/// A lead puts a customer in a segment, whatever the rules say (`None` lifts the override);
+/// the reason is audited.
+pub async fn set_segment_override(
+    pool: &PgPool,
+    customer: i64,
+    segment: Option<crate::domain::segment::Segment>,
+    reason: &str,
+) -> Result<()> {
+    sqlx::query("SELECT set_segment_override($1, $2, $3)")
+        .bind(customer)
+        .bind(segment.map(|s| s.code()))
+        .bind(reason)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
 /// Why an automatic reminder for the invoice would wait, if it would.
 pub async fn reminder_block(
     pool: &PgPool,

@@ -75,19 +75,9 @@ struct Row {
     taken_by: Option<String>,
 }
 
-/// Promises, open ones soonest first, then broken and kept ones, newest first.
-pub async fn promises(pool: &PgPool, q: &ListQuery) -> Result<Page<PromiseLine>, StoreError> {
-    let total = count(pool, &format!("SELECT count(*) {FROM}"), q, &PROMISE_VIEW).await?;
-    let mut qb = QueryBuilder::new(format!(
-        "SELECT pr.id, pr.customer_id, c.name AS customer, i.number AS invoice, pr.amount_minor::bigint AS amount,
-                pr.paid_minor AS paid, pr.currency::text AS currency, pr.made_on, pr.promised_for,
-                promise_deadline(pr) AS deadline, pr.status, pr.closed_on, a.display_name AS taken_by {FROM}"
-    ));
-    PROMISE_VIEW.filter_sort_page(&mut qb, q)?;
-    let rows: Vec<Row> = qb.build_query_as().fetch_all(pool).await?;
-    let rows = rows
-        .into_iter()
-        .map(|r| PromiseLine {
+impl From<Row> for PromiseLine {
+    fn from(r: Row) -> Self {
+        PromiseLine {
             id: r.id,
             customer_id: r.customer_id,
             customer: r.customer,
@@ -101,13 +91,36 @@ pub async fn promises(pool: &PgPool, q: &ListQuery) -> Result<Page<PromiseLine>,
             status: r.status,
             closed_on: r.closed_on,
             taken_by: r.taken_by,
-        })
-        .collect();
+        }
+    }
+}
+
+const SELECT: &str = "SELECT pr.id, pr.customer_id, c.name AS customer, i.number AS invoice,
+        pr.amount_minor::bigint AS amount, pr.paid_minor AS paid, pr.currency::text AS currency, pr.made_on,
+        pr.promised_for, promise_deadline(pr) AS deadline, pr.status, pr.closed_on, a.display_name AS taken_by";
+
+/// Promises, open ones soonest first, then broken and kept ones, newest first.
+pub async fn promises(pool: &PgPool, q: &ListQuery) -> Result<Page<PromiseLine>, StoreError> {
+    let total = count(pool, &format!("SELECT count(*) {FROM}"), q, &PROMISE_VIEW).await?;
+    let mut qb = QueryBuilder::new(format!("{SELECT} {FROM}"));
+    PROMISE_VIEW.filter_sort_page(&mut qb, q)?;
+    let rows: Vec<Row> = qb.build_query_as().fetch_all(pool).await?;
     Ok(Page {
-        rows,
+        rows: rows.into_iter().map(PromiseLine::from).collect(),
         total,
         offset: q.offset,
     })
+}
+
+/// One customer's latest promises, newest date first.
+pub async fn of_customer(pool: &PgPool, customer: i64) -> Result<Vec<PromiseLine>, StoreError> {
+    let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{SELECT} {FROM} AND pr.customer_id = $1 ORDER BY pr.promised_for DESC, pr.id DESC LIMIT 20"
+    )))
+    .bind(customer)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(PromiseLine::from).collect())
 }
 
 /// What one run of the store's time-based jobs did.

@@ -81,7 +81,11 @@ pub fn hints(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             (Action::Explain, "explain"),
             (Action::ToggleBasis, "basis"),
         ]),
-        View::Customer(_) => wanted.extend([(Action::Back, "back"), (Action::CopyId, "copy id")]),
+        View::Customer(_) => wanted.extend([
+            (Action::SetSegment, "segment"),
+            (Action::Back, "back"),
+            (Action::CopyId, "copy id"),
+        ]),
         _ => wanted.extend([
             (Action::ReleaseHold, "release"),
             (Action::AssignMe, "take"),

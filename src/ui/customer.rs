@@ -91,6 +91,10 @@ fn account_lines(a: &Account, state: &State, theme: &Theme) -> Vec<Line<'static>
                 .join(", ")
         )),
     ];
+    if !a.contacts.is_empty() {
+        out.push(heading("Contacts", theme));
+        out.extend(a.contacts.iter().map(contact_line));
+    }
     if !a.brief.is_empty() {
         out.push(heading("Handoff brief", theme));
         out.extend(
@@ -141,10 +145,7 @@ fn account_lines(a: &Account, state: &State, theme: &Theme) -> Vec<Line<'static>
     section(
         &mut out,
         "Promises to pay",
-        a.promises
-            .iter()
-            .map(|(d, s, m)| format!("{d}  {s}  {}", format_grouped(*m, e)))
-            .collect(),
+        a.promises.iter().map(|p| promise_text(p, state)).collect(),
     );
     section(
         &mut out,
@@ -170,4 +171,40 @@ fn account_lines(a: &Account, state: &State, theme: &Theme) -> Vec<Line<'static>
             .collect(),
     );
     out
+}
+
+/// A contact: name, whether primary, the channel they prefer, and how to reach them.
+fn contact_line(c: &crate::model::Contact) -> Line<'static> {
+    let reach: Vec<&str> = [c.email.as_deref(), c.phone.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect();
+    Line::raw(format!(
+        "   {}{} · prefers {} · {}",
+        safe(&c.name),
+        if c.primary { " (primary)" } else { "" },
+        words(&c.channel),
+        safe(&reach.join(", "))
+    ))
+}
+
+/// A promise: its date, state and standing, the invoice, the amount, and who took it.
+fn promise_text(p: &crate::model::PromiseLine, state: &State) -> String {
+    let standing = crate::domain::promise::PromiseStanding::of(
+        p.status,
+        p.promised_for,
+        p.deadline,
+        p.closed_on,
+        state.today,
+    );
+    format!(
+        "{}  {:<7} {:<16} {}  {} {}  taken by {}",
+        p.promised_for,
+        p.status.label(),
+        standing.label(),
+        safe(p.invoice.as_deref().unwrap_or("account")),
+        format_grouped(p.amount, state.exponent_of(&p.currency)),
+        p.currency,
+        safe(p.taken_by.as_deref().unwrap_or("?"))
+    )
 }

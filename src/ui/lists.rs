@@ -38,8 +38,9 @@ fn sla_cell(state: SlaState, theme: &Theme) -> Cell {
 }
 
 /// A clock's cell: `late +2h10m`, `met`, `⏸3h00m` (awaiting the customer), `☾3h00m`
-/// (outside its calendar's working hours: standing still until they resume), or the time left.
-fn clock_cell(c: &SlaClock, off_hours: bool, theme: &Theme) -> Cell {
+/// (outside its calendar's working hours: standing still until they resume), the time left,
+/// or in a clock's last hour minutes and seconds (`42m07s`), ticking each second.
+fn clock_cell(c: &SlaClock, off_hours: bool, last_hour: Option<i64>, theme: &Theme) -> Cell {
     if let Some(late) = c.late_by() {
         return (
             format!("late +{}", format_minutes(late)),
@@ -53,6 +54,8 @@ fn clock_cell(c: &SlaClock, off_hours: bool, theme: &Theme) -> Cell {
         format!("⏸{}", format_minutes(c.remaining()))
     } else if off_hours {
         format!("☾{}", format_minutes(c.remaining()))
+    } else if let Some(s) = last_hour {
+        format!("{}m{:02}s", s / 60, s % 60)
     } else {
         format_minutes(c.remaining())
     };
@@ -78,6 +81,9 @@ struct ShownDispute<'a> {
     fr: SlaClock,
     res: SlaClock,
     off_hours: bool,
+    /// Seconds left on each clock in its last hour.
+    fr_seconds: Option<i64>,
+    res_seconds: Option<i64>,
 }
 
 impl<'a> ShownDispute<'a> {
@@ -87,6 +93,10 @@ impl<'a> ShownDispute<'a> {
             fr: d.first_response.at(&d.clock, d.measured_at, now),
             res: d.resolution.at(&d.clock, d.measured_at, now),
             off_hours: d.clock.off_hours(now).is_some(),
+            fr_seconds: d
+                .first_response
+                .last_hour_seconds(&d.clock, d.measured_at, now),
+            res_seconds: d.resolution.last_hour_seconds(&d.clock, d.measured_at, now),
         }
     }
 }
@@ -95,8 +105,8 @@ fn dispute_cell(s: &ShownDispute, c: DisputeColumn, ctx: &Ctx) -> Cell {
     let d = s.d;
     match c {
         DisputeColumn::Sla => sla_cell(worst_state(&s.fr, &s.res), ctx.theme),
-        DisputeColumn::Response => clock_cell(&s.fr, s.off_hours, ctx.theme),
-        DisputeColumn::Resolve => clock_cell(&s.res, s.off_hours, ctx.theme),
+        DisputeColumn::Response => clock_cell(&s.fr, s.off_hours, s.fr_seconds, ctx.theme),
+        DisputeColumn::Resolve => clock_cell(&s.res, s.off_hours, s.res_seconds, ctx.theme),
         DisputeColumn::Dispute => plain(&d.number),
         DisputeColumn::Customer => plain(&d.customer),
         DisputeColumn::Segment => plain(words(&d.segment)),
