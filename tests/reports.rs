@@ -203,3 +203,80 @@ fn a_bad_window_or_date_is_a_clear_error() {
         .unwrap();
     assert!(String::from_utf8_lossy(&out.stderr).contains("strictly increasing"));
 }
+
+#[tokio::test]
+async fn the_dispute_report_lists_the_queue_in_the_consoles_order_with_each_clock() {
+    let (db, pool) = seeded_db(120, 5).await;
+    let v = settle(&db.url, &["report", "disputes"]);
+    let rows = v.as_array().unwrap();
+    let q = settle::store::lists::ListQuery {
+        limit: 100_000,
+        ..Default::default()
+    };
+    let queue = settle::store::disputes::open_disputes(&pool, &q, fixed_now())
+        .await
+        .unwrap();
+    let numbers: Vec<&str> = rows.iter().map(|r| r["number"].as_str().unwrap()).collect();
+    let expected: Vec<&str> = queue.iter().map(|d| d.number.as_str()).collect();
+    assert!(!numbers.is_empty());
+    assert_eq!(numbers, expected, "the console's order");
+    let words = [
+        "ok",
+        "at_risk",
+        "breached",
+        "met",
+        "late",
+        "paused",
+        "off_hours",
+    ];
+    for r in rows {
+        for clock in ["response", "resolution"] {
+            let state = r[format!("{clock}_state")].as_str().unwrap();
+            assert!(words.contains(&state), "{state}");
+            let left = r[format!("{clock}_remaining_minutes")].as_i64().unwrap();
+            let target = r[format!("{clock}_target_minutes")].as_i64().unwrap();
+            assert!(target > 0);
+            if state == "breached" {
+                assert!(left < 0, "{r}");
+            }
+        }
+        assert!(r["amount_minor"].is_i64() && r["currency"].is_string());
+    }
+    let breached = settle(&db.url, &["report", "disputes", "--filter", "sla:breached"]);
+    assert!(
+        breached
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["response_state"] == "breached"
+                || r["resolution_state"] == "breached"
+                || r["response_state"] == "late")
+    );
+}
+
+#[tokio::test]
+async fn the_promise_report_says_where_each_promise_stands() {
+    let (db, _pool) = seeded_db(120, 6).await;
+    let v = settle(
+        &db.url,
+        &["report", "promises", "--filter", "status:broken"],
+    );
+    let rows = v.as_array().unwrap();
+    assert!(!rows.is_empty());
+    for r in rows {
+        assert_eq!(r["status"], "broken");
+        assert!(r["standing"].as_str().unwrap().starts_with("broken "));
+        assert!(r["invoice"].is_string() && r["closed_on"].is_string());
+    }
+    let csv = Command::cargo_bin("settle")
+        .unwrap()
+        .args(["--database-url", &db.url, "--log-file", "/dev/null"])
+        .args(["report", "promises", "--format", "csv"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(csv.stdout).unwrap();
+    assert!(
+        text.starts_with("status,standing,customer,invoice,amount_minor,"),
+        "{text}"
+    );
+}

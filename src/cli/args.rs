@@ -203,6 +203,23 @@ pub enum Report {
         #[arg(long, value_enum, default_value_t)]
         format: Format,
     },
+    /// The open dispute queue in the console's order, with each clock's target, minutes left
+    /// (negative: overdue) and state (ok, at_risk, breached, met, late, paused, off_hours).
+    Disputes {
+        /// The console's filter, e.g. `owner:ben sla:breached`.
+        #[arg(long, default_value = "")]
+        filter: String,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// Promises to pay: open (soonest first), broken, kept; where each stands today.
+    Promises {
+        /// The console's filter, e.g. `status:open owner:ben`.
+        #[arg(long, default_value = "")]
+        filter: String,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
     /// Trust metrics over a trailing window, each with its inputs.
     Trust {
         #[arg(long, default_value = "30d")]

@@ -278,6 +278,35 @@ async fn report_cmd(
             let exponent = store::currency_exponent(&pool).await?;
             crate::out!("{}", report::kpis(&kpis, from, to, exponent, format));
         }
+        Report::Disputes { filter, format } => {
+            let pool = report_pool(db).await?;
+            let now = now.unwrap_or_else(chrono::Utc::now);
+            let q = report_query(&pool, &filter, 100_000).await?;
+            let rows = store::disputes::open_disputes(&pool, &q, now).await?;
+            let exponents = store::currency_exponents(&pool).await?;
+            let records = crate::cli::report_work::disputes(&rows, now, |c| {
+                exponents.get(c).copied().unwrap_or(2)
+            });
+            crate::out!(
+                "{}",
+                crate::cli::report_work::render(&records, format, "no open disputes")
+            );
+        }
+        Report::Promises { filter, format } => {
+            let pool = report_pool(db).await?;
+            let now = now.unwrap_or_else(chrono::Utc::now);
+            let today = store::business_today(&pool, now).await?;
+            let q = report_query(&pool, &filter, 100_000).await?;
+            let page = store::promises::promises(&pool, &q).await?;
+            let exponents = store::currency_exponents(&pool).await?;
+            let records = crate::cli::report_work::promises(&page.rows, today, |c| {
+                exponents.get(c).copied().unwrap_or(2)
+            });
+            crate::out!(
+                "{}",
+                crate::cli::report_work::render(&records, format, "no promises")
+            );
+        }
         Report::Trust { window, format } => {
             let pool = report_pool(db).await?;
             let now = now.unwrap_or_else(chrono::Utc::now);
@@ -296,6 +325,24 @@ async fn report_cmd(
         }
     }
     Ok(())
+}
+
+/// A list query for a report: the console's filter syntax, every row up to `limit`, and
+/// `owner:me` meaning whoever runs it.
+async fn report_query(
+    pool: &sqlx::PgPool,
+    filter: &str,
+    limit: i64,
+) -> anyhow::Result<store::lists::ListQuery> {
+    let me: String = sqlx::query_scalar("SELECT session_user::text")
+        .fetch_one(pool)
+        .await?;
+    Ok(store::lists::ListQuery {
+        filter: crate::filter::Filter::parse(filter),
+        limit,
+        me,
+        ..Default::default()
+    })
 }
 
 async fn import(

@@ -5,6 +5,7 @@ pub mod bench;
 pub mod bench_feed;
 pub mod commands;
 pub mod report;
+pub mod report_work;
 
 pub use args::*;
 

@@ -262,6 +262,21 @@ impl SlaClock {
         (0..3600).contains(&left).then_some(left)
     }
 
+    /// The clock in one word, for scripts: `late` (stopped after its target), `met`,
+    /// `breached`, `paused` (awaiting the customer), `off_hours` (outside its calendar's
+    /// working hours), `at_risk` or `ok`.
+    pub fn status_word(&self, off_hours: bool) -> &'static str {
+        match self.state() {
+            _ if self.late_by().is_some() => "late",
+            _ if self.stopped => "met",
+            SlaState::Breached => "breached",
+            _ if self.paused => "paused",
+            _ if off_hours => "off_hours",
+            SlaState::AtRisk => "at_risk",
+            SlaState::Ok => "ok",
+        }
+    }
+
     /// A clock that stopped after its target: by how many minutes it was late.
     pub fn late_by(&self) -> Option<i64> {
         (self.stopped && self.remaining() < 0).then(|| -self.remaining())
