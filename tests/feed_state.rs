@@ -85,6 +85,14 @@ fn a_burst_of_changes_costs_one_refresh_per_view() {
         trust: settle::domain::trust::trust_metrics(now(), 30, &[], &[]),
         alerts: vec![],
     }));
+    // The load took 450 ms: the view rests four times that before it may reload.
+    update(
+        &mut s,
+        Msg::Cost {
+            generation,
+            millis: 450,
+        },
+    );
     let after = update(
         &mut s,
         Msg::Loaded {
@@ -93,9 +101,22 @@ fn a_burst_of_changes_costs_one_refresh_per_view() {
         },
     );
     assert_eq!(
+        after,
+        [Effect::Wake {
+            generation,
+            after_ms: 1_800
+        }],
+        "no reload straight away: the view rests in proportion to its cost"
+    );
+    assert!(
+        update(&mut s, Msg::Changed).is_empty(),
+        "changes during the rest wait for it"
+    );
+    let after = update(&mut s, Msg::Wake { generation });
+    assert_eq!(
         after.len(),
         1,
-        "the fifty changes cost exactly one more load"
+        "the fifty-one changes cost exactly one more load"
     );
     let Effect::LoadOverview {
         generation: second, ..
@@ -103,17 +124,41 @@ fn a_burst_of_changes_costs_one_refresh_per_view() {
     else {
         panic!()
     };
-    assert!(
-        update(
-            &mut s,
-            Msg::Loaded {
-                generation: second,
-                data
-            }
-        )
-        .is_empty(),
-        "and then it rests"
+    let rest = update(
+        &mut s,
+        Msg::Loaded {
+            generation: second,
+            data,
+        },
     );
+    assert!(matches!(rest.as_slice(), [Effect::Wake { .. }]));
+    assert!(
+        update(&mut s, Msg::Wake { generation: second }).is_empty(),
+        "and with nothing new it stays"
+    );
+}
+
+#[test]
+fn a_person_moving_is_never_made_to_wait_for_a_rest() {
+    let mut s = State::new(now(), now().date_naive(), SessionInfo::default());
+    let first = init(&mut s);
+    let Effect::LoadOverview { generation, .. } = first[0].clone() else {
+        panic!()
+    };
+    update(
+        &mut s,
+        Msg::Failed {
+            generation,
+            error: "x".into(),
+        },
+    );
+    assert!(s.resting.is_some(), "resting after the load");
+    let effects = update(&mut s, Msg::Action(settle::app::Action::Open));
+    assert!(
+        matches!(effects.as_slice(), [Effect::LoadList { .. }]),
+        "a key press loads at once: {effects:?}"
+    );
+    assert!(s.resting.is_none());
 }
 
 #[test]

@@ -152,6 +152,27 @@ async fn kpis_json_has_the_documented_keys_and_follows_the_formulas() {
     .await
     .unwrap();
     assert_eq!(k.dso.map(|d| d.as_f64()), Some(dso));
+    // The overview hands over the aging it already has; the figures must not change, and an
+    // aging with other buckets is not taken for the KPIs' own.
+    let period = Period {
+        from: "2026-08-01".parse().unwrap(),
+        to: "2026-10-31".parse().unwrap(),
+    };
+    let end = aging_summary(&pool, period.to, Basis::Due, &BucketEdges::default())
+        .await
+        .unwrap();
+    let reused = settle::store::kpi::period_kpis_ending(&pool, period, Some(&end))
+        .await
+        .unwrap();
+    assert_eq!(reused, k);
+    let other: BucketEdges = "15,45".parse().unwrap();
+    let odd = aging_summary(&pool, period.to, Basis::Due, &other)
+        .await
+        .unwrap();
+    let not_reused = settle::store::kpi::period_kpis_ending(&pool, period, Some(&odd))
+        .await
+        .unwrap();
+    assert_eq!(not_reused, k);
 }
 
 #[tokio::test]

@@ -97,6 +97,15 @@ pub enum Msg {
     },
     /// What came of a confirmed action: a message for the status line, or why it failed.
     Acted(Result<String, String>),
+    /// How long the view load of `generation` took (sent just before its reply).
+    Cost {
+        generation: u64,
+        millis: u64,
+    },
+    /// The rest after the view load of `generation` is over.
+    Wake {
+        generation: u64,
+    },
 }
 
 /// What a list query asks for.
@@ -155,4 +164,22 @@ pub enum Effect {
     Touch {
         dispute: i64,
     },
+    /// Send `Msg::Wake` for `generation` after this many milliseconds.
+    Wake {
+        generation: u64,
+        after_ms: u64,
+    },
+}
+
+impl Effect {
+    /// The generation of a view load (what `Msg::Cost` reports on), if this is one.
+    pub fn view_generation(&self) -> Option<u64> {
+        match self {
+            Effect::LoadOverview { generation, .. }
+            | Effect::LoadList { generation, .. }
+            | Effect::LoadAccount { generation, .. }
+            | Effect::LoadCase { generation, .. } => Some(*generation),
+            _ => None,
+        }
+    }
 }

@@ -59,6 +59,7 @@ pub(super) fn navigate(state: &mut State, view: View) -> Vec<Effect> {
         state.back.push((state.view.clone(), left));
         state.last_view = Some(state.view.clone());
         state.view = view;
+        state.view_cost_ms = 0;
         state.account = Loadable::Idle;
         state.case = Loadable::Idle;
     }
@@ -158,6 +159,21 @@ pub(super) fn load_if_due(state: &mut State, generation: u64) -> Vec<Effect> {
         return vec![];
     }
     state.loading_generation = None;
+    // The view rests before it may reload, however many changes come meanwhile: a console
+    // never reloads faster than the store can afford (`domain::pace`).
+    state.resting = Some(generation);
+    vec![Effect::Wake {
+        generation,
+        after_ms: crate::domain::pace::refresh_pause(state.view_cost_ms),
+    }]
+}
+
+/// The rest after the load of `generation` is over: reload once if anything changed.
+pub(super) fn woke(state: &mut State, generation: u64) -> Vec<Effect> {
+    if state.resting != Some(generation) {
+        return vec![];
+    }
+    state.resting = None;
     if std::mem::take(&mut state.refresh_due) {
         load(state)
     } else {
@@ -170,6 +186,9 @@ pub(super) fn load(state: &mut State) -> Vec<Effect> {
     state.generation += 1;
     let generation = state.generation;
     state.loading_generation = Some(generation);
+    // This load sees every change committed so far.
+    state.resting = None;
+    state.refresh_due = false;
     match state.view.clone() {
         View::Overview => {
             if !matches!(state.overview, Loadable::Ready(_)) {

@@ -324,6 +324,11 @@ pub struct State {
     /// `refresh_due` and cost one more load when it lands, however many there were.
     pub loading_generation: Option<u64>,
     pub refresh_due: bool,
+    /// The view rests after its load of this generation (`domain::pace`): changes meanwhile
+    /// wait for the rest to end and cost one reload.
+    pub resting: Option<u64>,
+    /// What loading the current view costs, smoothed, in milliseconds.
+    pub view_cost_ms: u64,
     /// Live updates paused; `pending` counts changes seen meanwhile.
     pub frozen: bool,
     pub pending: bool,
@@ -373,6 +378,8 @@ impl State {
             explain: false,
             loading_generation: None,
             refresh_due: false,
+            resting: None,
+            view_cost_ms: 0,
             frozen: false,
             pending: false,
             page_rows: 20,

@@ -2,7 +2,7 @@
 
 use super::action::Action;
 use super::msg::{Data, DialogKey, Effect, Msg};
-use super::navigate::{back, load, load_if_due, move_cursor, navigate, open, selected_key};
+use super::navigate::{back, load, load_if_due, move_cursor, navigate, open, selected_key, woke};
 use super::state::{Feed, InputKind, Loadable, Severity, State, View};
 use super::typing::{open_input, type_key};
 use crate::domain::aging::Basis;
@@ -68,6 +68,13 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             vec![]
         }
         Msg::Dialog(key) => super::acting::key(state, key),
+        Msg::Cost { generation, millis } => {
+            if generation == state.generation {
+                state.view_cost_ms = crate::domain::pace::smoothed_cost(state.view_cost_ms, millis);
+            }
+            vec![]
+        }
+        Msg::Wake { generation } => woke(state, generation),
         Msg::Acted(result) => {
             let in_flight = state.in_flight.take();
             state.list.marked.clear();
@@ -152,7 +159,7 @@ fn feed(state: &mut State, msg: Msg) -> Vec<Effect> {
                 state.pending = true;
                 return vec![];
             }
-            if state.loading_generation == Some(state.generation) {
+            if state.loading_generation == Some(state.generation) || state.resting.is_some() {
                 state.refresh_due = true;
                 return vec![];
             }

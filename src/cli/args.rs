@@ -257,6 +257,10 @@ pub enum Bench {
         seconds: f64,
         #[arg(long, default_value_t = 3)]
         rounds: usize,
+        /// The view every console watches, as a command without the colon (`disputes`,
+        /// `holds`); the overview if not given.
+        #[arg(long, default_value = "")]
+        view: String,
     },
     /// Time loading each console view on an existing store.
     Views {

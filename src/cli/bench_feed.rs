@@ -1,15 +1,17 @@
 //! `settle bench feed`: does a roomful of consoles slow the store down? One writer posts
 //! payments (each a payment, an allocation, their triggers and change-log rows) while 0 or N
-//! consoles poll the change log exactly as the console does. Phases alternate; medians and
-//! their ratio are reported from one run.
+//! headless consoles watch a view: the console's own feed, `update`, effects and rests, so
+//! each reloads its view on changes exactly as a person's console does. Phases alternate;
+//! medians and their ratio are reported from one run.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use sqlx::PgPool;
 
-use crate::store::{self, feed};
+use crate::runtime::headless::{self, Counters};
+use crate::store;
 
 /// Posts one-cent payments against open invoices for `seconds`; returns transactions per second.
 async fn write_for(pool: &PgPool, seconds: f64, salt: &str) -> anyhow::Result<f64> {
@@ -32,31 +34,30 @@ async fn write_for(pool: &PgPool, seconds: f64, salt: &str) -> anyhow::Result<f6
     Ok(n as f64 / start.elapsed().as_secs_f64())
 }
 
-/// `consoles` pollers, each on its own connection, checking the log's head every 400 ms.
+/// `consoles` headless consoles on `view`, each with its own connections (two, or one when
+/// there are more than a hundred, to stay inside the server's connection limit).
 fn start_consoles(
     url: &str,
     consoles: usize,
+    view: &str,
     stop: Arc<AtomicBool>,
-    polls: Arc<AtomicU64>,
+    counters: Arc<Counters>,
 ) -> Vec<tokio::task::JoinHandle<()>> {
+    let connections = if consoles > 100 { 1 } else { 2 };
     (0..consoles)
         .map(|_| {
-            let (url, stop, polls) = (url.to_string(), stop.clone(), polls.clone());
+            let (url, view, stop, counters) = (
+                url.to_string(),
+                view.to_string(),
+                stop.clone(),
+                counters.clone(),
+            );
             tokio::spawn(async move {
-                let Ok(pool) = store::pool(&url, 1).await else {
+                let Ok(pool) = store::pool(&url, connections).await else {
                     return;
                 };
-                let Ok(mut cursor) = feed::tail(&pool).await else {
-                    return;
-                };
-                while !stop.load(Ordering::Relaxed) {
-                    if let Ok(head) = feed::tail(&pool).await {
-                        if head != cursor {
-                            cursor = head; // the console would refresh its visible view here
-                        }
-                        polls.fetch_add(1, Ordering::Relaxed);
-                    }
-                    tokio::time::sleep(Duration::from_millis(400)).await;
+                if let Err(e) = headless::run(pool.clone(), &view, stop, counters).await {
+                    tracing::warn!("a bench console stopped: {e}");
                 }
                 pool.close().await;
             })
@@ -69,27 +70,41 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-pub async fn run(url: &str, consoles: usize, seconds: f64, rounds: usize) -> anyhow::Result<()> {
+pub async fn run(
+    url: &str,
+    consoles: usize,
+    seconds: f64,
+    rounds: usize,
+    view: &str,
+) -> anyhow::Result<()> {
     let writer = store::pool(url, 1).await?;
+    // Payment references are unique: a run of its own never meets an earlier run's.
+    let run_id = chrono::Utc::now().timestamp_millis();
     let (mut alone, mut watched) = (Vec::new(), Vec::new());
     for round in 0..rounds.max(1) {
-        alone.push(write_for(&writer, seconds, &format!("a{round}")).await?);
+        alone.push(write_for(&writer, seconds, &format!("{run_id}-a{round}")).await?);
         let stop = Arc::new(AtomicBool::new(false));
-        let polls = Arc::new(AtomicU64::new(0));
-        let handles = start_consoles(url, consoles, stop.clone(), polls.clone());
-        tokio::time::sleep(Duration::from_secs(2)).await; // let every console connect
-        let before = polls.load(Ordering::Relaxed);
+        let counters = Arc::new(Counters::default());
+        let handles = start_consoles(url, consoles, view, stop.clone(), counters.clone());
+        tokio::time::sleep(Duration::from_secs(3)).await; // let every console connect and load
+        let before = counters.landed.load(Ordering::Relaxed);
         let t = Instant::now();
-        watched.push(write_for(&writer, seconds, &format!("w{round}")).await?);
-        let rate = (polls.load(Ordering::Relaxed) - before) as f64 / t.elapsed().as_secs_f64();
+        watched.push(write_for(&writer, seconds, &format!("{run_id}-w{round}")).await?);
+        let rate =
+            (counters.landed.load(Ordering::Relaxed) - before) as f64 / t.elapsed().as_secs_f64();
         stop.store(true, Ordering::Relaxed);
         for h in handles {
             let _ = h.await;
         }
         crate::outln!(
-            "round {}: alone {:.0} tx/s, with {consoles} consoles {:.0} tx/s ({rate:.0} polls/s)",
+            "round {}: alone {:.0} tx/s, with {consoles} consoles on {} {:.0} tx/s ({rate:.1} view loads/s)",
             round + 1,
             alone[round],
+            if view.is_empty() {
+                "the overview"
+            } else {
+                view
+            },
             watched[round]
         );
     }

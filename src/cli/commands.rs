@@ -45,6 +45,7 @@ pub async fn run(cli: Cli, log_problem: Option<String>) -> anyhow::Result<ExitCo
             consoles,
             seconds,
             rounds,
+            view,
         })) => {
             let cluster;
             let url = match db {
@@ -57,7 +58,7 @@ pub async fn run(cli: Cli, log_problem: Option<String>) -> anyhow::Result<ExitCo
                     url
                 }
             };
-            crate::cli::bench_feed::run(&url, consoles, seconds, rounds).await?;
+            crate::cli::bench_feed::run(&url, consoles, seconds, rounds, &view).await?;
         }
         Some(Command::Bench(Bench::Views { runs })) => {
             let pool = store::pool(&database_url(&db)?, 2).await?;

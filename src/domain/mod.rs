@@ -5,6 +5,7 @@ pub mod alerts;
 pub mod kpi;
 pub mod money;
 pub mod months;
+pub mod pace;
 pub mod promise;
 pub mod rhythm;
 pub mod segment;

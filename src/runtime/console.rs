@@ -122,7 +122,7 @@ pub async fn run(pool: PgPool, opts: ConsoleOptions) -> anyhow::Result<()> {
         };
         // A tick or a quiet poll redraws only if it changed what the header shows, or if a
         // clock on screen counts down: idle costs nothing over a slow link.
-        let quiet = matches!(msg, Msg::Tick(_) | Msg::FeedOk);
+        let quiet = matches!(msg, Msg::Tick(_) | Msg::FeedOk | Msg::Cost { .. });
         let tick = matches!(msg, Msg::Tick(_));
         let feed_before = state.feed.clone();
         let effects = update(&mut state, msg);
@@ -209,7 +209,7 @@ fn text_key(key: &crossterm::event::KeyEvent) -> Option<TextKey> {
 
 /// Runs each effect in its own task; its result comes back as a message. Copying to the
 /// clipboard writes to the terminal, so it happens here, between frames.
-fn run_effects(
+pub(crate) fn run_effects(
     effects: Vec<Effect>,
     pool: &PgPool,
     tx: &UnboundedSender<Msg>,
@@ -229,10 +229,17 @@ fn run_effects(
         let tx = tx.clone();
         let me = me.to_string();
         tokio::spawn(async move {
-            if let Some(msg) =
+            let view_load = effect.view_generation();
+            let started = std::time::Instant::now();
+            let reply =
                 crate::runtime::effects::run(&pool, effect, clock.unwrap_or_else(Utc::now), &me)
-                    .await
-            {
+                    .await;
+            // What the view cost, so the console rests in proportion before reloading it.
+            if let Some(generation) = view_load {
+                let millis = started.elapsed().as_millis().min(u64::MAX as u128) as u64;
+                let _ = tx.send(Msg::Cost { generation, millis });
+            }
+            if let Some(msg) = reply {
                 let _ = tx.send(msg);
             }
         });
@@ -253,7 +260,7 @@ pub async fn poll_head(pool: &PgPool) -> Result<store::feed::Poll, store::StoreE
 
 /// Polls the head of the change log; one `Changed` per poll that finds it moved (a burst of
 /// changes costs one refresh), and a resync (`Changed`) after the store comes back.
-fn spawn_feed(pool: PgPool, tx: UnboundedSender<Msg>) {
+pub(crate) fn spawn_feed(pool: PgPool, tx: UnboundedSender<Msg>) {
     tokio::spawn(async move {
         let mut cursor = None;
         let mut lost = false;

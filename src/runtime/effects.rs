@@ -58,6 +58,13 @@ pub async fn run(pool: &PgPool, effect: Effect, now: DateTime<Utc>, me: &str) ->
             let agents = store::assignable_agents(pool).await.map(Data::Agents);
             return Some(side(request, agents));
         }
+        Effect::Wake {
+            generation,
+            after_ms,
+        } => {
+            tokio::time::sleep(std::time::Duration::from_millis(after_ms)).await;
+            return Some(Msg::Wake { generation });
+        }
         Effect::Touch { dispute } => {
             if let Err(e) = store::actions::touch_presence(pool, "dispute", dispute).await {
                 tracing::debug!("presence not recorded: {e}");
@@ -93,7 +100,7 @@ async fn overview(
         from: params.as_of - Duration::days(89),
         to: params.as_of,
     };
-    let kpis = store::kpi::period_kpis(pool, period).await?;
+    let kpis = store::kpi::period_kpis_ending(pool, period, Some(&aging)).await?;
     let trust = store::trust::metrics(pool, now, 30).await?;
     let alerts = alerts(pool, now, &trust).await?;
     Ok(OverviewData {

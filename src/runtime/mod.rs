@@ -4,4 +4,5 @@
 pub mod console;
 pub mod drafts;
 pub mod effects;
+pub mod headless;
 pub mod term;

@@ -47,9 +47,28 @@ pub async fn sales_by_month(
 
 /// Every KPI for a period, with the inputs it was computed from.
 pub async fn period_kpis(pool: &PgPool, period: Period) -> Result<Kpis, StoreError> {
+    period_kpis_ending(pool, period, None).await
+}
+
+/// The same, reusing the due-date aging at the period's last day when the caller has it
+/// (the overview shows it anyway: no need to age the book twice).
+pub async fn period_kpis_ending(
+    pool: &PgPool,
+    period: Period,
+    end: Option<&crate::domain::aging::AgingSummary>,
+) -> Result<Kpis, StoreError> {
     let edges = BucketEdges::default();
     let before = aging_summary(pool, period.from - Duration::days(1), Basis::Due, &edges).await?;
-    let end = aging_summary(pool, period.to, Basis::Due, &edges).await?;
+    let end = match end {
+        Some(s)
+            if s.as_of == period.to
+                && s.basis == Basis::Due
+                && s.lines.iter().map(|l| &l.bucket).eq(edges.buckets().iter()) =>
+        {
+            s.clone()
+        }
+        _ => aging_summary(pool, period.to, Basis::Due, &edges).await?,
+    };
     let open =
         |s: &crate::domain::aging::AgingSummary| s.lines.iter().map(|l| l.amount).sum::<i64>();
     // One query gives the period's sales and the countback's: the month of the last day

@@ -1,0 +1,78 @@
+//! A console without a terminal: the same feed, the same `update`, the same effects and rests
+//! as a person's console, on one view. Benchmarks attach these so they load the store exactly
+//! as real consoles do (a bare poller of the change log hid that consoles reload their views).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
+
+use chrono::Utc;
+use sqlx::PgPool;
+use tokio::sync::mpsc::unbounded_channel;
+
+use super::console::{run_effects, spawn_feed};
+use crate::app::msg::TextKey;
+use crate::app::state::SessionInfo;
+use crate::app::{Msg, State, init, update};
+use crate::store;
+
+/// What a headless console has done, counted across all of them.
+#[derive(Debug, Default)]
+pub struct Counters {
+    /// View loads asked for (the first load included).
+    pub loads: AtomicU64,
+    /// View loads that came back.
+    pub landed: AtomicU64,
+}
+
+/// Runs one headless console on `command`'s view (`:disputes` without the colon; empty for
+/// the overview) until `stop` is set.
+pub async fn run(
+    pool: PgPool,
+    command: &str,
+    stop: Arc<AtomicBool>,
+    counters: Arc<Counters>,
+) -> anyhow::Result<()> {
+    let session = store::session(&pool).await?;
+    let now = Utc::now();
+    let today = store::business_today(&pool, now).await?;
+    let info = SessionInfo {
+        user: session.user.clone(),
+        role: session.role,
+        agent: session.agent,
+        database: session.database,
+        host: session.host,
+        readonly: true,
+        environment: "BENCH".into(),
+    };
+    let mut state = State::new(now, today, info);
+    let (tx, mut rx) = unbounded_channel::<Msg>();
+    spawn_feed(pool.clone(), tx.clone());
+    let mut effects = init(&mut state);
+    if !command.is_empty() {
+        let mut keys = vec![Msg::Action(crate::app::Action::CommandMode)];
+        keys.extend(command.chars().map(|c| Msg::Text(TextKey::Char(c))));
+        keys.push(Msg::Text(TextKey::Enter));
+        for key in keys {
+            effects.extend(update(&mut state, key));
+        }
+    }
+    let me = session.user;
+    while !stop.load(Ordering::Relaxed) {
+        let loads = effects
+            .iter()
+            .filter(|e| e.view_generation().is_some())
+            .count();
+        counters.loads.fetch_add(loads as u64, Ordering::Relaxed);
+        run_effects(std::mem::take(&mut effects), &pool, &tx, None, &me);
+        let msg = tokio::select! {
+            Some(msg) = rx.recv() => msg,
+            () = tokio::time::sleep(Duration::from_millis(200)) => continue,
+        };
+        if matches!(msg, Msg::Loaded { .. } | Msg::Failed { .. }) {
+            counters.landed.fetch_add(1, Ordering::Relaxed);
+        }
+        effects = update(&mut state, msg);
+    }
+    Ok(())
+}
