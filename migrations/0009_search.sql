@@ -2,10 +2,15 @@
 -- "Łódź". PostgreSQL's unaccent (a trusted contrib extension) where the server has it; else a
 -- fold of the common Latin letters, so the store still works without contrib.
 
+-- The extension lives in a schema of its own, so `public` holds only settle's functions (each
+-- on the safe search path).
+CREATE SCHEMA IF NOT EXISTS settle_ext;
+REVOKE ALL ON SCHEMA settle_ext FROM PUBLIC;
+GRANT USAGE ON SCHEMA settle_ext TO settle_viewer;
 DO $$
 BEGIN
     IF EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'unaccent') THEN
-        CREATE EXTENSION IF NOT EXISTS unaccent SCHEMA public;
+        CREATE EXTENSION IF NOT EXISTS unaccent SCHEMA settle_ext;
     END IF;
 END $$;
 
@@ -15,7 +20,7 @@ BEGIN
         EXECUTE $f$
             CREATE FUNCTION settle_fold(t text) RETURNS text LANGUAGE sql STABLE PARALLEL SAFE
             SET search_path = pg_catalog, public, pg_temp AS
-            $b$ SELECT lower(public.unaccent('public.unaccent'::regdictionary, t)) $b$
+            $b$ SELECT lower(settle_ext.unaccent('settle_ext.unaccent'::regdictionary, t)) $b$
         $f$;
     ELSE
         EXECUTE $f$

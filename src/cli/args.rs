@@ -94,6 +94,19 @@ pub struct WorkerArgs {
     /// Seconds between runs of the time-based jobs.
     #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub every: u64,
+    /// Seconds between looks at the outreach queue.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=3_600))]
+    pub poll: u64,
+    /// Where e-mail goes: smtp://host:25, smtp://host:587?tls=required (STARTTLS),
+    /// smtps://user:password@host:465. Without it e-mail waits for a worker that has one.
+    #[arg(long, env = "SETTLE_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// Seconds a claim on a message holds (renewed while working; 10 to 3600).
+    #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(i32).range(10..=3_600))]
+    pub lease: i32,
+    /// Messages claimed at a time (1 to 100).
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(i32).range(1..=100))]
+    pub batch: i32,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -79,8 +79,12 @@ pub async fn run(cli: Cli, log_problem: Option<String>) -> anyhow::Result<ExitCo
             let opts = crate::worker::WorkerOptions {
                 once: args.once,
                 every: std::time::Duration::from_secs(args.every),
+                poll: std::time::Duration::from_secs(args.poll),
                 today: now.map(|n| n.date_naive()),
                 quiet: false,
+                smtp_url: args.smtp_url,
+                lease_seconds: args.lease,
+                batch: args.batch,
             };
             crate::worker::run(&pool, &opts).await?;
         }
@@ -211,11 +215,11 @@ async fn demo(
         let worker_pool =
             store::pool(&cluster.url_as("settle_demo_worker", "settle_demo"), 1).await?;
         let worker = tokio::spawn(async move {
+            // No SMTP server in a demo: e-mail stays queued; phone tasks and notes go to people.
             let opts = crate::worker::WorkerOptions {
-                once: false,
-                every: std::time::Duration::from_secs(60),
                 today: now.map(|n| n.date_naive()),
                 quiet: true,
+                ..Default::default()
             };
             crate::worker::run(&worker_pool, &opts).await
         });

@@ -91,7 +91,10 @@ states!(
     /// Where a message is.
     OutreachStatus as "message status" {
         Draft => ("draft", "draft"),
+        PendingApproval => ("pending_approval", "awaiting approval"),
         Queued => ("queued", "queued"),
+        Sending => ("sending", "sending"),
+        Uncertain => ("uncertain", "uncertain"),
         Sent => ("sent", "sent"),
         Failed => ("failed", "failed"),
         Cancelled => ("cancelled", "cancelled"),

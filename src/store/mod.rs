@@ -12,6 +12,7 @@ pub mod feed;
 pub mod import;
 pub mod kpi;
 pub mod lists;
+pub mod outbox;
 pub mod promises;
 pub mod seed;
 pub mod trust;

@@ -1,8 +1,13 @@
-//! `settle worker`: the long-running process beside the store. It runs the store's time-based
-//! jobs (promises kept or broken, the daily profile refresh) through one SQL function,
-//! `run_time_jobs`, which pg_cron may call instead where the server has it.
+//! `settle worker`: the long-running process beside the store. It delivers due outreach over
+//! SMTP exactly once (`deliver`), hands phone tasks and personal notes to people, and runs the
+//! store's time-based jobs (promises kept or broken, the daily profile refresh) through one SQL
+//! function, `run_time_jobs`, which pg_cron may call instead where the server has it.
 
-use std::time::Duration;
+pub mod deliver;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use sqlx::PgPool;
@@ -14,15 +19,38 @@ use crate::store::{self, promises::JobsRun};
 pub struct WorkerOptions {
     /// Do what is due once and return (for cron and tests).
     pub once: bool,
-    /// Time between runs of the jobs.
+    /// Time between runs of the time-based jobs.
     pub every: Duration,
-    /// The business day to run as (`None`: the store's today).
+    /// Time between looks at the outreach queue.
+    pub poll: Duration,
+    /// The business day to run the jobs as (`None`: the store's today).
     pub today: Option<NaiveDate>,
     /// Log only, print nothing (beside a console, as the demo runs it).
     pub quiet: bool,
+    /// Where e-mail goes (`None`: e-mail waits for a worker that has a server).
+    pub smtp_url: Option<String>,
+    /// How long a claim holds, in seconds (renewed while working).
+    pub lease_seconds: i32,
+    /// How many messages one claim takes.
+    pub batch: i32,
 }
 
-/// One line saying what a run did, or `None` when it did nothing.
+impl Default for WorkerOptions {
+    fn default() -> Self {
+        WorkerOptions {
+            once: false,
+            every: Duration::from_secs(60),
+            poll: Duration::from_secs(5),
+            today: None,
+            quiet: false,
+            smtp_url: None,
+            lease_seconds: 300,
+            batch: 20,
+        }
+    }
+}
+
+/// One line saying what a run of the jobs did, or `None` when it did nothing.
 pub fn describe(run: &JobsRun) -> Option<String> {
     let mut parts = Vec::new();
     if run.kept > 0 {
@@ -37,38 +65,78 @@ pub fn describe(run: &JobsRun) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join(", "))
 }
 
-/// Runs the jobs until SIGTERM or ctrl-c (or once). A failed run is logged and retried at the
-/// next tick: a store restart must not end the worker.
+fn say(opts: &WorkerOptions, line: &str) {
+    tracing::info!("{line}");
+    if !opts.quiet {
+        crate::outln!("{line}");
+    }
+}
+
+fn complain(opts: &WorkerOptions, line: &str) {
+    tracing::warn!("{line}");
+    if !opts.quiet {
+        eprintln!("settle worker: {line}");
+    }
+}
+
+/// Runs until SIGTERM or ctrl-c (or once). SIGTERM finishes the message in hand, gives back
+/// what was claimed and not started, and exits. A failed round is logged and retried at the
+/// next: a store restart must not end the worker.
 pub async fn run(pool: &PgPool, opts: &WorkerOptions) -> anyhow::Result<()> {
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-    loop {
-        match store::promises::run_time_jobs(pool, opts.today).await {
-            Ok(run) => {
-                if let Some(line) = describe(&run) {
-                    tracing::info!("time jobs: {line}");
-                    if !opts.quiet {
-                        crate::outln!("{line}");
-                    }
-                } else if opts.once && !opts.quiet {
-                    crate::outln!("nothing was due");
-                }
+    let stop = Arc::new(AtomicBool::new(false));
+    let stopped = Arc::new(tokio::sync::Notify::new());
+    {
+        let (stop, stopped) = (stop.clone(), stopped.clone());
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        tokio::spawn(async move {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
             }
-            Err(e) if opts.once => return Err(e.into()),
-            Err(e) => {
-                let text = crate::error_text(&anyhow::Error::from(e));
-                tracing::warn!("time jobs failed: {text}");
-                if !opts.quiet {
-                    eprintln!("settle worker: time jobs failed: {text}; retrying");
-                }
+            stop.store(true, Ordering::Relaxed);
+            stopped.notify_waiters();
+        });
+    }
+    let mailer = match &opts.smtp_url {
+        Some(url) => {
+            let (from, reply_to) = store::outbox::sender_addresses(pool).await?;
+            Some(deliver::Mailer::new(url, &from, &reply_to)?)
+        }
+        None => None,
+    };
+    let mut jobs_due = Instant::now();
+    loop {
+        if Instant::now() >= jobs_due {
+            jobs_due = Instant::now() + opts.every;
+            match store::promises::run_time_jobs(pool, opts.today).await {
+                Ok(run) => match describe(&run) {
+                    Some(line) => say(opts, &format!("time jobs: {line}")),
+                    None if opts.once => say(opts, "time jobs: nothing was due"),
+                    None => {}
+                },
+                Err(e) if opts.once => return Err(e.into()),
+                Err(e) => complain(opts, &format!("time jobs failed: {e}; retrying")),
             }
         }
-        if opts.once {
+        match deliver::deliver_due(pool, mailer.as_ref(), opts.batch, opts.lease_seconds, &stop)
+            .await
+        {
+            Ok(done) if !done.is_empty() || opts.once => {
+                say(opts, &format!("outreach: {}", done.describe()))
+            }
+            Ok(_) => {}
+            Err(e) if opts.once => return Err(e),
+            Err(e) => complain(opts, &format!("delivery failed: {e}; retrying")),
+        }
+        if opts.once || stop.load(Ordering::Relaxed) {
             return Ok(());
         }
         tokio::select! {
-            () = tokio::time::sleep(opts.every) => {}
-            _ = term.recv() => return Ok(()),
-            _ = tokio::signal::ctrl_c() => return Ok(()),
+            () = tokio::time::sleep(opts.poll) => {}
+            () = stopped.notified() => {}
+        }
+        if stop.load(Ordering::Relaxed) {
+            return Ok(());
         }
     }
 }
