@@ -400,3 +400,78 @@ async fn a_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice() {
         "the sink holds every sent message (and perhaps the uncertain one): {all} vs {counts:?}"
     );
 }
+
+#[tokio::test]
+async fn only_the_worker_holding_a_claim_may_send_it_and_only_leads_decide_uncertain_ones() {
+    let (db, admin, url) = store(100, 56).await;
+    let customers = customers_with_contacts(&admin, 1).await;
+    let id = queue(&admin, customers[0], None, "email", true).await;
+    login_role(&admin, "mail_worker_b", Some("settle_worker")).await;
+    let a = settle::store::pool(&url, 1).await.unwrap();
+    let b = common::as_role(&db, "mail_worker_b").await;
+    let ben = common::as_role(&db, "ben").await;
+    // A collector can do none of the worker's steps.
+    for sql in [
+        "SELECT * FROM claim_outreach(1, 30)",
+        "SELECT begin_sending(1)",
+        "SELECT finish_sending(1, 'sent', '')",
+        "SELECT * FROM hand_to_person(1)",
+        "SELECT release_outreach_claims()",
+        "SELECT decide_uncertain(1, 'sent')",
+    ] {
+        let err = sqlx::query(sql).execute(&ben).await.unwrap_err();
+        assert_eq!(common::code(err), "42501", "{sql}");
+    }
+    let claimed = settle::store::outbox::claim(&a, 5, 30).await.unwrap();
+    assert_eq!(claimed.iter().map(|m| m.id).collect::<Vec<_>>(), [id]);
+    assert!(
+        settle::store::outbox::claim(&b, 5, 30)
+            .await
+            .unwrap()
+            .is_empty(),
+        "a live claim is nobody else's"
+    );
+    let err = settle::store::outbox::begin_sending(&b, id)
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("not claimed by mail_worker_b"),
+        "{err}"
+    );
+    assert_eq!(
+        settle::store::outbox::begin_sending(&a, id).await.unwrap(),
+        None
+    );
+    // The worker dies here. Once its lease is over the message is uncertain, not resent.
+    sqlx::query("UPDATE outreach SET lease_until = now() - interval '1 second' WHERE id = $1")
+        .bind(id)
+        .execute(&admin)
+        .await
+        .unwrap();
+    assert!(
+        settle::store::outbox::claim(&b, 5, 30)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(statuses(&admin, &[id]).await, ["uncertain"]);
+    let collector = sqlx::query("SELECT decide_uncertain($1, 'resend')")
+        .bind(id)
+        .execute(&ben)
+        .await
+        .unwrap_err();
+    assert_eq!(common::code(collector), "42501");
+    let ava = common::as_role(&db, "ava").await;
+    sqlx::query("SELECT decide_uncertain($1, 'sent')")
+        .bind(id)
+        .execute(&ava)
+        .await
+        .unwrap();
+    assert_eq!(statuses(&admin, &[id]).await, ["sent"]);
+    let audited = one(
+        &admin,
+        "SELECT count(*) FROM audit_log WHERE action IN ('outreach_uncertain', 'outreach_decided')",
+    )
+    .await;
+    assert_eq!(audited, 2);
+}
