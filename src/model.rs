@@ -102,6 +102,8 @@ pub struct OutreachLine {
     pub send_after: DateTime<Utc>,
     /// Why an automatic reminder would wait, if it would.
     pub suppression: Option<String>,
+    /// What the last attempt came to (the SMTP server's reply, a guard that held it back).
+    pub last_error: Option<String>,
 }
 
 /// A line of the audit log.

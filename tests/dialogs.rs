@@ -525,3 +525,45 @@ fn a_lead_overrides_a_segment_from_the_customer_page_with_a_reason() {
         })]
     );
 }
+
+#[test]
+fn a_sent_message_cannot_be_cancelled_and_a_lead_decides_an_uncertain_one() {
+    let mut s = holds_state("lead");
+    s.view = View::Outreach;
+    let line = |id: i64, status: &str| settle::model::OutreachLine {
+        id,
+        customer_id: 1,
+        customer: "Acme Corp".into(),
+        invoice: None,
+        purpose: "reminder".parse().unwrap(),
+        channel: "email".parse().unwrap(),
+        tone: "friendly".parse().unwrap(),
+        status: status.parse().unwrap(),
+        subject: "Invoice INV-1".into(),
+        copies: vec![],
+        send_after: now(),
+        suppression: None,
+        last_error: None,
+    };
+    s.list.total = 2;
+    s.list.rows = Rows::Outreach(vec![line(7, "sent"), line(8, "uncertain")]);
+    update(&mut s, Msg::Action(Action::CancelMessage));
+    assert!(s.dialog.is_none());
+    assert!(s.status.as_ref().unwrap().1.contains("MSG-7 is sent"));
+    update(&mut s, Msg::Action(Action::DecideMessage));
+    assert!(s.dialog.is_none(), "a sent message needs no decision");
+    update(&mut s, Msg::Action(Action::Down));
+    update(&mut s, Msg::Action(Action::DecideMessage));
+    update(&mut s, Msg::Dialog(DialogKey::Char('r')));
+    let effects = update(&mut s, Msg::Dialog(DialogKey::Char('y')));
+    assert_eq!(
+        effects,
+        [Effect::Act(Request::DecideMessage {
+            id: 8,
+            went: Some(false)
+        })]
+    );
+    s.session.role = "collector".parse().unwrap();
+    update(&mut s, Msg::Action(Action::DecideMessage));
+    assert!(s.dialog.is_none(), "collectors do not decide");
+}

@@ -213,6 +213,7 @@ fn state_with(view: View, n: usize, name: &str) -> State {
                     copies: vec!["Sam Keller".into()],
                     send_after: now() + Duration::days(2),
                     suppression: (i == 0).then(|| "usually pays on day 35; expected 14 Mar".into()),
+                    last_error: None,
                 })
                 .collect(),
         ),

@@ -98,6 +98,9 @@ actions! {
     CancelMessage = "cancel_message",
     /// Put this customer in a segment whatever the rules say, or lift the override (leads).
     SetSegment = "set_segment",
+    /// Decide a message that may have gone (a worker died while sending it): mark it sent or
+    /// send it again (leads).
+    DecideMessage = "decide_message",
 }
 
 impl Action {
@@ -115,6 +118,7 @@ impl Action {
                 | Action::RecordPromise
                 | Action::CancelMessage
                 | Action::SetSegment
+                | Action::DecideMessage
         )
     }
 }

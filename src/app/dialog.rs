@@ -45,6 +45,11 @@ pub enum Request {
     CancelMessage {
         id: i64,
     },
+    /// A lead decides an uncertain message: `Some(true)` it went, `Some(false)` send it again.
+    DecideMessage {
+        id: i64,
+        went: Option<bool>,
+    },
     Promise {
         invoice: i64,
         amount: i64,
@@ -322,6 +327,16 @@ impl Dialog {
                 .to_digit(36)
                 .and_then(|d| options.get((d as usize).wrapping_sub(1)))
                 .copied();
+            return true;
+        }
+        if let Request::DecideMessage { went, .. } = &mut self.request {
+            *went = Some(key == 's');
+            self.facts.push(if key == 's' {
+                "decision: it went; mark it sent".to_string()
+            } else {
+                "decision: send it again".to_string()
+            });
+            self.stage = Stage::Confirm;
             return true;
         }
         if let Request::SetSegment { segment, .. } = &mut self.request {

@@ -424,7 +424,7 @@ impl State {
             A::QueueReminder | A::RecordPromise => {
                 matches!(self.view, View::Aging(AgingLevel::Invoices { .. }))
             }
-            A::CancelMessage => self.view == View::Outreach,
+            A::CancelMessage | A::DecideMessage => self.view == View::Outreach,
             A::SetSegment => matches!(self.view, View::Customer(_)),
             // Only the overview and the dispute queue have figures to explain.
             A::Explain => {
@@ -433,8 +433,10 @@ impl State {
             _ => return true,
         };
         // Leads release holds and give disputes to others; the database checks it again.
-        let role_fits = !matches!(action, A::ReleaseHold | A::AssignTo | A::SetSegment)
-            || self.session.role == Role::Lead;
+        let role_fits = !matches!(
+            action,
+            A::ReleaseHold | A::AssignTo | A::SetSegment | A::DecideMessage
+        ) || self.session.role == Role::Lead;
         view_fits && role_fits && self.may_act()
     }
 

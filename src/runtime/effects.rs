@@ -369,6 +369,23 @@ async fn act(pool: &PgPool, request: Request) -> Result<String, String> {
                 .map(|id| format!("promise recorded (#{id})")),
             None => Err(a::ActionError::Refused("a promise needs a date".into())),
         },
+        Request::SetSegment { .. }
+        | Request::DecideMessage { .. }
+        | Request::OpenCustomer { .. } => act_on_account(pool, &request).await,
+        Request::Bulk(_) => Err(a::ActionError::Refused(
+            "a bulk action cannot hold another".into(),
+        )),
+    };
+    result.map_err(|e| e.to_string())
+}
+
+/// The lead's decisions about a customer or a message (segment overrides, uncertain messages).
+async fn act_on_account(
+    pool: &PgPool,
+    request: &Request,
+) -> Result<String, store::actions::ActionError> {
+    use store::actions as a;
+    match request {
         Request::SetSegment {
             customer,
             segment: Some(segment),
@@ -379,15 +396,27 @@ async fn act(pool: &PgPool, request: Request) -> Result<String, String> {
                 Some(s) => format!("segment set to {}", s.label()),
                 None => "override lifted: the rules decide the segment".to_string(),
             }),
+        Request::DecideMessage {
+            id,
+            went: Some(went),
+        } => a::decide_uncertain(pool, *id, *went).await.map(|()| {
+            if *went {
+                format!("MSG-{id} marked sent")
+            } else {
+                format!("MSG-{id} queued to go again")
+            }
+        }),
+        Request::DecideMessage { went: None, .. } => {
+            Err(a::ActionError::Refused("say whether it went".into()))
+        }
         Request::OpenCustomer { .. } => Err(a::ActionError::Refused(
             "opening a customer changes nothing".into(),
         )),
         Request::SetSegment { segment: None, .. } => {
             Err(a::ActionError::Refused("pick a segment".into()))
         }
-        Request::Bulk(_) => Err(a::ActionError::Refused(
-            "a bulk action cannot hold another".into(),
+        _ => Err(a::ActionError::Refused(
+            "not a decision about an account".into(),
         )),
-    };
-    result.map_err(|e| e.to_string())
+    }
 }

@@ -175,6 +175,16 @@ pub async fn set_segment_override(
     Ok(())
 }
 
+/// A lead decides an uncertain message: it went (`true`) or goes again (`false`).
+pub async fn decide_uncertain(pool: &PgPool, message: i64, went: bool) -> Result<()> {
+    sqlx::query("SELECT decide_uncertain($1, $2)")
+        .bind(message)
+        .bind(if went { "sent" } else { "resend" })
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
 /// Why an automatic reminder for the invoice would wait, if it would.
 pub async fn reminder_block(
     pool: &PgPool,

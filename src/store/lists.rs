@@ -300,6 +300,7 @@ struct OutreachRow {
     copies: Vec<String>,
     send_after: DateTime<Utc>,
     suppression: Option<String>,
+    last_error: Option<String>,
 }
 
 /// Queued and sent messages, newest first, each queued reminder with the reason the store
@@ -307,7 +308,7 @@ struct OutreachRow {
 pub async fn outreach(pool: &PgPool, q: &ListQuery) -> Result<Page<OutreachLine>, StoreError> {
     let mut qb = QueryBuilder::new(
         "SELECT m.id, m.customer_id, c.name AS customer, i.number AS invoice, m.purpose, m.channel, m.tone, m.status, m.subject,
-                m.copies, m.send_after,
+                m.copies, m.send_after, m.last_error,
                 CASE WHEN m.status IN ('draft', 'queued') AND m.purpose = 'reminder' AND m.invoice_id IS NOT NULL
                      THEN reminder_block(m.invoice_id,
                           (now() AT TIME ZONE (SELECT value FROM settings WHERE key = 'business_time_zone'))::date) END AS suppression
@@ -338,6 +339,7 @@ pub async fn outreach(pool: &PgPool, q: &ListQuery) -> Result<Page<OutreachLine>
             copies: r.copies,
             send_after: r.send_after,
             suppression: r.suppression,
+            last_error: r.last_error,
         })
         .collect();
     Ok(Page {

@@ -96,6 +96,7 @@ pub fn hints(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             (Action::QueueReminder, "remind"),
             (Action::RecordPromise, "promise"),
             (Action::CancelMessage, "cancel msg"),
+            (Action::DecideMessage, "decide"),
             (Action::Open, "open"),
             (Action::Filter, "filter"),
             (Action::SortNext, "sort"),

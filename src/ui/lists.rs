@@ -12,8 +12,8 @@ use crate::app::state::{AgingLevel, Rows, State, View};
 use crate::domain::money::format_grouped;
 use crate::domain::promise::PromiseStanding;
 use crate::domain::sla::{SlaClock, SlaState, format_minutes, worst_state};
-use crate::domain::states::HoldStatus;
 use crate::domain::states::words;
+use crate::domain::states::{HoldStatus, OutreachStatus};
 use crate::lists::{
     ActivityColumn, BucketColumn, Column, CustomerColumn, DisputeColumn, HoldColumn, InvoiceColumn,
     OutreachColumn, PromiseColumn,
@@ -212,9 +212,17 @@ fn outreach_cell(o: &OutreachLine, col: OutreachColumn, ctx: &Ctx) -> Cell {
         OutreachColumn::Channel => plain(o.channel.label()),
         OutreachColumn::SendAfter => plain(when(o.send_after)),
         OutreachColumn::Copies => plain(o.copies.join(", ")),
-        OutreachColumn::HeldBack => match &o.suppression {
-            Some(why) => (format!("▲ {why}"), ctx.theme.sla_at_risk),
-            None => plain(""),
+        OutreachColumn::HeldBack => match (&o.suppression, &o.last_error, o.status) {
+            (Some(why), _, _) => (format!("▲ {why}"), ctx.theme.sla_at_risk),
+            (None, _, OutreachStatus::Uncertain) => (
+                "? may have gone: a lead decides (D)".into(),
+                ctx.theme.sla_breached,
+            ),
+            (None, Some(why), OutreachStatus::Failed) => {
+                (format!("✖ {why}"), ctx.theme.sla_breached)
+            }
+            (None, Some(why), _) => (why.clone(), ctx.theme.muted),
+            (None, None, _) => plain(""),
         },
         OutreachColumn::Subject => plain(&o.subject),
     }

@@ -66,7 +66,21 @@ pub fn open(state: &mut State, action: Action) -> Vec<Effect> {
                 None => vec![],
             };
         }
-        (Rows::Outreach(r), Action::CancelMessage) => r.get(i).map(outreach::cancel),
+        (Rows::Outreach(r), Action::CancelMessage | Action::DecideMessage) => {
+            let Some(m) = r.get(i) else { return vec![] };
+            let opened = if action == Action::CancelMessage {
+                outreach::cancellable(m).map(|()| outreach::cancel(m))
+            } else {
+                outreach::decide(m)
+            };
+            match opened {
+                Ok(d) => Some(d),
+                Err(why) => {
+                    state.status = Some((Severity::Info, why));
+                    return vec![];
+                }
+            }
+        }
         (_, Action::SetSegment) => state.account.ready().map(segment),
         _ => None,
     };

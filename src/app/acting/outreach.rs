@@ -1,7 +1,48 @@
-//! Cancelling a queued message.
+//! Cancelling a queued message; deciding one that may have gone.
 
 use super::super::dialog::{Dialog, Request, Stage};
+use crate::domain::states::OutreachStatus;
 use crate::model::OutreachLine;
+
+/// Whether a message can still be cancelled: not once a worker sends it or has sent it.
+pub fn cancellable(m: &OutreachLine) -> Result<(), String> {
+    match m.status {
+        OutreachStatus::Draft | OutreachStatus::PendingApproval | OutreachStatus::Queued => Ok(()),
+        other => Err(format!(
+            "MSG-{} is {}: only a queued message can be cancelled",
+            m.id,
+            other.label()
+        )),
+    }
+}
+
+/// A lead decides an uncertain message (a worker died between handing it over and hearing).
+pub fn decide(m: &OutreachLine) -> Result<Dialog, String> {
+    if m.status != OutreachStatus::Uncertain {
+        return Err(format!(
+            "MSG-{} is {}: only an uncertain message needs deciding",
+            m.id,
+            m.status.label()
+        ));
+    }
+    let mut d = Dialog::new(
+        "Decide: did it go?",
+        vec![
+            format!("{} to {}", m.subject, m.customer),
+            "a worker was sending it when it stopped; the server may have accepted it".into(),
+        ],
+        Stage::Choose,
+        Request::DecideMessage {
+            id: m.id,
+            went: None,
+        },
+    );
+    d.choices = vec![
+        ('s', "it went: mark it sent".into()),
+        ('r', "send it again".into()),
+    ];
+    Ok(d)
+}
 
 pub fn cancel(m: &OutreachLine) -> Dialog {
     let facts = vec![
