@@ -17,11 +17,13 @@ fn reminder(invoice: i64) -> NewMessage {
         body: "Hello".into(),
         send_after: None,
         override_reason: None,
+        replace: None,
     }
 }
 
 #[tokio::test]
-async fn queuing_a_reminder_is_idempotent_across_consoles_and_refuses_disputed_invoices() {
+async fn a_second_reminder_is_refused_naming_the_first_replaced_only_when_asked_and_disputed_invoices_refuse()
+ {
     let (db, admin) = seeded_db(200, 42).await;
     let invoice = one(
         &admin,
@@ -33,13 +35,47 @@ async fn queuing_a_reminder_is_idempotent_across_consoles_and_refuses_disputed_i
     .await;
     let (ben, chloe) = (as_role(&db, "ben").await, as_role(&db, "chloe").await);
     let m = reminder(invoice);
-    let (a, b, c) = tokio::join!(
-        actions::queue_outreach(&ben, &m),
-        actions::queue_outreach(&chloe, &m),
-        actions::queue_outreach(&ben, &m)
+    let results = {
+        let (a, b, c) = tokio::join!(
+            actions::queue_outreach(&ben, &m),
+            actions::queue_outreach(&chloe, &m),
+            actions::queue_outreach(&ben, &m)
+        );
+        [a, b, c]
+    };
+    let won: Vec<i64> = results
+        .iter()
+        .filter_map(|r| r.as_ref().ok().copied())
+        .collect();
+    assert_eq!(won.len(), 1, "one reminder is queued: {results:?}");
+    let a = won[0];
+    for r in &results {
+        if let Err(e) = r {
+            let ActionError::Conflict(why) = e else {
+                panic!("a conflict, not {e:?}")
+            };
+            assert!(
+                why.contains(&format!("MSG-{a} by ")) && why.contains("tone friendly"),
+                "the racer is told whose reminder is there: {why}"
+            );
+        }
+    }
+    // Replacing it, when asked for by its id, cancels the old one and queues the new one.
+    let firmer = actions::NewMessage {
+        tone: "firm".parse().unwrap(),
+        replace: Some(a),
+        ..reminder(invoice)
+    };
+    let replaced = actions::queue_outreach(&chloe, &firmer).await.unwrap();
+    assert_ne!(replaced, a);
+    assert_eq!(audit_count(&admin, "replace_outreach", a).await, 1);
+    let stale = actions::queue_outreach(&ben, &firmer).await.unwrap_err();
+    assert!(
+        matches!(&stale, ActionError::Conflict(w) if w.contains(&format!("MSG-{replaced}"))),
+        "replacing a message that was already replaced names the new one: {stale:?}"
     );
-    let (a, b, c) = (a.unwrap(), b.unwrap(), c.unwrap());
-    assert!(a == b && b == c, "every console gets the same message");
+    actions::cancel_outreach(&chloe, replaced).await.unwrap();
+    let a = actions::queue_outreach(&ben, &m).await.unwrap();
     let active: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM outreach WHERE invoice_id = $1 AND status IN ('draft', 'queued')",
     )
@@ -224,4 +260,109 @@ async fn the_outreach_view_says_why_a_queued_reminder_would_be_held_back() {
             .all(|o| o.suppression.is_none()),
         "sent messages are not held back"
     );
+}
+
+#[tokio::test]
+async fn a_held_back_reminder_can_be_queued_for_when_it_may_go_and_escalations_wait_for_a_lead() {
+    let (db, admin) = seeded_db(150, 44).await;
+    let (ben, ava) = (as_role(&db, "ben").await, as_role(&db, "ava").await);
+    let invoice = one(
+        &admin,
+        "SELECT i.id FROM invoices i WHERE i.open_minor >= 10000
+            AND NOT EXISTS (SELECT 1 FROM disputes d WHERE d.invoice_id = i.id)
+            AND NOT EXISTS (SELECT 1 FROM promises p WHERE p.invoice_id = i.id)
+            AND NOT EXISTS (SELECT 1 FROM outreach o WHERE o.invoice_id = i.id AND o.status IN ('draft', 'queued'))
+          ORDER BY i.id LIMIT 1",
+    )
+    .await;
+    let today: chrono::NaiveDate = sqlx::query_scalar("SELECT settle_today()")
+        .fetch_one(&admin)
+        .await
+        .unwrap();
+    actions::record_promise(&ben, invoice, 5000, today + chrono::Duration::days(3))
+        .await
+        .unwrap();
+    // Now: refused, the promise holds it back.
+    let now = actions::queue_outreach(&ben, &reminder(invoice))
+        .await
+        .unwrap_err();
+    assert!(now.to_string().contains("promised"), "{now}");
+    // For when it may go: queued with no override.
+    let ctx = actions::reminder_context(&ben, invoice, today)
+        .await
+        .unwrap();
+    let at = ctx
+        .may_go_at
+        .expect("a held-back reminder has a time it may go");
+    let expected: chrono::DateTime<chrono::Utc> =
+        sqlx::query_scalar("SELECT reminder_due_at($1, $2)")
+            .bind(invoice)
+            .bind(today)
+            .fetch_one(&admin)
+            .await
+            .unwrap();
+    assert_eq!(at, expected);
+    assert!(
+        at.date_naive() >= today + chrono::Duration::days(6),
+        "after the deadline: {at}"
+    );
+    let later = actions::NewMessage {
+        send_after: Some(at),
+        ..reminder(invoice)
+    };
+    let id = actions::queue_outreach(&ben, &later).await.unwrap();
+    let (status, override_reason): (String, Option<String>) =
+        sqlx::query_as("SELECT status, override_reason FROM outreach WHERE id = $1")
+            .bind(id)
+            .fetch_one(&admin)
+            .await
+            .unwrap();
+    assert_eq!((status.as_str(), override_reason), ("queued", None));
+    let ctx = actions::reminder_context(&ben, invoice, today)
+        .await
+        .unwrap();
+    assert!(
+        ctx.existing
+            .unwrap()
+            .1
+            .starts_with(&format!("MSG-{id} by Ben Okafor"))
+    );
+
+    // A collector's escalation waits for a lead; a rejection needs a reason.
+    let other = one(
+        &admin,
+        "SELECT i.id FROM invoices i WHERE i.open_minor > 0 AND reminder_block(i.id, settle_today()) IS NULL
+            AND NOT EXISTS (SELECT 1 FROM outreach o WHERE o.invoice_id = i.id AND o.status IN ('draft', 'queued'))
+          ORDER BY i.id LIMIT 1",
+    )
+    .await;
+    let stern = actions::NewMessage {
+        tone: "escalation".parse().unwrap(),
+        ..reminder(other)
+    };
+    let pending = actions::queue_outreach(&ben, &stern).await.unwrap();
+    let status: String = sqlx::query_scalar("SELECT status FROM outreach WHERE id = $1")
+        .bind(pending)
+        .fetch_one(&admin)
+        .await
+        .unwrap();
+    assert_eq!(status, "pending_approval");
+    let err = actions::approve_outreach(&ben, pending, true, "")
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("not allowed"), "{err}");
+    let err = actions::approve_outreach(&ava, pending, false, " ")
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("needs a reason"), "{err}");
+    actions::approve_outreach(&ava, pending, true, "")
+        .await
+        .unwrap();
+    let status: String = sqlx::query_scalar("SELECT status FROM outreach WHERE id = $1")
+        .bind(pending)
+        .fetch_one(&admin)
+        .await
+        .unwrap();
+    assert_eq!(status, "queued");
+    assert_eq!(audit_count(&admin, "approve_outreach", pending).await, 1);
 }

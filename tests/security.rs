@@ -416,6 +416,7 @@ async fn actions_refuse_bad_input_in_plain_words_and_write_nothing() {
         body: "Please pay.".into(),
         send_after,
         override_reason: Some("reviewed".into()),
+        replace: None,
     };
     assert!(
         refused(actions::queue_outreach(&ben, &message("hold_release", None)).await)

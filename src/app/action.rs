@@ -98,8 +98,8 @@ actions! {
     CancelMessage = "cancel_message",
     /// Put this customer in a segment whatever the rules say, or lift the override (leads).
     SetSegment = "set_segment",
-    /// Decide a message that may have gone (a worker died while sending it): mark it sent or
-    /// send it again (leads).
+    /// Decide a message (leads): approve or reject one awaiting approval; for one that may have
+    /// gone (a worker died while sending it), mark it sent or send it again.
     DecideMessage = "decide_message",
 }
 

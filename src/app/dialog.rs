@@ -41,9 +41,19 @@ pub enum Request {
         subject: String,
         body: String,
         override_reason: Option<String>,
+        /// When it may go (the customer's pay day, a promise's deadline); None: now.
+        send_after: Option<chrono::DateTime<chrono::Utc>>,
+        /// The live message for the invoice it replaces.
+        replace: Option<i64>,
     },
     CancelMessage {
         id: i64,
+    },
+    /// A lead approves an escalation-tone message (`Some(true)`) or rejects it with a reason.
+    ApproveMessage {
+        id: i64,
+        approve: Option<bool>,
+        reason: String,
     },
     /// A lead decides an uncertain message: `Some(true)` it went, `Some(false)` send it again.
     DecideMessage {
@@ -141,6 +151,8 @@ pub struct Dialog {
     pub request: Request,
     /// A reason the store would hold this back (suppression, dispute), shown and overridable.
     pub blocked: Option<String>,
+    /// When a held-back message may go without an override, offered first.
+    pub may_go_at: Option<chrono::DateTime<chrono::Utc>>,
     /// The field last written before confirming, to return to if the store refuses.
     pub edited: Option<Field>,
     /// Why the store refused this the last time it was confirmed.
@@ -164,6 +176,7 @@ impl Dialog {
             choices: Vec::new(),
             request,
             blocked: None,
+            may_go_at: None,
             edited: None,
             refused: None,
             exponent: 2,
@@ -227,9 +240,12 @@ impl Dialog {
             return Ok(());
         }
         match (&mut self.request, field) {
-            (Request::ReleaseHold { reason, .. } | Request::SetSegment { reason, .. }, _) => {
-                *reason = text
-            }
+            (
+                Request::ReleaseHold { reason, .. }
+                | Request::SetSegment { reason, .. }
+                | Request::ApproveMessage { reason, .. },
+                _,
+            ) => *reason = text,
             (
                 Request::Respond { note, .. }
                 | Request::Escalate { note, .. }
@@ -245,7 +261,18 @@ impl Dialog {
                 let (first, rest) = text.split_once('\n').unwrap_or((&text, ""));
                 *subject = first.trim_start_matches("Subject:").trim().to_string();
                 *body = rest.trim().to_string();
-                if self.blocked.is_some() {
+                if let (Some(_), Some(at)) = (&self.blocked, self.may_go_at) {
+                    // The natural choice first: let it go when it may; the override is for
+                    // real exceptions.
+                    next = Stage::Choose;
+                    self.choices = vec![
+                        (
+                            'l',
+                            format!("queue it to go {}", at.format("%a %-d %b %H:%M UTC")),
+                        ),
+                        ('o', "send it now anyway (give a reason; audited)".into()),
+                    ];
+                } else if self.blocked.is_some() {
                     next = Stage::Edit {
                         field: Field::Override,
                     };
@@ -327,6 +354,35 @@ impl Dialog {
                 .to_digit(36)
                 .and_then(|d| options.get((d as usize).wrapping_sub(1)))
                 .copied();
+            return true;
+        }
+        if let Request::QueueReminder { send_after, .. } = &mut self.request {
+            if key == 'l' {
+                *send_after = self.may_go_at;
+                self.facts.push(match self.may_go_at {
+                    Some(at) => format!("goes {}", at.format("%a %-d %b %H:%M UTC")),
+                    None => "goes when it may".into(),
+                });
+                self.stage = Stage::Confirm;
+            } else {
+                self.stage = Stage::Edit {
+                    field: Field::Override,
+                };
+                self.editor = TextArea::default();
+            }
+            return true;
+        }
+        if let Request::ApproveMessage { approve, .. } = &mut self.request {
+            *approve = Some(key == 'a');
+            if key == 'a' {
+                self.facts.push("decision: approve; it is queued".into());
+                self.stage = Stage::Confirm;
+            } else {
+                self.facts.push("decision: reject".into());
+                self.stage = Stage::Edit {
+                    field: Field::Reason,
+                };
+            }
             return true;
         }
         if let Request::DecideMessage { went, .. } = &mut self.request {

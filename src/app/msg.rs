@@ -21,15 +21,27 @@ pub enum Data {
     Found(Vec<(i64, String, String)>, String),
     /// The agents a dispute can be given to: (id, name).
     Agents(Vec<(i32, String)>),
-    /// What a reminder for an invoice would say: subject, body, tone, channel, and why the
-    /// store would hold it back.
-    Reminder {
-        subject: String,
-        body: String,
-        tone: crate::domain::states::Tone,
-        channel: crate::domain::states::Channel,
-        blocked: Option<String>,
-    },
+    /// What a reminder for an invoice would say, and what stands in its way.
+    Reminder(Box<ReminderDraft>),
+}
+
+/// A reminder as the template would write it, and what the store would make of it now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReminderDraft {
+    pub subject: String,
+    pub body: String,
+    pub tone: crate::domain::states::Tone,
+    pub channel: crate::domain::states::Channel,
+    /// Why the store would hold it back now, if it would.
+    pub blocked: Option<String>,
+    /// When a held-back reminder may go (the customer's pay day plus grace, after any open
+    /// promise); None when only an override can send it (a paid or disputed invoice).
+    pub may_go_at: Option<DateTime<Utc>>,
+    /// A reminder already live for the invoice: its id and who queued it, when, in what tone.
+    pub existing: Option<(i64, String)>,
+    /// The customer's contact the greeting names, and who signs.
+    pub contact: Option<String>,
+    pub signer: Option<String>,
 }
 
 /// Keys a dialog understands outside its editor.

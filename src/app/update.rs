@@ -207,13 +207,7 @@ fn landed(state: &mut State, data: Data) -> Vec<Effect> {
             [(id, _, _)] => return navigate(state, View::Customer(*id)),
             _ => state.dialog = Some(super::acting::pick_customer(&query, found)),
         },
-        Data::Reminder {
-            subject,
-            body,
-            tone,
-            channel,
-            blocked,
-        } => super::acting::reminder_ready(state, subject, body, tone, channel, blocked),
+        Data::Reminder(draft) => super::acting::reminder_ready(state, *draft),
         Data::Agents(agents) => super::acting::agents_ready(state, agents),
     }
     vec![]

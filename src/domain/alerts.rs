@@ -14,6 +14,8 @@ pub struct AlertCounts {
     pub slipping: i64,
     /// Promises to pay broken in the last 7 days.
     pub promises_broken: i64,
+    /// Messages a lead must decide: awaiting approval, or uncertain whether they went.
+    pub messages_waiting: i64,
 }
 
 /// Each alert as a line, most urgent kinds first; none when all is well.
@@ -53,6 +55,12 @@ pub fn alerts(c: &AlertCounts, trust: &TrustMetrics) -> Vec<String> {
         out.push(format!(
             "✖ {} promises to pay broken in the last 7 days  (:promises status=broken)",
             c.promises_broken
+        ));
+    }
+    if c.messages_waiting > 0 {
+        out.push(format!(
+            "▲ {} messages wait for a lead: approval or a send to decide  (:outreach, D)",
+            c.messages_waiting
         ));
     }
     if trust.breach_alert {

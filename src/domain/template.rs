@@ -29,6 +29,21 @@ impl ReminderFacts<'_> {
     }
 }
 
+/// A courtesy note for an invoice not yet due, whatever the segment's template says: a customer
+/// is never told a not-yet-due invoice is "overdue … -3 days".
+pub const COMING_DUE_SUBJECT: &str = "Invoice {invoice} comes due on {due}";
+pub const COMING_DUE_BODY: &str = "Hello {contact},\n\nA courtesy note: invoice {invoice} for {amount} comes due on {due}. If payment is already scheduled, thank you, and please disregard this note.\n\nKind regards,\n{owner}";
+
+/// The subject and body to fill for an invoice: the segment's template once it is due, the
+/// courtesy note before.
+pub fn for_invoice<'a>(subject: &'a str, body: &'a str, f: &ReminderFacts) -> (&'a str, &'a str) {
+    if f.days_overdue() < 0 {
+        (COMING_DUE_SUBJECT, COMING_DUE_BODY)
+    } else {
+        (subject, body)
+    }
+}
+
 /// `{invoice}`, `{amount}`, `{due}`, `{days}`, `{customer}`, `{contact}` and `{owner}` filled;
 /// anything else is left as written.
 pub fn fill(template: &str, f: &ReminderFacts) -> String {
@@ -52,6 +67,31 @@ pub fn fill(template: &str, f: &ReminderFacts) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_invoice_not_yet_due_gets_a_courtesy_note_not_an_overdue_one() {
+        let f = ReminderFacts {
+            invoice: "INV-7",
+            customer: "Acme",
+            open_minor: 100,
+            currency: "USD",
+            exponent: 2,
+            due: "2026-11-23".parse().unwrap(),
+            today: "2026-11-20".parse().unwrap(),
+            contact: "Priya",
+            owner: "Sam Keller",
+        };
+        let (s, b) = for_invoice("Payment overdue: {invoice}", "now {days} days past due", &f);
+        let (s, b) = (fill(s, &f), fill(b, &f));
+        assert_eq!(s, "Invoice INV-7 comes due on 23 Nov 2026");
+        assert!(!b.contains("overdue") && !b.contains("-3"), "{b}");
+        assert!(b.starts_with("Hello Priya") && b.ends_with("Sam Keller"));
+        let due = ReminderFacts {
+            today: "2026-11-30".parse().unwrap(),
+            ..f
+        };
+        assert_eq!(for_invoice("T", "B", &due), ("T", "B"));
+    }
 
     #[test]
     fn every_placeholder_is_filled_with_the_invoices_facts() {

@@ -128,13 +128,15 @@ async fn alerts(
             .filter(|d| store::disputes::worst(d) == s)
             .count()
     };
-    let (cleared_but_held, slipping, promises_broken) = store::alert_counts(pool).await?;
+    let (cleared_but_held, slipping, promises_broken, messages_waiting) =
+        store::alert_counts(pool).await?;
     let counts = crate::domain::alerts::AlertCounts {
         disputes_breached: count(SlaState::Breached),
         disputes_at_risk: count(SlaState::AtRisk),
         cleared_but_held,
         slipping,
         promises_broken,
+        messages_waiting,
     };
     Ok(crate::domain::alerts::alerts(&counts, trust))
 }
@@ -254,13 +256,20 @@ async fn reminder(
     let blocked = store::actions::reminder_block(pool, invoice, today)
         .await
         .map_err(map)?;
-    Ok(Data::Reminder {
+    let context = store::actions::reminder_context(pool, invoice, today)
+        .await
+        .map_err(map)?;
+    Ok(Data::Reminder(Box::new(crate::app::msg::ReminderDraft {
         subject: t.subject,
         body: t.body,
         tone: t.tone,
         channel: t.channel,
+        may_go_at: blocked.as_ref().and(context.may_go_at),
         blocked,
-    })
+        existing: context.existing,
+        contact: context.contact,
+        signer: context.signer,
+    })))
 }
 
 /// The id of the assignee a console saw (by name), for the store's conflict check.
@@ -330,6 +339,8 @@ async fn act(pool: &PgPool, request: Request) -> Result<String, String> {
             subject,
             body,
             override_reason,
+            send_after,
+            replace,
         } => {
             let m = a::NewMessage {
                 invoice: *invoice,
@@ -338,12 +349,19 @@ async fn act(pool: &PgPool, request: Request) -> Result<String, String> {
                 tone: *tone,
                 subject: subject.clone(),
                 body: body.clone(),
-                send_after: None,
+                send_after: *send_after,
                 override_reason: override_reason.clone(),
+                replace: *replace,
             };
             a::queue_outreach(pool, &m)
                 .await
-                .map(|id| format!("reminder queued (MSG-{id})"))
+                .map(|id| match send_after {
+                    Some(at) => format!(
+                        "reminder queued (MSG-{id}) to go {}",
+                        at.format("%-d %b %H:%M UTC")
+                    ),
+                    None => format!("reminder queued (MSG-{id})"),
+                })
         }
         Request::CancelMessage { id } => a::cancel_outreach(pool, *id)
             .await
@@ -371,6 +389,7 @@ async fn act(pool: &PgPool, request: Request) -> Result<String, String> {
         },
         Request::SetSegment { .. }
         | Request::DecideMessage { .. }
+        | Request::ApproveMessage { .. }
         | Request::OpenCustomer { .. } => act_on_account(pool, &request).await,
         Request::Bulk(_) => Err(a::ActionError::Refused(
             "a bulk action cannot hold another".into(),
@@ -406,6 +425,22 @@ async fn act_on_account(
                 format!("MSG-{id} queued to go again")
             }
         }),
+        Request::ApproveMessage {
+            id,
+            approve: Some(approve),
+            reason,
+        } => a::approve_outreach(pool, *id, *approve, reason)
+            .await
+            .map(|()| {
+                if *approve {
+                    format!("MSG-{id} approved and queued")
+                } else {
+                    format!("MSG-{id} rejected")
+                }
+            }),
+        Request::ApproveMessage { approve: None, .. } => {
+            Err(a::ActionError::Refused("say whether to approve it".into()))
+        }
         Request::DecideMessage { went: None, .. } => {
             Err(a::ActionError::Refused("say whether it went".into()))
         }

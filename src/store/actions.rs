@@ -117,12 +117,15 @@ pub struct NewMessage {
     pub send_after: Option<DateTime<Utc>>,
     /// Why to send although the invoice is disputed, paid or suppressed.
     pub override_reason: Option<String>,
+    /// The live message for the invoice this one replaces (audited); None refuses if there is one.
+    pub replace: Option<i64>,
 }
 
-/// Queues a message; returns its id (the one already queued, if there is one).
+/// Queues a message; returns its id. A live message for the same invoice is a conflict naming
+/// it, unless this one says it replaces it.
 pub async fn queue_outreach(pool: &PgPool, m: &NewMessage) -> Result<i64> {
     Ok(
-        sqlx::query_scalar("SELECT queue_outreach($1, $2, $3, $4, $5, $6, $7, $8)")
+        sqlx::query_scalar("SELECT queue_outreach($1, $2, $3, $4, $5, $6, $7, $8, $9)")
             .bind(m.invoice)
             .bind(m.purpose.as_str())
             .bind(m.channel.as_str())
@@ -131,6 +134,7 @@ pub async fn queue_outreach(pool: &PgPool, m: &NewMessage) -> Result<i64> {
             .bind(&m.body)
             .bind(m.send_after)
             .bind(&m.override_reason)
+            .bind(m.replace)
             .fetch_one(pool)
             .await?,
     )
@@ -183,6 +187,77 @@ pub async fn decide_uncertain(pool: &PgPool, message: i64, went: bool) -> Result
         .execute(pool)
         .await?;
     Ok(())
+}
+
+/// A lead approves an escalation-tone message or rejects it with a reason.
+pub async fn approve_outreach(
+    pool: &PgPool,
+    message: i64,
+    approve: bool,
+    reason: &str,
+) -> Result<()> {
+    sqlx::query("SELECT approve_outreach($1, $2, $3)")
+        .bind(message)
+        .bind(approve)
+        .bind(reason)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// What surrounds a reminder for an invoice: when a held-back one may go (None when only an
+/// override can send it), the live message already there (id, who, when, tone), the contact
+/// the greeting names, and the account manager who signs for a VIP.
+pub struct ReminderContext {
+    pub may_go_at: Option<DateTime<Utc>>,
+    pub existing: Option<(i64, String)>,
+    pub contact: Option<String>,
+    pub signer: Option<String>,
+}
+
+pub async fn reminder_context(
+    pool: &PgPool,
+    invoice: i64,
+    today: NaiveDate,
+) -> Result<ReminderContext> {
+    let may_go_at: Option<DateTime<Utc>> = sqlx::query_scalar(
+        "SELECT CASE WHEN i.open_minor > 0
+                      AND NOT EXISTS (SELECT 1 FROM disputes d WHERE d.invoice_id = i.id AND d.state <> 'resolved')
+                     THEN reminder_due_at(i.id, $2) END
+           FROM invoices i WHERE i.id = $1",
+    )
+    .bind(invoice)
+    .bind(today)
+    .fetch_one(pool)
+    .await?;
+    let existing: Option<(i64, String)> = sqlx::query_as(
+        "SELECT o.id, format('MSG-%s by %s, %s, tone %s', o.id, coalesce(a.display_name, 'someone'),
+                             to_char(o.created_at AT TIME ZONE 'UTC', 'FMDD Mon HH24:MI \"UTC\"'), o.tone)
+           FROM outreach o LEFT JOIN agents a ON a.id = o.created_by
+          WHERE o.invoice_id = $1 AND o.purpose = 'reminder'
+            AND o.status IN ('draft', 'pending_approval', 'queued', 'sending', 'uncertain')",
+    )
+    .bind(invoice)
+    .fetch_optional(pool)
+    .await?;
+    let (contact, signer): (Option<String>, Option<String>) = sqlx::query_as(
+        "SELECT (SELECT c.name FROM contacts c WHERE c.customer_id = i.customer_id
+                  ORDER BY c.is_primary DESC, c.id LIMIT 1),
+                (SELECT a.display_name FROM customer_owners co JOIN agents a ON a.id = co.agent_id
+                  WHERE co.customer_id = i.customer_id AND co.relation = 'account_executive'
+                    AND coalesce(cu.segment_override, p.segment) = 'vip' ORDER BY a.id LIMIT 1)
+           FROM invoices i JOIN customers cu ON cu.id = i.customer_id
+           LEFT JOIN customer_profiles p ON p.customer_id = i.customer_id WHERE i.id = $1",
+    )
+    .bind(invoice)
+    .fetch_one(pool)
+    .await?;
+    Ok(ReminderContext {
+        may_go_at,
+        existing,
+        contact,
+        signer,
+    })
 }
 
 /// Why an automatic reminder for the invoice would wait, if it would.

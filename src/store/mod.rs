@@ -206,12 +206,13 @@ pub async fn refresh_profiles(pool: &PgPool, today: chrono::NaiveDate) -> Result
     Ok(())
 }
 
-/// Orders cleared but still held, accounts slipping, and promises broken in the last 7 days:
-/// counts for the overview's alerts.
-pub async fn alert_counts(pool: &PgPool) -> Result<(i64, i64, i64), StoreError> {
+/// Orders cleared but still held, accounts slipping, promises broken in the last 7 days, and
+/// messages waiting for a lead (approval, or an uncertain send): counts for the overview's alerts.
+pub async fn alert_counts(pool: &PgPool) -> Result<(i64, i64, i64, i64), StoreError> {
     Ok(sqlx::query_as(
         "SELECT (SELECT count(*) FROM holds WHERE status = 'cleared'), (SELECT count(*) FROM customer_profiles WHERE slipping),
-                (SELECT count(*) FROM promises WHERE status = 'broken' AND closed_on > settle_today() - 7)",
+                (SELECT count(*) FROM promises WHERE status = 'broken' AND closed_on > settle_today() - 7),
+                (SELECT count(*) FROM outreach WHERE status IN ('pending_approval', 'uncertain'))",
     )
     .fetch_one(pool)
     .await?)

@@ -2,8 +2,8 @@
 
 use super::super::dialog::{Dialog, Field, Request, Stage};
 use super::super::state::{Rows, State};
+use crate::app::msg::ReminderDraft;
 use crate::domain::money::format_grouped;
-use crate::domain::states::{Channel, Tone};
 use crate::domain::template::{self, ReminderFacts};
 use crate::model::OpenInvoice;
 
@@ -37,15 +37,10 @@ pub fn promise(inv: &OpenInvoice, e: u32, today: chrono::NaiveDate) -> Dialog {
     dialog
 }
 
-/// The reminder's text is here: open the editor with it, prefilled from the template.
-pub fn reminder_ready(
-    state: &mut State,
-    subject: String,
-    body: String,
-    tone: Tone,
-    channel: Channel,
-    blocked: Option<String>,
-) {
+/// The reminder's text is here: open the editor with it, prefilled from the template (or the
+/// courtesy note for an invoice not yet due), greeting the contact and signed by whoever signs.
+/// A reminder already live for the invoice is named; confirming replaces it (esc leaves it).
+pub fn reminder_ready(state: &mut State, draft: ReminderDraft) {
     let i = state.list.window_index();
     let Rows::Invoices(rows) = &state.list.rows else {
         return;
@@ -59,32 +54,53 @@ pub fn reminder_ready(
         exponent: state.exponent_of(&inv.currency),
         due: inv.due_date,
         today: state.today,
-        contact: "there",
-        owner: "Accounts Receivable",
+        contact: draft.contact.as_deref().unwrap_or("there"),
+        owner: draft.signer.as_deref().unwrap_or("Accounts Receivable"),
     };
     let days = facts_of.days_overdue();
-    let fill = |t: &str| template::fill(t, &facts_of);
-    let facts = vec![
+    let (subject, body) = template::for_invoice(&draft.subject, &draft.body, &facts_of);
+    let text = format!(
+        "Subject: {}\n\n{}",
+        template::fill(subject, &facts_of),
+        template::fill(body, &facts_of)
+    );
+    let when = if days < 0 {
+        format!("due in {} days", -days)
+    } else {
+        format!("{days} days past due")
+    };
+    let mut facts = vec![
         format!("invoice {} · {}", inv.number, inv.customer),
         format!(
-            "open {} {} · due {} ({days} days)",
+            "open {} {} · due {} ({when})",
             format_grouped(inv.open, state.exponent_of(&inv.currency)),
             inv.currency,
             inv.due_date
         ),
-        format!("tone: {tone} · channel: {channel}"),
+        format!("tone: {} · channel: {}", draft.tone, draft.channel),
     ];
-    let text = format!("Subject: {}\n\n{}", fill(&subject), fill(&body));
+    if let Some((_, existing)) = &draft.existing {
+        facts.push(format!(
+            "already queued: {existing}; confirming replaces it (audited), esc leaves it"
+        ));
+    }
     let request = Request::QueueReminder {
         invoice: inv.id,
-        channel,
-        tone,
+        channel: draft.channel,
+        tone: draft.tone,
         subject: String::new(),
         body: String::new(),
         override_reason: None,
+        send_after: None,
+        replace: draft.existing.as_ref().map(|(id, _)| *id),
+    };
+    let title = if draft.existing.is_some() {
+        "Replace the queued reminder"
+    } else {
+        "Queue reminder"
     };
     let mut dialog = Dialog::new(
-        "Queue reminder",
+        title,
         facts,
         Stage::Edit {
             field: Field::Message,
@@ -92,7 +108,8 @@ pub fn reminder_ready(
         request,
     )
     .with_text(&text);
-    dialog.blocked = blocked;
+    dialog.blocked = draft.blocked;
+    dialog.may_go_at = draft.may_go_at;
     state.dialog = Some(dialog);
     super::offer_draft(state);
 }

@@ -16,8 +16,29 @@ pub fn cancellable(m: &OutreachLine) -> Result<(), String> {
     }
 }
 
-/// A lead decides an uncertain message (a worker died between handing it over and hearing).
+/// A lead decides an uncertain message (a worker died between handing it over and hearing),
+/// or approves or rejects one awaiting approval.
 pub fn decide(m: &OutreachLine) -> Result<Dialog, String> {
+    if m.status == OutreachStatus::PendingApproval {
+        let mut d = Dialog::new(
+            "Approve this message?",
+            vec![
+                format!("{} to {}", m.subject, m.customer),
+                format!("{} tone · {}", m.tone, m.channel),
+            ],
+            Stage::Choose,
+            Request::ApproveMessage {
+                id: m.id,
+                approve: None,
+                reason: String::new(),
+            },
+        );
+        d.choices = vec![
+            ('a', "approve: queue it".into()),
+            ('r', "reject it (give a reason)".into()),
+        ];
+        return Ok(d);
+    }
     if m.status != OutreachStatus::Uncertain {
         return Err(format!(
             "MSG-{} is {}: only an uncertain message needs deciding",

@@ -190,7 +190,7 @@ async fn templates(conn: &mut PgConnection) -> Result<(), StoreError> {
             "escalation",
             "email",
             "Action required: overdue balance on {customer}",
-            "Hello {contact},\n\nYour account has invoices more than 90 days past due, including {invoice} for {amount}. New orders may be held until the balance is settled. Please contact us within 5 business days.\n\nAccounts Receivable",
+            "Hello {contact},\n\nInvoice {invoice} for {amount} was due on {due} and is now {days} days past due. New orders may be held until the balance is settled. Please contact us within 5 business days.\n\n{owner}",
         ),
         (
             "hold-release",
