@@ -138,3 +138,17 @@ REVOKE ALL ON FUNCTION queue_outreach(bigint, text, text, text, text, text, time
     approve_outreach(bigint, boolean, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION queue_outreach(bigint, text, text, text, text, text, timestamptz, text, bigint) TO settle_collector;
 GRANT EXECUTE ON FUNCTION approve_outreach(bigint, boolean, text) TO settle_lead;
+
+-- A held-back reminder goes on a working day: one that would fall on a Saturday or Sunday
+-- goes the Monday after.
+CREATE OR REPLACE FUNCTION reminder_due_at(p_invoice bigint, today date) RETURNS timestamptz
+LANGUAGE sql STABLE SET search_path = pg_catalog, public, pg_temp AS $$
+    SELECT (d + CASE extract(isodow FROM d) WHEN 6 THEN 2 WHEN 7 THEN 1 ELSE 0 END + time '09:00')
+             AT TIME ZONE (SELECT value FROM settings WHERE key = 'business_time_zone')
+      FROM (SELECT greatest(today,
+                            i.issue_date + coalesce(p.typical_days, 0) + setting_int('reminder_grace_days')::int,
+                            coalesce((SELECT max(promise_deadline(x)) + 1 FROM promises x
+                                       WHERE x.invoice_id = i.id AND x.status = 'open'), today)) AS d
+              FROM invoices i LEFT JOIN customer_profiles p ON p.customer_id = i.customer_id
+             WHERE i.id = p_invoice) s
+$$;

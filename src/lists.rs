@@ -202,7 +202,7 @@ columns!(
 columns!(
     /// Outreach, queued and sent (newest first unless sorted).
     OutreachColumn {
-        Status => text("Status", 9, 0, Sort::Sql("m.status")),
+        Status => text("Status", 10, 0, Sort::Sql("m.status")),
         Customer => text("Customer", 22, 0, Sort::Sql("lower(c.name)")),
         Invoice => text("Invoice", 13, 3, Sort::Sql("i.number")),
         Purpose => text("Purpose", 12, 5, Sort::Sql("m.purpose")),

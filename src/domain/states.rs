@@ -91,7 +91,7 @@ states!(
     /// Where a message is.
     OutreachStatus as "message status" {
         Draft => ("draft", "draft"),
-        PendingApproval => ("pending_approval", "awaiting approval"),
+        PendingApproval => ("pending_approval", "to approve"),
         Queued => ("queued", "queued"),
         Sending => ("sending", "sending"),
         Uncertain => ("uncertain", "uncertain"),
