@@ -119,6 +119,13 @@ pub struct AuditEntry {
     pub details: String,
 }
 
+impl MessageView {
+    /// About how many lines the message view takes (before wrapping): how far it scrolls.
+    pub fn lines(&self) -> usize {
+        12 + self.body.lines().count() + self.history.len()
+    }
+}
+
 impl Case {
     /// About how many lines the case view takes (before wrapping): how far it scrolls.
     pub fn lines(&self) -> usize {
@@ -230,4 +237,20 @@ pub struct Contact {
     pub phone: Option<String>,
     pub channel: String,
     pub primary: bool,
+}
+
+/// One message in full, with its history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageView {
+    pub line: OutreachLine,
+    pub body: String,
+    /// The contact it goes to (None for a role that may not read addresses, or none known).
+    pub to: Option<String>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub attempts: i32,
+    /// The worker holding it, while one does.
+    pub claimed_by: Option<String>,
+    pub created_by: Option<String>,
+    /// Its audit trail, oldest first: queued, approved, sending, sent, held back, decided.
+    pub history: Vec<AuditEntry>,
 }

@@ -252,6 +252,43 @@ fn state_with(view: View, n: usize, name: &str) -> State {
         ),
         _ => Rows::None,
     };
+    if let View::Message(id) = view {
+        s.message = Loadable::Ready(settle::model::MessageView {
+            line: OutreachLine {
+                id,
+                customer_id: 1,
+                customer: name.into(),
+                invoice: Some("INV-00000042".into()),
+                purpose: "reminder".parse().unwrap(),
+                channel: "email".parse().unwrap(),
+                tone: "firm".parse().unwrap(),
+                status: "uncertain".parse().unwrap(),
+                subject: "Payment overdue: invoice INV-00000042".into(),
+                copies: vec!["Sam Keller".into()],
+                send_after: now() - Duration::hours(2),
+                suppression: None,
+                last_error: None,
+            },
+            body:
+                "Hello Priya,\n\nInvoice INV-00000042 is 12 days past due.\n\nAccounts Receivable"
+                    .into(),
+            to: Some("Priya (AP) <ap@acme.example>".into()),
+            sent_at: None,
+            attempts: 1,
+            claimed_by: Some("worker1".into()),
+            created_by: Some("Ben Okafor".into()),
+            history: vec![AuditEntry {
+                id: 1,
+                at: now() - Duration::hours(3),
+                actor: "ben".into(),
+                action: "queue_outreach".into(),
+                entity: "outreach".into(),
+                entity_id: Some(id),
+                customer: None,
+                details: "{\"tone\": \"firm\"}".into(),
+            }],
+        });
+    }
     if let View::Case(id) = view {
         s.case = Loadable::Ready(case(id as usize, name));
     }
@@ -338,6 +375,7 @@ fn views() -> Vec<(&'static str, View)> {
         ("activity", View::Activity),
         ("promises", View::Promises),
         ("case", View::Case(3)),
+        ("message", View::Message(9)),
     ]
 }
 

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 
 use super::action::Action;
 use super::state::{AgingParams, OverviewData, Rows, View};
-use crate::model::{Account, Case};
+use crate::model::{Account, Case, MessageView};
 
 /// Data a query brought back.
 #[derive(Debug, Clone, PartialEq)]
@@ -17,6 +17,7 @@ pub enum Data {
     },
     Account(Box<Account>),
     Case(Box<Case>),
+    Message(Box<MessageView>),
     /// The customers a `:cust` query found (id, code, name), and the query.
     Found(Vec<(i64, String, String)>, String),
     /// The agents a dispute can be given to: (id, name).
@@ -150,6 +151,10 @@ pub enum Effect {
         generation: u64,
         id: i64,
     },
+    LoadMessage {
+        generation: u64,
+        id: i64,
+    },
     /// A side request (not a view load): its reply carries `request`, so it neither makes a
     /// list look stale nor paints it as failed.
     FindCustomer {
@@ -190,7 +195,8 @@ impl Effect {
             Effect::LoadOverview { generation, .. }
             | Effect::LoadList { generation, .. }
             | Effect::LoadAccount { generation, .. }
-            | Effect::LoadCase { generation, .. } => Some(*generation),
+            | Effect::LoadCase { generation, .. }
+            | Effect::LoadMessage { generation, .. } => Some(*generation),
             _ => None,
         }
     }

@@ -62,6 +62,7 @@ pub(super) fn navigate(state: &mut State, view: View) -> Vec<Effect> {
         state.view_cost_ms = 0;
         state.account = Loadable::Idle;
         state.case = Loadable::Idle;
+        state.message = Loadable::Idle;
     }
     load(state)
 }
@@ -89,7 +90,11 @@ pub(super) fn open(state: &mut State) -> Vec<Effect> {
             .map(|c| View::Customer(c.line.customer_id)),
         (_, Rows::Disputes(rows)) => rows.get(i).map(|r| View::Case(r.id)),
         (_, Rows::Holds(rows)) => rows.get(i).map(|r| View::Customer(r.customer_id)),
-        (_, Rows::Outreach(rows)) => rows.get(i).map(|r| View::Customer(r.customer_id)),
+        (View::Message(_), _) => state
+            .message
+            .ready()
+            .map(|m| View::Customer(m.line.customer_id)),
+        (_, Rows::Outreach(rows)) => rows.get(i).map(|r| View::Message(r.id)),
         (_, Rows::Promises(rows)) => rows.get(i).map(|r| View::Customer(r.customer_id)),
         _ => None,
     };
@@ -103,6 +108,7 @@ pub(super) fn open(state: &mut State) -> Vec<Effect> {
 pub(super) fn move_cursor(state: &mut State, action: Action) -> Vec<Effect> {
     let page_lines = match (&state.view, &state.account, &state.case) {
         (View::Customer(_), Loadable::Ready(a), _) => Some(a.lines()),
+        (View::Message(_), _, _) => state.message.ready().map(|m| m.lines()),
         (View::Case(_), _, Loadable::Ready(c)) => Some(c.lines()),
         _ => None,
     };
@@ -210,6 +216,12 @@ pub(super) fn load(state: &mut State) -> Vec<Effect> {
                 state.case = Loadable::Loading;
             }
             vec![Effect::LoadCase { generation, id }]
+        }
+        View::Message(id) => {
+            if !matches!(state.message, Loadable::Ready(_)) {
+                state.message = Loadable::Loading;
+            }
+            vec![Effect::LoadMessage { generation, id }]
         }
         view => {
             state.list.loading = true;

@@ -7,8 +7,8 @@ use crate::domain::aging::{AgingSummary, Basis, BucketEdges};
 use crate::domain::kpi::Kpis;
 use crate::domain::trust::TrustMetrics;
 use crate::model::{
-    Account, AuditEntry, Case, CustomerAging, DisputeLine, HeldOrder, OpenInvoice, OutreachLine,
-    PromiseLine,
+    Account, AuditEntry, Case, CustomerAging, DisputeLine, HeldOrder, MessageView, OpenInvoice,
+    OutreachLine, PromiseLine,
 };
 
 /// Who is looking, at which store.
@@ -83,6 +83,8 @@ pub enum View {
     Activity,
     /// One dispute's case, from the queue.
     Case(i64),
+    /// One message, from `:outreach`.
+    Message(i64),
 }
 
 impl View {
@@ -92,7 +94,7 @@ impl View {
             View::Aging(_) => "Aging",
             View::Disputes | View::Case(_) => "Disputes",
             View::Holds => "Holds",
-            View::Outreach => "Outreach",
+            View::Outreach | View::Message(_) => "Outreach",
             View::Promises => "Promises",
             View::Customer(_) => "Customer",
             View::Activity => "Activity",
@@ -106,7 +108,8 @@ impl View {
             View::Aging(AgingLevel::Buckets)
             | View::Overview
             | View::Customer(_)
-            | View::Case(_) => specs::<BucketColumn>(),
+            | View::Case(_)
+            | View::Message(_) => specs::<BucketColumn>(),
             View::Aging(AgingLevel::Customers { .. }) => specs::<CustomerColumn>(),
             View::Aging(AgingLevel::Invoices { .. }) => specs::<InvoiceColumn>(),
             View::Disputes => specs::<DisputeColumn>(),
@@ -124,7 +127,10 @@ impl View {
 
     /// Whether the view is a list the cursor moves in.
     pub fn is_list(&self) -> bool {
-        !matches!(self, View::Overview | View::Customer(_) | View::Case(_))
+        !matches!(
+            self,
+            View::Overview | View::Customer(_) | View::Case(_) | View::Message(_)
+        )
     }
 }
 
@@ -299,6 +305,8 @@ pub struct State {
     pub account: Loadable<Account>,
     /// The dispute case on show.
     pub case: Loadable<Case>,
+    /// The message on show.
+    pub message: Loadable<MessageView>,
     /// How far the customer or case view is scrolled, in lines.
     pub page_scroll: usize,
     pub input: Option<Input>,
@@ -363,6 +371,7 @@ impl State {
             list: ListState::default(),
             account: Loadable::Idle,
             case: Loadable::Idle,
+            message: Loadable::Idle,
             page_scroll: 0,
             input: None,
             dialog: None,
@@ -424,7 +433,9 @@ impl State {
             A::QueueReminder | A::RecordPromise => {
                 matches!(self.view, View::Aging(AgingLevel::Invoices { .. }))
             }
-            A::CancelMessage | A::DecideMessage => self.view == View::Outreach,
+            A::CancelMessage | A::DecideMessage => {
+                matches!(self.view, View::Outreach | View::Message(_))
+            }
             A::SetSegment => matches!(self.view, View::Customer(_)),
             // Only the overview and the dispute queue have figures to explain.
             A::Explain => {
@@ -453,6 +464,12 @@ impl State {
                 if let Some(a) = self.account.ready() {
                     out.push(a.name.clone());
                 }
+            }
+            View::Message(id) => {
+                if let Some(m) = self.message.ready() {
+                    out.push(m.line.customer.clone());
+                }
+                out.push(format!("MSG-{id}"));
             }
             View::Case(_) => {
                 if let Some(c) = self.case.ready() {

@@ -32,6 +32,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 View::Overview => state.overview = Loadable::Failed(error.clone()),
                 View::Customer(_) => state.account = Loadable::Failed(error.clone()),
                 View::Case(_) => state.case = Loadable::Failed(error.clone()),
+                View::Message(_) => state.message = Loadable::Failed(error.clone()),
                 _ => state.list.error = Some(error.clone()),
             }
             state.status = Some((Severity::Error, error));
@@ -180,6 +181,7 @@ fn landed(state: &mut State, data: Data) -> Vec<Effect> {
         Data::Overview(o) => state.overview = Loadable::Ready(*o),
         Data::Account(a) => state.account = Loadable::Ready(*a),
         Data::Case(c) => state.case = Loadable::Ready(*c),
+        Data::Message(m) => state.message = Loadable::Ready(*m),
         Data::List {
             rows,
             total,

@@ -41,6 +41,12 @@ pub async fn run(pool: &PgPool, effect: Effect, now: DateTime<Utc>, me: &str) ->
                 .await
                 .map(|c| Data::Case(Box::new(c))),
         ),
+        Effect::LoadMessage { generation, id } => (
+            generation,
+            store::message::message(pool, id)
+                .await
+                .map(|m| Data::Message(Box::new(m))),
+        ),
         Effect::FindCustomer { request, query } => {
             let found = store::account::find_customers(pool, &query)
                 .await
@@ -233,7 +239,7 @@ async fn list(
                 offset: page.offset,
             }
         }
-        View::Overview | View::Customer(_) | View::Case(_) => Data::List {
+        View::Overview | View::Customer(_) | View::Case(_) | View::Message(_) => Data::List {
             rows: Rows::None,
             total: 0,
             offset: 0,

@@ -12,6 +12,7 @@ pub mod feed;
 pub mod import;
 pub mod kpi;
 pub mod lists;
+pub mod message;
 pub mod outbox;
 pub mod promises;
 pub mod seed;

@@ -81,6 +81,12 @@ pub fn hints(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             (Action::Explain, "explain"),
             (Action::ToggleBasis, "basis"),
         ]),
+        View::Message(_) => wanted.extend([
+            (Action::CancelMessage, "cancel"),
+            (Action::DecideMessage, "decide"),
+            (Action::Open, "customer"),
+            (Action::Back, "back"),
+        ]),
         View::Customer(_) => wanted.extend([
             (Action::SetSegment, "segment"),
             (Action::Back, "back"),

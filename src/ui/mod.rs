@@ -6,6 +6,7 @@ pub mod customer;
 pub mod dialog;
 pub mod explain;
 pub mod lists;
+pub mod message;
 pub mod overview;
 pub mod table;
 pub mod text;
@@ -45,6 +46,7 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme) {
         View::Overview => overview::render(frame, body, state, theme),
         View::Customer(_) => customer::render(frame, body, state, theme),
         View::Case(_) => case::render(frame, body, state, theme),
+        View::Message(_) => message::render(frame, body, state, theme),
         _ => lists::render(frame, body, state, theme),
     }
     chrome::hints(frame, hints, state, theme);

@@ -66,8 +66,17 @@ pub fn open(state: &mut State, action: Action) -> Vec<Effect> {
                 None => vec![],
             };
         }
-        (Rows::Outreach(r), Action::CancelMessage | Action::DecideMessage) => {
-            let Some(m) = r.get(i) else { return vec![] };
+        (rows, Action::CancelMessage | Action::DecideMessage) => {
+            let shown = match (&state.view, rows, &state.message) {
+                (super::state::View::Message(_), _, super::state::Loadable::Ready(v)) => {
+                    Some(v.line.clone())
+                }
+                (_, Rows::Outreach(r), _) => r.get(i).cloned(),
+                _ => None,
+            };
+            let Some(m) = shown.as_ref() else {
+                return vec![];
+            };
             let opened = if action == Action::CancelMessage {
                 outreach::cancellable(m).map(|()| outreach::cancel(m))
             } else {
