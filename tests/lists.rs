@@ -153,3 +153,31 @@ async fn an_amount_filter_reads_each_rows_currency_in_its_own_decimal_places() {
     assert!(!matching("amount>5000").await.contains(&id));
     assert!(matching("amount=5000").await.contains(&id));
 }
+
+#[tokio::test]
+async fn an_unknown_filter_field_names_every_field_there_is_sla_included() {
+    let (_db, pool) = seeded_db(60, 14).await;
+    let q = ListQuery {
+        filter: settle::filter::Filter::parse("colour:red"),
+        ..query(None)
+    };
+    let err = settle::store::disputes::open_disputes(&pool, &q, fixed_now())
+        .await
+        .unwrap_err()
+        .to_string();
+    for field in ["sla", "customer", "state", "owner", "amount"] {
+        assert!(err.contains(field), "{err}");
+    }
+    // Two sla words: the last one counts, and neither reaches the SQL.
+    let q = ListQuery {
+        filter: settle::filter::Filter::parse("sla:ok sla:breached"),
+        ..query(None)
+    };
+    let rows = settle::store::disputes::open_disputes(&pool, &q, fixed_now())
+        .await
+        .unwrap();
+    assert!(
+        rows.iter()
+            .all(|d| settle::store::disputes::worst(d).label() == "breached")
+    );
+}

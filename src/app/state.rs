@@ -234,6 +234,8 @@ pub struct ListState {
     pub selected: usize,
     pub selected_key: Option<String>,
     pub filter: String,
+    /// The filter of the rows on show: a filter the store refuses gives way to it.
+    pub applied_filter: String,
     pub sort: Option<crate::lists::SortBy>,
     /// Rows marked for a bulk action, by key.
     pub marked: std::collections::BTreeMap<String, Marked>,
@@ -424,8 +426,46 @@ impl State {
 
     /// Whether an action is offered to this person here: hidden from hints and help if not.
     pub fn offers(&self, action: crate::app::Action) -> bool {
+        self.refusal(action).is_none() && self.fits_view(action)
+    }
+
+    /// Why this person may not take `action` although this view has it (the role, or
+    /// `--readonly`), in words; None if they may, or if the view has no such action.
+    pub fn refusal(&self, action: crate::app::Action) -> Option<String> {
         use crate::app::Action as A;
-        let view_fits = match action {
+        if !action.changes_store() || !self.fits_view(action) {
+            return None;
+        }
+        if self.session.readonly {
+            return Some("read-only: settle was started with --readonly".into());
+        }
+        if !self.session.role.may_act() {
+            return Some(format!(
+                "read-only: the {} role cannot change anything",
+                self.session.role
+            ));
+        }
+        // Leads release holds, give disputes to others, set segments and decide messages;
+        // the database checks it again.
+        let lead_only = matches!(
+            action,
+            A::ReleaseHold | A::AssignTo | A::SetSegment | A::DecideMessage
+        );
+        (lead_only && self.session.role != Role::Lead).then(|| {
+            let what = match action {
+                A::ReleaseHold => "releasing holds",
+                A::AssignTo => "giving a dispute to someone else",
+                A::SetSegment => "overriding a segment",
+                _ => "approving and deciding messages",
+            };
+            format!("{what} needs the lead role")
+        })
+    }
+
+    /// Whether the current view has `action` at all.
+    fn fits_view(&self, action: crate::app::Action) -> bool {
+        use crate::app::Action as A;
+        match action {
             A::ReleaseHold => self.view == View::Holds,
             A::AssignMe | A::AssignTo | A::Respond | A::MoveDispute | A::Escalate => {
                 matches!(self.view, View::Disputes | View::Case(_))
@@ -438,17 +478,9 @@ impl State {
             }
             A::SetSegment => matches!(self.view, View::Customer(_)),
             // Only the overview and the dispute queue have figures to explain.
-            A::Explain => {
-                return matches!(self.view, View::Overview | View::Disputes | View::Case(_));
-            }
-            _ => return true,
-        };
-        // Leads release holds and give disputes to others; the database checks it again.
-        let role_fits = !matches!(
-            action,
-            A::ReleaseHold | A::AssignTo | A::SetSegment | A::DecideMessage
-        ) || self.session.role == Role::Lead;
-        view_fits && role_fits && self.may_act()
+            A::Explain => matches!(self.view, View::Overview | View::Disputes | View::Case(_)),
+            _ => true,
+        }
     }
 
     /// The breadcrumb trail: `Disputes › ACME Corp › DSP-2291`.

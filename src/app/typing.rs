@@ -7,8 +7,9 @@ use super::navigate::{load, navigate};
 use super::state::{AgingLevel, Input, InputKind, Severity, State, View};
 
 pub(super) fn open_input(state: &mut State, kind: InputKind) -> Vec<Effect> {
-    let text = if kind == InputKind::Filter {
-        state.list.filter.clone()
+    // What is typed next goes after the filter there is, not into its last word.
+    let text = if kind == InputKind::Filter && !state.list.filter.is_empty() {
+        format!("{} ", state.list.filter.trim_end())
     } else {
         String::new()
     };
@@ -105,6 +106,13 @@ pub(super) fn submit(state: &mut State) -> Vec<Effect> {
 
 pub(super) fn run_command(state: &mut State, cmd: Command) -> Vec<Effect> {
     let with_filter = |state: &mut State, view: View, filter: String| {
+        // `:d` after `:d owner=me` starts clean: the command's filter, or none.
+        if state.view == view {
+            state.list.filter = filter;
+            state.list.selected = 0;
+            state.list.selected_key = None;
+            return load(state);
+        }
         let effects = navigate(state, view);
         if filter.is_empty() {
             return effects;

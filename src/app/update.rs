@@ -28,6 +28,14 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::Failed { generation, error } if generation == state.generation => {
             state.list.loading = false;
+            // A filter the store refuses (an unknown field, a bad value) does not stay in the
+            // title: the list goes back to the filter it had, and the status line says why.
+            if state.view.is_list() && state.list.filter != state.list.applied_filter {
+                state.list.filter = state.list.applied_filter.clone();
+                state.status = Some((Severity::Error, error));
+                state.loading_generation = None;
+                return load(state);
+            }
             match state.view {
                 View::Overview => state.overview = Loadable::Failed(error.clone()),
                 View::Customer(_) => state.account = Loadable::Failed(error.clone()),
@@ -190,6 +198,7 @@ fn landed(state: &mut State, data: Data) -> Vec<Effect> {
             let list = &mut state.list;
             list.loading = false;
             list.error = None;
+            list.applied_filter = list.filter.clone();
             list.total = total;
             list.offset = offset;
             list.rows = rows;

@@ -10,7 +10,13 @@ use crate::domain::sla::{Clock, DisputeTimes, dispute_clocks};
 use crate::lists::{Column, DisputeColumn, Sort, order_by};
 use crate::model::DisputeLine;
 
+/// `sla:ok|at_risk|breached` is listed with the others but filtered on the clocks, in Rust.
 pub const DISPUTE_FIELDS: &[Field] = &[
+    Field {
+        name: "sla",
+        sql: "true",
+        kind: FieldKind::Text,
+    },
     Field {
         name: "customer",
         sql: "c.name",
@@ -86,8 +92,9 @@ pub async fn open_disputes(
     let sla = filter
         .predicates
         .iter()
-        .position(|p| p.field == "sla")
-        .map(|i| filter.predicates.remove(i).value);
+        .rfind(|p| p.field == "sla")
+        .map(|p| p.value.clone());
+    filter.predicates.retain(|p| p.field != "sla");
     let mut qb = QueryBuilder::new(LINE_SQL);
     qb.push(" WHERE d.state <> 'resolved'");
     push_filter(

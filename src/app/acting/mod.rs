@@ -17,11 +17,9 @@ use super::state::{Rows, Severity, State};
 /// Opens the dialog for an action on the selected row, if this person is offered it here.
 pub fn open(state: &mut State, action: Action) -> Vec<Effect> {
     if !state.offers(action) {
-        if !state.may_act() {
-            state.status = Some((
-                Severity::Error,
-                "read-only: your role cannot change anything".into(),
-            ));
+        // Said once, in words, rather than a key that silently does nothing.
+        if let Some(why) = state.refusal(action) {
+            state.status = Some((Severity::Error, why));
         }
         return vec![];
     }

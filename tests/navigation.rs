@@ -1,0 +1,138 @@
+//! Moving about as a person expects: commands start clean, `/` adds to a filter, a refused
+//! filter gives way, a key the role may not use says why, and j/k move.
+#![allow(clippy::unwrap_used)] // tests may unwrap: a failure is a failed test
+
+use chrono::{DateTime, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use settle::app::msg::TextKey;
+use settle::app::state::{SessionInfo, State, View};
+use settle::app::{Action, Effect, Msg, init, update};
+
+fn now() -> DateTime<Utc> {
+    "2026-11-20T15:30:00Z".parse().unwrap()
+}
+
+fn console(role: &str, readonly: bool) -> State {
+    let session = SessionInfo {
+        user: "ben".into(),
+        role: role.parse().unwrap(),
+        readonly,
+        ..Default::default()
+    };
+    let mut s = State::new(now(), now().date_naive(), session);
+    init(&mut s);
+    s
+}
+
+fn command(s: &mut State, line: &str) -> Vec<Effect> {
+    update(s, Msg::Action(Action::CommandMode));
+    for c in line.chars() {
+        update(s, Msg::Text(TextKey::Char(c)));
+    }
+    update(s, Msg::Text(TextKey::Enter))
+}
+
+fn list_filter(effects: &[Effect]) -> Option<String> {
+    effects.iter().find_map(|e| match e {
+        Effect::LoadList { request, .. } => Some(request.filter.clone()),
+        _ => None,
+    })
+}
+
+#[test]
+fn a_command_starts_clean_and_slash_adds_to_the_filter_there_is() {
+    let mut s = console("collector", false);
+    command(&mut s, "d owner=me");
+    assert_eq!(s.list.filter, "owner=me");
+    let effects = command(&mut s, "d");
+    assert_eq!(s.view, View::Disputes);
+    assert_eq!(s.list.filter, "", ":d after :d owner=me starts clean");
+    assert_eq!(list_filter(&effects).as_deref(), Some(""));
+    command(&mut s, "d owner=me");
+    update(&mut s, Msg::Action(Action::Filter));
+    assert_eq!(
+        s.input.as_ref().unwrap().text,
+        "owner=me ",
+        "what is typed next is a new word, not the end of the last"
+    );
+}
+
+#[test]
+fn a_filter_the_store_refuses_does_not_stay() {
+    let mut s = console("collector", false);
+    let effects = command(&mut s, "d");
+    let generation = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::LoadList { generation, .. } => Some(*generation),
+            _ => None,
+        })
+        .unwrap();
+    update(
+        &mut s,
+        Msg::Loaded {
+            generation,
+            data: settle::app::Data::List {
+                rows: settle::app::state::Rows::Disputes(vec![]),
+                total: 0,
+                offset: 0,
+            },
+        },
+    );
+    update(&mut s, Msg::Action(Action::Filter));
+    for c in "colour:red".chars() {
+        update(&mut s, Msg::Text(TextKey::Char(c)));
+    }
+    update(&mut s, Msg::Text(TextKey::Enter));
+    assert_eq!(s.list.filter, "colour:red");
+    let error = "unknown filter field `colour` (fields: sla, customer, state)".to_string();
+    let failed = s.generation;
+    let effects = update(
+        &mut s,
+        Msg::Failed {
+            generation: failed,
+            error: error.clone(),
+        },
+    );
+    assert_eq!(s.list.filter, "", "back to the filter that worked");
+    assert_eq!(list_filter(&effects).as_deref(), Some(""));
+    assert_eq!(
+        s.status.as_ref().unwrap().1,
+        error,
+        "and the reason is said"
+    );
+}
+
+#[test]
+fn a_key_the_role_may_not_use_says_why_once() {
+    let mut s = console("collector", false);
+    command(&mut s, "holds");
+    assert!(update(&mut s, Msg::Action(Action::ReleaseHold)).is_empty());
+    assert_eq!(
+        s.status.as_ref().unwrap().1,
+        "releasing holds needs the lead role"
+    );
+    let mut v = console("viewer", false);
+    command(&mut v, "holds");
+    update(&mut v, Msg::Action(Action::ReleaseHold));
+    assert!(v.status.as_ref().unwrap().1.contains("viewer role"));
+    let mut r = console("lead", true);
+    command(&mut r, "holds");
+    update(&mut r, Msg::Action(Action::ReleaseHold));
+    assert!(
+        r.status.as_ref().unwrap().1.contains("--readonly"),
+        "the flag, not the role, is the reason"
+    );
+    // Where the view has no such action, nothing is said.
+    let mut o = console("collector", false);
+    update(&mut o, Msg::Action(Action::ReleaseHold));
+    assert!(o.status.is_none());
+}
+
+#[test]
+fn j_and_k_move_in_the_default_keymap() {
+    let keymap = settle::config::load_keymap(None).unwrap();
+    let key = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
+    assert_eq!(keymap.action_for(&key('j')), Some(Action::Down));
+    assert_eq!(keymap.action_for(&key('k')), Some(Action::Up));
+}
