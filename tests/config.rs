@@ -25,7 +25,11 @@ fn shipped_keymaps_load_and_bind_every_action_they_name() {
         )
     };
     assert_eq!(default.action_for(&key('q')), Some(Action::Quit));
-    assert_eq!(default.action_for(&key('j')), Some(Action::Down), "j/k as k9s and lazygit");
+    assert_eq!(
+        default.action_for(&key('j')),
+        Some(Action::Down),
+        "j/k as k9s and lazygit"
+    );
     assert_eq!(default.action_for(&key('G')), None);
     assert_eq!(vim.action_for(&key('j')), Some(Action::Down));
     assert_eq!(vim.action_for(&key('G')), Some(Action::Bottom));

@@ -262,6 +262,16 @@ impl std::str::FromStr for Window {
 
 #[derive(Debug, Subcommand)]
 pub enum Bench {
+    /// Messages per second through the worker's delivery path into a local SMTP sink, on a
+    /// private store; checks none is lost or sent twice.
+    Send {
+        #[arg(long, default_value_t = 2000)]
+        messages: usize,
+        #[arg(long, default_value_t = 2)]
+        workers: usize,
+        #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(i32).range(1..=100))]
+        batch: i32,
+    },
     /// Writer throughput with and without N consoles polling the live feed.
     Feed {
         #[arg(long, default_value_t = 200)]

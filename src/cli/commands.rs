@@ -60,6 +60,11 @@ pub async fn run(cli: Cli, log_problem: Option<String>) -> anyhow::Result<ExitCo
             };
             crate::cli::bench_feed::run(&url, consoles, seconds, rounds, &view).await?;
         }
+        Some(Command::Bench(Bench::Send {
+            messages,
+            workers,
+            batch,
+        })) => crate::cli::bench_send::run(messages, workers, batch).await?,
         Some(Command::Bench(Bench::Views { runs })) => {
             let pool = store::pool(&database_url(&db)?, 2).await?;
             bench::views(&pool, now.unwrap_or_else(chrono::Utc::now), runs).await?;

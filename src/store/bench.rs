@@ -51,3 +51,24 @@ pub async fn customer_with_open_items(pool: &PgPool) -> Result<i64, StoreError> 
             .await?,
     )
 }
+
+/// `n` due e-mail reminders about no invoice (so no guard holds them), spread over the
+/// customers that have a contact, with every contact reachable: the send benchmark's queue.
+pub async fn queue_bench_messages(pool: &PgPool, n: i64) -> Result<(), StoreError> {
+    for sql in [
+        "UPDATE outreach SET status = 'cancelled' WHERE status IN ('draft', 'queued')",
+        "UPDATE contacts SET email = 'ap' || customer_id || '@customer.test'",
+    ] {
+        sqlx::query(sql).execute(pool).await?;
+    }
+    sqlx::query(
+        "INSERT INTO outreach (customer_id, purpose, channel, tone, subject, body, send_after, status, override_reason)
+         SELECT c.ids[1 + g % array_length(c.ids, 1)], 'reminder', 'email', 'friendly', 'Bench ' || g,
+                'Hello,\nA benchmark message.\n', now() - interval '1 minute', 'queued', 'bench'
+           FROM generate_series(1, $1) g, (SELECT array_agg(DISTINCT customer_id) AS ids FROM contacts) c",
+    )
+    .bind(n)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
