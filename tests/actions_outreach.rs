@@ -366,3 +366,35 @@ async fn a_held_back_reminder_can_be_queued_for_when_it_may_go_and_escalations_w
     assert_eq!(status, "queued");
     assert_eq!(audit_count(&admin, "approve_outreach", pending).await, 1);
 }
+
+#[tokio::test]
+async fn a_reminder_knows_the_orders_waiting_on_its_invoice_and_its_dispute() {
+    let (db, admin) = seeded_db(150, 45).await;
+    let ben = as_role(&db, "ben").await;
+    let (invoice, order): (i64, String) = sqlx::query_as(
+        "SELECT hb.invoice_id, o.number FROM hold_blockers hb JOIN holds h ON h.id = hb.hold_id
+           JOIN orders o ON o.id = h.order_id WHERE h.status = 'held' ORDER BY 1 LIMIT 1",
+    )
+    .fetch_one(&admin)
+    .await
+    .unwrap();
+    let today = chrono::Utc::now().date_naive();
+    let ctx = actions::reminder_context(&ben, invoice, today)
+        .await
+        .unwrap();
+    assert!(ctx.orders.contains(&order), "{:?}", ctx.orders);
+    let (disputed, number): (i64, String) = sqlx::query_as(
+        "SELECT invoice_id, number FROM disputes WHERE state <> 'resolved' ORDER BY id LIMIT 1",
+    )
+    .fetch_one(&admin)
+    .await
+    .unwrap();
+    let ctx = actions::reminder_context(&ben, disputed, today)
+        .await
+        .unwrap();
+    assert!(ctx.dispute.unwrap().starts_with(&format!("{number}, ")));
+    assert!(
+        ctx.may_go_at.is_none(),
+        "a disputed invoice goes only with an override"
+    );
+}

@@ -43,6 +43,9 @@ pub struct ReminderDraft {
     /// The customer's contact the greeting names, and who signs.
     pub contact: Option<String>,
     pub signer: Option<String>,
+    /// Orders on hold waiting for this invoice; its open dispute (`DSP-00006, investigating`).
+    pub orders: Vec<String>,
+    pub dispute: Option<String>,
 }
 
 /// Keys a dialog understands outside its editor.

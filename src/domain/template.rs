@@ -20,6 +20,10 @@ pub struct ReminderFacts<'a> {
     pub contact: &'a str,
     /// Who signs it.
     pub owner: &'a str,
+    /// Orders on hold waiting for this invoice to be paid (numbers).
+    pub orders: &'a [String],
+    /// The invoice's open dispute and its state (`DSP-00006, investigating`), if one.
+    pub dispute: Option<&'a str>,
 }
 
 impl ReminderFacts<'_> {
@@ -44,10 +48,27 @@ pub fn for_invoice<'a>(subject: &'a str, body: &'a str, f: &ReminderFacts) -> (&
     }
 }
 
-/// `{invoice}`, `{amount}`, `{due}`, `{days}`, `{customer}`, `{contact}` and `{owner}` filled;
-/// anything else is left as written.
+/// `{invoice}`, `{amount}`, `{due}`, `{days}`, `{customer}`, `{contact}` and `{owner}` filled,
+/// and two sentences that say only what is true: `{orders_line}` (the orders on hold waiting
+/// for this payment, or nothing) and `{dispute_line}` (the invoice's open dispute, or nothing).
+/// Anything else is left as written.
 pub fn fill(template: &str, f: &ReminderFacts) -> String {
+    let orders_line = match f.orders {
+        [] => String::new(),
+        [one] => format!("Order {one} is on hold until this is paid. "),
+        many => format!(
+            "Orders {} are on hold until this is paid. ",
+            many.join(", ")
+        ),
+    };
+    let dispute_line = f.dispute.map_or(String::new(), |d| {
+        format!(
+            "We have your dispute {d} in hand and will not ask for the disputed amount meanwhile. "
+        )
+    });
     template
+        .replace("{orders_line}", &orders_line)
+        .replace("{dispute_line}", &dispute_line)
         .replace("{invoice}", f.invoice)
         .replace(
             "{amount}",
@@ -80,6 +101,8 @@ mod tests {
             today: "2026-11-20".parse().unwrap(),
             contact: "Priya",
             owner: "Sam Keller",
+            orders: &[],
+            dispute: None,
         };
         let (s, b) = for_invoice("Payment overdue: {invoice}", "now {days} days past due", &f);
         let (s, b) = (fill(s, &f), fill(b, &f));
@@ -94,6 +117,35 @@ mod tests {
     }
 
     #[test]
+    fn held_orders_and_a_dispute_are_said_only_when_they_are_true() {
+        let orders = vec!["SO-0000077".to_string(), "SO-0000078".to_string()];
+        let f = ReminderFacts {
+            invoice: "INV-7",
+            customer: "Acme",
+            open_minor: 100,
+            currency: "USD",
+            exponent: 2,
+            due: "2026-11-01".parse().unwrap(),
+            today: "2026-11-20".parse().unwrap(),
+            contact: "Priya",
+            owner: "AR",
+            orders: &orders,
+            dispute: Some("DSP-00006, investigating"),
+        };
+        assert_eq!(
+            fill("{orders_line}{dispute_line}Thanks", &f),
+            "Orders SO-0000077, SO-0000078 are on hold until this is paid. We have your dispute \
+             DSP-00006, investigating in hand and will not ask for the disputed amount meanwhile. Thanks"
+        );
+        let plain = ReminderFacts {
+            orders: &[],
+            dispute: None,
+            ..f
+        };
+        assert_eq!(fill("{orders_line}{dispute_line}Thanks", &plain), "Thanks");
+    }
+
+    #[test]
     fn every_placeholder_is_filled_with_the_invoices_facts() {
         let f = ReminderFacts {
             invoice: "INV-7",
@@ -105,6 +157,8 @@ mod tests {
             today: "2026-11-20".parse().unwrap(),
             contact: "Priya",
             owner: "Accounts Receivable",
+            orders: &[],
+            dispute: None,
         };
         assert_eq!(
             fill(

@@ -275,6 +275,8 @@ async fn reminder(
         existing: context.existing,
         contact: context.contact,
         signer: context.signer,
+        orders: context.orders,
+        dispute: context.dispute,
     })))
 }
 

@@ -213,6 +213,8 @@ pub struct ReminderContext {
     pub existing: Option<(i64, String)>,
     pub contact: Option<String>,
     pub signer: Option<String>,
+    pub orders: Vec<String>,
+    pub dispute: Option<String>,
 }
 
 pub async fn reminder_context(
@@ -252,11 +254,23 @@ pub async fn reminder_context(
     .bind(invoice)
     .fetch_one(pool)
     .await?;
+    let (orders, dispute): (Vec<String>, Option<String>) = sqlx::query_as(
+        "SELECT array(SELECT o.number FROM hold_blockers hb JOIN holds h ON h.id = hb.hold_id
+                        JOIN orders o ON o.id = h.order_id
+                       WHERE hb.invoice_id = $1 AND h.status <> 'released' ORDER BY o.number),
+                (SELECT d.number || ', ' || replace(d.state, '_', ' ') FROM disputes d
+                  WHERE d.invoice_id = $1 AND d.state <> 'resolved' ORDER BY d.opened_at DESC LIMIT 1)",
+    )
+    .bind(invoice)
+    .fetch_one(pool)
+    .await?;
     Ok(ReminderContext {
         may_go_at,
         existing,
         contact,
         signer,
+        orders,
+        dispute,
     })
 }
 

@@ -56,6 +56,8 @@ pub fn reminder_ready(state: &mut State, draft: ReminderDraft) {
         today: state.today,
         contact: draft.contact.as_deref().unwrap_or("there"),
         owner: draft.signer.as_deref().unwrap_or("Accounts Receivable"),
+        orders: &draft.orders,
+        dispute: draft.dispute.as_deref(),
     };
     let days = facts_of.days_overdue();
     let (subject, body) = template::for_invoice(&draft.subject, &draft.body, &facts_of);

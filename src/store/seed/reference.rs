@@ -181,7 +181,7 @@ async fn templates(conn: &mut PgConnection) -> Result<(), StoreError> {
             "firm",
             "email",
             "Payment overdue: invoice {invoice}",
-            "Hello {contact},\n\nInvoice {invoice} for {amount} was due on {due} and is now {days} days past due. Please arrange payment this week or reply with a date we can expect it.\n\nAccounts Receivable",
+            "Hello {contact},\n\nInvoice {invoice} for {amount} was due on {due} and is now {days} days past due. {orders_line}Please arrange payment this week or reply with a date we can expect it.\n\nAccounts Receivable",
         ),
         (
             "highrisk-escalation",
@@ -190,7 +190,7 @@ async fn templates(conn: &mut PgConnection) -> Result<(), StoreError> {
             "escalation",
             "email",
             "Action required: overdue balance on {customer}",
-            "Hello {contact},\n\nInvoice {invoice} for {amount} was due on {due} and is now {days} days past due. New orders may be held until the balance is settled. Please contact us within 5 business days.\n\n{owner}",
+            "Hello {contact},\n\nInvoice {invoice} for {amount} was due on {due} and is now {days} days past due. {orders_line}{dispute_line}New orders may be held until the balance is settled. Please contact us within 5 business days.\n\n{owner}",
         ),
         (
             "hold-release",
