@@ -387,3 +387,48 @@ fn text_in_an_editor_survives_a_hang_up_and_comes_back_next_time() {
     assert!(screen.contains("unsent text from last time"), "{screen}");
     let _ = std::fs::remove_file(&marker);
 }
+
+#[test]
+fn color_16_writes_only_basic_colour_codes() {
+    let bin = env!("CARGO_BIN_EXE_settle");
+    let raw = std::env::temp_dir().join(format!("settle-raw16-{}.out", std::process::id()));
+    let cmd = format!(
+        "sleep 1; SETTLE_NOW=2026-11-20T15:30:00Z {bin} --log-file /dev/null --color 16 demo --scale 30"
+    );
+    let tmux = Tmux::start("color16", &cmd, 100, 30);
+    // The program's raw output, as the terminal receives it.
+    Command::new("tmux")
+        .args(["-L", &tmux.session, "pipe-pane", "-o", "-t", &tmux.session])
+        .arg(format!("cat >> {}", raw.display()))
+        .status()
+        .unwrap();
+    tmux.wait_for("Total", Duration::from_secs(60));
+    tmux.keys(&["q"]);
+    tmux.wait_for("EXITED=", Duration::from_secs(20));
+    let bytes = std::fs::read(&raw).unwrap();
+    let text = String::from_utf8_lossy(&bytes);
+    let mut colours = 0;
+    for sgr in text.split("\u{1b}[").skip(1) {
+        let Some(params) = sgr.split('m').next() else {
+            continue;
+        };
+        if !params.chars().all(|c| c.is_ascii_digit() || c == ';') {
+            continue;
+        }
+        let p: Vec<&str> = params.split(';').collect();
+        for w in p.windows(3) {
+            if (w[0] == "38" || w[0] == "48") && w[1] == "5" {
+                panic!("a 256-colour code in --color 16 output: {params}");
+            }
+        }
+        colours += p
+            .iter()
+            .filter(|x| {
+                x.parse::<u8>()
+                    .is_ok_and(|n| (30..=37).contains(&n) || (90..=97).contains(&n))
+            })
+            .count();
+    }
+    assert!(colours > 0, "basic colours were written");
+    let _ = std::fs::remove_file(raw);
+}

@@ -132,6 +132,7 @@ fn console_options(
         keymap,
         fixed_now: now,
         notice: None,
+        basic_colours: color_depth(args.color) == config::theme::Depth::Basic16,
     })
 }
 

@@ -1,6 +1,7 @@
 //! The runtime around the pure core: terminal events and effects go in as messages,
 //! `update` decides, effects run as tokio tasks, and the screen is drawn only when dirty.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -29,6 +30,8 @@ pub struct ConsoleOptions {
     pub fixed_now: Option<DateTime<Utc>>,
     /// Something to say once on the status line at start (a log file that cannot be written).
     pub notice: Option<String>,
+    /// Write the basic sixteen SGR colour codes (`--color 16`), not 256-colour ones.
+    pub basic_colours: bool,
 }
 
 /// How often the feed reads the change log.
@@ -70,7 +73,22 @@ pub async fn run(pool: PgPool, opts: ConsoleOptions) -> anyhow::Result<()> {
     let me = state.session.user.clone();
     let (tx, mut rx) = unbounded_channel::<Msg>();
     spawn_feed(pool.clone(), tx.clone());
-    let mut guard = TerminalGuard::enter().context("preparing the terminal")?;
+    let mut guard = TerminalGuard::enter(opts.basic_colours).context("preparing the terminal")?;
+    // A panic in any task (a query, an action) ends the console the way a hang-up does: the
+    // terminal put back, a draft kept, and where it happened in the log.
+    let panicked = Arc::new(tokio::sync::Notify::new());
+    {
+        let panicked = panicked.clone();
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let place = info
+                .location()
+                .map_or_else(|| "an unknown place".to_string(), ToString::to_string);
+            tracing::error!("settle panicked at {place}: {info}");
+            previous(info);
+            panicked.notify_one();
+        }));
+    }
     let size = guard.terminal.size()?;
     update(
         &mut state,
@@ -119,6 +137,11 @@ pub async fn run(pool: PgPool, opts: ConsoleOptions) -> anyhow::Result<()> {
             _ = tick.tick() => Msg::Tick(opts.fixed_now.unwrap_or_else(Utc::now)),
             _ = sigterm.recv() => break,
             _ = sighup.recv() => break,
+            () = panicked.notified() => {
+                keep_draft(&state);
+                drop(guard);
+                anyhow::bail!("settle stopped after an internal error; the log says where");
+            }
         };
         // A tick or a quiet poll redraws only if it changed what the header shows, or if a
         // clock on screen counts down: idle costs nothing over a slow link.

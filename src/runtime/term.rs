@@ -7,9 +7,109 @@ use std::io::{self, Write};
 use crossterm::clipboard::CopyToClipboard;
 use crossterm::cursor::Show;
 use crossterm::execute;
-use ratatui::DefaultTerminal;
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
 
-pub type Term = DefaultTerminal;
+pub type Term = Terminal<CrosstermBackend<SgrWriter>>;
+
+/// The terminal's output. With `basic` set (`--color 16`), the 256-colour codes crossterm
+/// writes even for the sixteen named colours (`38;5;9`) become the basic SGR codes every
+/// terminal knows (`91`); everything else passes through untouched.
+pub struct SgrWriter {
+    out: io::Stdout,
+    basic: bool,
+    /// An escape sequence begun in one write and not yet ended.
+    escape: Vec<u8>,
+    buf: Vec<u8>,
+}
+
+impl SgrWriter {
+    pub fn new(basic: bool) -> Self {
+        SgrWriter {
+            out: io::stdout(),
+            basic,
+            escape: Vec::new(),
+            buf: Vec::new(),
+        }
+    }
+
+    fn take(&mut self, b: u8) {
+        if self.escape.is_empty() {
+            if b == 0x1b {
+                self.escape.push(b);
+            } else {
+                self.buf.push(b);
+            }
+            return;
+        }
+        self.escape.push(b);
+        let done = match self.escape.len() {
+            2 => b != b'[',
+            _ => (0x40..=0x7e).contains(&b),
+        };
+        if !done {
+            return;
+        }
+        let seq = std::mem::take(&mut self.escape);
+        if seq.len() > 2 && b == b'm' {
+            let params = String::from_utf8_lossy(&seq[2..seq.len() - 1]);
+            self.buf
+                .extend_from_slice(format!("\x1b[{}m", basic_sgr(&params)).as_bytes());
+        } else {
+            self.buf.extend_from_slice(&seq);
+        }
+    }
+}
+
+/// SGR parameters with every `38;5;N` / `48;5;N` for N < 16 written as the basic code.
+pub fn basic_sgr(params: &str) -> String {
+    let parts: Vec<&str> = params.split(';').collect();
+    let mut out: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < parts.len() {
+        let n = parts.get(i + 2).and_then(|n| n.parse::<u8>().ok());
+        match (parts[i], parts.get(i + 1), n) {
+            ("38", Some(&"5"), Some(n)) if n < 16 => {
+                out.push(if n < 8 { 30 + n } else { 90 + n - 8 }.to_string());
+                i += 3;
+            }
+            ("48", Some(&"5"), Some(n)) if n < 16 => {
+                out.push(
+                    if n < 8 {
+                        40 + u16::from(n)
+                    } else {
+                        100 + u16::from(n) - 8
+                    }
+                    .to_string(),
+                );
+                i += 3;
+            }
+            (p, _, _) => {
+                out.push(p.to_string());
+                i += 1;
+            }
+        }
+    }
+    out.join(";")
+}
+
+impl Write for SgrWriter {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        if !self.basic {
+            return self.out.write(data);
+        }
+        for &b in data {
+            self.take(b);
+        }
+        let buf = std::mem::take(&mut self.buf);
+        self.out.write_all(&buf)?;
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
 
 /// Owns the terminal; dropping it puts the terminal back as it was.
 pub struct TerminalGuard {
@@ -26,8 +126,13 @@ pub fn restore() {
 }
 
 impl TerminalGuard {
-    pub fn enter() -> io::Result<Self> {
-        match ratatui::try_init() {
+    /// `basic`: write basic SGR colour codes (`--color 16`).
+    pub fn enter(basic: bool) -> io::Result<Self> {
+        // ratatui's own setup (raw mode, alternate screen, a panic hook that restores them);
+        // the frames then go through our writer.
+        let entered = ratatui::try_init()
+            .and_then(|_| Terminal::new(CrosstermBackend::new(SgrWriter::new(basic))));
+        match entered {
             Ok(terminal) => Ok(TerminalGuard { terminal }),
             Err(e) => {
                 restore();
@@ -47,4 +152,20 @@ impl Drop for TerminalGuard {
 pub fn copy_to_clipboard(text: &str) {
     let mut out = io::stdout();
     let _ = execute!(out, CopyToClipboard::to_clipboard_from(text));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::basic_sgr;
+
+    #[test]
+    fn named_colours_become_basic_codes_and_the_rest_is_kept() {
+        assert_eq!(basic_sgr("38;5;9"), "91");
+        assert_eq!(basic_sgr("38;5;1"), "31");
+        assert_eq!(basic_sgr("48;5;4"), "44");
+        assert_eq!(basic_sgr("48;5;12"), "104");
+        assert_eq!(basic_sgr("1;38;5;2;48;5;0"), "1;32;40");
+        assert_eq!(basic_sgr("38;5;200"), "38;5;200", "not one of the sixteen");
+        assert_eq!(basic_sgr("0"), "0");
+    }
 }
