@@ -479,6 +479,15 @@ impl State {
             A::SetSegment => matches!(self.view, View::Customer(_)),
             // Only the overview and the dispute queue have figures to explain.
             A::Explain => matches!(self.view, View::Overview | View::Disputes | View::Case(_)),
+            A::ToggleBasis | A::AsOfEarlier | A::AsOfLater => {
+                matches!(self.view, View::Overview | View::Aging(_))
+            }
+            A::Mark => matches!(self.view, View::Holds | View::Disputes | View::Outreach),
+            A::SortNext | A::SortReverse => !self.view.sortable_columns().is_empty(),
+            A::Filter | A::Freeze => self.view.is_list(),
+            A::Up | A::Down | A::PageUp | A::PageDown | A::Top | A::Bottom => {
+                self.view != View::Overview
+            }
             _ => true,
         }
     }

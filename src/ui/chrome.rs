@@ -179,7 +179,8 @@ pub fn help(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     for (action, keys) in state
         .keys
         .iter()
-        .filter(|(a, _)| state.offers(*a) || !a.changes_store())
+        // Only the keys that do something here, for this person.
+        .filter(|(a, _)| state.offers(*a))
     {
         if keep(&format!("{keys} {} {}", action.name(), action.help())) {
             lines.push(Line::from(vec![
