@@ -136,3 +136,53 @@ fn j_and_k_move_in_the_default_keymap() {
     assert_eq!(keymap.action_for(&key('j')), Some(Action::Down));
     assert_eq!(keymap.action_for(&key('k')), Some(Action::Up));
 }
+
+#[test]
+fn quitting_a_demo_others_use_asks_first_and_a_failed_check_still_quits() {
+    let mut s = State::new(
+        now(),
+        now().date_naive(),
+        SessionInfo {
+            environment: "DEMO".into(),
+            ..Default::default()
+        },
+    );
+    init(&mut s);
+    let effects = update(&mut s, Msg::Action(Action::Quit));
+    let [Effect::CountOthers { request }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    update(
+        &mut s,
+        Msg::Side {
+            request: *request,
+            reply: Ok(settle::app::Data::Others(2)),
+        },
+    );
+    assert!(!s.quit, "two other consoles: asked first");
+    assert!(s.dialog.as_ref().unwrap().facts[0].contains("2 other console"));
+    update(&mut s, Msg::Dialog(settle::app::msg::DialogKey::Char('y')));
+    assert!(s.quit);
+
+    let mut alone = State::new(
+        now(),
+        now().date_naive(),
+        SessionInfo {
+            environment: "DEMO".into(),
+            ..Default::default()
+        },
+    );
+    init(&mut alone);
+    let effects = update(&mut alone, Msg::Action(Action::Quit));
+    let [Effect::CountOthers { request }] = effects.as_slice() else {
+        panic!()
+    };
+    update(
+        &mut alone,
+        Msg::Side {
+            request: *request,
+            reply: Err("the store is gone".into()),
+        },
+    );
+    assert!(alone.quit, "a failed check does not keep anyone in");
+}

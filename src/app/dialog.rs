@@ -72,6 +72,8 @@ pub enum Request {
         agent: Option<i32>,
         options: Vec<(i32, String)>,
     },
+    /// Not a change: quitting a demo that other consoles use (it stops their store too).
+    Quit,
     /// Not a change: which of several customers a `:cust` search meant (`picked` once chosen).
     OpenCustomer {
         options: Vec<i64>,

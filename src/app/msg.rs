@@ -20,6 +20,8 @@ pub enum Data {
     Message(Box<MessageView>),
     /// The customers a `:cust` query found (id, code, name), and the query.
     Found(Vec<(i64, String, String)>, String),
+    /// How many other settle processes use this store (asked before quitting a demo).
+    Others(i64),
     /// The agents a dispute can be given to: (id, name).
     Agents(Vec<(i32, String)>),
     /// What a reminder for an invoice would say, and what stands in its way.
@@ -176,6 +178,10 @@ pub enum Effect {
     Act(super::dialog::Request),
     /// Fetch the agents a lead can assign to.
     LoadAgents {
+        request: u64,
+    },
+    /// Count the other settle processes on this store.
+    CountOthers {
         request: u64,
     },
     /// The draft kept for this key was used or thrown away.

@@ -350,6 +350,8 @@ pub struct State {
     pub generation: u64,
     /// Bumped on every side request (search, template, agents); older replies are dropped.
     pub side_request: u64,
+    /// The side request asking who else uses a demo's store before quitting it.
+    pub quit_check: Option<u64>,
     pub quit: bool,
 }
 
@@ -397,6 +399,7 @@ impl State {
             keys: Vec::new(),
             generation: 0,
             side_request: 0,
+            quit_check: None,
             quit: false,
         }
     }

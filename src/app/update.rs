@@ -49,6 +49,11 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Loaded { .. } | Msg::Failed { .. } => vec![],
         Msg::Side { request, reply } if request == state.side_request => match reply {
             Ok(data) => landed(state, data),
+            // Asking who else uses the demo failed: quitting must still work.
+            Err(_) if state.quit_check == Some(request) => {
+                state.quit = true;
+                vec![]
+            }
             Err(error) => {
                 // Whoever asked hears of it: an open dialog shows it, else the status line.
                 if let Some(d) = state.dialog.as_mut() {
@@ -220,6 +225,18 @@ fn landed(state: &mut State, data: Data) -> Vec<Effect> {
         },
         Data::Reminder(draft) => super::acting::reminder_ready(state, *draft),
         Data::Agents(agents) => super::acting::agents_ready(state, agents),
+        Data::Others(0) => state.quit = true,
+        Data::Others(n) => {
+            state.dialog = Some(super::dialog::Dialog::new(
+                "Quit the demo?",
+                vec![
+                    format!("{n} other console(s) use this demo's store right now"),
+                    "quitting stops the store for them too".into(),
+                ],
+                super::dialog::Stage::Confirm,
+                super::dialog::Request::Quit,
+            ));
+        }
     }
     vec![]
 }
@@ -236,6 +253,14 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
     }
     state.status = None;
     match action {
+        // A demo's store lives as long as this console: if others use it, ask first.
+        Action::Quit if state.session.environment == "DEMO" => {
+            state.side_request += 1;
+            state.quit_check = Some(state.side_request);
+            vec![Effect::CountOthers {
+                request: state.side_request,
+            }]
+        }
         Action::Quit => {
             state.quit = true;
             vec![]

@@ -60,6 +60,10 @@ pub async fn run(pool: &PgPool, effect: Effect, now: DateTime<Utc>, me: &str) ->
             customer,
         } => return Some(side(request, reminder(pool, invoice, customer, now).await)),
         Effect::Act(request) => return Some(Msg::Acted(act(pool, request).await)),
+        Effect::CountOthers { request } => {
+            let others = store::other_settles(pool).await.map(Data::Others);
+            return Some(side(request, others));
+        }
         Effect::LoadAgents { request } => {
             let agents = store::assignable_agents(pool).await.map(Data::Agents);
             return Some(side(request, agents));
@@ -398,7 +402,8 @@ async fn act(pool: &PgPool, request: Request) -> Result<String, String> {
         Request::SetSegment { .. }
         | Request::DecideMessage { .. }
         | Request::ApproveMessage { .. }
-        | Request::OpenCustomer { .. } => act_on_account(pool, &request).await,
+        | Request::OpenCustomer { .. }
+        | Request::Quit => act_on_account(pool, &request).await,
         Request::Bulk(_) => Err(a::ActionError::Refused(
             "a bulk action cannot hold another".into(),
         )),
@@ -452,6 +457,7 @@ async fn act_on_account(
         Request::DecideMessage { went: None, .. } => {
             Err(a::ActionError::Refused("say whether it went".into()))
         }
+        Request::Quit => Err(a::ActionError::Refused("quitting changes nothing".into())),
         Request::OpenCustomer { .. } => Err(a::ActionError::Refused(
             "opening a customer changes nothing".into(),
         )),

@@ -75,10 +75,22 @@ pub fn expected_version() -> i64 {
     MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0)
 }
 
-/// Connection options from a URL; a `host=/dir` query parameter means a Unix socket.
+/// Connection options from a URL; a `host=/dir` query parameter means a Unix socket. Every
+/// connection says which settle process it is (`settle/4242`), so a console can tell others.
 pub fn options(url: &str) -> Result<PgConnectOptions, StoreError> {
     let opts = PgConnectOptions::from_str(url).map_err(StoreError::Connect)?;
-    Ok(opts.application_name("settle"))
+    Ok(opts.application_name(&format!("settle/{}", std::process::id())))
+}
+
+/// How many other settle processes are connected to this database now.
+pub async fn other_settles(pool: &PgPool) -> Result<i64, StoreError> {
+    Ok(sqlx::query_scalar(
+        "SELECT count(DISTINCT application_name) FROM pg_stat_activity
+          WHERE datname = current_database() AND application_name LIKE 'settle/%'
+            AND application_name <> current_setting('application_name')",
+    )
+    .fetch_one(pool)
+    .await?)
 }
 
 /// A pool on `url`, without any schema check.

@@ -236,6 +236,11 @@ pub fn key(state: &mut State, key: DialogKey) -> Vec<Effect> {
             }
             vec![]
         }
+        (Stage::Confirm, DialogKey::Char('y')) if dialog.request == Request::Quit => {
+            state.dialog = None;
+            state.quit = true;
+            vec![]
+        }
         (Stage::Confirm, DialogKey::Char('y')) => {
             let request = dialog.request.clone();
             state.in_flight = state
