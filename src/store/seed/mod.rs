@@ -160,6 +160,14 @@ pub async fn seed(
     }
     drop(conn);
     super::refresh_profiles(pool, today).await?;
+    // Profiles are fresh as of today: the worker's daily refresh need not run again at once.
+    sqlx::query(
+        "INSERT INTO settings (key, value) VALUES ('profiles_refreshed_on', $1)
+         ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+    )
+    .bind(today.to_string())
+    .execute(pool)
+    .await?;
     Ok(SeedReport {
         rows,
         generate,
