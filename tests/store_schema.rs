@@ -280,3 +280,24 @@ async fn viewers_read_and_change_nothing() {
         assert_eq!(violation(err), "42501", "{sql}");
     }
 }
+
+#[tokio::test]
+async fn the_hot_tables_are_vacuumed_early() {
+    let db = common::fresh_db().await;
+    let pool = db.pool().await;
+    for table in ["invoices", "payments", "allocations"] {
+        let options: Vec<String> = sqlx::query_scalar(
+            "SELECT coalesce(reloptions, '{}') FROM pg_class WHERE relname = $1 AND relnamespace = 'public'::regnamespace",
+        )
+        .bind(table)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        assert!(
+            options
+                .iter()
+                .any(|o| o.starts_with("autovacuum_vacuum_insert_scale_factor=0.01")),
+            "{table}: {options:?}"
+        );
+    }
+}
