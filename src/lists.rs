@@ -231,6 +231,17 @@ columns!(
 );
 
 columns!(
+    /// A person's notifications (unread first, newest first, unless sorted).
+    InboxColumn {
+        Read => text("", 1, 0, Sort::Sql("(n.read_at IS NULL)")),
+        When => text("When", 16, 0, Sort::Sql("n.created_at")),
+        Kind => text("Kind", 18, 2, Sort::Sql("n.kind")),
+        Customer => text("Customer", 24, 1, Sort::Sql("lower(c.name)")),
+        Message => text("Message", 60, 0, Sort::No),
+    }
+);
+
+columns!(
     /// The audit log (newest first unless sorted).
     ActivityColumn {
         At => text("At", 16, 0, Sort::Sql("a.at")),
@@ -298,6 +309,6 @@ mod tests {
         assert!(kept::<BucketColumn>() && kept::<CustomerColumn>() && kept::<InvoiceColumn>());
         assert!(kept::<DisputeColumn>() && kept::<HoldColumn>());
         assert!(kept::<OutreachColumn>() && kept::<ActivityColumn>());
-        assert!(kept::<PromiseColumn>());
+        assert!(kept::<PromiseColumn>() && kept::<InboxColumn>());
     }
 }

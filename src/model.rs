@@ -254,3 +254,15 @@ pub struct MessageView {
     /// Its audit trail, oldest first: queued, approved, sending, sent, held back, decided.
     pub history: Vec<AuditEntry>,
 }
+
+/// A notification in a person's inbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub kind: String,
+    pub customer_id: Option<i64>,
+    pub customer: Option<String>,
+    pub message: String,
+    pub read: bool,
+}

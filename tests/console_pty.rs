@@ -177,6 +177,7 @@ fn every_view_is_reachable_by_command_and_esc_goes_back() {
     let row = back.lines().find(|l| l.contains("│▶")).unwrap_or_default();
     assert!(row.contains(&selected), "back on {selected}:\n{back}");
     go("promises", "Promised for");
+    go("inbox", "Kind");
     go("holds", "Blocking invoices");
     go("outreach", "Send after");
     go("activity", "Actor");

@@ -250,6 +250,21 @@ fn state_with(view: View, n: usize, name: &str) -> State {
                 })
                 .collect(),
         ),
+        View::Inbox => Rows::Inbox(
+            (0..w)
+                .map(|i| settle::model::Notice {
+                    id: i as i64,
+                    at: now() - Duration::hours(i as i64),
+                    kind: ["slipping", "promise_broken", "hold_released"][i % 3].into(),
+                    customer_id: Some(1),
+                    customer: Some(name.into()),
+                    message: format!(
+                        "{name} started slipping: recently 54 days to pay vs usually 31"
+                    ),
+                    read: i % 2 == 1,
+                })
+                .collect(),
+        ),
         _ => Rows::None,
     };
     if let View::Message(id) = view {
@@ -376,6 +391,7 @@ fn views() -> Vec<(&'static str, View)> {
         ("promises", View::Promises),
         ("case", View::Case(3)),
         ("message", View::Message(9)),
+        ("inbox", View::Inbox),
     ]
 }
 

@@ -25,6 +25,9 @@ pub enum Command {
     Promises {
         filter: String,
     },
+    Inbox {
+        filter: String,
+    },
     Customer {
         query: String,
     },
@@ -54,6 +57,11 @@ pub const COMMANDS: &[(&str, &[&str], &str)] = &[
     ),
     ("holds", &["ho", "h"], "orders on hold waiting for payment"),
     ("outreach", &["out", "o"], "queued and sent messages"),
+    (
+        "inbox",
+        &["in", "notes"],
+        "your notifications, unread first; enter opens the account and marks it read",
+    ),
     (
         "promises",
         &["pr", "ptp"],
@@ -124,6 +132,7 @@ pub fn parse(line: &str) -> Result<Command, String> {
         "holds" => Command::Holds { filter },
         "outreach" => Command::Outreach { filter },
         "promises" => Command::Promises { filter },
+        "inbox" => Command::Inbox { filter },
         "customer" if filter.is_empty() => return Err("whose account? e.g. :cust acme".into()),
         "customer" => Command::Customer { query: filter },
         "activity" => Command::Activity { filter },

@@ -190,6 +190,10 @@ pub enum Effect {
     Touch {
         dispute: i64,
     },
+    /// Mark a notification read (it was opened).
+    ReadNotice {
+        id: i64,
+    },
     /// Send `Msg::Wake` for `generation` after this many milliseconds.
     Wake {
         generation: u64,

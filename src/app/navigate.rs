@@ -96,6 +96,17 @@ pub(super) fn open(state: &mut State) -> Vec<Effect> {
             .map(|m| View::Customer(m.line.customer_id)),
         (_, Rows::Outreach(rows)) => rows.get(i).map(|r| View::Message(r.id)),
         (_, Rows::Promises(rows)) => rows.get(i).map(|r| View::Customer(r.customer_id)),
+        (_, Rows::Inbox(rows)) => {
+            // Opening a notification reads it, and opens its account if it has one.
+            let Some(n) = rows.get(i) else { return vec![] };
+            let read = (!n.read).then_some(Effect::ReadNotice { id: n.id });
+            let Some(customer) = n.customer_id else {
+                return read.into_iter().collect();
+            };
+            let mut effects = navigate(state, View::Customer(customer));
+            effects.extend(read);
+            return effects;
+        }
         _ => None,
     };
     let Some(next) = next else { return vec![] };

@@ -7,8 +7,8 @@ use crate::domain::aging::{AgingSummary, Basis, BucketEdges};
 use crate::domain::kpi::Kpis;
 use crate::domain::trust::TrustMetrics;
 use crate::model::{
-    Account, AuditEntry, Case, CustomerAging, DisputeLine, HeldOrder, MessageView, OpenInvoice,
-    OutreachLine, PromiseLine,
+    Account, AuditEntry, Case, CustomerAging, DisputeLine, HeldOrder, MessageView, Notice,
+    OpenInvoice, OutreachLine, PromiseLine,
 };
 
 /// Who is looking, at which store.
@@ -85,6 +85,8 @@ pub enum View {
     Case(i64),
     /// One message, from `:outreach`.
     Message(i64),
+    /// The person's notifications.
+    Inbox,
 }
 
 impl View {
@@ -96,6 +98,7 @@ impl View {
             View::Holds => "Holds",
             View::Outreach | View::Message(_) => "Outreach",
             View::Promises => "Promises",
+            View::Inbox => "Inbox",
             View::Customer(_) => "Customer",
             View::Activity => "Activity",
         }
@@ -116,6 +119,7 @@ impl View {
             View::Holds => specs::<HoldColumn>(),
             View::Outreach => specs::<OutreachColumn>(),
             View::Promises => specs::<PromiseColumn>(),
+            View::Inbox => specs::<InboxColumn>(),
             View::Activity => specs::<ActivityColumn>(),
         }
     }
@@ -146,6 +150,7 @@ pub enum Rows {
     Holds(Vec<HeldOrder>),
     Outreach(Vec<OutreachLine>),
     Promises(Vec<PromiseLine>),
+    Inbox(Vec<Notice>),
     Activity(Vec<AuditEntry>),
 }
 
@@ -160,6 +165,7 @@ impl Rows {
             Rows::Holds(r) => r.len(),
             Rows::Outreach(r) => r.len(),
             Rows::Promises(r) => r.len(),
+            Rows::Inbox(r) => r.len(),
             Rows::Activity(r) => r.len(),
         }
     }
@@ -180,6 +186,7 @@ impl Rows {
             Rows::Holds(r) => r.get(i).map(|x| x.order.clone()),
             Rows::Outreach(r) => r.get(i).map(|x| format!("MSG-{}", x.id)),
             Rows::Promises(r) => r.get(i).map(|x| format!("PTP-{}", x.id)),
+            Rows::Inbox(r) => r.get(i).map(|x| format!("NOTE-{}", x.id)),
             Rows::Activity(r) => r.get(i).map(|x| format!("AUDIT-{}", x.id)),
         }
     }

@@ -146,6 +146,7 @@ pub(super) fn run_command(state: &mut State, cmd: Command) -> Vec<Effect> {
         Command::Holds { filter } => with_filter(state, View::Holds, filter),
         Command::Outreach { filter } => with_filter(state, View::Outreach, filter),
         Command::Promises { filter } => with_filter(state, View::Promises, filter),
+        Command::Inbox { filter } => with_filter(state, View::Inbox, filter),
         Command::Activity { filter } => with_filter(state, View::Activity, filter),
         Command::Customer { query } => {
             state.side_request += 1;

@@ -75,6 +75,12 @@ pub async fn run(pool: &PgPool, effect: Effect, now: DateTime<Utc>, me: &str) ->
             tokio::time::sleep(std::time::Duration::from_millis(after_ms)).await;
             return Some(Msg::Wake { generation });
         }
+        Effect::ReadNotice { id } => {
+            if let Err(e) = store::inbox::read(pool, id).await {
+                tracing::warn!("notification {id} not marked read: {e}");
+            }
+            return None;
+        }
         Effect::Touch { dispute } => {
             if let Err(e) = store::actions::touch_presence(pool, "dispute", dispute).await {
                 tracing::debug!("presence not recorded: {e}");
@@ -223,6 +229,14 @@ async fn list(
             let page = store::lists::outreach(pool, &q).await?;
             Data::List {
                 rows: Rows::Outreach(page.rows),
+                total: page.total,
+                offset: page.offset,
+            }
+        }
+        View::Inbox => {
+            let page = store::inbox::inbox(pool, &q).await?;
+            Data::List {
+                rows: Rows::Inbox(page.rows),
                 total: page.total,
                 offset: page.offset,
             }

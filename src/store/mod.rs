@@ -10,6 +10,7 @@ pub mod case;
 pub mod disputes;
 pub mod feed;
 pub mod import;
+pub mod inbox;
 pub mod kpi;
 pub mod lists;
 pub mod message;

@@ -15,11 +15,13 @@ use crate::domain::sla::{SlaClock, SlaState, format_minutes, worst_state};
 use crate::domain::states::words;
 use crate::domain::states::{HoldStatus, OutreachStatus};
 use crate::lists::{
-    ActivityColumn, BucketColumn, Column, CustomerColumn, DisputeColumn, HoldColumn, InvoiceColumn,
-    OutreachColumn, PromiseColumn,
+    ActivityColumn, BucketColumn, Column, CustomerColumn, DisputeColumn, HoldColumn, InboxColumn,
+    InvoiceColumn, OutreachColumn, PromiseColumn,
 };
 use crate::model::DisputeLine;
-use crate::model::{AuditEntry, CustomerAging, HeldOrder, OpenInvoice, OutreachLine, PromiseLine};
+use crate::model::{
+    AuditEntry, CustomerAging, HeldOrder, Notice, OpenInvoice, OutreachLine, PromiseLine,
+};
 
 fn plain(s: impl Into<String>) -> Cell {
     (s.into(), Style::default())
@@ -259,6 +261,21 @@ fn promise_cell(p: &PromiseLine, col: PromiseColumn, ctx: &Ctx) -> Cell {
     }
 }
 
+fn inbox_cell(n: &Notice, col: InboxColumn, ctx: &Ctx) -> Cell {
+    let style = if n.read {
+        ctx.theme.muted
+    } else {
+        Style::default()
+    };
+    match col {
+        InboxColumn::Read => (if n.read { " " } else { "●" }.into(), style),
+        InboxColumn::When => (when(n.at), style),
+        InboxColumn::Kind => (words(&n.kind), style),
+        InboxColumn::Customer => (n.customer.clone().unwrap_or_default(), style),
+        InboxColumn::Message => (n.message.clone(), style),
+    }
+}
+
 fn activity_cell(a: &AuditEntry, col: ActivityColumn) -> Cell {
     match col {
         ActivityColumn::At => plain(when(a.at)),
@@ -302,6 +319,7 @@ fn table_of(state: &State, theme: &Theme) -> Vec<Vec<Cell>> {
         Rows::Holds(r) => cells(r, |h, col| hold_cell(h, col, &ctx)),
         Rows::Outreach(r) => cells(r, |o, col| outreach_cell(o, col, &ctx)),
         Rows::Promises(r) => cells(r, |p, col| promise_cell(p, col, &ctx)),
+        Rows::Inbox(r) => cells(r, |n, col| inbox_cell(n, col, &ctx)),
         Rows::Activity(r) => cells(r, activity_cell),
     }
 }
