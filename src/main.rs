@@ -19,6 +19,16 @@ fn main() -> ExitCode {
             "settle: warning: the password in --database-url is visible to every user of this machine (ps); use PGPASSWORD, PGPASSFILE or ~/.pgpass"
         );
     }
+    if matches
+        .subcommand_matches("worker")
+        .and_then(|w| w.get_one::<String>("smtp_url"))
+        .is_some_and(|u| url_has_password(u))
+        && given_on_command_line(&matches, "smtp_url")
+    {
+        eprintln!(
+            "settle: warning: the password in --smtp-url is visible to every user of this machine (ps); use SETTLE_SMTP_URL"
+        );
+    }
     let (_log, log_problem) = match init_logging(&cli) {
         Ok(guard) => (guard, None),
         Err(why) => (None, Some(why)),

@@ -81,8 +81,8 @@ pub enum Command {
     /// The audit log's hash chain.
     #[command(subcommand)]
     Audit(AuditCmd),
-    /// Run beside the store: keep or break promises, refresh customer profiles (connect as a
-    /// role granted settle_worker).
+    /// Run beside the store: deliver outreach over SMTP exactly once, keep or break promises,
+    /// refresh customer profiles (connect as a role granted settle_worker).
     Worker(WorkerArgs),
 }
 
