@@ -181,3 +181,25 @@ async fn an_unknown_filter_field_names_every_field_there_is_sla_included() {
             .all(|d| settle::store::disputes::worst(d).label() == "breached")
     );
 }
+
+#[tokio::test]
+async fn the_alert_for_old_disputes_opens_exactly_the_disputes_it_counts() {
+    let (_db, pool) = seeded_db(150, 15).await;
+    let now = chrono::Utc::now();
+    let trust = settle::store::trust::metrics(&pool, now, 30).await.unwrap();
+    let alerts = settle::domain::alerts::alerts(&Default::default(), &trust);
+    let line = alerts
+        .iter()
+        .find(|a| a.contains("unresolved for over 7 days"))
+        .expect("the seeded book has old disputes");
+    let command = settle::domain::alerts::command_of(line).unwrap();
+    assert_eq!(command, "disputes age>7");
+    let q = ListQuery {
+        filter: settle::filter::Filter::parse("age>7"),
+        ..query(None)
+    };
+    let rows = settle::store::disputes::open_disputes(&pool, &q, now)
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), trust.unresolved_over_7_days);
+}

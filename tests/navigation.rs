@@ -186,3 +186,45 @@ fn quitting_a_demo_others_use_asks_first_and_a_failed_check_still_quits() {
     );
     assert!(alone.quit, "a failed check does not keep anyone in");
 }
+
+#[test]
+fn an_overview_alert_opens_the_list_it_counts() {
+    let mut s = console("lead", false);
+    let summary = settle::domain::aging::AgingSummary {
+        as_of: now().date_naive(),
+        basis: Default::default(),
+        currency: "USD".into(),
+        lines: vec![],
+        unapplied: 0,
+    };
+    let inputs = settle::domain::kpi::KpiInputs {
+        beginning_receivables: 0,
+        credit_sales: 0,
+        ending_total_receivables: 0,
+        ending_current_receivables: 0,
+        days: 1,
+        months: 1,
+    };
+    s.overview = settle::app::state::Loadable::Ready(settle::app::state::OverviewData {
+        aging: summary,
+        kpis: settle::domain::kpi::kpis(inputs, &[]),
+        trust: settle::domain::trust::trust_metrics(now(), 30, &[], &[]),
+        alerts: vec![
+            "✖ 2 disputes have breached an SLA clock  (:disputes sla=breached)".into(),
+            "▲ 4 accounts slipping from their usual pay day".into(),
+        ],
+    });
+    update(&mut s, Msg::Action(Action::Down));
+    assert_eq!(s.alert, Some(0));
+    let effects = update(&mut s, Msg::Action(Action::Open));
+    assert_eq!(s.view, View::Disputes);
+    assert_eq!(s.list.filter, "sla=breached");
+    assert_eq!(list_filter(&effects).as_deref(), Some("sla=breached"));
+    // Back on the overview, with no alert chosen, enter opens aging as before.
+    update(&mut s, Msg::Action(Action::Back));
+    update(&mut s, Msg::Action(Action::Back));
+    assert_eq!(s.view, View::Overview);
+    assert_eq!(s.alert, None);
+    update(&mut s, Msg::Action(Action::Open));
+    assert!(matches!(s.view, View::Aging(_)));
+}

@@ -70,7 +70,24 @@ pub(super) fn navigate(state: &mut State, view: View) -> Vec<Effect> {
 pub(super) fn open(state: &mut State) -> Vec<Effect> {
     let i = state.list.window_index();
     let next = match (&state.view, &state.list.rows) {
-        (View::Overview, _) => Some(View::Aging(AgingLevel::Buckets)),
+        (View::Overview, _) => {
+            let chosen = match (&state.overview, state.alert) {
+                (Loadable::Ready(o), Some(a)) => o
+                    .alerts
+                    .get(a)
+                    .and_then(|text| crate::domain::alerts::command_of(text))
+                    .map(str::to_string),
+                _ => None,
+            };
+            if let Some(line) = chosen {
+                state.alert = None;
+                return match super::command::parse(&line) {
+                    Ok(cmd) => super::typing::run_command(state, cmd),
+                    Err(_) => vec![],
+                };
+            }
+            Some(View::Aging(AgingLevel::Buckets))
+        }
         (View::Aging(AgingLevel::Buckets), _) => Some(View::Aging(AgingLevel::Customers {
             bucket: state.list.selected,
         })),
@@ -137,6 +154,20 @@ pub(super) fn move_cursor(state: &mut State, action: Action) -> Vec<Effect> {
             _ => last,
         }
         .min(last);
+        return vec![];
+    }
+    if let (View::Overview, Loadable::Ready(o)) = (&state.view, &state.overview) {
+        // Up and down walk the alerts; `enter` opens the one the cursor is on.
+        let n = o.alerts.len();
+        state.alert = match (action, state.alert) {
+            _ if n == 0 => None,
+            (Action::Down, None) | (Action::Top, _) => Some(0),
+            (Action::Down, Some(i)) => Some((i + 1).min(n - 1)),
+            (Action::Up, Some(0)) => None,
+            (Action::Up, Some(i)) => Some(i - 1),
+            (Action::Bottom, _) => Some(n - 1),
+            (_, current) => current,
+        };
         return vec![];
     }
     if !state.view.is_list() {

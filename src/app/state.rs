@@ -310,6 +310,8 @@ pub struct State {
     pub last_view: Option<View>,
     pub aging: AgingParams,
     pub overview: Loadable<OverviewData>,
+    /// The overview alert the cursor is on (`enter` opens the list it counts).
+    pub alert: Option<usize>,
     pub list: ListState,
     pub account: Loadable<Account>,
     /// The dispute case on show.
@@ -379,6 +381,7 @@ impl State {
                 edges: BucketEdges::default(),
             },
             overview: Loadable::Idle,
+            alert: None,
             list: ListState::default(),
             account: Loadable::Idle,
             case: Loadable::Idle,
@@ -495,9 +498,8 @@ impl State {
             A::Mark => matches!(self.view, View::Holds | View::Disputes | View::Outreach),
             A::SortNext | A::SortReverse => !self.view.sortable_columns().is_empty(),
             A::Filter | A::Freeze => self.view.is_list(),
-            A::Up | A::Down | A::PageUp | A::PageDown | A::Top | A::Bottom => {
-                self.view != View::Overview
-            }
+            // On the overview, up and down walk the alerts.
+            A::PageUp | A::PageDown => self.view != View::Overview,
             _ => true,
         }
     }

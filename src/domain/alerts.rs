@@ -18,6 +18,14 @@ pub struct AlertCounts {
     pub messages_waiting: i64,
 }
 
+/// The `:command` an alert names (the list it counts), which `enter` on it runs.
+pub fn command_of(alert: &str) -> Option<&str> {
+    let start = alert.rfind("(:")? + 2;
+    let rest = &alert[start..];
+    let end = rest.find([')', ','])?;
+    Some(rest[..end].trim())
+}
+
 /// Each alert as a line, most urgent kinds first; none when all is well.
 pub fn alerts(c: &AlertCounts, trust: &TrustMetrics) -> Vec<String> {
     let mut out = Vec::new();
@@ -35,7 +43,7 @@ pub fn alerts(c: &AlertCounts, trust: &TrustMetrics) -> Vec<String> {
     }
     if trust.unresolved_over_7_days > 0 {
         out.push(format!(
-            "▲ {} disputes unresolved for over 7 days",
+            "▲ {} disputes unresolved for over 7 days  (:disputes age>7)",
             trust.unresolved_over_7_days
         ));
     }
@@ -93,6 +101,18 @@ mod tests {
         );
         assert_eq!(lines.len(), 3);
         assert!(lines[2].starts_with("✖ 3 promises to pay broken"));
+        assert_eq!(command_of(&lines[0]), Some("disputes sla=breached"));
+        assert_eq!(command_of(&lines[2]), Some("promises status=broken"));
+        assert_eq!(
+            command_of("▲ 4 accounts slipping from their usual pay day"),
+            None
+        );
+        assert_eq!(
+            command_of(
+                "▲ 2 messages wait for a lead: approval or a send to decide  (:outreach, D)"
+            ),
+            Some("outreach")
+        );
         assert!(lines[0].starts_with("✖ 2 disputes have breached"));
         assert!(lines[1].contains("1 orders cleared but still held"));
     }

@@ -54,6 +54,13 @@ pub const DISPUTE_FIELDS: &[Field] = &[
         sql: "i.number",
         kind: FieldKind::Text,
     },
+    // Days since it was raised, fractional: `age>7` is the trust metric's "opened more than
+    // 7 days ago".
+    Field {
+        name: "age",
+        sql: "(extract(epoch FROM now() - d.opened_at) / 86400.0)",
+        kind: FieldKind::Int,
+    },
 ];
 
 #[derive(sqlx::FromRow)]

@@ -77,7 +77,15 @@ pub fn hints(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let mut wanted = vec![(Action::CommandMode, "views"), (Action::Help, "help")];
     match state.view {
         View::Overview => wanted.extend([
-            (Action::Open, "aging"),
+            (Action::Down, "alerts"),
+            (
+                Action::Open,
+                if state.alert.is_some() {
+                    "open alert"
+                } else {
+                    "aging"
+                },
+            ),
             (Action::Explain, "explain"),
             (Action::ToggleBasis, "basis"),
         ]),

@@ -70,15 +70,18 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     } else {
         data.alerts
             .iter()
-            .map(|a| {
-                Line::styled(
-                    format!(" {}", safe(a)),
-                    if a.starts_with('✖') {
-                        theme.sla_breached
-                    } else {
-                        theme.sla_at_risk
-                    },
-                )
+            .enumerate()
+            .map(|(i, a)| {
+                let style = if a.starts_with('✖') {
+                    theme.sla_breached
+                } else {
+                    theme.sla_at_risk
+                };
+                if state.alert == Some(i) {
+                    Line::styled(format!("▶{}", safe(a)), style.patch(theme.row_selected))
+                } else {
+                    Line::styled(format!(" {}", safe(a)), style)
+                }
             })
             .collect()
     };
