@@ -266,3 +266,17 @@ pub struct Notice {
     pub message: String,
     pub read: bool,
 }
+
+/// What surrounds a reminder for an invoice: when a held-back one may go (None when only an
+/// override can send it), the live message already there (id, and who queued it, when, in
+/// what tone), the contact the greeting names, who signs (a VIP's account manager), the orders
+/// on hold waiting for the invoice, and its open dispute (`DSP-00006, investigating`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ReminderContext {
+    pub may_go_at: Option<DateTime<Utc>>,
+    pub existing: Option<(i64, String)>,
+    pub contact: Option<String>,
+    pub signer: Option<String>,
+    pub orders: Vec<String>,
+    pub dispute: Option<String>,
+}

@@ -6,6 +6,7 @@ pub mod command;
 pub mod dialog;
 pub mod msg;
 mod navigate;
+mod offers;
 pub mod state;
 mod typing;
 pub mod update;

@@ -37,17 +37,8 @@ pub struct ReminderDraft {
     pub channel: crate::domain::states::Channel,
     /// Why the store would hold it back now, if it would.
     pub blocked: Option<String>,
-    /// When a held-back reminder may go (the customer's pay day plus grace, after any open
-    /// promise); None when only an override can send it (a paid or disputed invoice).
-    pub may_go_at: Option<DateTime<Utc>>,
-    /// A reminder already live for the invoice: its id and who queued it, when, in what tone.
-    pub existing: Option<(i64, String)>,
-    /// The customer's contact the greeting names, and who signs.
-    pub contact: Option<String>,
-    pub signer: Option<String>,
-    /// Orders on hold waiting for this invoice; its open dispute (`DSP-00006, investigating`).
-    pub orders: Vec<String>,
-    pub dispute: Option<String>,
+    /// What surrounds it (`may_go_at` only when it is held back).
+    pub context: crate::model::ReminderContext,
 }
 
 /// Keys a dialog understands outside its editor.

@@ -345,9 +345,7 @@ async fn report_query(
     filter: &str,
     limit: i64,
 ) -> anyhow::Result<store::lists::ListQuery> {
-    let me: String = sqlx::query_scalar("SELECT session_user::text")
-        .fetch_one(pool)
-        .await?;
+    let me = store::session(pool).await?.user;
     Ok(store::lists::ListQuery {
         filter: crate::filter::Filter::parse(filter),
         limit,

@@ -152,8 +152,8 @@ pub fn disputes(
     rows.iter()
         .map(|d| {
             let exponent = exponent_of(&d.currency);
-            let fr = d.first_response.at(&d.clock, d.measured_at, now);
-            let res = d.resolution.at(&d.clock, d.measured_at, now);
+            let counted = d.clock.seconds_between(d.measured_at, now);
+            let (fr, res) = (d.first_response.after(counted), d.resolution.after(counted));
             let off = d.clock.off_hours(now).is_some();
             let left = |c: &SlaClock| match c.late_by() {
                 Some(late) => format!("late +{}", format_minutes(late)),

@@ -237,28 +237,24 @@ impl SlaClock {
         }
     }
 
-    /// This clock as it stands at `now`, a running one advanced on `clock` since it was
-    /// measured at `measured_at`.
-    pub fn at(self, clock: &Clock, measured_at: DateTime<Utc>, now: DateTime<Utc>) -> SlaClock {
+    /// This clock once `counted` more seconds have counted on its calendar (a stopped or
+    /// paused clock stands still). Callers drawing many rows work `counted` out once a row.
+    pub fn after(self, counted: i64) -> SlaClock {
         let mut c = self;
         if !c.stopped && !c.paused {
-            c.elapsed_minutes += clock.minutes_between(measured_at, now);
+            c.elapsed_minutes += counted / 60;
         }
         c
     }
 
-    /// Seconds left at `now` on a running clock in its last hour (it ticks by the second
-    /// then); `None` otherwise (stopped, paused, overdue, or an hour or more left).
-    pub fn last_hour_seconds(
-        &self,
-        clock: &Clock,
-        measured_at: DateTime<Utc>,
-        now: DateTime<Utc>,
-    ) -> Option<i64> {
+    /// Seconds left on a running clock in its last hour, `counted` seconds after it was
+    /// measured (it ticks by the second then); `None` otherwise (stopped, paused, overdue, or
+    /// an hour or more left).
+    pub fn last_hour_seconds(&self, counted: i64) -> Option<i64> {
         if self.stopped || self.paused {
             return None;
         }
-        let left = self.remaining() * 60 - clock.seconds_between(measured_at, now);
+        let left = self.remaining() * 60 - counted;
         (0..3600).contains(&left).then_some(left)
     }
 

@@ -354,11 +354,7 @@ pub async fn account(pool: &PgPool, id: i64, today: NaiveDate) -> Result<Account
 
 /// A customer's contacts, primary first; none for a role that may not read their addresses.
 async fn contacts(pool: &PgPool, customer: i64) -> Result<Vec<Contact>, StoreError> {
-    let may_read: bool =
-        sqlx::query_scalar("SELECT has_column_privilege('contacts', 'email', 'SELECT')")
-            .fetch_one(pool)
-            .await?;
-    if !may_read {
+    if !super::may_read_contacts(pool).await? {
         return Ok(Vec::new());
     }
     #[derive(sqlx::FromRow)]

@@ -6,6 +6,7 @@ use sqlx::PgPool;
 use thiserror::Error;
 
 use crate::domain::states::{Channel, DisputeOutcome, DisputeState, Purpose, Tone};
+use crate::model::ReminderContext;
 
 /// Why an action did not happen.
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -203,18 +204,6 @@ pub async fn approve_outreach(
         .execute(pool)
         .await?;
     Ok(())
-}
-
-/// What surrounds a reminder for an invoice: when a held-back one may go (None when only an
-/// override can send it), the live message already there (id, who, when, tone), the contact
-/// the greeting names, and the account manager who signs for a VIP.
-pub struct ReminderContext {
-    pub may_go_at: Option<DateTime<Utc>>,
-    pub existing: Option<(i64, String)>,
-    pub contact: Option<String>,
-    pub signer: Option<String>,
-    pub orders: Vec<String>,
-    pub dispute: Option<String>,
 }
 
 pub async fn reminder_context(

@@ -11,8 +11,7 @@ use crate::model::{Case, CaseEvent};
 #[derive(sqlx::FromRow)]
 struct Facts {
     line_item: Option<String>,
-    #[sqlx(try_from = "String")]
-    outcome: OutcomeText,
+    outcome: Option<String>,
     credited: Option<i64>,
     resolved_at: Option<DateTime<Utc>>,
     invoice_amount: i64,
@@ -22,20 +21,6 @@ struct Facts {
     resolution_minutes: i32,
     calendar_id: Option<i32>,
     calendar: Option<String>,
-}
-
-/// An outcome that may be missing (an open dispute), read at the boundary.
-struct OutcomeText(Option<DisputeOutcome>);
-
-impl TryFrom<String> for OutcomeText {
-    type Error = crate::domain::states::UnknownState;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        if s.is_empty() {
-            Ok(OutcomeText(None))
-        } else {
-            s.parse().map(|o| OutcomeText(Some(o)))
-        }
-    }
 }
 
 #[derive(sqlx::FromRow)]
@@ -56,7 +41,7 @@ pub async fn case(pool: &PgPool, id: i64, now: DateTime<Utc>) -> Result<Case, St
         return Err(StoreError::Refused(format!("dispute {id} does not exist")));
     };
     let f: Facts = sqlx::query_as(
-        "SELECT d.line_item, coalesce(d.outcome, '') AS outcome, d.credited_minor::bigint AS credited, d.resolved_at,
+        "SELECT d.line_item, d.outcome, d.credited_minor::bigint AS credited, d.resolved_at,
                 i.amount_minor::bigint AS invoice_amount, i.open_minor::bigint AS invoice_open, i.due_date AS invoice_due,
                 s.first_response_minutes, s.resolution_minutes, s.calendar_id, b.name AS calendar
            FROM disputes d JOIN invoices i ON i.id = d.invoice_id JOIN sla_policies s ON s.id = d.policy_id
@@ -84,7 +69,11 @@ pub async fn case(pool: &PgPool, id: i64, now: DateTime<Utc>) -> Result<Case, St
     Ok(Case {
         line,
         line_item: f.line_item,
-        outcome: f.outcome.0,
+        outcome: f
+            .outcome
+            .map(|o| o.parse::<DisputeOutcome>())
+            .transpose()
+            .map_err(|e| StoreError::Refused(e.to_string()))?,
         credited: f.credited,
         resolved_at: f.resolved_at,
         invoice_amount: f.invoice_amount,

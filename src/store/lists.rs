@@ -282,8 +282,19 @@ const OUTREACH_VIEW: ListView<OutreachColumn> = ListView {
     columns: std::marker::PhantomData,
 };
 
+/// What an outreach line is read from (`m` the message), for `:outreach` and the message view.
+pub(super) const OUTREACH_FROM: &str = "outreach m JOIN customers c ON c.id = m.customer_id
+      LEFT JOIN invoices i ON i.id = m.invoice_id";
+
+/// The columns of an outreach line: a queued reminder comes with the reason the store would
+/// hold it back now (disputed, paid, or before the customer's usual pay day).
+pub(super) const OUTREACH_LINE: &str = "m.id, m.customer_id, c.name AS customer, i.number AS invoice,
+        m.purpose, m.channel, m.tone, m.status, m.subject, m.copies, m.send_after, m.last_error,
+        CASE WHEN m.status IN ('draft', 'queued') AND m.purpose = 'reminder' AND m.invoice_id IS NOT NULL
+             THEN reminder_block(m.invoice_id, settle_today()) END AS suppression";
+
 #[derive(sqlx::FromRow)]
-struct OutreachRow {
+pub(super) struct OutreachRow {
     id: i64,
     customer_id: i64,
     customer: String,
@@ -303,30 +314,9 @@ struct OutreachRow {
     last_error: Option<String>,
 }
 
-/// Queued and sent messages, newest first, each queued reminder with the reason the store
-/// would hold it back now (disputed, paid, or before the customer's usual pay day).
-pub async fn outreach(pool: &PgPool, q: &ListQuery) -> Result<Page<OutreachLine>, StoreError> {
-    let mut qb = QueryBuilder::new(
-        "SELECT m.id, m.customer_id, c.name AS customer, i.number AS invoice, m.purpose, m.channel, m.tone, m.status, m.subject,
-                m.copies, m.send_after, m.last_error,
-                CASE WHEN m.status IN ('draft', 'queued') AND m.purpose = 'reminder' AND m.invoice_id IS NOT NULL
-                     THEN reminder_block(m.invoice_id,
-                          (now() AT TIME ZONE (SELECT value FROM settings WHERE key = 'business_time_zone'))::date) END AS suppression
-           FROM outreach m JOIN customers c ON c.id = m.customer_id LEFT JOIN invoices i ON i.id = m.invoice_id
-          WHERE true",
-    );
-    let total = count(
-        pool,
-        "SELECT count(*) FROM outreach m JOIN customers c ON c.id = m.customer_id LEFT JOIN invoices i ON i.id = m.invoice_id WHERE true",
-        q,
-        &OUTREACH_VIEW,
-    )
-    .await?;
-    OUTREACH_VIEW.filter_sort_page(&mut qb, q)?;
-    let rows: Vec<OutreachRow> = qb.build_query_as().fetch_all(pool).await?;
-    let rows = rows
-        .into_iter()
-        .map(|r| OutreachLine {
+impl From<OutreachRow> for OutreachLine {
+    fn from(r: OutreachRow) -> Self {
+        OutreachLine {
             id: r.id,
             customer_id: r.customer_id,
             customer: r.customer,
@@ -340,8 +330,26 @@ pub async fn outreach(pool: &PgPool, q: &ListQuery) -> Result<Page<OutreachLine>
             send_after: r.send_after,
             suppression: r.suppression,
             last_error: r.last_error,
-        })
-        .collect();
+        }
+    }
+}
+
+/// Queued and sent messages, newest first, each queued reminder with the reason the store
+/// would hold it back now (disputed, paid, or before the customer's usual pay day).
+pub async fn outreach(pool: &PgPool, q: &ListQuery) -> Result<Page<OutreachLine>, StoreError> {
+    let mut qb = QueryBuilder::new(format!(
+        "SELECT {OUTREACH_LINE} FROM {OUTREACH_FROM} WHERE true"
+    ));
+    let total = count(
+        pool,
+        &format!("SELECT count(*) FROM {OUTREACH_FROM} WHERE true"),
+        q,
+        &OUTREACH_VIEW,
+    )
+    .await?;
+    OUTREACH_VIEW.filter_sort_page(&mut qb, q)?;
+    let rows: Vec<OutreachRow> = qb.build_query_as().fetch_all(pool).await?;
+    let rows = rows.into_iter().map(OutreachLine::from).collect();
     Ok(Page {
         rows,
         total,

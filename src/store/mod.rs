@@ -83,6 +83,16 @@ pub fn options(url: &str) -> Result<PgConnectOptions, StoreError> {
     Ok(opts.application_name(&format!("settle/{}", std::process::id())))
 }
 
+/// Whether the connected role may read contacts' e-mail addresses and phone numbers (viewers
+/// may not: their grant leaves those columns out).
+pub async fn may_read_contacts(pool: &PgPool) -> Result<bool, StoreError> {
+    Ok(
+        sqlx::query_scalar("SELECT has_column_privilege('contacts', 'email', 'SELECT')")
+            .fetch_one(pool)
+            .await?,
+    )
+}
+
 /// How many other settle processes are connected to this database now.
 pub async fn other_settles(pool: &PgPool) -> Result<i64, StoreError> {
     Ok(sqlx::query_scalar(

@@ -122,13 +122,7 @@ pub struct Recipients {
 }
 
 pub async fn recipients(pool: &PgPool, m: &Claimed) -> Result<Recipients, StoreError> {
-    let to: Option<(String, String)> = sqlx::query_as(
-        "SELECT name, email FROM contacts WHERE customer_id = $1 AND coalesce(email, '') <> ''
-          ORDER BY is_primary DESC, (channel = 'email') DESC, id LIMIT 1",
-    )
-    .bind(m.customer_id)
-    .fetch_optional(pool)
-    .await?;
+    let to = addressee(pool, m.customer_id).await?;
     let cc = sqlx::query_as(
         "SELECT display_name, email FROM agents WHERE display_name = ANY($1) AND coalesce(email, '') <> ''
           ORDER BY display_name",
@@ -137,6 +131,21 @@ pub async fn recipients(pool: &PgPool, m: &Claimed) -> Result<Recipients, StoreE
     .fetch_all(pool)
     .await?;
     Ok(Recipients { to, cc })
+}
+
+/// The contact a customer's e-mail goes to: (name, address), primary first, then those who
+/// prefer e-mail. Needs a role that may read contacts' addresses.
+pub async fn addressee(
+    pool: &PgPool,
+    customer: i64,
+) -> Result<Option<(String, String)>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT name, email FROM contacts WHERE customer_id = $1 AND coalesce(email, '') <> ''
+          ORDER BY is_primary DESC, (channel = 'email') DESC, id LIMIT 1",
+    )
+    .bind(customer)
+    .fetch_optional(pool)
+    .await?)
 }
 
 /// The sender's From and Reply-To (settings `mail_from`, `mail_reply_to`).

@@ -47,8 +47,8 @@ fn clock_line(name: &str, c: &SlaClock) -> String {
 
 /// The lines explaining one dispute's clocks at `now`.
 pub fn dispute_lines(d: &DisputeLine, now: DateTime<Utc>) -> Vec<String> {
-    let fr = d.first_response.at(&d.clock, d.measured_at, now);
-    let res = d.resolution.at(&d.clock, d.measured_at, now);
+    let counted = d.clock.seconds_between(d.measured_at, now);
+    let (fr, res) = (d.first_response.after(counted), d.resolution.after(counted));
     let calendar = match &d.clock {
         Clock::Wall => "every hour counts (calendar hours)".to_string(),
         Clock::Business(cal) => cal.describe(),
@@ -96,12 +96,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     lines.push(Line::styled(" esc closes", theme.muted));
     let w = area.width.saturating_sub(4).min(110);
     let h = (lines.len() as u16 + 2).min(area.height);
-    let rect = Rect {
-        x: area.x + (area.width - w) / 2,
-        y: area.y + area.height.saturating_sub(h) / 2,
-        width: w,
-        height: h,
-    };
+    let rect = super::centered(area, w, h);
     frame.render_widget(Clear, rect);
     let block = Block::default()
         .borders(Borders::ALL)

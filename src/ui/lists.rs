@@ -90,15 +90,16 @@ struct ShownDispute<'a> {
 
 impl<'a> ShownDispute<'a> {
     fn new(d: &'a DisputeLine, now: DateTime<Utc>) -> Self {
+        // What has counted on the calendar since the row was measured: once a row, not once
+        // a clock and figure (a business calendar walks its days to work it out).
+        let counted = d.clock.seconds_between(d.measured_at, now);
         ShownDispute {
             d,
-            fr: d.first_response.at(&d.clock, d.measured_at, now),
-            res: d.resolution.at(&d.clock, d.measured_at, now),
+            fr: d.first_response.after(counted),
+            res: d.resolution.after(counted),
             off_hours: d.clock.off_hours(now).is_some(),
-            fr_seconds: d
-                .first_response
-                .last_hour_seconds(&d.clock, d.measured_at, now),
-            res_seconds: d.resolution.last_hour_seconds(&d.clock, d.measured_at, now),
+            fr_seconds: d.first_response.last_hour_seconds(counted),
+            res_seconds: d.resolution.last_hour_seconds(counted),
         }
     }
 }

@@ -62,6 +62,16 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme) {
     }
 }
 
+/// A `w` by `h` box in the middle of `area` (for dialogs and explanations over a view).
+pub(crate) fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    Rect {
+        x: area.x + area.width.saturating_sub(w) / 2,
+        y: area.y + area.height.saturating_sub(h) / 2,
+        width: w.min(area.width),
+        height: h.min(area.height),
+    }
+}
+
 fn too_small(frame: &mut Frame, area: Rect) {
     let msg = format!(
         "Terminal too small: {}x{}; settle needs {MIN_WIDTH}x{MIN_HEIGHT}.",

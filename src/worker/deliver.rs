@@ -227,8 +227,12 @@ fn build(mailer: &Mailer, m: &Claimed, r: &outbox::Recipients) -> Result<Message
             .trim()
             .parse()
             .map_err(|e| format!("`{address}` is not an e-mail address: {e}"))?;
-        // The name is quoted by lettre; line breaks have no place in a header.
-        let name = crate::ui::text::safe(name).replace(['\r', '\n'], " ");
+        // lettre quotes the name; control characters (line breaks above all) have no place
+        // in a header.
+        let name: String = name
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
         Ok(Mailbox::new(Some(name), address))
     };
     let mut builder = Message::builder()

@@ -46,6 +46,7 @@ pub fn reminder_ready(state: &mut State, draft: ReminderDraft) {
         return;
     };
     let Some(inv) = rows.get(i) else { return };
+    let c = &draft.context;
     let facts_of = ReminderFacts {
         invoice: &inv.number,
         customer: &inv.customer,
@@ -54,10 +55,10 @@ pub fn reminder_ready(state: &mut State, draft: ReminderDraft) {
         exponent: state.exponent_of(&inv.currency),
         due: inv.due_date,
         today: state.today,
-        contact: draft.contact.as_deref().unwrap_or("there"),
-        owner: draft.signer.as_deref().unwrap_or("Accounts Receivable"),
-        orders: &draft.orders,
-        dispute: draft.dispute.as_deref(),
+        contact: c.contact.as_deref().unwrap_or("there"),
+        owner: c.signer.as_deref().unwrap_or("Accounts Receivable"),
+        orders: &c.orders,
+        dispute: c.dispute.as_deref(),
     };
     let days = facts_of.days_overdue();
     let (subject, body) = template::for_invoice(&draft.subject, &draft.body, &facts_of);
@@ -81,7 +82,7 @@ pub fn reminder_ready(state: &mut State, draft: ReminderDraft) {
         ),
         format!("tone: {} · channel: {}", draft.tone, draft.channel),
     ];
-    if let Some((_, existing)) = &draft.existing {
+    if let Some((_, existing)) = &c.existing {
         facts.push(format!(
             "already queued: {existing}; confirming replaces it (audited), esc leaves it"
         ));
@@ -94,9 +95,9 @@ pub fn reminder_ready(state: &mut State, draft: ReminderDraft) {
         body: String::new(),
         override_reason: None,
         send_after: None,
-        replace: draft.existing.as_ref().map(|(id, _)| *id),
+        replace: c.existing.as_ref().map(|(id, _)| *id),
     };
-    let title = if draft.existing.is_some() {
+    let title = if c.existing.is_some() {
         "Replace the queued reminder"
     } else {
         "Queue reminder"
@@ -111,7 +112,7 @@ pub fn reminder_ready(state: &mut State, draft: ReminderDraft) {
     )
     .with_text(&text);
     dialog.blocked = draft.blocked;
-    dialog.may_go_at = draft.may_go_at;
+    dialog.may_go_at = c.may_go_at;
     state.dialog = Some(dialog);
     super::offer_draft(state);
 }

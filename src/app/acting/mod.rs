@@ -2,11 +2,13 @@
 //! one file per popup). Pure: the store call is an `Effect::Act`.
 
 mod bulk;
+mod customer;
 mod dispute;
 mod hold;
 mod invoice;
 mod outreach;
 
+pub use customer::pick_customer;
 pub use invoice::reminder_ready;
 
 use super::action::Action;
@@ -88,7 +90,7 @@ pub fn open(state: &mut State, action: Action) -> Vec<Effect> {
                 }
             }
         }
-        (_, Action::SetSegment) => state.account.ready().map(segment),
+        (_, Action::SetSegment) => state.account.ready().map(customer::segment),
         _ => None,
     };
     let wants_agents = matches!(
@@ -104,57 +106,6 @@ pub fn open(state: &mut State, action: Action) -> Vec<Effect> {
         }];
     }
     vec![]
-}
-
-/// Several customers match a `:cust` search: pick one by its key.
-pub fn pick_customer(query: &str, found: Vec<(i64, String, String)>) -> super::dialog::Dialog {
-    let mut d = super::dialog::Dialog::new(
-        format!("Customers matching “{query}”"),
-        vec![format!("{} match; press a key to open one", found.len())],
-        Stage::Choose,
-        Request::OpenCustomer {
-            options: found.iter().map(|(id, _, _)| *id).collect(),
-            picked: None,
-        },
-    );
-    d.choices = found
-        .iter()
-        .take(35)
-        .enumerate()
-        .filter_map(|(i, (_, code, name))| {
-            char::from_digit(i as u32 + 1, 36).map(|k| (k, format!("{name}  ({code})")))
-        })
-        .collect();
-    d
-}
-
-/// A lead's segment override for the customer on show.
-fn segment(a: &crate::model::Account) -> super::dialog::Dialog {
-    let mut d = super::dialog::Dialog::new(
-        "Segment override",
-        vec![
-            format!("{} · {}", a.code, a.name),
-            format!(
-                "now {} ({})",
-                crate::domain::states::words(&a.segment),
-                a.segment_reason
-            ),
-        ],
-        Stage::Choose,
-        Request::SetSegment {
-            customer: a.id,
-            segment: None,
-            reason: String::new(),
-        },
-    );
-    d.choices = vec![
-        ('v', "VIP".into()),
-        ('c', "Chronic late".into()),
-        ('h', "High risk".into()),
-        ('s', "Standard".into()),
-        ('x', "Lift the override (the rules decide)".into()),
-    ];
-    d
 }
 
 /// No draft for `key` any more (used or thrown away).
