@@ -154,14 +154,26 @@ fn every_view_is_reachable_by_command_and_esc_goes_back() {
     tmux.keys(&["Enter"]);
     tmux.wait_for("filter: sla:breached", Duration::from_secs(15));
     // A case opens from the queue, and esc comes back to the same row of the same filtered list.
+    let selected_on = |screen: &str| {
+        screen
+            .lines()
+            .find(|l| l.contains("│▶"))
+            .and_then(|l| l.split_whitespace().find(|w| w.starts_with("DSP-")))
+            .map(str::to_string)
+    };
+    let first = selected_on(&tmux.wait_for("│▶", Duration::from_secs(15)));
     tmux.keys(&["Down"]);
-    let screen = tmux.wait_for("│▶", Duration::from_secs(15));
-    let selected = screen
-        .lines()
-        .find(|l| l.contains("│▶"))
-        .and_then(|l| l.split_whitespace().find(|w| w.starts_with("DSP-")))
-        .expect("a dispute is selected")
-        .to_string();
+    // Read the selection once the key has moved it (a one-row list stays where it is).
+    let start = Instant::now();
+    let mut selected = first.clone();
+    while start.elapsed() < Duration::from_secs(5) {
+        selected = selected_on(&tmux.screen());
+        if selected != first {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let selected = selected.expect("a dispute is selected");
     tmux.keys(&["Enter"]);
     let case = tmux.wait_for("Timeline", Duration::from_secs(15));
     assert!(
