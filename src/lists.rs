@@ -242,6 +242,21 @@ columns!(
 );
 
 columns!(
+    /// The worklist (ranked by `domain::work` unless sorted; every column sorts in Rust).
+    WorkColumn {
+        Due => text("Goes late", 13, 0, Sort::Computed),
+        Kind => text("What", 15, 0, Sort::Computed),
+        Reference => text("Ref", 12, 2, Sort::Computed),
+        Customer => text("Customer", 24, 0, Sort::Computed),
+        Amount => number("At stake", 16, 1, Sort::Computed),
+        Owner => text("Owner", 12, 3, Sort::Computed),
+        Key => text("Key", 10, 2, Sort::No),
+        // Last: it takes whatever width is left.
+        Why => text("Why", 40, 1, Sort::No),
+    }
+);
+
+columns!(
     /// The audit log (newest first unless sorted).
     ActivityColumn {
         At => text("At", 16, 0, Sort::Sql("a.at")),
@@ -309,6 +324,6 @@ mod tests {
         assert!(kept::<BucketColumn>() && kept::<CustomerColumn>() && kept::<InvoiceColumn>());
         assert!(kept::<DisputeColumn>() && kept::<HoldColumn>());
         assert!(kept::<OutreachColumn>() && kept::<ActivityColumn>());
-        assert!(kept::<PromiseColumn>() && kept::<InboxColumn>());
+        assert!(kept::<PromiseColumn>() && kept::<InboxColumn>() && kept::<WorkColumn>());
     }
 }

@@ -280,3 +280,39 @@ pub struct ReminderContext {
     pub orders: Vec<String>,
     pub dispute: Option<String>,
 }
+
+/// What a worklist item is about: the row its own list shows, so every key that works there
+/// works here.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WorkSubject {
+    Dispute(DisputeLine),
+    Hold(HeldOrder),
+    Promise(PromiseLine),
+    /// An invoice whose reminder may go now.
+    Reminder(OpenInvoice),
+    /// A message to approve or an uncertain send to decide.
+    Message(OutreachLine),
+    /// A notification: a task handed to this person, or an account that started slipping.
+    Notice(Notice),
+}
+
+/// One line of `:work`: what it is, why it is here, when it goes late and what is at stake.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkItem {
+    pub kind: crate::domain::work::WorkKind,
+    pub subject: WorkSubject,
+    /// DSP-00053, SO-0000008, INV-00003669, MSG-12, PTP-4, NOTE-9.
+    pub reference: String,
+    pub customer_id: i64,
+    pub customer: String,
+    /// Why it is here, in words.
+    pub why: String,
+    /// When it goes late (`domain::work`).
+    pub late_at: DateTime<Utc>,
+    /// The amount in its own currency, and converted for ranking.
+    pub amount: i64,
+    pub currency: String,
+    pub at_stake: i64,
+    /// Whose it is: role name and display name (None: nobody's yet, as an unassigned dispute).
+    pub owner: Option<(String, String)>,
+}

@@ -28,6 +28,9 @@ pub enum Command {
     Inbox {
         filter: String,
     },
+    Work {
+        filter: String,
+    },
     Customer {
         query: String,
     },
@@ -40,6 +43,11 @@ pub enum Command {
 
 /// (name, aliases, what it does) for completion and help.
 pub const COMMANDS: &[(&str, &[&str], &str)] = &[
+    (
+        "work",
+        &["w", "todo"],
+        "what to do next, ranked: disputes, holds, promises, reminders, approvals; owner=me kind=dispute",
+    ),
     (
         "overview",
         &["ov", "home"],
@@ -133,6 +141,7 @@ pub fn parse(line: &str) -> Result<Command, String> {
         "outreach" => Command::Outreach { filter },
         "promises" => Command::Promises { filter },
         "inbox" => Command::Inbox { filter },
+        "work" => Command::Work { filter },
         "customer" if filter.is_empty() => return Err("whose account? e.g. :cust acme".into()),
         "customer" => Command::Customer { query: filter },
         "activity" => Command::Activity { filter },

@@ -14,4 +14,4 @@ pub mod update;
 pub use action::Action;
 pub use msg::{Data, Effect, Msg};
 pub use state::State;
-pub use update::{init, update};
+pub use update::{init, start, update};

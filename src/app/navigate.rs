@@ -113,6 +113,12 @@ pub(super) fn open(state: &mut State) -> Vec<Effect> {
             .map(|m| View::Customer(m.line.customer_id)),
         (_, Rows::Outreach(rows)) => rows.get(i).map(|r| View::Message(r.id)),
         (_, Rows::Promises(rows)) => rows.get(i).map(|r| View::Customer(r.customer_id)),
+        (_, Rows::Work(rows)) => {
+            let Some(item) = rows.get(i) else {
+                return vec![];
+            };
+            return open_work(state, item.clone());
+        }
         (_, Rows::Inbox(rows)) => {
             // Opening a notification reads it, and opens its account if it has one.
             let Some(n) = rows.get(i) else { return vec![] };
@@ -129,6 +135,23 @@ pub(super) fn open(state: &mut State) -> Vec<Effect> {
     let Some(next) = next else { return vec![] };
     let mut effects = navigate(state, next);
     // Opening a case tells others who is looking at it.
+    effects.extend(touch(state));
+    effects
+}
+
+/// `enter` on a worklist item opens its own view: the case, the message, the account (a hold,
+/// a promise, a reminder's invoice, a task or a slipping account, which reading marks read).
+fn open_work(state: &mut State, item: crate::model::WorkItem) -> Vec<Effect> {
+    use crate::model::WorkSubject as S;
+    let next = match &item.subject {
+        S::Dispute(d) => View::Case(d.id),
+        S::Message(m) => View::Message(m.id),
+        _ => View::Customer(item.customer_id),
+    };
+    let mut effects = navigate(state, next);
+    if let S::Notice(n) = &item.subject {
+        effects.push(Effect::ReadNotice { id: n.id });
+    }
     effects.extend(touch(state));
     effects
 }

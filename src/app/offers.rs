@@ -49,9 +49,40 @@ impl State {
         })
     }
 
+    /// The actions the selected worklist item takes: those of its own list.
+    fn work_offers(&self, action: crate::app::Action) -> bool {
+        use crate::app::Action as A;
+        use crate::model::WorkSubject as S;
+        let Some(item) = self.selected_work() else {
+            return false;
+        };
+        match (&item.subject, action) {
+            (
+                S::Dispute(_),
+                A::AssignMe | A::AssignTo | A::Respond | A::MoveDispute | A::Escalate,
+            ) => true,
+            (S::Hold(_), A::ReleaseHold) => true,
+            (S::Reminder(_), A::QueueReminder | A::RecordPromise) => true,
+            (S::Message(_), A::CancelMessage | A::DecideMessage) => true,
+            _ => false,
+        }
+    }
+
+    /// The worklist item under the cursor.
+    pub fn selected_work(&self) -> Option<&crate::model::WorkItem> {
+        match &self.list.rows {
+            super::state::Rows::Work(r) => r.get(self.list.window_index()),
+            _ => None,
+        }
+    }
+
     /// Whether the current view has `action` at all.
     fn fits_view(&self, action: crate::app::Action) -> bool {
         use crate::app::Action as A;
+        if self.view == View::Work && action.changes_store() {
+            // On the worklist an item takes the actions of its own list.
+            return self.work_offers(action);
+        }
         match action {
             A::ReleaseHold => self.view == View::Holds,
             A::AssignMe | A::AssignTo | A::Respond | A::MoveDispute | A::Escalate => {
@@ -65,7 +96,10 @@ impl State {
             }
             A::SetSegment => matches!(self.view, View::Customer(_)),
             // Only the overview and the dispute queue have figures to explain.
-            A::Explain => matches!(self.view, View::Overview | View::Disputes | View::Case(_)),
+            A::Explain => matches!(
+                self.view,
+                View::Overview | View::Disputes | View::Case(_) | View::Work
+            ),
             A::ToggleBasis | A::AsOfEarlier | A::AsOfLater => {
                 matches!(self.view, View::Overview | View::Aging(_))
             }

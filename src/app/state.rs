@@ -8,7 +8,7 @@ use crate::domain::kpi::Kpis;
 use crate::domain::trust::TrustMetrics;
 use crate::model::{
     Account, AuditEntry, Case, CustomerAging, DisputeLine, HeldOrder, MessageView, Notice,
-    OpenInvoice, OutreachLine, PromiseLine,
+    OpenInvoice, OutreachLine, PromiseLine, WorkItem,
 };
 
 /// Who is looking, at which store.
@@ -87,6 +87,8 @@ pub enum View {
     Message(i64),
     /// The person's notifications.
     Inbox,
+    /// What to do next, ranked across disputes, holds, promises, reminders and messages.
+    Work,
 }
 
 impl View {
@@ -99,6 +101,7 @@ impl View {
             View::Outreach | View::Message(_) => "Outreach",
             View::Promises => "Promises",
             View::Inbox => "Inbox",
+            View::Work => "Work",
             View::Customer(_) => "Customer",
             View::Activity => "Activity",
         }
@@ -120,6 +123,7 @@ impl View {
             View::Outreach => specs::<OutreachColumn>(),
             View::Promises => specs::<PromiseColumn>(),
             View::Inbox => specs::<InboxColumn>(),
+            View::Work => specs::<WorkColumn>(),
             View::Activity => specs::<ActivityColumn>(),
         }
     }
@@ -151,6 +155,7 @@ pub enum Rows {
     Outreach(Vec<OutreachLine>),
     Promises(Vec<PromiseLine>),
     Inbox(Vec<Notice>),
+    Work(Vec<WorkItem>),
     Activity(Vec<AuditEntry>),
 }
 
@@ -166,6 +171,7 @@ impl Rows {
             Rows::Outreach(r) => r.len(),
             Rows::Promises(r) => r.len(),
             Rows::Inbox(r) => r.len(),
+            Rows::Work(r) => r.len(),
             Rows::Activity(r) => r.len(),
         }
     }
@@ -187,6 +193,7 @@ impl Rows {
             Rows::Outreach(r) => r.get(i).map(|x| format!("MSG-{}", x.id)),
             Rows::Promises(r) => r.get(i).map(|x| format!("PTP-{}", x.id)),
             Rows::Inbox(r) => r.get(i).map(|x| format!("NOTE-{}", x.id)),
+            Rows::Work(r) => r.get(i).map(|x| x.reference.clone()),
             Rows::Activity(r) => r.get(i).map(|x| format!("AUDIT-{}", x.id)),
         }
     }
@@ -212,6 +219,26 @@ impl Rows {
                 .map(|o| m(o.id, &format!("MSG-{}", o.id), 0, "", None)),
             _ => None,
         }
+    }
+
+    /// A worklist item's subject as the rows of its own list, so its keys work as they do
+    /// there; any other row as it is.
+    pub fn subject_of(&self, i: usize) -> Option<(Rows, usize)> {
+        use crate::model::WorkSubject as S;
+        let Rows::Work(r) = self else {
+            return None;
+        };
+        Some((
+            match &r.get(i)?.subject {
+                S::Dispute(d) => Rows::Disputes(vec![d.clone()]),
+                S::Hold(h) => Rows::Holds(vec![h.clone()]),
+                S::Promise(p) => Rows::Promises(vec![p.clone()]),
+                S::Reminder(inv) => Rows::Invoices(vec![inv.clone()]),
+                S::Message(m) => Rows::Outreach(vec![m.clone()]),
+                S::Notice(n) => Rows::Inbox(vec![n.clone()]),
+            },
+            0,
+        ))
     }
 
     pub fn position(&self, key: &str) -> Option<usize> {
@@ -416,15 +443,18 @@ impl State {
 
     /// Whether anything on screen counts down by the second (SLA timers, release lag).
     pub fn has_ticking_clocks(&self) -> bool {
-        matches!(self.view, View::Disputes | View::Holds | View::Case(_))
+        matches!(
+            self.view,
+            View::Disputes | View::Holds | View::Case(_) | View::Work
+        )
     }
 
-    /// The keys bound to an action, as the hint bar shows them (empty if unbound).
     /// Decimal places of `currency` (two if the store did not say).
     pub fn exponent_of(&self, currency: &str) -> u32 {
         self.exponents.get(currency).copied().unwrap_or(2)
     }
 
+    /// The keys bound to an action, as the hint bar shows them (empty if unbound).
     pub fn key_for(&self, action: crate::app::Action) -> &str {
         self.keys
             .iter()

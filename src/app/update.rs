@@ -12,6 +12,34 @@ use crate::domain::months::{next_month_end, previous_month_end};
 const STALE_AFTER_SECS: i64 = 3;
 
 /// Starts the console: ask for the first view's data.
+/// The first view: `start` (`--view`) if given, else `:work` for the people who work the
+/// list (collectors and leads) and the overview for everyone else.
+pub fn start(state: &mut State, start: Option<super::command::Command>) -> Vec<Effect> {
+    let start = start.or_else(|| {
+        state
+            .session
+            .role
+            .may_act()
+            .then(|| super::command::Command::Work {
+                filter: String::new(),
+            })
+    });
+    match start {
+        Some(cmd) => {
+            let effects = super::typing::run_command(state, cmd);
+            // Where settle opens is not somewhere to go back to.
+            state.back.clear();
+            if effects.is_empty() {
+                load(state)
+            } else {
+                effects
+            }
+        }
+        None => load(state),
+    }
+}
+
+/// Loads the view the state is on.
 pub fn init(state: &mut State) -> Vec<Effect> {
     load(state)
 }

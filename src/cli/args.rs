@@ -57,6 +57,10 @@ pub struct ConsoleArgs {
     /// Colour depth; NO_COLOR is honoured under auto.
     #[arg(long, value_enum, default_value_t, global = true)]
     pub color: ColorMode,
+    /// The view to open with, as its `:` command (`work`, `overview`, `disputes owner=me`);
+    /// by default `:work` for collectors and leads, the overview for everyone else.
+    #[arg(long, env = "SETTLE_VIEW", global = true, value_name = "COMMAND")]
+    pub view: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -133,6 +133,12 @@ fn console_options(
         fixed_now: now,
         notice: None,
         basic_colours: color_depth(args.color) == config::theme::Depth::Basic16,
+        start: args
+            .view
+            .as_deref()
+            .map(|v| crate::app::command::parse(v.trim_start_matches(':')))
+            .transpose()
+            .map_err(|e| anyhow::anyhow!("--view: {e}"))?,
     })
 }
 

@@ -13,3 +13,4 @@ pub mod sla;
 pub mod states;
 pub mod template;
 pub mod trust;
+pub mod work;

@@ -102,6 +102,21 @@ states!(
 );
 
 states!(
+    /// What a worklist item is; the first word is what `kind:` filters on.
+    WorkKind as "work kind" {
+        Dispute => ("dispute", "dispute"),
+        Hold => ("hold", "paid, on hold"),
+        PromiseDue => ("promise", "promise due"),
+        PromiseBroken => ("broken", "promise broken"),
+        Reminder => ("reminder", "reminder may go"),
+        Approval => ("approval", "to approve"),
+        Uncertain => ("uncertain", "uncertain send"),
+        Task => ("task", "task"),
+        Slipping => ("slipping", "slipping"),
+    }
+);
+
+states!(
     /// How a message speaks to the customer.
     Tone as "tone" {
         Personal => ("personal", "personal"),

@@ -14,7 +14,7 @@ use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
 use crate::app::msg::TextKey;
 use crate::app::state::SessionInfo;
-use crate::app::{Effect, Msg, State, init, update};
+use crate::app::{Effect, Msg, State, update};
 use crate::config::keymap::Keymap;
 use crate::runtime::term::TerminalGuard;
 use crate::store;
@@ -32,6 +32,8 @@ pub struct ConsoleOptions {
     pub notice: Option<String>,
     /// Write the basic sixteen SGR colour codes (`--color 16`), not 256-colour ones.
     pub basic_colours: bool,
+    /// The view to open with (`--view`), else the role's own.
+    pub start: Option<crate::app::command::Command>,
 }
 
 /// How often the feed reads the change log.
@@ -101,7 +103,13 @@ pub async fn run(pool: PgPool, opts: ConsoleOptions) -> anyhow::Result<()> {
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
     let clock = opts.fixed_now;
-    run_effects(init(&mut state), &pool, &tx, clock, &me);
+    run_effects(
+        crate::app::start(&mut state, opts.start.clone()),
+        &pool,
+        &tx,
+        clock,
+        &me,
+    );
     let mut dirty = true;
 
     while !state.quit {

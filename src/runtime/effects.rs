@@ -232,6 +232,15 @@ async fn list(
                 offset: page.offset,
             }
         }
+        View::Work => {
+            let rows = store::work::worklist(pool, &q, now).await?;
+            let total = rows.len() as i64;
+            Data::List {
+                rows: Rows::Work(rows),
+                total,
+                offset: 0,
+            }
+        }
         View::Inbox => {
             let page = store::inbox::inbox(pool, &q).await?;
             Data::List {

@@ -11,9 +11,8 @@ use sqlx::PgPool;
 use tokio::sync::mpsc::unbounded_channel;
 
 use super::console::{run_effects, spawn_feed};
-use crate::app::msg::TextKey;
 use crate::app::state::SessionInfo;
-use crate::app::{Msg, State, init, update};
+use crate::app::{Msg, State, update};
 use crate::store;
 
 /// What a headless console has done, counted across all of them.
@@ -48,15 +47,13 @@ pub async fn run(
     let mut state = State::new(now, today, info);
     let (tx, mut rx) = unbounded_channel::<Msg>();
     spawn_feed(pool.clone(), tx.clone());
-    let mut effects = init(&mut state);
-    if !command.is_empty() {
-        let mut keys = vec![Msg::Action(crate::app::Action::CommandMode)];
-        keys.extend(command.chars().map(|c| Msg::Text(TextKey::Char(c))));
-        keys.push(Msg::Text(TextKey::Enter));
-        for key in keys {
-            effects.extend(update(&mut state, key));
-        }
-    }
+    // The view the bench asked for, as a console started with `--view` opens it.
+    let start = if command.is_empty() {
+        crate::app::command::Command::Overview
+    } else {
+        crate::app::command::parse(command).map_err(|e| anyhow::anyhow!("--view: {e}"))?
+    };
+    let mut effects = crate::app::start(&mut state, Some(start));
     let me = session.user;
     while !stop.load(Ordering::Relaxed) {
         let loads = effects

@@ -18,6 +18,8 @@ pub mod outbox;
 pub mod promises;
 pub mod seed;
 pub mod trust;
+pub mod work;
+mod work_sources;
 
 use std::str::FromStr;
 use std::time::Duration;

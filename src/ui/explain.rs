@@ -78,7 +78,33 @@ pub fn dispute_lines(d: &DisputeLine, now: DateTime<Utc>) -> Vec<String> {
     lines
 }
 
+/// The lines explaining where a worklist item stands in the ranking; a dispute's clocks too.
+fn work_lines(state: &State) -> Option<Vec<String>> {
+    let Rows::Work(rows) = &state.list.rows else {
+        return None;
+    };
+    let i = state.list.window_index();
+    let item = rows.get(i)?;
+    let u = crate::domain::work::Urgency {
+        minutes_left: crate::domain::work::minutes_left(state.now, item.late_at),
+        at_stake: item.at_stake,
+    };
+    let money = crate::domain::money::format_grouped(item.at_stake, state.exponent);
+    let mut lines: Vec<String> = crate::domain::work::explain(item.kind, u, i, rows.len(), &money)
+        .into_iter()
+        .map(|l| format!(" {l}"))
+        .collect();
+    if let crate::model::WorkSubject::Dispute(d) = &item.subject {
+        lines.push(String::new());
+        lines.extend(dispute_lines(d, state.now));
+    }
+    Some(lines)
+}
+
 pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    if let Some(lines) = work_lines(state) {
+        return draw(frame, area, " Explain: ranking ", lines, theme);
+    }
     let d = match (&state.case, &state.list.rows) {
         (crate::app::state::Loadable::Ready(c), _) if matches!(state.view, View::Case(_)) => {
             &c.line
@@ -89,10 +115,17 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         },
         _ => return,
     };
-    let mut lines: Vec<Line> = dispute_lines(d, state.now)
-        .into_iter()
-        .map(|l| Line::raw(safe(&l)))
-        .collect();
+    draw(
+        frame,
+        area,
+        " Explain: SLA clocks ",
+        dispute_lines(d, state.now),
+        theme,
+    );
+}
+
+fn draw(frame: &mut Frame, area: Rect, title: &str, text: Vec<String>, theme: &Theme) {
+    let mut lines: Vec<Line> = text.into_iter().map(|l| Line::raw(safe(&l))).collect();
     lines.push(Line::styled(" esc closes", theme.muted));
     let w = area.width.saturating_sub(4).min(110);
     let h = (lines.len() as u16 + 2).min(area.height);
@@ -101,7 +134,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border)
-        .title(Span::styled(" Explain: SLA clocks ", theme.title));
+        .title(Span::styled(title.to_string(), theme.title));
     frame.render_widget(
         Paragraph::new(lines)
             .block(block)

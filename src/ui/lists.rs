@@ -321,6 +321,7 @@ fn table_of(state: &State, theme: &Theme) -> Vec<Vec<Cell>> {
         Rows::Outreach(r) => cells(r, |o, col| outreach_cell(o, col, &ctx)),
         Rows::Promises(r) => cells(r, |p, col| promise_cell(p, col, &ctx)),
         Rows::Inbox(r) => cells(r, |n, col| inbox_cell(n, col, &ctx)),
+        Rows::Work(r) => cells(r, |w, col| super::work::cell(w, col, state, theme)),
         Rows::Activity(r) => cells(r, activity_cell),
     }
 }

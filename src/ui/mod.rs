@@ -11,6 +11,7 @@ pub mod overview;
 pub mod table;
 pub mod text;
 pub mod theme;
+pub mod work;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -51,7 +52,7 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme) {
     }
     chrome::hints(frame, hints, state, theme);
     chrome::status(frame, status, state, theme);
-    if state.explain && matches!(state.view, View::Disputes | View::Case(_)) {
+    if state.explain && matches!(state.view, View::Disputes | View::Case(_) | View::Work) {
         explain::render(frame, body, state, theme);
     }
     if state.show_help {

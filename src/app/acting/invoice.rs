@@ -41,11 +41,19 @@ pub fn promise(inv: &OpenInvoice, e: u32, today: chrono::NaiveDate) -> Dialog {
 /// courtesy note for an invoice not yet due), greeting the contact and signed by whoever signs.
 /// A reminder already live for the invoice is named; confirming replaces it (esc leaves it).
 pub fn reminder_ready(state: &mut State, draft: ReminderDraft) {
+    // The invoice under the cursor, on its aging list or as a worklist item.
     let i = state.list.window_index();
-    let Rows::Invoices(rows) = &state.list.rows else {
+    let subject = state.list.rows.subject_of(i);
+    let (rows, i) = match &subject {
+        Some((rows, at)) => (rows, *at),
+        None => (&state.list.rows, i),
+    };
+    let Rows::Invoices(rows) = rows else {
         return;
     };
-    let Some(inv) = rows.get(i) else { return };
+    let Some(inv) = rows.get(i).cloned() else {
+        return;
+    };
     let c = &draft.context;
     let facts_of = ReminderFacts {
         invoice: &inv.number,

@@ -36,7 +36,13 @@ pub fn open(state: &mut State, action: Action) -> Vec<Effect> {
         (super::state::View::Case(_), super::state::Loadable::Ready(c)) => Some(c.line.clone()),
         _ => None,
     };
-    let dialog = match (&state.list.rows, action) {
+    // A worklist item acts as the row of its own list.
+    let subject = state.list.rows.subject_of(i);
+    let (rows, i) = match &subject {
+        Some((rows, at)) => (rows, *at),
+        None => (&state.list.rows, i),
+    };
+    let dialog = match (rows, action) {
         // Every dispute action works from its case as from the queue.
         _ if case.is_some() => case.as_ref().map(|d| {
             let e = state.exponent_of(&d.currency);

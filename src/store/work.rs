@@ -1,0 +1,418 @@
+//! `:work`: one list across disputes about to breach, paid orders still held, promises due or
+//! broken, reminders that may go, messages to approve or decide, tasks and slipping accounts.
+//! Each source is read with its own list's query where there is one, so an item carries the row
+//! every key already works on; the ranking is `domain::work`'s one rule.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
+use sqlx::PgPool;
+
+use super::StoreError;
+use super::lists::ListQuery;
+use crate::domain::money::convert;
+use crate::domain::sla::{SlaState, worst_state};
+use crate::domain::states::{OutreachStatus, WorkKind};
+use crate::domain::work::{Urgency, minutes_left, rank};
+use crate::filter::{Filter, Op};
+use crate::lists::{Column, SortBy, WorkColumn};
+use crate::model::{DisputeLine, OpenInvoice, WorkItem, WorkSubject};
+
+/// How many items a source may add (the list is a day's work, not the book).
+const PER_SOURCE: i64 = 300;
+
+/// Who is asking, and what they asked for.
+#[derive(Debug, Clone)]
+pub struct Scope {
+    /// Leads see holds and messages to decide, and may look at anyone's work.
+    pub lead: bool,
+    /// Only this owner's items (`owner:me`, `owner:ben`).
+    pub owner: Option<String>,
+    pub kinds: Vec<WorkKind>,
+    pub words: Vec<String>,
+}
+
+impl Scope {
+    /// Reads `owner:`, `kind:` and free words; anything else is refused, naming the fields.
+    pub fn read(filter: &Filter, me: &str, lead: bool) -> Result<Scope, StoreError> {
+        let mut scope = Scope {
+            lead,
+            owner: None,
+            kinds: Vec::new(),
+            words: filter.words.iter().map(|w| w.to_lowercase()).collect(),
+        };
+        for p in &filter.predicates {
+            if p.op != Op::Eq {
+                return Err(StoreError::Refused(format!(
+                    "`{}` compares only with `:`",
+                    p.field
+                )));
+            }
+            match p.field.as_str() {
+                "owner" => {
+                    let who = if p.value == "me" { me } else { &p.value };
+                    if who != me && !lead {
+                        return Err(StoreError::Refused(
+                            "looking at another person's work needs the lead role".into(),
+                        ));
+                    }
+                    scope.owner = Some(who.to_string());
+                }
+                "kind" => scope.kinds.push(p.value.parse().map_err(|_| {
+                    let kinds: Vec<&str> = WorkKind::ALL.iter().map(|k| k.as_str()).collect();
+                    StoreError::Refused(format!(
+                        "`{}` is not a kind of work (kinds: {})",
+                        p.value,
+                        kinds.join(", ")
+                    ))
+                })?),
+                other => {
+                    return Err(StoreError::Refused(format!(
+                        "unknown filter field `{other}` (fields: owner, kind)"
+                    )));
+                }
+            }
+        }
+        Ok(scope)
+    }
+
+    fn wants(&self, kind: WorkKind) -> bool {
+        self.kinds.is_empty() || self.kinds.contains(&kind)
+    }
+
+    /// Whether an item is this person's to see: the owner asked for; else a collector's own
+    /// and nobody's (an unassigned dispute), and everything for a lead except other people's
+    /// notifications.
+    fn keeps(&self, item: &WorkItem, me: &str) -> bool {
+        let owner = item.owner.as_ref().map(|(role, _)| role.as_str());
+        let owned = match (&self.owner, owner) {
+            (Some(want), got) => got == Some(want.as_str()),
+            (None, got) if matches!(item.subject, WorkSubject::Notice(_)) => got == Some(me),
+            (None, _) if self.lead => true,
+            (None, got) => got.is_none() || got == Some(me),
+        };
+        let text = format!(
+            "{} {} {} {}",
+            item.customer,
+            item.reference,
+            item.why,
+            item.kind.label()
+        )
+        .to_lowercase();
+        owned && self.words.iter().all(|w| text.contains(w.as_str()))
+    }
+}
+
+/// The worklist at `now`, ranked.
+pub async fn worklist(
+    pool: &PgPool,
+    q: &ListQuery,
+    now: DateTime<Utc>,
+) -> Result<Vec<WorkItem>, StoreError> {
+    // The store says who leads; the console only asks.
+    let lead: bool = sqlx::query_scalar("SELECT settle_role() = 'lead'")
+        .fetch_one(pool)
+        .await?;
+    let scope = Scope::read(&q.filter, &q.me, lead)?;
+    let ctx = Context::load(pool, now).await?;
+    let mut items = Vec::new();
+    if scope.wants(WorkKind::Dispute) {
+        items.extend(disputes(pool, &ctx, &q.me).await?);
+    }
+    if scope.lead && scope.wants(WorkKind::Hold) {
+        items.extend(super::work_sources::holds(pool, &ctx, &q.me).await?);
+    }
+    if scope.wants(WorkKind::PromiseDue) || scope.wants(WorkKind::PromiseBroken) {
+        items.extend(super::work_sources::promises(pool, &ctx, &q.me).await?);
+    }
+    if scope.wants(WorkKind::Reminder) {
+        let only = (!scope.lead)
+            .then_some(q.me.as_str())
+            .or(scope.owner.as_deref());
+        items.extend(reminders(pool, &ctx, only).await?);
+    }
+    if scope.lead && (scope.wants(WorkKind::Approval) || scope.wants(WorkKind::Uncertain)) {
+        items.extend(super::work_sources::messages(pool, &ctx, &q.me).await?);
+    }
+    if scope.wants(WorkKind::Task) || scope.wants(WorkKind::Slipping) {
+        items.extend(super::work_sources::notices(pool, &ctx).await?);
+    }
+    items.retain(|i| scope.wants(i.kind) && scope.keeps(i, &q.me));
+    rank(&mut items, |i| Urgency {
+        minutes_left: minutes_left(now, i.late_at),
+        at_stake: i.at_stake,
+    });
+    sort(&mut items, q.sort);
+    Ok(items)
+}
+
+/// `s` on `:work`: by a column, the ranking breaking ties (a stable sort over the ranked list).
+fn sort(items: &mut [WorkItem], by: Option<SortBy>) {
+    let Some((column, descending)) =
+        by.and_then(|s| WorkColumn::at(s.column).map(|c| (c, s.descending)))
+    else {
+        return;
+    };
+    let text = |i: &WorkItem| match column {
+        WorkColumn::Kind => i.kind.label().to_string(),
+        WorkColumn::Reference => i.reference.clone(),
+        WorkColumn::Customer => i.customer.to_lowercase(),
+        WorkColumn::Owner => i
+            .owner
+            .as_ref()
+            .map(|o| o.1.to_lowercase())
+            .unwrap_or_default(),
+        _ => String::new(),
+    };
+    match column {
+        WorkColumn::Due => items.sort_by_key(|i| i.late_at),
+        WorkColumn::Amount => items.sort_by_key(|i| i.at_stake),
+        _ => items.sort_by_key(text),
+    }
+    if descending {
+        items.reverse();
+    }
+}
+
+/// What every source needs: the time, the rates, and who owns which customer.
+pub(super) struct Context {
+    pub now: DateTime<Utc>,
+    pub today: NaiveDate,
+    pub zone: chrono_tz::Tz,
+    pub reporting: String,
+    rates: crate::domain::aging::Rates,
+    /// Display name → role name, for owners named by display name.
+    roles: HashMap<String, String>,
+    /// Customer → their collector (role, display name).
+    collectors: HashMap<i64, (String, String)>,
+}
+
+impl Context {
+    async fn load(pool: &PgPool, now: DateTime<Utc>) -> Result<Context, StoreError> {
+        let today = super::business_today(pool, now).await?;
+        let zone_name = super::setting(pool, "business_time_zone").await?;
+        let zone = zone_name.parse().map_err(|_| {
+            StoreError::Refused(format!(
+                "settings.business_time_zone `{zone_name}` is not a time zone"
+            ))
+        })?;
+        let agents: Vec<(String, String)> =
+            sqlx::query_as("SELECT role_name, display_name FROM agents")
+                .fetch_all(pool)
+                .await?;
+        let collectors: Vec<(i64, String, String)> = sqlx::query_as(
+            "SELECT co.customer_id, a.role_name, a.display_name FROM customer_owners co
+               JOIN agents a ON a.id = co.agent_id WHERE co.relation = 'collector'",
+        )
+        .fetch_all(pool)
+        .await?;
+        Ok(Context {
+            now,
+            today,
+            zone,
+            reporting: super::setting(pool, "reporting_currency").await?,
+            rates: super::aging::rates_at(pool, today).await?,
+            roles: agents.into_iter().map(|(r, d)| (d, r)).collect(),
+            collectors: collectors
+                .into_iter()
+                .map(|(c, r, d)| (c, (r, d)))
+                .collect(),
+        })
+    }
+
+    /// An amount in the reporting currency's minor units.
+    pub fn at_stake(&self, amount: i64, currency: &str) -> i64 {
+        if currency == self.reporting {
+            amount
+        } else {
+            convert(amount, self.rates.get(currency).copied().unwrap_or(0))
+        }
+    }
+
+    pub fn collector(&self, customer: i64) -> Option<(String, String)> {
+        self.collectors.get(&customer).cloned()
+    }
+
+    /// An owner named by display name.
+    pub fn owner_named(&self, name: Option<&str>) -> Option<(String, String)> {
+        let name = name?;
+        Some((self.roles.get(name)?.clone(), name.to_string()))
+    }
+
+    /// 09:00 business time on `day`, or the start of the day after it (`end_of`).
+    pub fn at_nine(&self, day: NaiveDate) -> DateTime<Utc> {
+        self.local(day, NaiveTime::from_hms_opt(9, 0, 0).unwrap_or_default())
+    }
+
+    pub fn end_of(&self, day: NaiveDate) -> DateTime<Utc> {
+        self.local(day + Duration::days(1), NaiveTime::MIN)
+    }
+
+    fn local(&self, day: NaiveDate, t: NaiveTime) -> DateTime<Utc> {
+        self.zone
+            .from_local_datetime(&day.and_time(t))
+            .earliest()
+            .map_or_else(|| day.and_time(t).and_utc(), |d| d.with_timezone(&Utc))
+    }
+}
+
+/// Disputes at risk or breached (a collector's own and the unassigned ones are kept later).
+async fn disputes(pool: &PgPool, ctx: &Context, me: &str) -> Result<Vec<WorkItem>, StoreError> {
+    let q = ListQuery {
+        filter: Filter::default(),
+        sort: None,
+        limit: i64::MAX,
+        offset: 0,
+        me: me.to_string(),
+    };
+    let lines = super::disputes::open_disputes(pool, &q, ctx.now).await?;
+    Ok(lines
+        .into_iter()
+        .filter(|d| worst_state(&d.first_response, &d.resolution) != SlaState::Ok)
+        .map(|d| dispute_item(ctx, d))
+        .collect())
+}
+
+fn dispute_item(ctx: &Context, d: DisputeLine) -> WorkItem {
+    let responding = !d.first_response.stopped;
+    let clock = if responding {
+        d.first_response
+    } else {
+        d.resolution
+    };
+    let left = clock.remaining();
+    let late_at = if left >= 0 {
+        d.clock.add_minutes(ctx.now, left)
+    } else {
+        ctx.now + Duration::minutes(left)
+    };
+    let what = if responding {
+        "first response"
+    } else {
+        "resolution"
+    };
+    let why = if left < 0 {
+        format!(
+            "{what} breached {} ago · {} · {}",
+            crate::domain::sla::format_minutes(-left),
+            d.state.label(),
+            d.category
+        )
+    } else {
+        format!(
+            "{what} due in {} · {} · {}",
+            crate::domain::sla::format_minutes(left),
+            d.state.label(),
+            d.category
+        )
+    };
+    WorkItem {
+        kind: WorkKind::Dispute,
+        reference: d.number.clone(),
+        customer_id: d.customer_id,
+        customer: d.customer.clone(),
+        why,
+        late_at,
+        amount: d.amount,
+        currency: d.currency.clone(),
+        at_stake: ctx.at_stake(d.amount, &d.currency),
+        owner: ctx.owner_named(d.assignee.as_deref()),
+        subject: WorkSubject::Dispute(d),
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct ReminderRow {
+    id: i64,
+    customer_id: i64,
+    number: String,
+    customer: String,
+    issue_date: NaiveDate,
+    due_date: NaiveDate,
+    amount: i64,
+    open: i64,
+    currency: String,
+    expected: Option<NaiveDate>,
+    first_day: NaiveDate,
+}
+
+/// Overdue invoices past their customer's expected pay date whose reminder may go now: not
+/// disputed, not promised, not inside the rhythm's grace (`reminder_block` says nothing), with
+/// no message live on them and none sent in the last 7 days. Largest first, `PER_SOURCE` at
+/// most; `only` keeps one collector's customers.
+async fn reminders(
+    pool: &PgPool,
+    ctx: &Context,
+    only: Option<&str>,
+) -> Result<Vec<WorkItem>, StoreError> {
+    let rows: Vec<ReminderRow> = sqlx::query_as(
+        "SELECT i.id, i.customer_id, i.number, c.name AS customer, i.issue_date, i.due_date,
+                i.amount_minor::bigint AS amount, i.open_minor::bigint AS open, i.currency::text AS currency,
+                i.issue_date + p.typical_days AS expected,
+                greatest(i.due_date, i.issue_date + coalesce(p.typical_days, 0))
+                  + setting_int('reminder_grace_days')::int AS first_day
+           FROM invoices i JOIN customers c ON c.id = i.customer_id
+           LEFT JOIN customer_profiles p ON p.customer_id = i.customer_id
+          WHERE i.open_minor > 0 AND i.due_date < $1
+            AND ($2::text IS NULL OR EXISTS (
+                  SELECT 1 FROM customer_owners co JOIN agents a ON a.id = co.agent_id
+                   WHERE co.customer_id = i.customer_id AND co.relation = 'collector' AND a.role_name = $2))
+            AND NOT EXISTS (SELECT 1 FROM outreach m WHERE m.invoice_id = i.id
+                  AND (m.status IN ('draft', 'pending_approval', 'queued', 'sending', 'uncertain')
+                       OR (m.status = 'sent' AND m.sent_at > now() - interval '7 days')))
+            AND reminder_block(i.id, $1) IS NULL
+          ORDER BY i.open_minor DESC, i.id LIMIT $3",
+    )
+    .bind(ctx.today)
+    .bind(only)
+    .bind(PER_SOURCE)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let days = (ctx.today - r.due_date).num_days();
+            let why = match r.expected {
+                Some(e) => format!(
+                    "{days} days overdue · usually paid by {} · no reminder yet",
+                    e.format("%-d %b")
+                ),
+                None => format!("{days} days overdue · no reminder yet"),
+            };
+            WorkItem {
+                kind: WorkKind::Reminder,
+                reference: r.number.clone(),
+                customer_id: r.customer_id,
+                customer: r.customer.clone(),
+                why,
+                late_at: WorkKind::Reminder.late_at(ctx.at_nine(r.first_day)),
+                amount: r.open,
+                currency: r.currency.clone(),
+                at_stake: ctx.at_stake(r.open, &r.currency),
+                owner: ctx.collector(r.customer_id),
+                subject: WorkSubject::Reminder(OpenInvoice {
+                    id: r.id,
+                    customer_id: r.customer_id,
+                    number: r.number,
+                    customer: r.customer,
+                    issue_date: r.issue_date,
+                    due_date: r.due_date,
+                    amount: r.amount,
+                    open: r.open,
+                    currency: r.currency,
+                    disputed: false,
+                    expected: r.expected,
+                }),
+            }
+        })
+        .collect())
+}
+
+/// Whether a message is one a lead decides (used by the message sources).
+pub(super) fn decided_by_lead(status: OutreachStatus) -> Option<WorkKind> {
+    match status {
+        OutreachStatus::PendingApproval => Some(WorkKind::Approval),
+        OutreachStatus::Uncertain => Some(WorkKind::Uncertain),
+        _ => None,
+    }
+}
