@@ -245,14 +245,14 @@ columns!(
     /// The worklist (ranked by `domain::work` unless sorted; every column sorts in Rust).
     WorkColumn {
         Due => text("Goes late", 13, 0, Sort::Computed),
-        Kind => text("What", 15, 0, Sort::Computed),
-        Reference => text("Ref", 12, 2, Sort::Computed),
+        Kind => text("What", 14, 0, Sort::Computed),
+        Reference => text("Ref", 12, 3, Sort::Computed),
         Customer => text("Customer", 24, 0, Sort::Computed),
-        Amount => number("At stake", 16, 1, Sort::Computed),
-        Owner => text("Owner", 12, 3, Sort::Computed),
-        Key => text("Key", 10, 2, Sort::No),
+        Amount => number("At stake", 16, 2, Sort::Computed),
+        Owner => text("Owner", 12, 4, Sort::Computed),
+        Key => text("Key", 10, 3, Sort::No),
         // Last: it takes whatever width is left.
-        Why => text("Why", 40, 1, Sort::No),
+        Why => text("Why", 20, 1, Sort::No),
     }
 );
 

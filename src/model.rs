@@ -285,7 +285,7 @@ pub struct ReminderContext {
 /// works here.
 #[derive(Debug, Clone, PartialEq)]
 pub enum WorkSubject {
-    Dispute(DisputeLine),
+    Dispute(Box<DisputeLine>),
     Hold(HeldOrder),
     Promise(PromiseLine),
     /// An invoice whose reminder may go now.

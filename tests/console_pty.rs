@@ -85,7 +85,7 @@ fn the_demo_shows_aging_buckets_and_quits_cleanly() {
     let bin = env!("CARGO_BIN_EXE_settle");
     let log = std::env::temp_dir().join(format!("settle-pty-{}.log", std::process::id()));
     let cmd = format!(
-        "SETTLE_NOW=2026-11-20T15:30:00Z {bin} --log-file {} demo --scale 40",
+        "SETTLE_NOW=2026-11-20T15:30:00Z SETTLE_VIEW=overview {bin} --log-file {} demo --scale 40",
         log.display()
     );
     let tmux = Tmux::start("demo", &cmd, 100, 30);
@@ -121,7 +121,9 @@ fn the_demo_shows_aging_buckets_and_quits_cleanly() {
 #[test]
 fn a_terminal_too_small_gets_a_message_not_a_panic() {
     let bin = env!("CARGO_BIN_EXE_settle");
-    let cmd = format!("SETTLE_NOW=2026-11-20T15:30:00Z {bin} --log-file /dev/null demo --scale 5");
+    let cmd = format!(
+        "SETTLE_NOW=2026-11-20T15:30:00Z SETTLE_VIEW=overview {bin} --log-file /dev/null demo --scale 5"
+    );
     let tmux = Tmux::start("small", &cmd, 30, 5);
     tmux.wait_for("too small", Duration::from_secs(60));
     tmux.keys(&["C-c"]);
@@ -132,7 +134,9 @@ fn a_terminal_too_small_gets_a_message_not_a_panic() {
 #[test]
 fn every_view_is_reachable_by_command_and_esc_goes_back() {
     let bin = env!("CARGO_BIN_EXE_settle");
-    let cmd = format!("SETTLE_NOW=2026-11-20T15:30:00Z {bin} --log-file /dev/null demo --scale 60");
+    let cmd = format!(
+        "SETTLE_NOW=2026-11-20T15:30:00Z SETTLE_VIEW=overview {bin} --log-file /dev/null demo --scale 60"
+    );
     let tmux = Tmux::start("views", &cmd, 140, 40);
     tmux.wait_for("Alerts", Duration::from_secs(60));
     let go = |command: &str, expect: &str| {
@@ -254,7 +258,8 @@ fn a_lead_releases_a_paid_hold_and_another_console_sees_it_without_a_key_press()
         30,
     );
     for t in [&lead, &watcher] {
-        t.wait_for("Alerts", Duration::from_secs(30));
+        // Leads open on their worklist.
+        t.wait_for("Goes late", Duration::from_secs(30));
         t.keys(&[":"]);
         t.keys(&["-l", "holds status=cleared"]);
         t.keys(&["Enter"]);
@@ -323,8 +328,9 @@ fn sigterm_and_sighup_restore_the_terminal_and_leave_nothing_running() {
     let bin = env!("CARGO_BIN_EXE_settle");
     for signal in ["TERM", "HUP"] {
         let marker = format!("/tmp/settle-signal-{}-{signal}.log", std::process::id());
-        let cmd =
-            format!("SETTLE_NOW=2026-11-20T15:30:00Z {bin} --log-file {marker} demo --scale 20");
+        let cmd = format!(
+            "SETTLE_NOW=2026-11-20T15:30:00Z SETTLE_VIEW=overview {bin} --log-file {marker} demo --scale 20"
+        );
         let tmux = Tmux::start(&format!("sig{signal}"), &cmd, 100, 30);
         tmux.wait_for("Alerts", Duration::from_secs(60));
         let killed = Command::new("pkill")
@@ -358,7 +364,7 @@ fn text_in_an_editor_survives_a_hang_up_and_comes_back_next_time() {
     let dir = state.path().display().to_string();
     let marker = format!("/tmp/settle-draft-{}.log", std::process::id());
     let cmd = format!(
-        "SETTLE_STATE_DIR={dir} SETTLE_NOW=2026-11-20T15:30:00Z {bin} --log-file {marker} demo --scale 60 --as ava"
+        "SETTLE_STATE_DIR={dir} SETTLE_NOW=2026-11-20T15:30:00Z SETTLE_VIEW=overview {bin} --log-file {marker} demo --scale 60 --as ava"
     );
     let tmux = Tmux::start("draft", &cmd, 120, 30);
     tmux.wait_for("Alerts", Duration::from_secs(60));
@@ -406,7 +412,7 @@ fn color_16_writes_only_basic_colour_codes() {
     let bin = env!("CARGO_BIN_EXE_settle");
     let raw = std::env::temp_dir().join(format!("settle-raw16-{}.out", std::process::id()));
     let cmd = format!(
-        "sleep 1; SETTLE_NOW=2026-11-20T15:30:00Z {bin} --log-file /dev/null --color 16 demo --scale 30"
+        "sleep 1; SETTLE_NOW=2026-11-20T15:30:00Z SETTLE_VIEW=overview {bin} --log-file /dev/null --color 16 demo --scale 30"
     );
     let tmux = Tmux::start("color16", &cmd, 100, 30);
     // The program's raw output, as the terminal receives it.
@@ -444,4 +450,145 @@ fn color_16_writes_only_basic_colour_codes() {
     }
     assert!(colours > 0, "basic colours were written");
     let _ = std::fs::remove_file(raw);
+}
+
+/// The rows of a list on screen, in order (the lines under the column header).
+fn list_rows(screen: &str, header: &str) -> Vec<String> {
+    screen
+        .lines()
+        .skip_while(|l| !l.contains(header))
+        .skip(1)
+        .take_while(|l| l.starts_with('│'))
+        .filter(|l| {
+            !l.trim_matches(|c: char| c == '│' || c.is_whitespace())
+                .is_empty()
+        })
+        .map(str::to_string)
+        .collect()
+}
+
+/// Moves the cursor down to row `to` (from the top) and waits until it is there.
+fn select_row(tmux: &Tmux, header: &str, to: usize) -> String {
+    for _ in 0..to {
+        tmux.keys(&["Down"]);
+    }
+    let start = Instant::now();
+    loop {
+        let screen = tmux.screen();
+        let rows = list_rows(&screen, header);
+        if rows.get(to).is_some_and(|r| r.starts_with("│▶")) {
+            return rows[to].clone();
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "row {to} never selected:\n{screen}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn a_collectors_morning_on_the_worklist() {
+    let bin = env!("CARGO_BIN_EXE_settle");
+    let cmd = format!("{bin} --log-file /dev/null demo --scale 200 --as ben");
+    let tmux = Tmux::start("morning", &cmd, 180, 45);
+    // A collector opens on :work.
+    let screen = tmux.wait_for(" Work · 1/", Duration::from_secs(60));
+    let rows = list_rows(&screen, "Goes late");
+    // The most urgent dispute: respond to it from the list.
+    let at = rows
+        .iter()
+        .position(|r| r.contains(" dispute "))
+        .unwrap_or_else(|| panic!("a dispute to respond to:\n{screen}"));
+    let row = select_row(&tmux, "Goes late", at);
+    let dispute = row
+        .split_whitespace()
+        .find(|w| w.starts_with("DSP-"))
+        .unwrap()
+        .to_string();
+    tmux.keys(&["r"]);
+    tmux.wait_for("Respond", Duration::from_secs(10));
+    tmux.keys(&["-l", "Called their AP team; credit note on its way"]);
+    tmux.keys(&["C-s"]);
+    tmux.wait_for("y confirm", Duration::from_secs(10));
+    tmux.keys(&["y"]);
+    tmux.wait_for("response recorded", Duration::from_secs(15));
+    // The response is on the dispute's case.
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Called their AP team", Duration::from_secs(10));
+    tmux.keys(&["Escape"]);
+    let back = tmux.wait_for(" Work · ", Duration::from_secs(10));
+    let row = list_rows(&back, "Goes late")
+        .into_iter()
+        .find(|r| r.starts_with("│▶"))
+        .unwrap_or_default();
+    assert!(row.contains(&dispute), "back on {dispute}:\n{back}");
+    tmux.keys(&["Home"]);
+    // The next reminder that may go: queue it; the list closes up and the cursor stays put.
+    let screen = tmux.wait_for("│▶", Duration::from_secs(5));
+    let rows = list_rows(&screen, "Goes late");
+    let at = rows
+        .iter()
+        .position(|r| r.contains("n remind"))
+        .unwrap_or_else(|| panic!("a reminder that may go:\n{screen}"));
+    let row = select_row(&tmux, "Goes late", at);
+    let invoice = row
+        .split_whitespace()
+        .find(|w| w.starts_with("INV-"))
+        .unwrap()
+        .to_string();
+    let next = rows.get(at + 1).cloned().unwrap_or_default();
+    tmux.keys(&["n"]);
+    tmux.wait_for("Queue reminder", Duration::from_secs(10));
+    tmux.keys(&["C-s"]);
+    tmux.wait_for("y confirm", Duration::from_secs(10));
+    tmux.keys(&["y"]);
+    tmux.wait_for("reminder queued", Duration::from_secs(15));
+    let start = Instant::now();
+    let screen = loop {
+        let screen = tmux.screen();
+        if !screen.contains(&invoice) || start.elapsed() > Duration::from_secs(10) {
+            break screen;
+        }
+        std::thread::sleep(Duration::from_millis(150));
+    };
+    assert!(!screen.contains(&invoice), "{invoice} is done:\n{screen}");
+    let selected = list_rows(&screen, "Goes late")
+        .get(at)
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        selected.starts_with("│▶"),
+        "the cursor stayed at row {at}:\n{screen}"
+    );
+    let next_ref = next
+        .split_whitespace()
+        .find(|w| {
+            ["INV-", "DSP-", "PTP-", "SO-", "MSG-", "NOTE-"]
+                .iter()
+                .any(|p| w.starts_with(p))
+        })
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        !next_ref.is_empty(),
+        "a next item under {invoice}:\n{screen}"
+    );
+    assert!(
+        selected.contains(&next_ref),
+        "the next item moved up under the cursor ({next_ref}):\n{screen}"
+    );
+    // enter opens the item's account; esc comes back to the same row.
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Customer ›", Duration::from_secs(10));
+    tmux.keys(&["Escape"]);
+    let back = tmux.wait_for("Goes late", Duration::from_secs(10));
+    let row = list_rows(&back, "Goes late")
+        .get(at)
+        .cloned()
+        .unwrap_or_default();
+    assert!(row.starts_with("│▶") && row.contains(&next_ref), "{back}");
+    tmux.keys(&["q"]);
+    let screen = tmux.wait_for("EXITED=", Duration::from_secs(20));
+    assert!(screen.contains("EXITED=0"), "{screen}");
 }

@@ -265,6 +265,7 @@ fn state_with(view: View, n: usize, name: &str) -> State {
                 })
                 .collect(),
         ),
+        View::Work => Rows::Work((0..w).map(|i| work_item(i, name)).collect()),
         _ => Rows::None,
     };
     if let View::Message(id) = view {
@@ -392,7 +393,83 @@ fn views() -> Vec<(&'static str, View)> {
         ("case", View::Case(3)),
         ("message", View::Message(9)),
         ("inbox", View::Inbox),
+        ("work", View::Work),
     ]
+}
+
+/// One worklist item of each kind in turn: a dispute at risk, a reminder that may go, a paid
+/// order still held, a task.
+fn work_item(i: usize, name: &str) -> settle::model::WorkItem {
+    use settle::domain::states::WorkKind;
+    use settle::model::{Notice, WorkItem, WorkSubject};
+    let late_at = now() + Duration::minutes(i as i64 * 50 - 120);
+    let (kind, subject, reference, why) = match i % 4 {
+        0 => (
+            WorkKind::Dispute,
+            WorkSubject::Dispute(Box::new(dispute(i, name))),
+            format!("DSP-{i:05}"),
+            "first response overdue by 2h00m · open · pricing".to_string(),
+        ),
+        1 => (
+            WorkKind::Reminder,
+            WorkSubject::Reminder(OpenInvoice {
+                id: i as i64,
+                customer_id: 1,
+                number: format!("INV-{i:08}"),
+                customer: name.into(),
+                issue_date: today() - Duration::days(60),
+                due_date: today() - Duration::days(30),
+                amount: 50_000,
+                open: 40_000,
+                currency: "EUR".into(),
+                disputed: false,
+                expected: Some(today() - Duration::days(10)),
+            }),
+            format!("INV-{i:08}"),
+            "30 days overdue · usually paid by 10 Nov · no reminder yet".to_string(),
+        ),
+        2 => (
+            WorkKind::Hold,
+            WorkSubject::Notice(Notice {
+                id: i as i64,
+                at: now(),
+                kind: "hold".into(),
+                customer_id: Some(1),
+                customer: Some(name.into()),
+                message: String::new(),
+                read: false,
+            }),
+            format!("SO-{i:07}"),
+            "paid 3h10m ago, still held (overdue balance) · release within 4h00m".to_string(),
+        ),
+        _ => (
+            WorkKind::Task,
+            WorkSubject::Notice(Notice {
+                id: i as i64,
+                at: now(),
+                kind: "outreach_task".into(),
+                customer_id: Some(1),
+                customer: Some(name.into()),
+                message: "phone task for Acme Corp: overdue invoice".into(),
+                read: false,
+            }),
+            format!("NOTE-{i}"),
+            "phone task for Acme Corp: overdue invoice".to_string(),
+        ),
+    };
+    WorkItem {
+        kind,
+        subject,
+        reference,
+        customer_id: 1,
+        customer: name.into(),
+        why,
+        late_at,
+        amount: 120_000 - i as i64 * 1_000,
+        currency: "USD".into(),
+        at_stake: 120_000 - i as i64 * 1_000,
+        owner: (!i.is_multiple_of(3)).then(|| ("ben".to_string(), "Ben Okafor".to_string())),
+    }
 }
 
 /// An escalated dispute's case with a timeline of every kind of entry.
@@ -746,6 +823,10 @@ fn snapshots_where_people_look() {
     let mut explain = state_with(View::Overview, 0, "Acme Corp");
     update(&mut explain, Msg::Action(Action::Explain));
     insta::assert_snapshot!("explain_overview", shot(&explain, 120, 40));
+
+    let mut ranked = state_with(View::Work, 6, "Acme Corp");
+    update(&mut ranked, Msg::Action(Action::Explain));
+    insta::assert_snapshot!("explain_work", shot(&ranked, 120, 40));
 
     let small = state_with(View::Disputes, 3, "Acme Corp");
     insta::assert_snapshot!("too_small_30x6", shot(&small, 30, 6));

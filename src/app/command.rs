@@ -46,7 +46,7 @@ pub const COMMANDS: &[(&str, &[&str], &str)] = &[
     (
         "work",
         &["w", "todo"],
-        "what to do next, ranked: disputes, holds, promises, reminders, approvals; owner=me kind=dispute",
+        "what to do next, ranked; owner=me kind=dispute",
     ),
     (
         "overview",

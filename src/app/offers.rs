@@ -56,16 +56,15 @@ impl State {
         let Some(item) = self.selected_work() else {
             return false;
         };
-        match (&item.subject, action) {
+        matches!(
+            (&item.subject, action),
             (
                 S::Dispute(_),
-                A::AssignMe | A::AssignTo | A::Respond | A::MoveDispute | A::Escalate,
-            ) => true,
-            (S::Hold(_), A::ReleaseHold) => true,
-            (S::Reminder(_), A::QueueReminder | A::RecordPromise) => true,
-            (S::Message(_), A::CancelMessage | A::DecideMessage) => true,
-            _ => false,
-        }
+                A::AssignMe | A::AssignTo | A::Respond | A::MoveDispute | A::Escalate
+            ) | (S::Hold(_), A::ReleaseHold)
+                | (S::Reminder(_), A::QueueReminder | A::RecordPromise)
+                | (S::Message(_), A::CancelMessage | A::DecideMessage)
+        )
     }
 
     /// The worklist item under the cursor.

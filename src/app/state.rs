@@ -230,7 +230,7 @@ impl Rows {
         };
         Some((
             match &r.get(i)?.subject {
-                S::Dispute(d) => Rows::Disputes(vec![d.clone()]),
+                S::Dispute(d) => Rows::Disputes(vec![(**d).clone()]),
                 S::Hold(h) => Rows::Holds(vec![h.clone()]),
                 S::Promise(p) => Rows::Promises(vec![p.clone()]),
                 S::Reminder(inv) => Rows::Invoices(vec![inv.clone()]),

@@ -108,7 +108,7 @@ states!(
         Hold => ("hold", "paid, on hold"),
         PromiseDue => ("promise", "promise due"),
         PromiseBroken => ("broken", "promise broken"),
-        Reminder => ("reminder", "reminder may go"),
+        Reminder => ("reminder", "reminder due"),
         Approval => ("approval", "to approve"),
         Uncertain => ("uncertain", "uncertain send"),
         Task => ("task", "task"),

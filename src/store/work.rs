@@ -117,7 +117,7 @@ pub async fn worklist(
     let ctx = Context::load(pool, now).await?;
     let mut items = Vec::new();
     if scope.wants(WorkKind::Dispute) {
-        items.extend(disputes(pool, &ctx, &q.me).await?);
+        items.extend(disputes(pool, &ctx, &q.me, scope.lead).await?);
     }
     if scope.lead && scope.wants(WorkKind::Hold) {
         items.extend(super::work_sources::holds(pool, &ctx, &q.me).await?);
@@ -256,8 +256,14 @@ impl Context {
     }
 }
 
-/// Disputes at risk or breached (a collector's own and the unassigned ones are kept later).
-async fn disputes(pool: &PgPool, ctx: &Context, me: &str) -> Result<Vec<WorkItem>, StoreError> {
+/// Disputes at risk or breached. Unassigned ones are in their customer's collector's queue
+/// (a collector sees those of their own customers, and of customers nobody collects).
+async fn disputes(
+    pool: &PgPool,
+    ctx: &Context,
+    me: &str,
+    lead: bool,
+) -> Result<Vec<WorkItem>, StoreError> {
     let q = ListQuery {
         filter: Filter::default(),
         sort: None,
@@ -269,6 +275,12 @@ async fn disputes(pool: &PgPool, ctx: &Context, me: &str) -> Result<Vec<WorkItem
     Ok(lines
         .into_iter()
         .filter(|d| worst_state(&d.first_response, &d.resolution) != SlaState::Ok)
+        .filter(|d| {
+            lead || d.assignee.is_some()
+                || ctx
+                    .collector(d.customer_id)
+                    .is_none_or(|(role, _)| role == me)
+        })
         .map(|d| dispute_item(ctx, d))
         .collect())
 }
@@ -291,21 +303,22 @@ fn dispute_item(ctx: &Context, d: DisputeLine) -> WorkItem {
     } else {
         "resolution"
     };
-    let why = if left < 0 {
-        format!(
-            "{what} breached {} ago · {} · {}",
-            crate::domain::sla::format_minutes(-left),
-            d.state.label(),
-            d.category
-        )
-    } else {
-        format!(
-            "{what} due in {} · {} · {}",
-            crate::domain::sla::format_minutes(left),
-            d.state.label(),
-            d.category
-        )
+    // Business clocks count working time only: say so, the column shows the wall time.
+    let working = match d.clock {
+        crate::domain::sla::Clock::Business(_) => " of working time",
+        crate::domain::sla::Clock::Wall => "",
     };
+    let span = crate::domain::sla::format_minutes(left.abs());
+    let standing = if left < 0 {
+        format!("{what} overdue by {span}{working}")
+    } else {
+        format!("{what}: {span}{working} left")
+    };
+    let why = format!(
+        "{standing} · {} · {}",
+        d.state.label(),
+        d.category.replace('_', " ")
+    );
     WorkItem {
         kind: WorkKind::Dispute,
         reference: d.number.clone(),
@@ -317,7 +330,7 @@ fn dispute_item(ctx: &Context, d: DisputeLine) -> WorkItem {
         currency: d.currency.clone(),
         at_stake: ctx.at_stake(d.amount, &d.currency),
         owner: ctx.owner_named(d.assignee.as_deref()),
-        subject: WorkSubject::Dispute(d),
+        subject: WorkSubject::Dispute(Box::new(d)),
     }
 }
 

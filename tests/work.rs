@@ -1,0 +1,178 @@
+//! `:work` ranks a small fixed book by its one rule (late first, then money at stake), shows
+//! a collector their own work and the unassigned disputes of their customers, shows leads the
+//! holds, and refuses a collector another person's work.
+#![allow(clippy::unwrap_used)] // tests may unwrap: a failure is a failed test
+
+mod common;
+
+use chrono::{Duration, Utc};
+use common::{as_role, seeded_db};
+use settle::domain::states::WorkKind;
+use settle::filter::Filter;
+use settle::store::{lists::ListQuery, work};
+use sqlx::PgPool;
+
+/// One customer collected by ben, with two overdue invoices nobody has reminded (9,000.00 and
+/// 100.00), a dispute breached an hour ago on a wall clock (50.00), one breaching in 10 minutes
+/// (500.00), and an order paid 10 minutes ago and still held (overdue balance: 4 hours to
+/// release it). Every moment is relative to the store's clock.
+async fn fixture(admin: &PgPool) {
+    sqlx::query(
+        "WITH c AS (INSERT INTO customers (code, name, region, terms_days, credit_limit_minor, currency, reporting_currency)
+                    VALUES ('FIX001', 'Worklist Fixture Ltd', 'NA-West', 30, 100000000, 'USD', 'USD') RETURNING id)
+         INSERT INTO customer_owners (customer_id, agent_id, relation)
+         SELECT c.id, a.id, 'collector' FROM c, agents a WHERE a.role_name = 'ben'",
+    )
+    .execute(admin)
+    .await
+    .unwrap();
+    for (number, amount) in [
+        ("FIX-R1", 900_000),
+        ("FIX-R2", 10_000),
+        ("FIX-D1", 50_000),
+        ("FIX-D2", 5_000),
+        ("FIX-H", 70_000),
+    ] {
+        // FIX-H blocked the order and is paid (today).
+        sqlx::query(
+            "INSERT INTO invoices (customer_id, number, issue_date, due_date, amount_minor, currency, open_minor, settled_on)
+             SELECT id, $1, current_date - 60, current_date - 30, $2, 'USD',
+                    CASE WHEN $1 = 'FIX-H' THEN 0 ELSE $2 END, CASE WHEN $1 = 'FIX-H' THEN current_date END
+               FROM customers WHERE code = 'FIX001'",
+        )
+        .bind(number)
+        .bind(amount)
+        .execute(admin)
+        .await
+        .unwrap();
+    }
+    sqlx::query(
+        "INSERT INTO sla_policies (name, first_response_minutes, resolution_minutes, priority)
+         VALUES ('Fixture wall clock', 60, 6000, -100)",
+    )
+    .execute(admin)
+    .await
+    .unwrap();
+    for (number, invoice, amount, ago) in [
+        ("DSP-FIX1", "FIX-D1", 50_000, 50),
+        ("DSP-FIX2", "FIX-D2", 5_000, 120),
+    ] {
+        sqlx::query(
+            "INSERT INTO disputes (number, invoice_id, customer_id, amount_minor, currency, category, state, policy_id, opened_at)
+             SELECT $1, i.id, i.customer_id, $3, 'USD', 'pricing', 'open',
+                    (SELECT id FROM sla_policies WHERE name = 'Fixture wall clock'), now() - make_interval(mins => $4)
+               FROM invoices i WHERE i.number = $2",
+        )
+        .bind(number)
+        .bind(invoice)
+        .bind(amount)
+        .bind(ago)
+        .execute(admin)
+        .await
+        .unwrap();
+    }
+    sqlx::query(
+        "WITH o AS (INSERT INTO orders (customer_id, number, placed_at, amount_minor, currency, status)
+                    SELECT id, 'SO-FIX', now() - interval '2 days', 70000, 'USD', 'held' FROM customers WHERE code = 'FIX001'
+                    RETURNING id),
+              h AS (INSERT INTO holds (order_id, reason, placed_at, status, cleared_at)
+                    SELECT id, 'overdue_balance', now() - interval '2 days', 'cleared', now() - interval '10 minutes' FROM o
+                    RETURNING id)
+         INSERT INTO hold_blockers (hold_id, invoice_id) SELECT h.id, i.id FROM h, invoices i WHERE i.number = 'FIX-H'",
+    )
+    .execute(admin)
+    .await
+    .unwrap();
+}
+
+fn query(filter: &str, me: &str) -> ListQuery {
+    ListQuery {
+        filter: Filter::parse(filter),
+        limit: 1000,
+        me: me.to_string(),
+        ..Default::default()
+    }
+}
+
+async fn refs(pool: &PgPool, filter: &str, me: &str) -> Vec<String> {
+    work::worklist(pool, &query(filter, me), Utc::now())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|i| i.reference)
+        .collect()
+}
+
+#[tokio::test]
+async fn the_worklist_ranks_late_first_then_money_and_shows_each_person_their_own() {
+    let (db, admin) = seeded_db(40, 7).await;
+    fixture(&admin).await;
+    let ben = as_role(&db, "ben").await;
+    // Late: the 9,000.00 reminder, the 100.00 one, the 50.00 breached dispute; then the dispute
+    // breaching within the hour although it is worth more than two of them.
+    assert_eq!(
+        refs(&ben, "fixture", "ben").await,
+        ["FIX-R1", "FIX-R2", "DSP-FIX2", "DSP-FIX1"]
+    );
+    // A lead also sees the paid order waiting for release (4 hours left: within a working day).
+    let ava = as_role(&db, "ava").await;
+    assert_eq!(
+        refs(&ava, "fixture", "ava").await,
+        ["FIX-R1", "FIX-R2", "DSP-FIX2", "DSP-FIX1", "SO-FIX"]
+    );
+    assert_eq!(refs(&ava, "fixture owner:ben", "ava").await.len(), 3);
+    assert_eq!(
+        refs(&ava, "fixture kind:dispute", "ava").await,
+        ["DSP-FIX2", "DSP-FIX1"]
+    );
+    // Another collector's customers are not chloe's work, nor their unassigned disputes.
+    let chloe = as_role(&db, "chloe").await;
+    assert!(refs(&chloe, "fixture", "chloe").await.is_empty());
+    let refused = work::worklist(&chloe, &query("owner:ben", "chloe"), Utc::now())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(refused.contains("needs the lead role"), "{refused}");
+    let unknown = work::worklist(&ben, &query("sla:late", "ben"), Utc::now())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(unknown.contains("fields: owner, kind"), "{unknown}");
+
+    // Each item says when it goes late: the breached dispute an hour ago, the hold in ~230m.
+    let items = work::worklist(&ava, &query("fixture", "ava"), Utc::now())
+        .await
+        .unwrap();
+    let late_at = |r: &str| items.iter().find(|i| i.reference == r).unwrap().late_at;
+    let now = Utc::now();
+    assert!(
+        (late_at("DSP-FIX2") - (now - Duration::minutes(60)))
+            .num_minutes()
+            .abs()
+            <= 2
+    );
+    assert!(
+        (late_at("SO-FIX") - (now + Duration::minutes(230)))
+            .num_minutes()
+            .abs()
+            <= 2
+    );
+    assert_eq!(items[0].kind, WorkKind::Reminder);
+
+    // A reminder queued takes its invoice off the list; the next one moves up.
+    let invoice: i64 = sqlx::query_scalar("SELECT id FROM invoices WHERE number = 'FIX-R1'")
+        .fetch_one(&admin)
+        .await
+        .unwrap();
+    sqlx::query(
+        "SELECT queue_outreach($1, 'reminder', 'email', 'firm', 'Overdue', 'Please pay', now(), NULL, NULL)",
+    )
+    .bind(invoice)
+    .execute(&ben)
+    .await
+    .unwrap();
+    assert_eq!(
+        refs(&ben, "fixture", "ben").await,
+        ["FIX-R2", "DSP-FIX2", "DSP-FIX1"]
+    );
+}
