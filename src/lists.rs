@@ -191,10 +191,11 @@ columns!(
     HoldColumn {
         Status => text("Status", 10, 0, Sort::Sql("(h.status = 'cleared')")),
         Order => text("Order", 10, 0, Sort::Sql("o.number")),
-        Customer => text("Customer", 24, 1, Sort::Sql("lower(c.name)")),
+        Customer => text("Customer", 22, 1, Sort::Sql("lower(c.name)")),
+        Reason => text("Held for", 15, 3, Sort::Sql("h.reason")),
         Value => number("Value", 14, 2, Sort::Sql("o.amount_minor")),
-        Held => number("Held", 8, 3, Sort::Sql("now() - h.placed_at")),
-        ReleaseLag => number("Release lag", 12, 1, Sort::Sql("now() - h.cleared_at")),
+        Held => number("Held", 8, 4, Sort::Sql("now() - h.placed_at")),
+        ReleaseLag => number("Release lag", 15, 1, Sort::Sql("now() - h.cleared_at")),
         Blocking => text("Blocking invoices", 30, 4, Sort::No),
     }
 );
@@ -257,6 +258,20 @@ columns!(
 );
 
 columns!(
+    /// Accounts slipping from their usual pay day (most money open first unless sorted).
+    SlippingColumn {
+        Customer => text("Customer", 26, 0, Sort::Sql("lower(c.name)")),
+        Segment => text("Segment", 12, 3, Sort::Sql("coalesce(c.segment_override, p.segment)")),
+        Recent => number("Recently", 9, 2, Sort::Sql("p.recent_days")),
+        Usual => number("Usually", 8, 2, Sort::Sql("p.typical_days")),
+        Open => number("Open", 16, 1, Sort::Sql("open_reporting")),
+        Collector => text("Collector", 14, 4, Sort::Sql("lower(a.display_name)")),
+        // Last: it takes whatever width is left.
+        Reason => text("Why", 30, 0, Sort::No),
+    }
+);
+
+columns!(
     /// The audit log (newest first unless sorted).
     ActivityColumn {
         At => text("At", 16, 0, Sort::Sql("a.at")),
@@ -275,14 +290,14 @@ mod tests {
     #[test]
     fn s_walks_the_sortable_columns_and_wraps_and_s_reverses() {
         let cols = sortable::<HoldColumn>();
-        assert_eq!(cols, [0, 1, 2, 3, 4, 5], "Blocking is not sortable");
+        assert_eq!(cols, [0, 1, 2, 3, 4, 5, 6], "Blocking is not sortable");
         let mut sort = None;
         let mut seen = Vec::new();
-        for _ in 0..7 {
+        for _ in 0..8 {
             sort = next_sort(&cols, sort, false);
             seen.push(sort.unwrap().column);
         }
-        assert_eq!(seen, [0, 1, 2, 3, 4, 5, 0]);
+        assert_eq!(seen, [0, 1, 2, 3, 4, 5, 6, 0]);
         let reversed = next_sort(&cols, sort, true).unwrap();
         assert_eq!((reversed.column, reversed.descending), (0, true));
         assert_eq!(next_sort(&[], None, false), None, "nothing to sort by");

@@ -84,6 +84,8 @@ pub struct HeldOrder {
     pub lag_target_minutes: i64,
     /// Blocking invoices: number and whether still open.
     pub blockers: Vec<(String, bool)>,
+    /// Who is told when it is released (the customer's account executive, customer success).
+    pub told: Vec<String>,
 }
 
 /// A queued or sent message.
@@ -315,4 +317,20 @@ pub struct WorkItem {
     pub at_stake: i64,
     /// Whose it is: role name and display name (None: nobody's yet, as an unassigned dispute).
     pub owner: Option<(String, String)>,
+}
+
+/// An account slipping from its usual pay day, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SlippingAccount {
+    pub customer_id: i64,
+    pub code: String,
+    pub name: String,
+    pub segment: String,
+    pub recent_days: Option<i64>,
+    pub typical_days: Option<i64>,
+    /// Open in the reporting currency.
+    pub open: i64,
+    pub collector: Option<String>,
+    /// `recently 103 days to pay vs usually 35`.
+    pub reason: String,
 }

@@ -24,6 +24,7 @@ fn holds_state(role: &str) -> State {
     s.view = View::Holds;
     s.list.total = 1;
     s.list.rows = Rows::Holds(vec![HeldOrder {
+        told: vec!["Sam Reyes".into()],
         hold_id: 77,
         customer_id: 1,
         order: "SO-0000077".into(),

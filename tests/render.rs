@@ -179,6 +179,7 @@ fn state_with(view: View, n: usize, name: &str) -> State {
         View::Holds => Rows::Holds(
             (0..w)
                 .map(|i| HeldOrder {
+                    told: vec!["Sam Reyes".into()],
                     hold_id: i as i64,
                     customer_id: 1,
                     order: format!("SO-{i:07}"),

@@ -31,6 +31,9 @@ pub enum Command {
     Work {
         filter: String,
     },
+    Slipping {
+        filter: String,
+    },
     Customer {
         query: String,
     },
@@ -74,6 +77,11 @@ pub const COMMANDS: &[(&str, &[&str], &str)] = &[
         "promises",
         &["pr", "ptp"],
         "promises to pay: open, due today, broken, kept; status=open owner=me",
+    ),
+    (
+        "slipping",
+        &["slip"],
+        "accounts paying later than their usual rhythm, and why; owner=me",
     ),
     ("customer", &["cust", "c"], "one account: :cust acme"),
     ("activity", &["act", "audit"], "the audit log, newest first"),
@@ -142,6 +150,7 @@ pub fn parse(line: &str) -> Result<Command, String> {
         "promises" => Command::Promises { filter },
         "inbox" => Command::Inbox { filter },
         "work" => Command::Work { filter },
+        "slipping" => Command::Slipping { filter },
         "customer" if filter.is_empty() => return Err("whose account? e.g. :cust acme".into()),
         "customer" => Command::Customer { query: filter },
         "activity" => Command::Activity { filter },

@@ -113,6 +113,7 @@ pub(super) fn open(state: &mut State) -> Vec<Effect> {
             .map(|m| View::Customer(m.line.customer_id)),
         (_, Rows::Outreach(rows)) => rows.get(i).map(|r| View::Message(r.id)),
         (_, Rows::Promises(rows)) => rows.get(i).map(|r| View::Customer(r.customer_id)),
+        (_, Rows::Slipping(rows)) => rows.get(i).map(|r| View::Customer(r.customer_id)),
         (_, Rows::Work(rows)) => {
             let Some(item) = rows.get(i) else {
                 return vec![];

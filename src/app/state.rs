@@ -8,7 +8,7 @@ use crate::domain::kpi::Kpis;
 use crate::domain::trust::TrustMetrics;
 use crate::model::{
     Account, AuditEntry, Case, CustomerAging, DisputeLine, HeldOrder, MessageView, Notice,
-    OpenInvoice, OutreachLine, PromiseLine, WorkItem,
+    OpenInvoice, OutreachLine, PromiseLine, SlippingAccount, WorkItem,
 };
 
 /// Who is looking, at which store.
@@ -89,6 +89,8 @@ pub enum View {
     Inbox,
     /// What to do next, ranked across disputes, holds, promises, reminders and messages.
     Work,
+    /// Accounts slipping from their usual pay day.
+    Slipping,
 }
 
 impl View {
@@ -102,6 +104,7 @@ impl View {
             View::Promises => "Promises",
             View::Inbox => "Inbox",
             View::Work => "Work",
+            View::Slipping => "Slipping",
             View::Customer(_) => "Customer",
             View::Activity => "Activity",
         }
@@ -124,6 +127,7 @@ impl View {
             View::Promises => specs::<PromiseColumn>(),
             View::Inbox => specs::<InboxColumn>(),
             View::Work => specs::<WorkColumn>(),
+            View::Slipping => specs::<SlippingColumn>(),
             View::Activity => specs::<ActivityColumn>(),
         }
     }
@@ -156,6 +160,7 @@ pub enum Rows {
     Promises(Vec<PromiseLine>),
     Inbox(Vec<Notice>),
     Work(Vec<WorkItem>),
+    Slipping(Vec<SlippingAccount>),
     Activity(Vec<AuditEntry>),
 }
 
@@ -172,6 +177,7 @@ impl Rows {
             Rows::Promises(r) => r.len(),
             Rows::Inbox(r) => r.len(),
             Rows::Work(r) => r.len(),
+            Rows::Slipping(r) => r.len(),
             Rows::Activity(r) => r.len(),
         }
     }
@@ -194,6 +200,7 @@ impl Rows {
             Rows::Promises(r) => r.get(i).map(|x| format!("PTP-{}", x.id)),
             Rows::Inbox(r) => r.get(i).map(|x| format!("NOTE-{}", x.id)),
             Rows::Work(r) => r.get(i).map(|x| x.reference.clone()),
+            Rows::Slipping(r) => r.get(i).map(|x| x.code.clone()),
             Rows::Activity(r) => r.get(i).map(|x| format!("AUDIT-{}", x.id)),
         }
     }

@@ -148,6 +148,7 @@ pub(super) fn run_command(state: &mut State, cmd: Command) -> Vec<Effect> {
         Command::Promises { filter } => with_filter(state, View::Promises, filter),
         Command::Inbox { filter } => with_filter(state, View::Inbox, filter),
         Command::Work { filter } => with_filter(state, View::Work, filter),
+        Command::Slipping { filter } => with_filter(state, View::Slipping, filter),
         Command::Activity { filter } => with_filter(state, View::Activity, filter),
         Command::Customer { query } => {
             state.side_request += 1;

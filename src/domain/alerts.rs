@@ -26,51 +26,72 @@ pub fn command_of(alert: &str) -> Option<&str> {
     Some(rest[..end].trim())
 }
 
+/// `1 dispute has` / `3 disputes have`: the count with the words that agree with it.
+fn count(n: impl Into<i64>, one: &str, many: &str) -> String {
+    let n = n.into();
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// Each alert as a line, most urgent kinds first; none when all is well.
 pub fn alerts(c: &AlertCounts, trust: &TrustMetrics) -> Vec<String> {
     let mut out = Vec::new();
-    if c.disputes_breached > 0 {
-        out.push(format!(
-            "✖ {} disputes have breached an SLA clock  (:disputes sla=breached)",
-            c.disputes_breached
-        ));
-    }
-    if c.disputes_at_risk > 0 {
-        out.push(format!(
-            "▲ {} disputes are at risk  (:disputes sla=at_risk)",
-            c.disputes_at_risk
-        ));
-    }
-    if trust.unresolved_over_7_days > 0 {
-        out.push(format!(
-            "▲ {} disputes unresolved for over 7 days  (:disputes age>7)",
-            trust.unresolved_over_7_days
-        ));
-    }
-    if c.cleared_but_held > 0 {
-        out.push(format!(
-            "✖ {} orders cleared but still held: the customer paid and is waiting  (:holds status=cleared)",
-            c.cleared_but_held
-        ));
-    }
-    if c.slipping > 0 {
-        out.push(format!(
-            "▲ {} accounts slipping from their usual pay day",
-            c.slipping
-        ));
-    }
-    if c.promises_broken > 0 {
-        out.push(format!(
-            "✖ {} promises to pay broken in the last 7 days  (:promises status=broken)",
-            c.promises_broken
-        ));
-    }
-    if c.messages_waiting > 0 {
-        out.push(format!(
-            "▲ {} messages wait for a lead: approval or a send to decide  (:outreach, D)",
-            c.messages_waiting
-        ));
-    }
+    let mut say = |n: i64, line: String| {
+        if n > 0 {
+            out.push(line);
+        }
+    };
+    let breached = c.disputes_breached as i64;
+    say(
+        breached,
+        format!(
+            "✖ {} breached an SLA clock  (:disputes sla=breached)",
+            count(breached, "dispute has", "disputes have")
+        ),
+    );
+    let at_risk = c.disputes_at_risk as i64;
+    say(
+        at_risk,
+        format!(
+            "▲ {} at risk  (:disputes sla=at_risk)",
+            count(at_risk, "dispute is", "disputes are")
+        ),
+    );
+    let old = trust.unresolved_over_7_days as i64;
+    say(
+        old,
+        format!(
+            "▲ {} unresolved for over 7 days  (:disputes age>7)",
+            count(old, "dispute", "disputes")
+        ),
+    );
+    say(
+        c.cleared_but_held,
+        format!(
+            "✖ {} cleared but still held: the customer paid and is waiting  (:holds status=cleared)",
+            count(c.cleared_but_held, "order", "orders")
+        ),
+    );
+    say(
+        c.slipping,
+        format!(
+            "▲ {} from the usual pay day  (:slipping)",
+            count(c.slipping, "account slipping", "accounts slipping")
+        ),
+    );
+    say(
+        c.promises_broken,
+        format!(
+            "✖ {} to pay broken in the last 7 days  (:promises status=broken)",
+            count(c.promises_broken, "promise", "promises")
+        ),
+    );
+    say(
+        c.messages_waiting,
+        format!(
+            "▲ {} for a lead: approval or a send to decide  (:outreach, D)",
+            count(c.messages_waiting, "message waits", "messages wait")
+        ),
+    );
     if trust.breach_alert {
         out.push(format!(
             "✖ SLA breach rate {} % over 30 days is above 10 %",
@@ -104,7 +125,7 @@ mod tests {
         assert_eq!(command_of(&lines[0]), Some("disputes sla=breached"));
         assert_eq!(command_of(&lines[2]), Some("promises status=broken"));
         assert_eq!(
-            command_of("▲ 4 accounts slipping from their usual pay day"),
+            command_of("✖ SLA breach rate 12 % over 30 days is above 10 %"),
             None
         );
         assert_eq!(
@@ -114,6 +135,19 @@ mod tests {
             Some("outreach")
         );
         assert!(lines[0].starts_with("✖ 2 disputes have breached"));
-        assert!(lines[1].contains("1 orders cleared but still held"));
+        assert!(
+            lines[1].contains("1 order cleared but still held"),
+            "{lines:?}"
+        );
+        let one = alerts(
+            &AlertCounts {
+                disputes_at_risk: 1,
+                slipping: 1,
+                ..Default::default()
+            },
+            &trust,
+        );
+        assert_eq!(one[0], "▲ 1 dispute is at risk  (:disputes sla=at_risk)");
+        assert_eq!(command_of(&one[1]), Some("slipping"));
     }
 }

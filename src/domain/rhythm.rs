@@ -92,6 +92,27 @@ impl Rhythm {
     }
 }
 
+/// Why a slipping account is slipping, in the words of its list: the recent pace against the
+/// usual one when that is what moved, else how far its oldest open invoice is past the date the
+/// rhythm expected it paid.
+pub fn slipping_reason(
+    recent_days: Option<i64>,
+    typical_days: Option<i64>,
+    days_past_expected: Option<i64>,
+    drift_days: i64,
+) -> String {
+    match (recent_days, typical_days, days_past_expected) {
+        (Some(r), Some(t), _) if r - t > drift_days => {
+            format!("recently {r} days to pay vs usually {t}")
+        }
+        (_, Some(_), Some(late)) if late > 0 => {
+            format!("an open invoice is {late} days past the day it was expected paid")
+        }
+        (_, Some(t), _) => format!("paying later than the usual {t} days"),
+        _ => "paying later than usual".into(),
+    }
+}
+
 /// Why an automatic reminder may not go today.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Hold {
@@ -144,6 +165,22 @@ pub fn reminder_hold(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_slipping_account_says_what_moved() {
+        assert_eq!(
+            slipping_reason(Some(103), Some(35), Some(2), 7),
+            "recently 103 days to pay vs usually 35"
+        );
+        assert_eq!(
+            slipping_reason(Some(38), Some(35), Some(19), 7),
+            "an open invoice is 19 days past the day it was expected paid"
+        );
+        assert_eq!(
+            slipping_reason(None, None, None, 7),
+            "paying later than usual"
+        );
+    }
 
     fn d(s: &str) -> NaiveDate {
         s.parse().unwrap()

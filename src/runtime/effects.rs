@@ -241,6 +241,14 @@ async fn list(
                 offset: 0,
             }
         }
+        View::Slipping => {
+            let page = store::slipping::slipping(pool, &q).await?;
+            Data::List {
+                rows: Rows::Slipping(page.rows),
+                total: page.total,
+                offset: page.offset,
+            }
+        }
         View::Inbox => {
             let page = store::inbox::inbox(pool, &q).await?;
             Data::List {

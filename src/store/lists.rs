@@ -205,6 +205,7 @@ struct HoldRow {
     lag_minutes: i32,
     blockers: Vec<String>,
     blocker_open: Vec<bool>,
+    told: Vec<String>,
     total: i64,
 }
 
@@ -215,6 +216,9 @@ pub async fn holds(pool: &PgPool, q: &ListQuery) -> Result<Page<HeldOrder>, Stor
                 o.currency::text AS currency, h.placed_at, h.cleared_at, p.release_lag_minutes AS lag_minutes,
                 array(SELECT i.number FROM hold_blockers b JOIN invoices i ON i.id = b.invoice_id WHERE b.hold_id = h.id ORDER BY i.number) AS blockers,
                 array(SELECT i.open_minor > 0 FROM hold_blockers b JOIN invoices i ON i.id = b.invoice_id WHERE b.hold_id = h.id ORDER BY i.number) AS blocker_open,
+                array(SELECT a.display_name FROM customer_owners co JOIN agents a ON a.id = co.agent_id
+                       WHERE co.customer_id = o.customer_id AND co.relation IN ('account_executive', 'customer_success')
+                       ORDER BY a.display_name) AS told,
                 count(*) OVER () AS total
            FROM holds h JOIN orders o ON o.id = h.order_id JOIN customers c ON c.id = o.customer_id
            JOIN hold_policies p ON p.reason = h.reason
@@ -238,6 +242,7 @@ pub async fn holds(pool: &PgPool, q: &ListQuery) -> Result<Page<HeldOrder>, Stor
             cleared_at: r.cleared_at,
             lag_target_minutes: r.lag_minutes as i64,
             blockers: r.blockers.into_iter().zip(r.blocker_open).collect(),
+            told: r.told,
         })
         .collect();
     Ok(Page {
@@ -287,11 +292,16 @@ pub(super) const OUTREACH_FROM: &str = "outreach m JOIN customers c ON c.id = m.
       LEFT JOIN invoices i ON i.id = m.invoice_id";
 
 /// The columns of an outreach line: a queued reminder comes with the reason the store would
-/// hold it back now (disputed, paid, or before the customer's usual pay day).
+/// hold it back now (disputed, paid, or before the customer's usual pay day or a promise's
+/// deadline), the day it may go first (`until 26 Nov: …`) so a narrow column never hides it.
 pub(super) const OUTREACH_LINE: &str = "m.id, m.customer_id, c.name AS customer, i.number AS invoice,
         m.purpose, m.channel, m.tone, m.status, m.subject, m.copies, m.send_after, m.last_error,
         CASE WHEN m.status IN ('draft', 'queued') AND m.purpose = 'reminder' AND m.invoice_id IS NOT NULL
-             THEN reminder_block(m.invoice_id, settle_today()) END AS suppression";
+             THEN (SELECT CASE WHEN b IS NULL OR b LIKE 'the invoice is %' THEN b
+                               ELSE 'until ' || to_char(reminder_due_at(m.invoice_id, settle_today())
+                                                        AT TIME ZONE (SELECT value FROM settings WHERE key = 'business_time_zone'),
+                                                        'FMDD Mon') || ': ' || b END
+                     FROM reminder_block(m.invoice_id, settle_today()) b) END AS suppression";
 
 #[derive(sqlx::FromRow)]
 pub(super) struct OutreachRow {

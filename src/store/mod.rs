@@ -17,6 +17,7 @@ pub mod message;
 pub mod outbox;
 pub mod promises;
 pub mod seed;
+pub mod slipping;
 pub mod trust;
 pub mod work;
 mod work_sources;

@@ -16,7 +16,7 @@ use crate::domain::states::words;
 use crate::domain::states::{HoldStatus, OutreachStatus};
 use crate::lists::{
     ActivityColumn, BucketColumn, Column, CustomerColumn, DisputeColumn, HoldColumn, InboxColumn,
-    InvoiceColumn, OutreachColumn, PromiseColumn,
+    InvoiceColumn, OutreachColumn, PromiseColumn, SlippingColumn,
 };
 use crate::model::DisputeLine;
 use crate::model::{
@@ -182,6 +182,7 @@ fn hold_cell(h: &HeldOrder, col: HoldColumn, ctx: &Ctx) -> Cell {
         },
         HoldColumn::Order => plain(&h.order),
         HoldColumn::Customer => plain(&h.customer),
+        HoldColumn::Reason => plain(words(&h.reason)),
         HoldColumn::Value => plain(money(ctx, h.amount, &h.currency)),
         HoldColumn::Held => plain(format_minutes((ctx.state.now - h.placed_at).num_minutes())),
         HoldColumn::ReleaseLag => match paid {
@@ -277,6 +278,19 @@ fn inbox_cell(n: &Notice, col: InboxColumn, ctx: &Ctx) -> Cell {
     }
 }
 
+fn slipping_cell(a: &crate::model::SlippingAccount, col: SlippingColumn, ctx: &Ctx) -> Cell {
+    let days = |d: Option<i64>| d.map_or("—".into(), |d| format!("{d}d"));
+    match col {
+        SlippingColumn::Customer => plain(&a.name),
+        SlippingColumn::Segment => plain(words(&a.segment)),
+        SlippingColumn::Recent => plain(days(a.recent_days)),
+        SlippingColumn::Usual => plain(days(a.typical_days)),
+        SlippingColumn::Open => plain(format_grouped(a.open, ctx.state.exponent)),
+        SlippingColumn::Collector => plain(a.collector.clone().unwrap_or_else(|| "—".into())),
+        SlippingColumn::Reason => plain(&a.reason),
+    }
+}
+
 fn activity_cell(a: &AuditEntry, col: ActivityColumn) -> Cell {
     match col {
         ActivityColumn::At => plain(when(a.at)),
@@ -322,6 +336,7 @@ fn table_of(state: &State, theme: &Theme) -> Vec<Vec<Cell>> {
         Rows::Promises(r) => cells(r, |p, col| promise_cell(p, col, &ctx)),
         Rows::Inbox(r) => cells(r, |n, col| inbox_cell(n, col, &ctx)),
         Rows::Work(r) => cells(r, |w, col| super::work::cell(w, col, state, theme)),
+        Rows::Slipping(r) => cells(r, |a, col| slipping_cell(a, col, &ctx)),
         Rows::Activity(r) => cells(r, activity_cell),
     }
 }

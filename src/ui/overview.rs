@@ -12,6 +12,19 @@ use crate::domain::aging::AgingSummary;
 use crate::domain::kpi::Hundredths;
 use crate::domain::money::format_grouped;
 use crate::domain::sla::format_minutes;
+use unicode_width::UnicodeWidthStr;
+
+/// An alert cut to `width` cells in its words, never in its `(:command)` hint.
+fn keep_hint(alert: &str, width: usize) -> String {
+    match alert.rfind("  (:") {
+        Some(at) if alert.width() > width => {
+            let hint = &alert[at..];
+            let words = super::text::fit(&alert[..at], width.saturating_sub(hint.width()));
+            format!("{words}{hint}")
+        }
+        _ => super::text::fit(alert, width),
+    }
+}
 
 pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let data = match &state.overview {
@@ -77,10 +90,12 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                 } else {
                     theme.sla_at_risk
                 };
+                // The words give way before the command that opens the list.
+                let text = keep_hint(&safe(a), (inner.width as usize).saturating_sub(1));
                 if state.alert == Some(i) {
-                    Line::styled(format!("▶{}", safe(a)), style.patch(theme.row_selected))
+                    Line::styled(format!("▶{text}"), style.patch(theme.row_selected))
                 } else {
-                    Line::styled(format!(" {}", safe(a)), style)
+                    Line::styled(format!(" {text}"), style)
                 }
             })
             .collect()

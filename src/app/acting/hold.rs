@@ -17,6 +17,16 @@ pub fn release(h: &HeldOrder, e: u32) -> Dialog {
                 "blocking invoices still open"
             }
         ),
+        if h.status == HoldStatus::Cleared {
+            "releasing queues the customer a confirmation: paid, the order is on its way".into()
+        } else {
+            "no confirmation goes to the customer: the invoices are not paid".into()
+        },
+        if h.told.is_empty() {
+            "nobody else is told (the account has no executive or success manager)".into()
+        } else {
+            format!("{} will be told in their inbox", h.told.join(" and "))
+        },
     ];
     Dialog::new(
         "Release hold",
