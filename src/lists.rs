@@ -275,11 +275,11 @@ columns!(
     /// The audit log (newest first unless sorted).
     ActivityColumn {
         At => text("At", 16, 0, Sort::Sql("a.at")),
-        Actor => text("Actor", 10, 0, Sort::Sql("a.actor")),
-        Action => text("Action", 16, 0, Sort::Sql("a.action")),
-        Entity => text("Entity", 10, 2, Sort::Sql("a.entity")),
+        Actor => text("Who", 14, 0, Sort::Sql("a.actor")),
+        Action => text("Did", 22, 0, Sort::Sql("a.action")),
+        Entity => text("What", 12, 2, Sort::Sql("a.entity")),
         Customer => text("Customer", 22, 1, Sort::Sql("lower(c.name)")),
-        Details => text("Details", 30, 3, Sort::No),
+        Details => text("Details", 30, 1, Sort::No),
     }
 );
 

@@ -117,7 +117,11 @@ pub struct AuditEntry {
     pub action: String,
     pub entity: String,
     pub entity_id: Option<i64>,
+    pub customer_id: Option<i64>,
     pub customer: Option<String>,
+    /// The entity's business number (DSP-00008, SO-0000008, MSG-12), where it has one.
+    pub reference: Option<String>,
+    /// The details in words: names for agents, money for amounts.
     pub details: String,
 }
 

@@ -196,10 +196,10 @@ fn every_view_is_reachable_by_command_and_esc_goes_back() {
     go("inbox", "Kind");
     go("holds", "Blocking invoices");
     go("outreach", "Send after");
-    go("activity", "Actor");
+    go("activity", " Activity · ");
     go("cust C000001", "Rhythm: usually pays");
     tmux.keys(&["Escape"]);
-    tmux.wait_for("Actor", Duration::from_secs(15));
+    tmux.wait_for(" Activity · ", Duration::from_secs(15));
     tmux.keys(&["?"]);
     tmux.wait_for("Commands (type : then a name", Duration::from_secs(15));
     tmux.keys(&["Escape"]);

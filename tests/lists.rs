@@ -95,7 +95,7 @@ async fn every_sortable_column_orders_the_rows_it_shows() {
                 .collect();
         assert!(is_sorted(&sends, desc));
         let actors: Vec<String> =
-            settle::store::lists::activity(&pool, &query(by(ActivityColumn::Actor, desc)), None)
+            settle::store::ledger::activity(&pool, &query(by(ActivityColumn::Actor, desc)), None)
                 .await
                 .unwrap()
                 .rows

@@ -223,12 +223,14 @@ fn state_with(view: View, n: usize, name: &str) -> State {
                 .map(|i| AuditEntry {
                     id: i as i64,
                     at: now() - Duration::minutes(i as i64),
-                    actor: "ava".into(),
+                    actor: "Ava Lindqvist".into(),
                     action: "release_hold".into(),
                     entity: "hold".into(),
                     entity_id: Some(7),
                     customer: Some(name.into()),
-                    details: "{\"note\": \"paid\"}".into(),
+                    customer_id: Some(1),
+                    reference: Some("SO-0000007".into()),
+                    details: "note: wire received".into(),
                 })
                 .collect(),
         ),
@@ -302,6 +304,8 @@ fn state_with(view: View, n: usize, name: &str) -> State {
                 entity: "outreach".into(),
                 entity_id: Some(id),
                 customer: None,
+                customer_id: None,
+                reference: None,
                 details: "{\"tone\": \"firm\"}".into(),
             }],
         });
@@ -938,6 +942,8 @@ fn the_customer_page_scrolls_to_every_invoice_and_section() {
             entity: "hold".into(),
             entity_id: Some(7),
             customer: None,
+            customer_id: None,
+            reference: None,
             details: "{}".into(),
         }];
     }

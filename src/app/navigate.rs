@@ -25,7 +25,7 @@ pub(super) fn back(state: &mut State) -> Vec<Effect> {
         return load(state);
     }
     match state.back.pop() {
-        Some((previous, list)) => {
+        Some((previous, list, _)) => {
             // Back to the list as it was left: its filter, sort, marks and selected row (the
             // rows shown at once, then refreshed).
             state.last_view = Some(state.view.clone());
@@ -56,7 +56,8 @@ pub(super) fn navigate(state: &mut State, view: View) -> Vec<Effect> {
     state.page_scroll = 0;
     if state.view != view {
         let left = std::mem::take(&mut state.list);
-        state.back.push((state.view.clone(), left));
+        let path = state.breadcrumbs();
+        state.back.push((state.view.clone(), left, path));
         state.last_view = Some(state.view.clone());
         state.view = view;
         state.view_cost_ms = 0;
@@ -114,6 +115,15 @@ pub(super) fn open(state: &mut State) -> Vec<Effect> {
         (_, Rows::Outreach(rows)) => rows.get(i).map(|r| View::Message(r.id)),
         (_, Rows::Promises(rows)) => rows.get(i).map(|r| View::Customer(r.customer_id)),
         (_, Rows::Slipping(rows)) => rows.get(i).map(|r| View::Customer(r.customer_id)),
+        // A ledger line opens what it is about: the case, the message, else the account.
+        (_, Rows::Activity(rows)) => {
+            rows.get(i)
+                .and_then(|a| match (a.entity.as_str(), a.entity_id) {
+                    ("dispute", Some(id)) => Some(View::Case(id)),
+                    ("outreach", Some(id)) => Some(View::Message(id)),
+                    _ => a.customer_id.map(View::Customer),
+                })
+        }
         (_, Rows::Work(rows)) => {
             let Some(item) = rows.get(i) else {
                 return vec![];

@@ -338,8 +338,9 @@ pub struct State {
     /// When the feed last reached the store (for "stale Ns").
     pub feed_ok_at: DateTime<Utc>,
     pub view: View,
-    /// Where `esc` goes back to: each view left, with its list as it was.
-    pub back: Vec<(View, ListState)>,
+    /// Where `esc` goes back to: each view left, with its list as it was and its breadcrumb
+    /// path then (the next view's path starts from it).
+    pub back: Vec<(View, ListState, Vec<String>)>,
     /// Where `-` goes.
     pub last_view: Option<View>,
     pub aging: AgingParams,
@@ -470,7 +471,28 @@ impl State {
     }
 
     /// The breadcrumb trail: `Disputes › ACME Corp › DSP-2291`.
+    /// The whole path here: `Aging › 1-30 › Cedar Software`, `Work › Acme Corp › DSP-00008`.
+    /// A top-level view starts a path of its own; a drill-down continues the one it came from.
     pub fn breadcrumbs(&self) -> Vec<String> {
+        let own = self.own_crumbs();
+        let drilled = matches!(
+            self.view,
+            View::Aging(AgingLevel::Customers { .. } | AgingLevel::Invoices { .. })
+                | View::Customer(_)
+                | View::Case(_)
+                | View::Message(_)
+        );
+        let mut out = match self.back.last() {
+            Some((_, _, path)) if drilled && !path.is_empty() => path.clone(),
+            _ => return own,
+        };
+        out.extend(own.into_iter().skip(1));
+        out.dedup();
+        out
+    }
+
+    /// This view's own crumbs: its title and what it is of.
+    fn own_crumbs(&self) -> Vec<String> {
         let mut out = vec![self.view.title().to_string()];
         match &self.view {
             View::Aging(AgingLevel::Customers { bucket }) => out.push(self.bucket_label(*bucket)),

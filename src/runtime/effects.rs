@@ -266,7 +266,7 @@ async fn list(
             }
         }
         View::Activity => {
-            let page = store::lists::activity(pool, &q, None).await?;
+            let page = store::ledger::activity(pool, &q, None).await?;
             Data::List {
                 rows: Rows::Activity(page.rows),
                 total: page.total,

@@ -325,7 +325,7 @@ pub async fn account(pool: &PgPool, id: i64, today: NaiveDate) -> Result<Account
         limit: 20,
         ..Default::default()
     };
-    let audit = super::lists::activity(pool, &q, Some(id)).await?.rows;
+    let audit = super::ledger::activity(pool, &q, Some(id)).await?.rows;
     Ok(Account {
         id: r.id,
         code: r.code,

@@ -7,8 +7,8 @@ use super::StoreError;
 use crate::domain::money::parse_decimal;
 use crate::domain::states::{Channel, HoldStatus, OutreachStatus, Purpose, Tone};
 use crate::filter::{Filter, Op};
-use crate::lists::{ActivityColumn, Column, HoldColumn, OutreachColumn, SortBy, order_by};
-use crate::model::{AuditEntry, HeldOrder, OutreachLine, Page};
+use crate::lists::{Column, HoldColumn, OutreachColumn, SortBy, order_by};
+use crate::model::{HeldOrder, OutreachLine, Page};
 
 /// How a filter field is compared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -360,90 +360,6 @@ pub async fn outreach(pool: &PgPool, q: &ListQuery) -> Result<Page<OutreachLine>
     OUTREACH_VIEW.filter_sort_page(&mut qb, q)?;
     let rows: Vec<OutreachRow> = qb.build_query_as().fetch_all(pool).await?;
     let rows = rows.into_iter().map(OutreachLine::from).collect();
-    Ok(Page {
-        rows,
-        total,
-        offset: q.offset,
-    })
-}
-
-pub const AUDIT_FIELDS: &[Field] = &[
-    Field {
-        name: "actor",
-        sql: "a.actor",
-        kind: FieldKind::Agent,
-    },
-    Field {
-        name: "action",
-        sql: "a.action",
-        kind: FieldKind::Text,
-    },
-    Field {
-        name: "entity",
-        sql: "a.entity",
-        kind: FieldKind::Text,
-    },
-    Field {
-        name: "customer",
-        sql: "c.name",
-        kind: FieldKind::Text,
-    },
-];
-const AUDIT_VIEW: ListView<ActivityColumn> = ListView {
-    fields: AUDIT_FIELDS,
-    text_sql: "a.actor || ' ' || a.action || ' ' || a.details::text",
-    default_order: "a.at DESC, a.id DESC",
-    tiebreak: "a.id DESC",
-    columns: std::marker::PhantomData,
-};
-
-#[derive(sqlx::FromRow)]
-struct AuditRow {
-    id: i64,
-    at: DateTime<Utc>,
-    actor: String,
-    action: String,
-    entity: String,
-    entity_id: Option<i64>,
-    customer: Option<String>,
-    details: String,
-}
-
-/// The audit log, newest first; `customer` narrows it to one account.
-pub async fn activity(
-    pool: &PgPool,
-    q: &ListQuery,
-    customer: Option<i64>,
-) -> Result<Page<AuditEntry>, StoreError> {
-    let mut qb = QueryBuilder::new(
-        "SELECT a.id, a.at, a.actor, a.action, a.entity, a.entity_id, c.name AS customer, a.details::text AS details
-           FROM audit_log a LEFT JOIN customers c ON c.id = a.customer_id WHERE true",
-    );
-    // An integer, formatted: nothing from input reaches the SQL text.
-    let only = customer.map_or(String::new(), |id| format!(" AND a.customer_id = {id}"));
-    qb.push(&only);
-    let total = count(
-        pool,
-        &format!("SELECT count(*) FROM audit_log a LEFT JOIN customers c ON c.id = a.customer_id WHERE true{only}"),
-        q,
-        &AUDIT_VIEW,
-    )
-    .await?;
-    AUDIT_VIEW.filter_sort_page(&mut qb, q)?;
-    let rows: Vec<AuditRow> = qb.build_query_as().fetch_all(pool).await?;
-    let rows = rows
-        .into_iter()
-        .map(|r| AuditEntry {
-            id: r.id,
-            at: r.at,
-            actor: r.actor,
-            action: r.action,
-            entity: r.entity,
-            entity_id: r.entity_id,
-            customer: r.customer,
-            details: r.details,
-        })
-        .collect();
     Ok(Page {
         rows,
         total,

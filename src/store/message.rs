@@ -6,7 +6,7 @@ use sqlx::PgPool;
 
 use super::StoreError;
 use super::lists::{OUTREACH_FROM, OUTREACH_LINE, OutreachRow};
-use crate::model::{AuditEntry, MessageView, OutreachLine};
+use crate::model::{MessageView, OutreachLine};
 
 #[derive(sqlx::FromRow)]
 struct Row {
@@ -48,26 +48,7 @@ pub async fn message(pool: &PgPool, id: i64) -> Result<MessageView, StoreError> 
     } else {
         None
     };
-    let history: Vec<(i64, DateTime<Utc>, String, String, String)> = sqlx::query_as(
-        "SELECT id, at, actor, action, details::text FROM audit_log
-          WHERE entity = 'outreach' AND entity_id = $1 ORDER BY chain_seq LIMIT 100",
-    )
-    .bind(id)
-    .fetch_all(pool)
-    .await?;
-    let history = history
-        .into_iter()
-        .map(|(hid, at, actor, action, details)| AuditEntry {
-            id: hid,
-            at,
-            actor,
-            action,
-            entity: "outreach".into(),
-            entity_id: Some(id),
-            customer: None,
-            details,
-        })
-        .collect();
+    let history = super::ledger::trail(pool, "outreach", id).await?;
     Ok(MessageView {
         line,
         body: r.body,

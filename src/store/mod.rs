@@ -12,6 +12,7 @@ pub mod feed;
 pub mod import;
 pub mod inbox;
 pub mod kpi;
+pub mod ledger;
 pub mod lists;
 pub mod message;
 pub mod outbox;

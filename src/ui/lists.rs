@@ -296,6 +296,9 @@ fn activity_cell(a: &AuditEntry, col: ActivityColumn) -> Cell {
         ActivityColumn::At => plain(when(a.at)),
         ActivityColumn::Actor => plain(&a.actor),
         ActivityColumn::Action => plain(words(&a.action)),
+        ActivityColumn::Entity if a.reference.is_some() => {
+            plain(a.reference.clone().unwrap_or_default())
+        }
         ActivityColumn::Entity => plain(format!(
             "{} {}",
             a.entity,
