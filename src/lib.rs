@@ -33,6 +33,13 @@ pub fn error_text(e: &anyhow::Error) -> String {
     text
 }
 
+/// Two TLS crypto back ends are linked (lettre's ring, and aws-lc through the embedded SMTP
+/// server `settle bench send` uses), so rustls cannot pick one by itself: settle says ring,
+/// once, before any TLS. Safe to call more than once.
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -580,7 +580,7 @@ fn a_collectors_morning_on_the_worklist() {
     );
     // enter opens the item's account; esc comes back to the same row.
     tmux.keys(&["Enter"]);
-    tmux.wait_for("Customer ›", Duration::from_secs(10));
+    tmux.wait_for("Open invoices", Duration::from_secs(10));
     tmux.keys(&["Escape"]);
     let back = tmux.wait_for("Goes late", Duration::from_secs(10));
     let row = list_rows(&back, "Goes late")

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::{TestDb, login_role, one, seeded_db};
-use mailin_embedded::{Handler, Response, Server, SslConfig, response};
+use mailin_embedded::{AuthMechanism, Handler, Response, Server, SslConfig, response};
 use sqlx::PgPool;
 
 /// Every message the sink accepted, as raw text.
@@ -474,4 +474,138 @@ async fn only_the_worker_holding_a_claim_may_send_it_and_only_leads_decide_uncer
     )
     .await;
     assert_eq!(audited, 2);
+}
+
+/// A relay that wants STARTTLS and AUTH PLAIN as `settle`/`s3cret`, with a certificate for
+/// `localhost` from a private CA.
+#[derive(Clone, Default)]
+struct Relay {
+    inner: Sink,
+    logins: Arc<Mutex<Vec<String>>>,
+}
+
+impl Handler for Relay {
+    fn auth_plain(&mut self, _: &str, user: &str, password: &str) -> Response {
+        self.logins.lock().unwrap().push(user.to_string());
+        if (user, password) == ("settle", "s3cret") {
+            response::AUTH_OK
+        } else {
+            response::INVALID_CREDENTIALS
+        }
+    }
+    fn rcpt(&mut self, to: &str) -> Response {
+        self.inner.rcpt(to)
+    }
+    fn data_start(&mut self, a: &str, b: &str, c: bool, d: &[String]) -> Response {
+        self.inner.data_start(a, b, c, d)
+    }
+    fn data(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.inner.data(buf)
+    }
+    fn data_end(&mut self) -> Response {
+        self.inner.data_end()
+    }
+}
+
+/// Starts the relay; its port, the CA's PEM file, what it received and who logged in.
+fn relay(dir: &std::path::Path) -> (u16, std::path::PathBuf, Relay) {
+    settle::install_tls_provider();
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca = ca_params.self_signed(&ca_key).unwrap();
+    let key = KeyPair::generate().unwrap();
+    let leaf = CertificateParams::new(vec!["localhost".to_string()])
+        .unwrap()
+        .signed_by(&key, &ca, &ca_key)
+        .unwrap();
+    let (ca_path, cert_path, key_path) = (
+        dir.join("ca.pem"),
+        dir.join("cert.pem"),
+        dir.join("key.pem"),
+    );
+    std::fs::write(&ca_path, ca.pem()).unwrap();
+    std::fs::write(&cert_path, leaf.pem()).unwrap();
+    std::fs::write(&key_path, key.serialize_pem()).unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let handler = Relay::default();
+    let mut server = Server::new(handler.clone());
+    server
+        .with_name("relay.test")
+        .with_num_threads(4)
+        .with_auth(AuthMechanism::Plain)
+        .with_ssl(SslConfig::SelfSigned {
+            cert_path: cert_path.display().to_string(),
+            key_path: key_path.display().to_string(),
+        })
+        .unwrap()
+        .with_tcp_listener(listener);
+    std::thread::spawn(move || {
+        let _ = server.serve();
+    });
+    (port, ca_path, handler)
+}
+
+#[tokio::test]
+async fn starttls_and_auth_when_the_url_asks_and_bad_credentials_fail_no_message() {
+    let (_db, admin, url) = store(60, 53).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (port, ca, relay) = relay(dir.path());
+    let customers = customers_with_contacts(&admin, 2).await;
+    let first = queue(&admin, customers[0], None, "email", true).await;
+    let ca_arg = ca.display().to_string();
+
+    // Wrong password: the worker says the server refused the session and fails nothing.
+    let wrong = format!("smtp://settle:nope@localhost:{port}?tls=required");
+    let out = worker(&url, &wrong, &["--once", "--smtp-ca", &ca_arg])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!out.status.success(), "{said}");
+    assert!(said.contains("refused the session"), "{said}");
+    assert!(
+        !said.contains("nope"),
+        "the password is never shown: {said}"
+    );
+    assert_eq!(statuses(&admin, &[first]).await, ["queued"]);
+    let claimed: Option<String> =
+        sqlx::query_scalar("SELECT claimed_by FROM outreach WHERE id = $1")
+            .bind(first)
+            .fetch_one(&admin)
+            .await
+            .unwrap();
+    assert_eq!(claimed, None, "the claim went back");
+
+    // Without the private CA the certificate is not trusted: nothing goes in the clear.
+    let right = format!("smtp://settle:s3cret@localhost:{port}?tls=required");
+    let out = worker(&url, &right, &["--once"]).output().unwrap();
+    assert!(!out.status.success());
+    assert_eq!(statuses(&admin, &[first]).await, ["queued"]);
+
+    // STARTTLS with the CA and the right credentials: delivered, once.
+    let second = queue(&admin, customers[1], None, "email", true).await;
+    let out = worker(&url, &right, &["--once", "--smtp-ca", &ca_arg])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(said.contains("2 sent"), "{said}");
+    assert_eq!(statuses(&admin, &[first, second]).await, ["sent", "sent"]);
+    assert_eq!(relay.inner.mails.lock().unwrap().len(), 2);
+    assert!(relay.logins.lock().unwrap().iter().any(|u| u == "settle"));
+    // Its history names the claim, the send and the worker.
+    let steps: Vec<String> = sqlx::query_scalar(
+        "SELECT action FROM audit_log WHERE entity = 'outreach' AND entity_id = $1 ORDER BY chain_seq",
+    )
+    .bind(second)
+    .fetch_all(&admin)
+    .await
+    .unwrap();
+    assert!(steps.iter().any(|s| s == "outreach_claimed"), "{steps:?}");
 }

@@ -105,6 +105,10 @@ pub struct WorkerArgs {
     /// smtps://user:password@host:465. Without it e-mail waits for a worker that has one.
     #[arg(long, env = "SETTLE_SMTP_URL", hide_env_values = true)]
     pub smtp_url: Option<String>,
+    /// Certificate authorities (PEM) to trust for the SMTP server's TLS certificate, beside
+    /// the public ones: a relay with a private CA.
+    #[arg(long, env = "SETTLE_SMTP_CA", value_name = "PEM")]
+    pub smtp_ca: Option<std::path::PathBuf>,
     /// Seconds a claim on a message holds (renewed while working; 10 to 3600).
     #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(i32).range(10..=3_600))]
     pub lease: i32,

@@ -70,7 +70,7 @@ pub async fn run(messages: usize, workers: usize, batch: i32) -> anyhow::Result<
     store::bench::queue_bench_messages(&pool, messages as i64).await?;
     let (smtp, ids) = start_sink()?;
     let (from, reply_to) = store::outbox::sender_addresses(&pool).await?;
-    let mailer = Mailer::new(&smtp, &from, &reply_to)?;
+    let mailer = Mailer::new(&smtp, &from, &reply_to, None)?;
     let worker_url = cluster.url_as("settle_demo_worker", "settle_bench_send");
     let stop = Arc::new(AtomicBool::new(false));
     let started = Instant::now();

@@ -88,6 +88,7 @@ pub async fn run(cli: Cli, log_problem: Option<String>) -> anyhow::Result<ExitCo
                 today: now.map(|n| n.date_naive()),
                 quiet: false,
                 smtp_url: args.smtp_url,
+                smtp_ca: args.smtp_ca,
                 lease_seconds: args.lease,
                 batch: args.batch,
             };

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, Message};
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use sqlx::PgPool;
 
@@ -27,12 +28,26 @@ pub struct Mailer {
 
 impl Mailer {
     /// `url`: `smtp://host:port` (plain), `smtp://host:port?tls=required` (STARTTLS),
-    /// `smtps://user:pass@host:465` (TLS); `from` and `reply_to` as `Name <address>`.
-    pub fn new(url: &str, from: &str, reply_to: &str) -> anyhow::Result<Mailer> {
-        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-            .map_err(|e| anyhow::anyhow!("the SMTP URL `{url}` is not usable: {e}"))?
-            .timeout(Some(Duration::from_secs(30)))
-            .build();
+    /// `smtps://user:pass@host:465` (TLS); `from` and `reply_to` as `Name <address>`; `ca`:
+    /// PEM certificates to trust beside the public roots (a relay with a private CA).
+    pub fn new(url: &str, from: &str, reply_to: &str, ca: Option<&[u8]>) -> anyhow::Result<Mailer> {
+        let unusable = |e: &dyn std::fmt::Display| {
+            // Never the password: the URL as given may carry one.
+            let shown = url::Url::parse(url).map_or_else(
+                |_| "(unparsable)".to_string(),
+                |mut u| {
+                    let _ = u.set_password(None);
+                    u.to_string()
+                },
+            );
+            anyhow::anyhow!("the SMTP URL `{shown}` is not usable: {e}")
+        };
+        let mut builder =
+            AsyncSmtpTransport::<Tokio1Executor>::from_url(url).map_err(|e| unusable(&e))?;
+        if let Some(pem) = ca {
+            builder = builder.tls(tls_with_ca(url, pem).map_err(|e| unusable(&e))?);
+        }
+        let transport = builder.timeout(Some(Duration::from_secs(30))).build();
         let from: Mailbox = from
             .parse()
             .map_err(|e| anyhow::anyhow!("mail_from `{from}` is not an address: {e}"))?;
@@ -48,9 +63,49 @@ impl Mailer {
         })
     }
 
+    /// Whether a session with the server opens (connect, TLS, AUTH); why not if it does not.
+    pub async fn session_opens(&self) -> Result<(), String> {
+        match self.transport.test_connection().await {
+            Ok(true) => Ok(()),
+            Ok(false) => Err("the server did not answer".into()),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
     pub fn message_id(&self, outreach: i64) -> String {
         format!("<outreach-{outreach}@{}>", self.domain)
     }
+}
+
+/// The TLS the URL asks for (`smtps://` wraps, `?tls=required` or `opportunistic` upgrades
+/// with STARTTLS), trusting `pem`'s certificates as well as the public roots.
+fn tls_with_ca(url: &str, pem: &[u8]) -> anyhow::Result<Tls> {
+    let parsed = url::Url::parse(url)?;
+    let host = parsed
+        .host_str()
+        .ok_or_else(|| anyhow::anyhow!("no host"))?
+        .to_string();
+    let mut params = TlsParameters::builder(host);
+    let text = std::str::from_utf8(pem)?;
+    let mut found = 0;
+    for block in text.split_inclusive("-----END CERTIFICATE-----") {
+        if let Some(at) = block.find("-----BEGIN CERTIFICATE-----") {
+            params = params.add_root_certificate(Certificate::from_pem(&block.as_bytes()[at..])?);
+            found += 1;
+        }
+    }
+    anyhow::ensure!(found > 0, "the CA file holds no PEM certificate");
+    let params = params.build_rustls()?;
+    let mode = parsed
+        .query_pairs()
+        .find(|(k, _)| k == "tls")
+        .map(|(_, v)| v.into_owned());
+    Ok(match (parsed.scheme(), mode.as_deref()) {
+        ("smtps", _) => Tls::Wrapper(params),
+        ("smtp", Some("required")) => Tls::Required(params),
+        ("smtp", Some("opportunistic")) => Tls::Opportunistic(params),
+        _ => anyhow::bail!("a CA file needs TLS: smtps:// or smtp://…?tls=required"),
+    })
 }
 
 /// `X-Settle-Outreach: <id>`: which outreach row a delivered message came from.
@@ -130,9 +185,25 @@ pub async fn deliver_due(
             })
         };
         let mut done = Delivered::default();
+        let mut session_checked = false;
         for m in &claimed {
             if stop.load(Ordering::Relaxed) {
                 break;
+            }
+            // A server that refuses the session itself (TLS, credentials) is not a verdict on
+            // any message: before the first e-mail, make sure the session opens; if it does
+            // not, give the claims back and say so, failing nothing.
+            if let (Some(mailer), false, Channel::Email | Channel::Portal) =
+                (mailer, session_checked, m.channel)
+            {
+                if let Err(why) = mailer.session_opens().await {
+                    renewing.abort();
+                    outbox::release(pool).await?;
+                    anyhow::bail!(
+                        "the SMTP server refused the session ({why}); e-mail waits, nothing was marked failed"
+                    );
+                }
+                session_checked = true;
             }
             match deliver_one(pool, mailer, m).await {
                 Ok(d) => done.add(d),

@@ -29,6 +29,9 @@ pub struct WorkerOptions {
     pub quiet: bool,
     /// Where e-mail goes (`None`: e-mail waits for a worker that has a server).
     pub smtp_url: Option<String>,
+    /// A PEM file of certificate authorities to trust for the server's TLS certificate (a
+    /// private relay), beside the public ones.
+    pub smtp_ca: Option<std::path::PathBuf>,
     /// How long a claim holds, in seconds (renewed while working).
     pub lease_seconds: i32,
     /// How many messages one claim takes.
@@ -44,6 +47,7 @@ impl Default for WorkerOptions {
             today: None,
             quiet: false,
             smtp_url: None,
+            smtp_ca: None,
             lease_seconds: 300,
             batch: 20,
         }
@@ -100,7 +104,13 @@ pub async fn run(pool: &PgPool, opts: &WorkerOptions) -> anyhow::Result<()> {
     let mailer = match &opts.smtp_url {
         Some(url) => {
             let (from, reply_to) = store::outbox::sender_addresses(pool).await?;
-            Some(deliver::Mailer::new(url, &from, &reply_to)?)
+            let ca = match &opts.smtp_ca {
+                Some(path) => Some(std::fs::read(path).map_err(|e| {
+                    anyhow::anyhow!("--smtp-ca {}: cannot be read: {e}", path.display())
+                })?),
+                None => None,
+            };
+            Some(deliver::Mailer::new(url, &from, &reply_to, ca.as_deref())?)
         }
         None => None,
     };
