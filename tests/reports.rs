@@ -52,18 +52,24 @@ async fn aging_json_has_the_documented_shape_and_adds_up() {
     assert_eq!(v["buckets"][1]["min_days"], 1);
     assert_eq!(v["buckets"][1]["max_days"], 30);
     assert!(v["buckets"][5]["max_days"].is_null());
-    let cents = |s: &serde_json::Value| {
-        settle::domain::money::parse_decimal(s.as_str().unwrap(), 2).unwrap()
+    // One money form: minor units to compute with, the formatted figure beside it.
+    let cents = |v: &serde_json::Value, name: &str| {
+        let minor = v[format!("{name}_minor")].as_i64().unwrap();
+        assert_eq!(
+            v[name].as_str().unwrap(),
+            settle::domain::money::format_grouped(minor, 2)
+        );
+        minor
     };
     let sum: i64 = v["buckets"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|b| cents(&b["amount"]))
+        .map(|b| cents(&b, "amount"))
         .sum::<i64>()
-        + cents(&v["unapplied"]);
-    assert_eq!(sum, cents(&v["total"]));
-    assert!(cents(&v["unapplied"]) <= 0, "unapplied is a negative line");
+        + cents(&v, "unapplied");
+    assert_eq!(sum, cents(&v, "total"));
+    assert!(cents(&v, "unapplied") <= 0, "unapplied is a negative line");
     let custom = settle(
         &db.url,
         &[
@@ -122,19 +128,25 @@ async fn kpis_json_has_the_documented_keys_and_follows_the_formulas() {
     let end = aging_summary(&pool, "2026-10-31".parse().unwrap(), Basis::Due, &edges)
         .await
         .unwrap();
-    let cents = |s: &serde_json::Value| {
-        settle::domain::money::parse_decimal(s.as_str().unwrap(), 2).unwrap()
+    // One money form: minor units to compute with, the formatted figure beside it.
+    let cents = |v: &serde_json::Value, name: &str| {
+        let minor = v[format!("{name}_minor")].as_i64().unwrap();
+        assert_eq!(
+            v[name].as_str().unwrap(),
+            settle::domain::money::format_grouped(minor, 2)
+        );
+        minor
     };
     let open =
         |s: &settle::domain::aging::AgingSummary| s.lines.iter().map(|l| l.amount).sum::<i64>();
-    assert_eq!(cents(&inputs["beginning_receivables"]), open(&before));
-    assert_eq!(cents(&inputs["ending_total_receivables"]), open(&end));
+    assert_eq!(cents(&inputs, "beginning_receivables"), open(&before));
+    assert_eq!(cents(&inputs, "ending_total_receivables"), open(&end));
     assert_eq!(
-        cents(&inputs["ending_current_receivables"]),
+        cents(&inputs, "ending_current_receivables"),
         end.lines[0].amount
     );
-    let etr = cents(&inputs["ending_total_receivables"]) as f64;
-    let cs = cents(&inputs["credit_sales"]) as f64;
+    let etr = cents(&inputs, "ending_total_receivables") as f64;
+    let cs = cents(&inputs, "credit_sales") as f64;
     let dso = v["dso"].as_f64().unwrap();
     assert!(
         (dso - etr / cs * 92.0).abs() < 0.006,

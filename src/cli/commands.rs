@@ -294,7 +294,11 @@ async fn report_cmd(
             let kpis =
                 store::kpi::period_kpis(&pool, crate::domain::kpi::Period { from, to }).await?;
             let exponent = store::currency_exponent(&pool).await?;
-            crate::out!("{}", report::kpis(&kpis, from, to, exponent, format));
+            let currency = store::setting(&pool, "reporting_currency").await?;
+            crate::out!(
+                "{}",
+                report::kpis(&kpis, from, to, &currency, exponent, format)
+            );
         }
         Report::Disputes { filter, format } => {
             let pool = report_pool(db).await?;
@@ -336,9 +340,10 @@ async fn report_cmd(
             };
             let kpis = store::kpi::period_kpis(&pool, period).await?;
             let exponent = store::currency_exponent(&pool).await?;
+            let currency = store::setting(&pool, "reporting_currency").await?;
             crate::out!(
                 "{}",
-                report::trust(&metrics, &kpis, period, exponent, format)
+                report::trust(&metrics, &kpis, period, &currency, exponent, format)
             );
         }
     }

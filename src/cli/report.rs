@@ -1,49 +1,64 @@
 //! Headless reports: the same figures the console shows, as table, JSON or CSV.
 
-use serde::Serialize;
+use serde_json::{Map, Value, json};
 
 use crate::domain::aging::AgingSummary;
 use crate::domain::money::{format_decimal, format_grouped};
 
-#[derive(Serialize)]
-struct BucketJson<'a> {
-    label: &'a str,
-    min_days: Option<i32>,
-    max_days: Option<i32>,
-    invoices: i64,
-    amount: String,
+/// Money in every JSON report: the exact figure in minor units and, beside it, the same
+/// figure formatted (`"amount_minor": 271898255, "amount": "2,718,982.55"`); the currency is
+/// named once in the document (`"currency": "USD"`). Parse `_minor`; show the other.
+pub fn put_money(map: &mut Map<String, Value>, name: &str, minor: i64, exponent: u32) {
+    map.insert(format!("{name}_minor"), Value::from(minor));
+    map.insert(
+        name.to_string(),
+        Value::from(format_grouped(minor, exponent)),
+    );
 }
 
-#[derive(Serialize)]
-struct AgingJson<'a> {
-    as_of: String,
-    basis: crate::domain::aging::Basis,
-    currency: &'a str,
-    buckets: Vec<BucketJson<'a>>,
-    unapplied: String,
-    total: String,
+fn money_object(
+    fields: &[(&str, Value)],
+    money: &[(&str, i64)],
+    exponent: u32,
+) -> Map<String, Value> {
+    let mut map: Map<String, Value> = fields
+        .iter()
+        .map(|(k, v)| ((*k).to_string(), v.clone()))
+        .collect();
+    for (name, minor) in money {
+        put_money(&mut map, name, *minor, exponent);
+    }
+    map
 }
 
-/// The aging report as JSON: amounts are decimal strings in major units.
+/// The aging report as JSON: every amount in minor units and formatted (`put_money`).
 pub fn aging_json(s: &AgingSummary, exponent: u32) -> String {
-    let doc = AgingJson {
-        as_of: s.as_of.to_string(),
-        basis: s.basis,
-        currency: &s.currency,
-        buckets: s
-            .lines
-            .iter()
-            .map(|l| BucketJson {
-                label: &l.bucket.label,
-                min_days: l.bucket.min_days,
-                max_days: l.bucket.max_days,
-                invoices: l.invoices,
-                amount: format_decimal(l.amount, exponent),
-            })
-            .collect(),
-        unapplied: format_decimal(s.unapplied, exponent),
-        total: format_decimal(s.total(), exponent),
-    };
+    let buckets: Vec<Value> = s
+        .lines
+        .iter()
+        .map(|l| {
+            Value::Object(money_object(
+                &[
+                    ("label", json!(l.bucket.label)),
+                    ("min_days", json!(l.bucket.min_days)),
+                    ("max_days", json!(l.bucket.max_days)),
+                    ("invoices", json!(l.invoices)),
+                ],
+                &[("amount", l.amount)],
+                exponent,
+            ))
+        })
+        .collect();
+    let doc = money_object(
+        &[
+            ("as_of", json!(s.as_of.to_string())),
+            ("basis", json!(s.basis)),
+            ("currency", json!(s.currency)),
+            ("buckets", Value::Array(buckets)),
+        ],
+        &[("unapplied", s.unapplied), ("total", s.total())],
+        exponent,
+    );
     serde_json::to_string_pretty(&doc).expect("aging serialises")
 }
 
@@ -137,13 +152,30 @@ pub fn aging_groups(
             let rows: Vec<serde_json::Value> = groups
                 .iter()
                 .map(|g| {
-                    serde_json::json!({
-                        "group": g.key,
-                        "buckets": g.summary.lines.iter().map(|l| serde_json::json!({
-                            "label": l.bucket.label, "invoices": l.invoices, "amount": format_decimal(l.amount, exponent)
-                        })).collect::<Vec<_>>(),
-                        "total": format_decimal(g.summary.total(), exponent),
-                    })
+                    let buckets: Vec<Value> = g
+                        .summary
+                        .lines
+                        .iter()
+                        .map(|l| {
+                            Value::Object(money_object(
+                                &[
+                                    ("label", json!(l.bucket.label)),
+                                    ("invoices", json!(l.invoices)),
+                                ],
+                                &[("amount", l.amount)],
+                                exponent,
+                            ))
+                        })
+                        .collect();
+                    Value::Object(money_object(
+                        &[
+                            ("group", json!(g.key)),
+                            ("currency", json!(g.summary.currency)),
+                            ("buckets", Value::Array(buckets)),
+                        ],
+                        &[("total", g.summary.total())],
+                        exponent,
+                    ))
                 })
                 .collect();
             serde_json::to_string_pretty(&rows).expect("groups serialise") + "\n"
@@ -192,11 +224,40 @@ fn opt(v: Option<crate::domain::kpi::Hundredths>) -> String {
     v.map_or("n/a".to_string(), |h| h.to_string())
 }
 
+/// The KPIs as JSON, their inputs as money (`put_money`): the same in `report kpis` and
+/// `report trust`.
+fn kpis_value(
+    k: &crate::domain::kpi::Kpis,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+    currency: &str,
+    exponent: u32,
+) -> Value {
+    let i = &k.inputs;
+    let inputs = money_object(
+        &[("days", json!(i.days)), ("months", json!(i.months))],
+        &[
+            ("beginning_receivables", i.beginning_receivables),
+            ("credit_sales", i.credit_sales),
+            ("ending_total_receivables", i.ending_total_receivables),
+            ("ending_current_receivables", i.ending_current_receivables),
+        ],
+        exponent,
+    );
+    json!({
+        "from": from.to_string(), "to": to.to_string(), "currency": currency,
+        "dso": k.dso, "best_possible_dso": k.best_possible_dso, "add": k.add,
+        "countback_dso": k.countback_dso, "cei": k.cei, "percent_current": k.percent_current,
+        "inputs": inputs,
+    })
+}
+
 /// KPIs with their formulas and inputs.
 pub fn kpis(
     k: &crate::domain::kpi::Kpis,
     from: chrono::NaiveDate,
     to: chrono::NaiveDate,
+    currency: &str,
     exponent: u32,
     format: crate::cli::Format,
 ) -> String {
@@ -205,18 +266,7 @@ pub fn kpis(
     match format {
         Format::Csv => kpis_csv(k, exponent),
         Format::Json => {
-            let doc = serde_json::json!({
-                "from": from.to_string(), "to": to.to_string(),
-                "dso": k.dso, "best_possible_dso": k.best_possible_dso, "add": k.add,
-                "countback_dso": k.countback_dso, "cei": k.cei, "percent_current": k.percent_current,
-                "inputs": {
-                    "beginning_receivables": format_decimal(i.beginning_receivables, exponent),
-                    "credit_sales": format_decimal(i.credit_sales, exponent),
-                    "ending_total_receivables": format_decimal(i.ending_total_receivables, exponent),
-                    "ending_current_receivables": format_decimal(i.ending_current_receivables, exponent),
-                    "days": i.days, "months": i.months,
-                },
-            });
+            let doc = kpis_value(k, from, to, currency, exponent);
             serde_json::to_string_pretty(&doc).expect("kpis serialise") + "\n"
         }
         Format::Table => {
@@ -258,6 +308,7 @@ pub fn trust(
     t: &crate::domain::trust::TrustMetrics,
     k: &crate::domain::kpi::Kpis,
     period: crate::domain::kpi::Period,
+    currency: &str,
     exponent: u32,
     format: crate::cli::Format,
 ) -> String {
@@ -265,7 +316,10 @@ pub fn trust(
     match format {
         Format::Csv => trust_csv(t, k, exponent),
         Format::Json => {
-            let doc = serde_json::json!({ "trust": t, "kpis": k });
+            let doc = json!({
+                "trust": t,
+                "kpis": kpis_value(k, period.from, period.to, currency, exponent),
+            });
             serde_json::to_string_pretty(&doc).expect("trust serialises") + "\n"
         }
         Format::Table => {
@@ -307,7 +361,14 @@ pub fn trust(
                 "  Median release lag  {:>8}  after clearing\n",
                 minutes(t.median_release_lag_minutes)
             ));
-            out.push_str(&kpis(k, period.from, period.to, exponent, Format::Table));
+            out.push_str(&kpis(
+                k,
+                period.from,
+                period.to,
+                currency,
+                exponent,
+                Format::Table,
+            ));
             out
         }
     }
