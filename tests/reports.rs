@@ -65,7 +65,7 @@ async fn aging_json_has_the_documented_shape_and_adds_up() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|b| cents(&b, "amount"))
+        .map(|b| cents(b, "amount"))
         .sum::<i64>()
         + cents(&v, "unapplied");
     assert_eq!(sum, cents(&v, "total"));
@@ -139,14 +139,14 @@ async fn kpis_json_has_the_documented_keys_and_follows_the_formulas() {
     };
     let open =
         |s: &settle::domain::aging::AgingSummary| s.lines.iter().map(|l| l.amount).sum::<i64>();
-    assert_eq!(cents(&inputs, "beginning_receivables"), open(&before));
-    assert_eq!(cents(&inputs, "ending_total_receivables"), open(&end));
+    assert_eq!(cents(inputs, "beginning_receivables"), open(&before));
+    assert_eq!(cents(inputs, "ending_total_receivables"), open(&end));
     assert_eq!(
-        cents(&inputs, "ending_current_receivables"),
+        cents(inputs, "ending_current_receivables"),
         end.lines[0].amount
     );
-    let etr = cents(&inputs, "ending_total_receivables") as f64;
-    let cs = cents(&inputs, "credit_sales") as f64;
+    let etr = cents(inputs, "ending_total_receivables") as f64;
+    let cs = cents(inputs, "credit_sales") as f64;
     let dso = v["dso"].as_f64().unwrap();
     assert!(
         (dso - etr / cs * 92.0).abs() < 0.006,
