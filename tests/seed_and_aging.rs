@@ -150,7 +150,8 @@ async fn the_book_has_what_a_real_one_has() {
     );
 }
 
-/// Aging the slow, obvious way: sum every allocation up to the date.
+/// Aging the slow, obvious way: sum every allocation up to the date, convert each invoice's
+/// open amount, then sum.
 async fn naive_aging(pool: &PgPool, as_of: NaiveDate) -> Vec<(i32, i64, i64)> {
     sqlx::query_as(
         "WITH open_at AS (
@@ -160,15 +161,13 @@ async fn naive_aging(pool: &PgPool, as_of: NaiveDate) -> Vec<(i32, i64, i64)> {
               FROM invoices i WHERE i.issue_date <= $1
          ), rate AS (
             SELECT DISTINCT ON (currency) currency, rate_e8 FROM fx_rates WHERE rate_date <= $1 ORDER BY currency, rate_date DESC
-         ), per_currency AS (
+         ), converted AS (
             SELECT CASE WHEN days <= 0 THEN 0 WHEN days <= 30 THEN 1 WHEN days <= 60 THEN 2
                         WHEN days <= 90 THEN 3 WHEN days <= 120 THEN 4 ELSE 5 END AS bucket,
-                   o.currency, count(*) AS n, sum(amount) AS amount
-              FROM open_at o WHERE amount <> 0 GROUP BY 1, 2
+                   round(o.amount * CASE WHEN o.currency = 'USD' THEN 100000000 ELSE r.rate_e8 END / 100000000.0) AS amount
+              FROM open_at o LEFT JOIN rate r ON r.currency = o.currency WHERE o.amount <> 0
          )
-         SELECT bucket, sum(n)::bigint,
-                sum(round(p.amount * CASE WHEN p.currency = 'USD' THEN 100000000 ELSE r.rate_e8 END / 100000000.0))::bigint
-           FROM per_currency p LEFT JOIN rate r ON r.currency = p.currency GROUP BY 1 ORDER BY 1",
+         SELECT bucket, count(*)::bigint, sum(amount)::bigint FROM converted GROUP BY 1 ORDER BY 1",
     )
     .bind(as_of)
     .fetch_all(pool)
@@ -279,6 +278,56 @@ async fn sql_and_rust_agree_on_a_seeded_book() {
                     sql.lines.iter().map(|l| l.amount).sum::<i64>() + sql.unapplied
                 );
             }
+        }
+    }
+}
+
+/// Each invoice is converted on its own, then summed: however the book is cut (by customer,
+/// segment or region, or into a bucket's customers) the pieces add up to the book to the cent.
+#[tokio::test]
+async fn every_cut_of_the_aging_adds_up_to_the_book_to_the_cent() {
+    use settle::store::aging::{GroupBy, aging_by};
+    let (_db, pool) = seeded_db(150, 23).await;
+    let edges = BucketEdges::default();
+    for as_of in [fixed_now().date_naive(), "2026-06-30".parse().unwrap()] {
+        let book = aging_summary(&pool, as_of, Basis::Due, &edges)
+            .await
+            .unwrap();
+        for group in [GroupBy::Customer, GroupBy::Segment, GroupBy::Region] {
+            let groups = aging_by(&pool, as_of, Basis::Due, &edges, group)
+                .await
+                .unwrap();
+            for (i, line) in book.lines.iter().enumerate() {
+                let amount: i64 = groups.iter().map(|g| g.summary.lines[i].amount).sum();
+                let count: i64 = groups.iter().map(|g| g.summary.lines[i].invoices).sum();
+                assert_eq!(
+                    (count, amount),
+                    (line.invoices, line.amount),
+                    "{group:?} bucket {} as of {as_of}",
+                    line.bucket.label
+                );
+            }
+        }
+        for (i, line) in book.lines.iter().enumerate() {
+            let q = settle::store::lists::ListQuery {
+                limit: 100_000,
+                ..Default::default()
+            };
+            let page = settle::store::account::customers_in_bucket(
+                &pool,
+                as_of,
+                Basis::Due,
+                &line.bucket,
+                &q,
+            )
+            .await
+            .unwrap();
+            let amount: i64 = page.rows.iter().map(|c| c.amount).sum();
+            assert_eq!(
+                amount, book.lines[i].amount,
+                "{} as of {as_of}",
+                line.bucket.label
+            );
         }
     }
 }

@@ -223,11 +223,25 @@ impl AgingSummary {
 /// Rates into the reporting currency (×10^8) at the as-of date, by currency.
 pub type Rates = BTreeMap<String, i64>;
 
-/// Counts and open amounts by (bucket index, currency).
-pub type BucketSums = BTreeMap<(usize, String), (i64, i64)>;
+/// Counts and open amounts by bucket index, each invoice's open amount already converted into
+/// the reporting currency.
+pub type BucketSums = BTreeMap<usize, (i64, i64)>;
 
-/// Builds a summary from per-bucket, per-currency sums: the one conversion rule both the
-/// store and this module use (sum per bucket and currency, then convert, rounding once).
+/// The rate that converts `c` into `reporting` (×10^8): one for the reporting currency itself,
+/// nothing for a currency with no rate.
+pub fn rate_of(rates: &Rates, reporting: &str, c: &str) -> i64 {
+    if c == reporting {
+        100_000_000
+    } else {
+        rates.get(c).copied().unwrap_or(0)
+    }
+}
+
+/// Builds a summary from per-bucket sums. The conversion rule, which the store follows too:
+/// **each invoice's open amount is converted on its own (rounding half away from zero), then
+/// the converted amounts are summed** — so a bucket, a customer, a segment and the book all
+/// add up to the cent, however the rows are grouped. Unapplied credit (one line, never split)
+/// is converted per currency.
 pub fn summarise(
     as_of: NaiveDate,
     basis: Basis,
@@ -237,13 +251,7 @@ pub fn summarise(
     sums: &BucketSums,
     unapplied_by_currency: &BTreeMap<String, i64>,
 ) -> AgingSummary {
-    let rate = |c: &str| {
-        if c == currency {
-            100_000_000
-        } else {
-            rates.get(c).copied().unwrap_or(0)
-        }
-    };
+    let rate = |c: &str| rate_of(rates, currency, c);
     let mut lines: Vec<BucketLine> = edges
         .buckets()
         .into_iter()
@@ -253,9 +261,9 @@ pub fn summarise(
             amount: 0,
         })
         .collect();
-    for ((idx, cur), (count, minor)) in sums {
+    for (idx, (count, converted)) in sums {
         lines[*idx].invoices += count;
-        lines[*idx].amount += convert(*minor, rate(cur));
+        lines[*idx].amount += converted;
     }
     let unapplied = -unapplied_by_currency
         .iter()
@@ -287,9 +295,9 @@ pub fn age_book(
             continue;
         }
         let idx = edges.index_for(days_past(as_of, inv.basis_date(basis)));
-        let entry = sums.entry((idx, inv.currency.clone())).or_default();
+        let entry = sums.entry(idx).or_default();
         entry.0 += 1;
-        entry.1 += open;
+        entry.1 += convert(open, rate_of(rates, currency, &inv.currency));
     }
     let mut unapplied: BTreeMap<String, i64> = BTreeMap::new();
     for c in credits {

@@ -91,33 +91,39 @@ pub async fn customers_in_bucket(
         .push("::date AS lo, ")
         .push_bind(to)
         .push("::date AS hi), ");
-    // Per customer and currency from the same three index-only reads as the book's aging (open
-    // now, taken off after the as-of date, settled since), converted once per sum.
-    let (day, alloc_day) = match basis {
-        Basis::Due => ("i.due_date", "a.invoice_due_date"),
-        Basis::Invoice => ("i.issue_date", "a.invoice_issue_date"),
+    // Per customer, each invoice converted on its own then summed (the book's aging rule, so
+    // the customers of a bucket add up to the bucket): what is open now, corrected for the
+    // invoices that allocations after the as-of date took something off.
+    let day = match basis {
+        Basis::Due => "i.due_date",
+        Basis::Invoice => "i.issue_date",
     };
+    let conv = |amount: &str| {
+        format!("round(({amount})::numeric * coalesce(r.rate_e8, 0) / 100000000)::bigint")
+    };
+    let (now, then) = (conv("i.open_minor"), conv("i.open_minor + l.back"));
     qb.push(format!(
-        "per AS (
-           SELECT i.customer_id, i.currency, count(*) AS n, sum(i.open_minor) AS amount FROM params, invoices i
-            WHERE i.open_minor > 0 AND i.issue_date <= params.as_of AND {day} BETWEEN params.lo AND params.hi GROUP BY 1, 2
+        "rate AS (
+           SELECT DISTINCT ON (currency) currency, rate_e8 FROM (
+               SELECT (SELECT value FROM settings WHERE key = 'reporting_currency') AS currency,
+                      100000000::bigint AS rate_e8, 0 AS preference, NULL::date AS rate_date
+               UNION ALL
+               SELECT currency::text, rate_e8, 1, rate_date FROM fx_rates WHERE rate_date <= (SELECT as_of FROM params)) r
+            ORDER BY currency, preference, rate_date DESC
+         ), later AS (
+           SELECT a.invoice_id, sum(a.amount_minor) AS back FROM params, allocations a
+            WHERE a.applied_on > params.as_of AND a.invoice_issue_date <= params.as_of GROUP BY 1
+         ), per AS (
+           SELECT i.customer_id, count(*) AS n, sum({now}) AS amount
+             FROM params, invoices i LEFT JOIN rate r ON r.currency = i.currency
+            WHERE i.open_minor > 0 AND i.issue_date <= params.as_of AND {day} BETWEEN params.lo AND params.hi GROUP BY 1
            UNION ALL
-           SELECT i.customer_id, a.currency, 0, sum(a.amount_minor) FROM params, allocations a JOIN invoices i ON i.id = a.invoice_id
-            WHERE a.applied_on > params.as_of AND a.invoice_issue_date <= params.as_of AND {alloc_day} BETWEEN params.lo AND params.hi
-            GROUP BY 1, 2
-           UNION ALL
-           SELECT i.customer_id, i.currency, count(*), 0 FROM params, invoices i
-            WHERE i.settled_on > params.as_of AND i.issue_date <= params.as_of AND {day} BETWEEN params.lo AND params.hi GROUP BY 1, 2
-         ), rate AS (
-           SELECT DISTINCT ON (currency) currency, rate_e8 FROM fx_rates
-            WHERE rate_date <= (SELECT as_of FROM params) ORDER BY currency, rate_date DESC
-         ), by_currency AS (
-           SELECT customer_id, currency, sum(n) AS n, sum(amount) AS amount FROM per GROUP BY 1, 2
+           SELECT i.customer_id, sum((i.open_minor + l.back > 0)::int - (i.open_minor > 0)::int),
+                  sum({then} - CASE WHEN i.open_minor > 0 THEN {now} ELSE 0 END)
+             FROM params, later l JOIN invoices i ON i.id = l.invoice_id LEFT JOIN rate r ON r.currency = i.currency
+            WHERE {day} BETWEEN params.lo AND params.hi GROUP BY 1
          ), items AS (
-           SELECT b.customer_id, b.n,
-                  round(b.amount::numeric * CASE WHEN b.currency = (SELECT value FROM settings WHERE key = 'reporting_currency')
-                                                 THEN 100000000 ELSE coalesce(r.rate_e8, 0) END / 100000000)::bigint AS reporting
-             FROM by_currency b LEFT JOIN rate r ON r.currency = b.currency
+           SELECT customer_id, sum(n) AS n, sum(amount) AS reporting FROM per GROUP BY 1 HAVING sum(n) > 0
          )
          SELECT c.id, c.code, c.name, coalesce(c.segment_override, p.segment, 'standard') AS segment,
                 sum(items.n)::bigint AS invoices, sum(items.reporting)::bigint AS amount, count(*) OVER () AS total

@@ -21,40 +21,60 @@ pub enum GroupBy {
     Region,
 }
 
-/// Open amounts at `$1` by (group key, basis date, currency), from three lean queries,
-/// each an index-only scan on the large book:
-/// - every invoice open now (the open-items index),
-/// - plus what allocations applied after `$1` took off invoices issued by then,
-/// - counting once each invoice settled since `$1` (the settled index).
+/// Rates into the reporting currency at `$1`, the reporting currency itself at one.
+const RATE_CTE: &str = "rate AS (
+    SELECT DISTINCT ON (currency) currency, rate_e8 FROM (
+        SELECT (SELECT value FROM settings WHERE key = 'reporting_currency') AS currency,
+               100000000::bigint AS rate_e8, 0 AS preference, NULL::date AS rate_date
+        UNION ALL
+        SELECT currency::text, rate_e8, 1, rate_date FROM fx_rates WHERE rate_date <= $1) r
+     ORDER BY currency, preference, rate_date DESC)";
+
+/// An amount of the row's currency converted at `r.rate_e8`, rounding half away from zero
+/// (as `domain::money::convert`).
+fn converted(amount: &str) -> String {
+    format!("round(({amount})::numeric * coalesce(r.rate_e8, 0) / 100000000)::bigint")
+}
+
+/// Open amounts at `$1` by (group key, basis date), each invoice converted on its own then
+/// summed (`domain::aging::summarise`), from two lean queries:
+/// - every invoice open now and issued by `$1` (the open-items index, index-only);
+/// - for invoices that allocations applied after `$1` took something off, the difference
+///   between their open amount then (now plus those allocations, converted once) and what the
+///   first query counted for them.
 ///
 /// Bucketing is left to `domain::aging`, so the rule lives in one place.
-fn day_sums_sql(group: GroupBy, basis: Basis) -> [String; 3] {
-    let (key, inv_join, alloc_join) = match group.key() {
-        None => ("''".to_string(), String::new(), String::new()),
+fn day_sums_sql(group: GroupBy, basis: Basis) -> [String; 2] {
+    let (key, join) = match group.key() {
+        None => ("''".to_string(), String::new()),
         Some(k) => (
             k.to_string(),
             format!("JOIN customers c ON c.id = i.customer_id {PROFILE_JOIN}"),
-            format!(
-                "JOIN invoices i ON i.id = a.invoice_id JOIN customers c ON c.id = i.customer_id {PROFILE_JOIN}"
-            ),
         ),
     };
-    let (inv_day, alloc_day) = match basis {
-        Basis::Due => ("i.due_date", "a.invoice_due_date"),
-        Basis::Invoice => ("i.issue_date", "a.invoice_issue_date"),
+    let day = match basis {
+        Basis::Due => "i.due_date",
+        Basis::Invoice => "i.issue_date",
     };
+    let now = converted("i.open_minor");
+    let then = converted("i.open_minor + l.back");
     [
         format!(
-            "SELECT {key}, {inv_day}, i.currency::text, count(*), sum(i.open_minor)::bigint FROM invoices i {inv_join} \
-              WHERE i.open_minor > 0 AND i.issue_date <= $1 GROUP BY 1, 2, 3"
+            "WITH {RATE_CTE}
+             SELECT {key}, {day}, count(*), sum({now})::bigint
+               FROM invoices i {join} LEFT JOIN rate r ON r.currency = i.currency
+              WHERE i.open_minor > 0 AND i.issue_date <= $1 GROUP BY 1, 2"
         ),
         format!(
-            "SELECT {key}, {alloc_day}, a.currency::text, 0::bigint, sum(a.amount_minor)::bigint FROM allocations a {alloc_join} \
-              WHERE a.applied_on > $1 AND a.invoice_issue_date <= $1 GROUP BY 1, 2, 3"
-        ),
-        format!(
-            "SELECT {key}, {inv_day}, i.currency::text, count(*), 0::bigint FROM invoices i {inv_join} \
-              WHERE i.settled_on > $1 AND i.issue_date <= $1 GROUP BY 1, 2, 3"
+            "WITH {RATE_CTE},
+             later AS (SELECT a.invoice_id, sum(a.amount_minor) AS back FROM allocations a
+                        WHERE a.applied_on > $1 AND a.invoice_issue_date <= $1 GROUP BY 1)
+             SELECT {key}, {day},
+                    sum((i.open_minor + l.back > 0)::int - (i.open_minor > 0)::int)::bigint,
+                    sum({then} - CASE WHEN i.open_minor > 0 THEN {now} ELSE 0 END)::bigint
+               FROM later l JOIN invoices i ON i.id = l.invoice_id {join}
+               LEFT JOIN rate r ON r.currency = i.currency
+              GROUP BY 1, 2"
         ),
     ]
 }
@@ -73,7 +93,7 @@ impl GroupBy {
     }
 }
 
-type DayRow = (String, NaiveDate, String, i64, i64);
+type DayRow = (String, NaiveDate, i64, i64);
 
 /// Sums by group key, bucketed per the domain rule.
 async fn bucket_sums(
@@ -89,13 +109,9 @@ async fn bucket_sums(
             .bind(as_of)
             .fetch_all(pool)
             .await?;
-        for (k, day, currency, n, amount) in rows {
+        for (k, day, n, amount) in rows {
             let idx = edges.index_for(days_past(as_of, day));
-            let entry = out
-                .entry(k)
-                .or_default()
-                .entry((idx, currency))
-                .or_default();
+            let entry = out.entry(k).or_default().entry(idx).or_default();
             entry.0 += n;
             entry.1 += amount;
         }

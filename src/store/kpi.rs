@@ -7,42 +7,40 @@ use chrono::{Duration, NaiveDate};
 use sqlx::PgPool;
 
 use super::StoreError;
-use super::aging::{aging_summary, rates_at};
+use super::aging::aging_summary;
 use crate::domain::aging::{Basis, BucketEdges};
 use crate::domain::kpi::{KpiInputs, Kpis, Period, kpis};
-use crate::domain::money::convert;
 
 /// Credit sales (invoices less credit notes issued) by calendar month from `from` to `to`,
-/// both included, converted at the rates of `rate_day`. Keyed by each month's first day.
+/// both included, each document converted on its own at the rates of `rate_day` and then
+/// summed (the aging's rule). Keyed by each month's first day.
 pub async fn sales_by_month(
     pool: &PgPool,
     from: NaiveDate,
     to: NaiveDate,
     rate_day: NaiveDate,
 ) -> Result<BTreeMap<NaiveDate, i64>, StoreError> {
-    let rows: Vec<(NaiveDate, String, i64)> = sqlx::query_as(
-        "SELECT date_trunc('month', issue_date)::date, currency::text, sum(amount)::bigint FROM (
-             SELECT issue_date, currency, amount_minor AS amount FROM invoices WHERE issue_date BETWEEN $1 AND $2
+    let rows: Vec<(NaiveDate, i64)> = sqlx::query_as(
+        "WITH rate AS (
+             SELECT DISTINCT ON (currency) currency, rate_e8 FROM (
+                 SELECT (SELECT value FROM settings WHERE key = 'reporting_currency') AS currency,
+                        100000000::bigint AS rate_e8, 0 AS preference, NULL::date AS rate_date
+                 UNION ALL
+                 SELECT currency::text, rate_e8, 1, rate_date FROM fx_rates WHERE rate_date <= $3) r
+              ORDER BY currency, preference, rate_date DESC)
+         SELECT date_trunc('month', s.issue_date)::date,
+                sum(round(s.amount::numeric * coalesce(r.rate_e8, 0) / 100000000))::bigint FROM (
+             SELECT issue_date, currency::text AS currency, amount_minor AS amount FROM invoices WHERE issue_date BETWEEN $1 AND $2
              UNION ALL
-             SELECT issue_date, currency, -amount_minor FROM credit_notes WHERE issue_date BETWEEN $1 AND $2
-         ) s GROUP BY 1, 2",
+             SELECT issue_date, currency::text, -amount_minor FROM credit_notes WHERE issue_date BETWEEN $1 AND $2
+         ) s LEFT JOIN rate r ON r.currency = s.currency GROUP BY 1",
     )
     .bind(from)
     .bind(to)
+    .bind(rate_day)
     .fetch_all(pool)
     .await?;
-    let currency = super::setting(pool, "reporting_currency").await?;
-    let rates = rates_at(pool, rate_day).await?;
-    let mut out = BTreeMap::new();
-    for (month, c, amount) in rows {
-        let rate = if c == currency {
-            100_000_000
-        } else {
-            rates.get(&c).copied().unwrap_or(0)
-        };
-        *out.entry(month).or_insert(0) += convert(amount, rate);
-    }
-    Ok(out)
+    Ok(rows.into_iter().collect())
 }
 
 /// Every KPI for a period, with the inputs it was computed from.
