@@ -14,6 +14,8 @@ pub enum Kind {
     Customers,
     Invoices,
     Payments,
+    /// Credit notes, applied to the invoice they name (if open).
+    CreditNotes,
 }
 
 impl Kind {
@@ -45,6 +47,27 @@ impl Kind {
                 ("currency", false),
                 ("invoice_number", false),
             ],
+            Kind::CreditNotes => &[
+                ("credit_note_number", true),
+                ("customer", true),
+                ("issue_date", true),
+                ("amount", true),
+                ("currency", false),
+                ("reason", false),
+                ("invoice_number", false),
+            ],
+        }
+    }
+}
+
+impl Kind {
+    /// The kind's name in the store's audit trail (`credit_notes`).
+    pub fn store_name(self) -> &'static str {
+        match self {
+            Kind::Customers => "customers",
+            Kind::Invoices => "invoices",
+            Kind::Payments => "payments",
+            Kind::CreditNotes => "credit_notes",
         }
     }
 }
@@ -234,6 +257,7 @@ fn key_field(kind: Kind) -> &'static str {
         Kind::Customers => "customer",
         Kind::Invoices => "invoice_number",
         Kind::Payments => "reference",
+        Kind::CreditNotes => "credit_note_number",
     }
 }
 

@@ -66,7 +66,7 @@ async fn an_erp_export_round_trips_and_importing_twice_changes_nothing() {
     );
     assert!(ok, "{err}");
     assert!(
-        out.contains("4 created, 0 already present, 3 new customers, 3 payments"),
+        out.contains("4 created, 0 already present, 0 updated, 3 new customers, 3 payments"),
         "{out}"
     );
     assert_eq!(counts(&pool).await, (3, 4, 3, 3, 6588));
@@ -97,7 +97,7 @@ async fn an_erp_export_round_trips_and_importing_twice_changes_nothing() {
     );
     assert!(ok);
     assert!(
-        out.contains("0 created, 4 already present, 0 new customers, 0 payments"),
+        out.contains("0 created, 4 already present, 0 updated, 0 new customers, 0 payments"),
         "{out}"
     );
     assert_eq!(counts(&pool).await, (3, 4, 3, 3, 6588));
@@ -240,4 +240,140 @@ async fn a_later_export_that_changes_what_the_store_has_is_reported_not_ignored(
             .await
             .unwrap();
     assert_eq!(amount, 6588, "the store keeps its value");
+}
+
+#[tokio::test]
+async fn update_applies_a_later_exports_changes_each_audited_and_refuses_the_impossible() {
+    let db = fresh_db().await;
+    let pool = db.pool().await;
+    let args = ["--map", MAP, "--date-format", "%m/%d/%Y"];
+    assert!(import(&db.url, "invoices", INVOICES, &args).0);
+    // 9231909 is open (nothing paid): its amount and due date may change. 611365 is paid in
+    // full: a smaller amount would be less than what was paid.
+    let changed = INVOICES
+        .replace(
+            "9231909,7/3/2013,8/2/2013,65.88",
+            "9231909,7/3/2013,8/9/2013,75.88",
+        )
+        .replace(
+            "611365,1/2/2013,2/1/2013,55.94",
+            "611365,1/2/2013,2/1/2013,50.00",
+        );
+    let update = [
+        "--map",
+        MAP,
+        "--date-format",
+        "%m/%d/%Y",
+        "--update",
+        "--skip-invalid",
+    ];
+    let (ok, out, err) = import(&db.url, "invoices", &changed, &update);
+    assert!(!ok, "a refused row is not a clean run: {out}{err}");
+    assert!(
+        out.contains(
+            "`9231909` updated: amount 65.88 USD → 75.88 USD; due 2013-08-02 → 2013-08-09"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("1 updated"), "{out}");
+    assert!(
+        out.contains(
+            "skipped line 2: 611365 has 55.94 USD paid against it: the new amount 50.00 USD is less"
+        ),
+        "{out}"
+    );
+    let (amount, open, due): (i64, i64, chrono::NaiveDate) = sqlx::query_as(
+        "SELECT amount_minor, open_minor, due_date FROM invoices WHERE number = '9231909'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        (amount, open),
+        (7588, 7588),
+        "what is open follows the amount"
+    );
+    assert_eq!(due.to_string(), "2013-08-09");
+    let audited: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM audit_log WHERE action = 'import_update' AND entity = 'invoice'
+            AND details ? 'amount' AND details ? 'due'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(audited, 1, "one audit row for the one change");
+    // Running the same export again changes nothing more.
+    let (_, out, _) = import(&db.url, "invoices", &changed, &update);
+    assert!(out.contains("0 updated"), "{out}");
+
+    // A customer renamed in the ERP: reported without --update, applied with it.
+    let customers = "customer,name,region\n0379-NEVHP,Nevada Hospitality,NA-West\n";
+    let (ok, out, err) = import(&db.url, "customers", customers, &["--update"]);
+    assert!(ok, "{out}{err}");
+    assert!(
+        out.contains("`0379-NEVHP` updated: name 0379-NEVHP → Nevada Hospitality"),
+        "{out}"
+    );
+    let renamed = "customer,name,region\n0379-NEVHP,Nevada Hospitality Group,NA-West\n";
+    let (ok, out, _) = import(&db.url, "customers", renamed, &[]);
+    assert!(!ok && out.contains("not applied"), "{out}");
+    let (ok, out, err) = import(&db.url, "customers", renamed, &["--update"]);
+    assert!(ok, "{out}{err}");
+    assert!(
+        out.contains("`0379-NEVHP` updated: name Nevada Hospitality → Nevada Hospitality Group"),
+        "{out}"
+    );
+}
+
+#[tokio::test]
+async fn credit_notes_import_and_apply_to_the_invoice_they_name() {
+    let db = fresh_db().await;
+    let pool = db.pool().await;
+    let args = ["--map", MAP, "--date-format", "%m/%d/%Y"];
+    assert!(import(&db.url, "invoices", INVOICES, &args).0);
+    let notes = "credit_note_number,customer,issue_date,amount,reason,invoice_number\n\
+                 CN-1,0379-NEVHP,2013-07-10,15.88,pricing error,9231909\n\
+                 CN-2,0379-NEVHP,2013-07-11,5.00,,\n";
+    let (ok, out, err) = import(&db.url, "credit-notes", notes, &[]);
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("2 created"), "{out}");
+    let open: i64 = sqlx::query_scalar("SELECT open_minor FROM invoices WHERE number = '9231909'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        open,
+        6588 - 1588,
+        "the credit note took its amount off the invoice"
+    );
+    let unapplied: Vec<i64> =
+        sqlx::query_scalar("SELECT unapplied_minor FROM credit_notes ORDER BY number")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        unapplied,
+        [0, 500],
+        "CN-2 names no invoice: its credit waits"
+    );
+    // Again: nothing new; a credit note changed in the ERP is reported, not rewritten.
+    let (ok, out, _) = import(&db.url, "credit-notes", notes, &[]);
+    assert!(ok && out.contains("0 created, 2 already present"), "{out}");
+    let changed = notes.replace(
+        "CN-2,0379-NEVHP,2013-07-11,5.00",
+        "CN-2,0379-NEVHP,2013-07-11,6.00",
+    );
+    let (ok, out, _) = import(&db.url, "credit-notes", &changed, &[]);
+    assert!(
+        !ok && out.contains("`CN-2` differs from the store: amount 5.00 USD → 6.00 USD"),
+        "{out}"
+    );
+    // A note naming another customer's invoice is a bad row naming its line.
+    let wrong = "credit_note_number,customer,issue_date,amount,invoice_number\n\
+                 CN-3,8976-AMJEO,2013-07-12,1.00,9231909\n";
+    let (ok, _, err) = import(&db.url, "credit-notes", wrong, &[]);
+    assert!(
+        !ok && err.contains("line 2") && err.contains("no invoice numbered `9231909`"),
+        "{err}"
+    );
 }

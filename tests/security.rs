@@ -843,3 +843,42 @@ async fn a_sender_and_an_importer_with_shadow_tables_still_act_on_the_real_ones(
     assert_eq!(actors, ["shadow_sender", "shadow_importer"]);
     assert!(audit::verify(&admin, None).await.unwrap().breaks.is_empty());
 }
+
+/// The import's update functions and credit notes are the importer's: a collector trying them
+/// in psql is refused, and even an importer cannot move an invoice to another customer.
+#[tokio::test]
+async fn a_collector_cannot_rewrite_invoices_or_customers_through_the_import_functions() {
+    let (db, admin) = seeded_db(30, 77).await;
+    let ben = as_role(&db, "ben").await;
+    let (number, customer, currency): (String, i64, String) = sqlx::query_as(
+        "SELECT number, customer_id, currency::text FROM invoices WHERE open_minor > 0 ORDER BY id LIMIT 1",
+    )
+    .fetch_one(&admin)
+    .await
+    .unwrap();
+    for sql in [
+        "SELECT import_update_invoice($1, $2, current_date, current_date, 1, $3)",
+        "SELECT import_update_customer($1, 'Renamed', NULL, NULL, NULL)",
+        "INSERT INTO credit_notes (customer_id, number, issue_date, amount_minor, currency, reason, unapplied_minor)
+         SELECT $2, $1 || '-CN', current_date, 100, $3, 'x', 100",
+    ] {
+        let e = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(&number)
+            .bind(customer)
+            .bind(&currency)
+            .execute(&ben)
+            .await
+            .unwrap_err();
+        assert_eq!(code(&e), "42501", "{sql}: {e}");
+    }
+    common::login_role(&admin, "erp_update", Some("settle_importer")).await;
+    let erp = as_role(&db, "erp_update").await;
+    let e = sqlx::query("SELECT import_update_invoice($1, $2, current_date, current_date, 1, $3)")
+        .bind(&number)
+        .bind(customer + 1)
+        .bind(&currency)
+        .execute(&erp)
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("does not move"), "{e}");
+}

@@ -151,6 +151,11 @@ pub struct ImportArgs {
     /// terms from the invoice and no credit limit). Without it such a row is a bad row.
     #[arg(long)]
     pub create_customers: bool,
+    /// Apply rows that change what the store has (a customer renamed, an invoice's amount
+    /// corrected), each audited with before and after; without it they are reported and the
+    /// store keeps its values.
+    #[arg(long)]
+    pub update: bool,
 }
 
 #[derive(Debug, Clone, Args)]

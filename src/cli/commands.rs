@@ -401,6 +401,7 @@ async fn import(
             name: &file,
             content: data.as_bytes(),
             create_customers: args.create_customers,
+            update: args.update,
         },
         &rows,
         args.skip_invalid,
@@ -419,21 +420,25 @@ async fn import(
     let today = store::business_today(&pool, now.unwrap_or_else(chrono::Utc::now)).await?;
     store::refresh_profiles(&pool, today).await?;
     crate::outln!(
-        "{file}: {} created, {} already present, {} new customers, {} payments",
+        "{file}: {} created, {} already present, {} updated, {} new customers, {} payments",
         report.created,
         report.unchanged,
+        report.updated.len(),
         report.customers_created,
         report.payments_created
     );
     for e in &report.skipped {
         crate::outln!("skipped {e}");
     }
+    for e in &report.updated {
+        crate::outln!("{e}");
+    }
     for e in &report.changed {
         crate::outln!("not applied: {e}");
     }
     if !report.changed.is_empty() {
         eprintln!(
-            "settle: {} changed, not applied: the store keeps its values (correct them in the store, or re-export)",
+            "settle: {} changed, not applied: the store keeps its values (use --update to apply them, audited)",
             report.changed.len()
         );
     }

@@ -15,8 +15,10 @@ pub struct ImportReport {
     pub payments_created: u64,
     pub skipped: Vec<RowError>,
     /// Rows naming something the store already has, with different data: reported, not
-    /// applied (the store keeps its values).
+    /// applied (the store keeps its values) unless the import was asked to `update`.
     pub changed: Vec<RowError>,
+    /// Changes applied (`--update`), each audited: the row and what changed.
+    pub updated: Vec<RowError>,
 }
 
 /// Why an import stopped without writing anything.
@@ -52,6 +54,8 @@ pub struct Source<'a> {
     pub content: &'a [u8],
     /// Create customers the rows name but the store does not know.
     pub create_customers: bool,
+    /// Apply rows that change what the store has (audited), instead of reporting them.
+    pub update: bool,
 }
 
 impl Source<'_> {
@@ -79,7 +83,7 @@ pub async fn write(
     let mut report = ImportReport::default();
     for row in rows {
         let mut sp = tx.begin().await?;
-        match write_row(&mut sp, kind, row, source.create_customers, &mut report).await {
+        match write_row(&mut sp, kind, row, source, &mut report).await {
             Ok(()) => sp.commit().await?,
             Err(e) => {
                 sp.rollback().await?;
@@ -100,9 +104,10 @@ pub async fn write(
         "created": report.created, "unchanged": report.unchanged,
         "customers_created": report.customers_created,
         "payments_created": report.payments_created, "skipped": report.skipped.len(),
+        "updated": report.updated.len(), "changed_not_applied": report.changed.len(),
     });
     sqlx::query("SELECT record_import($1, $2)")
-        .bind(format!("{kind:?}").to_lowercase())
+        .bind(kind.store_name())
         .bind(details)
         .execute(&mut *tx)
         .await?;
@@ -114,79 +119,14 @@ async fn write_row(
     conn: &mut PgConnection,
     kind: Kind,
     row: &Row,
-    create: bool,
+    source: Source<'_>,
     report: &mut ImportReport,
 ) -> Result<(), sqlx::Error> {
+    let create = source.create_customers;
     let text = |f: &str| row.get(f).unwrap_or_default().to_string();
     match kind {
-        Kind::Customers => {
-            let created: Option<i64> = sqlx::query_scalar(
-                "INSERT INTO customers (code, name, region, terms_days, credit_limit_minor, currency, reporting_currency)
-                 VALUES ($1, coalesce($2, $1), coalesce($3, 'Unknown'), coalesce($4::int, 30), $5, $6,
-                         (SELECT value FROM settings WHERE key = 'reporting_currency'))
-                 ON CONFLICT (code) DO NOTHING RETURNING id",
-            )
-            .bind(text("customer"))
-            .bind(row.get("name"))
-            .bind(row.get("region"))
-            .bind(row.get("terms_days").and_then(|t| t.parse::<i32>().ok()))
-            .bind(row.amounts.get("credit_limit").copied().unwrap_or(0))
-            .bind(text("currency"))
-            .fetch_optional(&mut *conn)
-            .await?;
-            count(report, created.is_some());
-            if created.is_none() {
-                let differs = customer_changes(conn, row).await?;
-                changed(report, row, &text("customer"), differs);
-            }
-        }
-        Kind::Invoices => {
-            let issue = row.dates["issue_date"];
-            let due = row.dates["due_date"];
-            let customer = customer_id(
-                conn,
-                create,
-                &text("customer"),
-                &text("currency"),
-                (due - issue).num_days() as i32,
-                report,
-            )
-            .await?;
-            let amount = row.amounts["amount"];
-            let created: Option<i64> = sqlx::query_scalar(
-                "INSERT INTO invoices (customer_id, number, issue_date, due_date, amount_minor, currency, open_minor, settled_on)
-                 VALUES ($1, $2, $3, $4, $5, $6, $5, CASE WHEN $5 = 0 THEN $3 END) ON CONFLICT (number) DO NOTHING RETURNING id",
-            )
-            .bind(customer)
-            .bind(text("invoice_number"))
-            .bind(issue)
-            .bind(due)
-            .bind(amount)
-            .bind(text("currency"))
-            .fetch_optional(&mut *conn)
-            .await?;
-            count(report, created.is_some());
-            if created.is_none() {
-                let differs = invoice_changes(conn, row, customer).await?;
-                changed(report, row, &text("invoice_number"), differs);
-            }
-            if let (Some(invoice), Some(settled)) = (created, row.dates.get("settled_date"))
-                && amount > 0
-            {
-                let reference = format!("SETTLED-{}", text("invoice_number"));
-                pay(
-                    conn,
-                    customer,
-                    &reference,
-                    *settled,
-                    amount,
-                    &text("currency"),
-                    Some(invoice),
-                    report,
-                )
-                .await?;
-            }
-        }
+        Kind::Customers => customer_row(conn, row, source, report).await?,
+        Kind::Invoices => invoice_row(conn, row, source, report).await?,
         Kind::Payments => {
             let customer = customer_id(
                 conn,
@@ -222,79 +162,123 @@ async fn write_row(
             .await?;
             count(report, new);
         }
+        Kind::CreditNotes => super::import_credit::credit_note(conn, row, create, report).await?,
     }
     Ok(())
 }
 
-/// How a customers row differs from the customer the store has, if it does.
-async fn customer_changes(
+/// A customers row: created, or (when it differs) updated with `--update` or reported.
+async fn customer_row(
     conn: &mut PgConnection,
     row: &Row,
-) -> Result<Option<String>, sqlx::Error> {
+    source: Source<'_>,
+    report: &mut ImportReport,
+) -> Result<(), sqlx::Error> {
     let text = |f: &str| row.get(f).unwrap_or_default().to_string();
-    let differs: Option<String> = sqlx::query_scalar(
-            "SELECT nullif(concat_ws('; ',
-                CASE WHEN $2::text IS NOT NULL AND name <> $2 THEN format('name %s → %s', name, $2) END,
-                CASE WHEN $3::text IS NOT NULL AND region <> $3 THEN format('region %s → %s', region, $3) END,
-                CASE WHEN $4::int IS NOT NULL AND terms_days <> $4 THEN format('terms %s → %s days', terms_days, $4) END,
-                CASE WHEN $5::bigint IS NOT NULL AND credit_limit_minor <> $5
-                     THEN format('credit limit %s → %s', settle_money(credit_limit_minor, currency), settle_money($5, currency)) END), '')
-               FROM customers WHERE code = $1",
-        )
-        .bind(text("customer"))
-        .bind(row.get("name"))
-        .bind(row.get("region"))
-        .bind(row.get("terms_days").and_then(|t| t.parse::<i32>().ok()))
-        .bind(row.amounts.get("credit_limit").copied())
-        .fetch_one(&mut *conn)
-        .await?;
-    Ok(differs)
-}
-
-/// How an invoices row differs from the invoice the store has, if it does.
-async fn invoice_changes(
-    conn: &mut PgConnection,
-    row: &Row,
-    customer: i64,
-) -> Result<Option<String>, sqlx::Error> {
-    let text = |f: &str| row.get(f).unwrap_or_default().to_string();
-    let (issue, due, amount) = (
-        row.dates["issue_date"],
-        row.dates["due_date"],
-        row.amounts["amount"],
-    );
-    let differs: Option<String> = sqlx::query_scalar(
-            "SELECT nullif(concat_ws('; ',
-                CASE WHEN i.amount_minor <> $5 THEN format('amount %s → %s', settle_money(i.amount_minor, i.currency), settle_money($5, i.currency)) END,
-                CASE WHEN i.currency <> $6 THEN format('currency %s → %s', i.currency, $6) END,
-                CASE WHEN i.issue_date <> $3 THEN format('issued %s → %s', i.issue_date, $3) END,
-                CASE WHEN i.due_date <> $4 THEN format('due %s → %s', i.due_date, $4) END,
-                CASE WHEN i.customer_id <> $1 THEN 'customer' END), '')
-               FROM invoices i WHERE i.number = $2",
-        )
-        .bind(customer)
-        .bind(text("invoice_number"))
-        .bind(issue)
-        .bind(due)
-        .bind(amount)
-        .bind(text("currency"))
-        .fetch_one(&mut *conn)
-        .await?;
-    Ok(differs)
-}
-
-/// Notes a row that names something the store has with different data.
-fn changed(report: &mut ImportReport, row: &Row, key: &str, differs: Option<String>) {
-    if let Some(what) = differs {
-        report.changed.push(RowError {
-            line: row.line,
-            column: None,
-            reason: format!("`{key}` differs from the store: {what}"),
-        });
+    let created: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO customers (code, name, region, terms_days, credit_limit_minor, currency, reporting_currency)
+         VALUES ($1, coalesce($2, $1), coalesce($3, 'Unknown'), coalesce($4::int, 30), $5, $6,
+                 (SELECT value FROM settings WHERE key = 'reporting_currency'))
+         ON CONFLICT (code) DO NOTHING RETURNING id",
+    )
+    .bind(text("customer"))
+    .bind(row.get("name"))
+    .bind(row.get("region"))
+    .bind(row.get("terms_days").and_then(|t| t.parse::<i32>().ok()))
+    .bind(row.amounts.get("credit_limit").copied().unwrap_or(0))
+    .bind(text("currency"))
+    .fetch_optional(&mut *conn)
+    .await?;
+    count(report, created.is_some());
+    if created.is_none() && source.update {
+        let applied: Option<serde_json::Value> =
+            sqlx::query_scalar("SELECT import_update_customer($1, $2, $3, $4, $5)")
+                .bind(text("customer"))
+                .bind(row.get("name"))
+                .bind(row.get("region"))
+                .bind(row.get("terms_days").and_then(|t| t.parse::<i32>().ok()))
+                .bind(row.amounts.get("credit_limit").copied())
+                .fetch_one(&mut *conn)
+                .await?;
+        super::import_changes::updated(report, row, &text("customer"), applied);
+    } else if created.is_none() {
+        let differs = super::import_changes::customer_changes(conn, row).await?;
+        super::import_changes::changed(report, row, &text("customer"), differs);
     }
+    Ok(())
 }
 
-fn count(report: &mut ImportReport, created: bool) {
+/// An invoices row: created (paid at once if the export says it was settled), or (when it
+/// differs) updated with `--update` or reported.
+async fn invoice_row(
+    conn: &mut PgConnection,
+    row: &Row,
+    source: Source<'_>,
+    report: &mut ImportReport,
+) -> Result<(), sqlx::Error> {
+    let text = |f: &str| row.get(f).unwrap_or_default().to_string();
+    let create = source.create_customers;
+    let issue = row.dates["issue_date"];
+    let due = row.dates["due_date"];
+    let customer = customer_id(
+        conn,
+        create,
+        &text("customer"),
+        &text("currency"),
+        (due - issue).num_days() as i32,
+        report,
+    )
+    .await?;
+    let amount = row.amounts["amount"];
+    let created: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO invoices (customer_id, number, issue_date, due_date, amount_minor, currency, open_minor, settled_on)
+         VALUES ($1, $2, $3, $4, $5, $6, $5, CASE WHEN $5 = 0 THEN $3 END) ON CONFLICT (number) DO NOTHING RETURNING id",
+    )
+    .bind(customer)
+    .bind(text("invoice_number"))
+    .bind(issue)
+    .bind(due)
+    .bind(amount)
+    .bind(text("currency"))
+    .fetch_optional(&mut *conn)
+    .await?;
+    count(report, created.is_some());
+    if created.is_none() && source.update {
+        let applied: Option<serde_json::Value> =
+            sqlx::query_scalar("SELECT import_update_invoice($1, $2, $3, $4, $5, $6)")
+                .bind(text("invoice_number"))
+                .bind(customer)
+                .bind(issue)
+                .bind(due)
+                .bind(amount)
+                .bind(text("currency"))
+                .fetch_one(&mut *conn)
+                .await?;
+        super::import_changes::updated(report, row, &text("invoice_number"), applied);
+    } else if created.is_none() {
+        let differs = super::import_changes::invoice_changes(conn, row, customer).await?;
+        super::import_changes::changed(report, row, &text("invoice_number"), differs);
+    }
+    if let (Some(invoice), Some(settled)) = (created, row.dates.get("settled_date"))
+        && amount > 0
+    {
+        let reference = format!("SETTLED-{}", text("invoice_number"));
+        pay(
+            conn,
+            customer,
+            &reference,
+            *settled,
+            amount,
+            &text("currency"),
+            Some(invoice),
+            report,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+pub(super) fn count(report: &mut ImportReport, created: bool) {
     if created {
         report.created += 1;
     } else {
@@ -303,7 +287,7 @@ fn count(report: &mut ImportReport, created: bool) {
 }
 
 /// The customer with this code, created (and counted) if it is new.
-async fn customer_id(
+pub(super) async fn customer_id(
     conn: &mut PgConnection,
     create: bool,
     code: &str,

@@ -56,6 +56,7 @@ const LINE: &str = "SELECT a.id, a.at, coalesce(ag.display_name, a.actor) AS act
           WHEN 'promise' THEN 'PTP-' || a.entity_id
           WHEN 'notification' THEN 'NOTE-' || a.entity_id
           WHEN 'customer' THEN c.code
+          WHEN 'invoice' THEN (SELECT i.number FROM invoices i WHERE i.id = a.entity_id)
         END AS reference,
         CASE a.entity
           WHEN 'dispute' THEN (SELECT d.currency::text FROM disputes d WHERE d.id = a.entity_id)

@@ -10,6 +10,8 @@ pub mod case;
 pub mod disputes;
 pub mod feed;
 pub mod import;
+mod import_changes;
+mod import_credit;
 pub mod inbox;
 pub mod kpi;
 pub mod ledger;
