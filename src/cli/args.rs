@@ -298,6 +298,25 @@ pub enum Bench {
         #[arg(long, default_value = "")]
         view: String,
     },
+    /// An hour of load, shortened or not, on a private store: N headless consoles on a view,
+    /// a writer posting payments at a steady rate, a worker delivering outreach, and optional
+    /// database restarts. Reports what docs/RELIABILITY.md quotes.
+    Soak {
+        #[arg(long, default_value_t = 50)]
+        consoles: usize,
+        #[arg(long, default_value_t = 10.0)]
+        minutes: f64,
+        /// Payments per second.
+        #[arg(long, default_value_t = 20.0)]
+        rate: f64,
+        /// Database restarts, spread evenly over the run.
+        #[arg(long, default_value_t = 0)]
+        restarts: usize,
+        /// The view every console watches (a command without the colon); the overview if not
+        /// given.
+        #[arg(long, default_value = "")]
+        view: String,
+    },
     /// Time loading each console view on an existing store.
     Views {
         #[arg(long, default_value_t = 9)]

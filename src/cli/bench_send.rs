@@ -45,7 +45,7 @@ impl Handler for Sink {
     }
 }
 
-fn start_sink() -> anyhow::Result<(String, Arc<Mutex<Vec<String>>>)> {
+pub(crate) fn start_sink() -> anyhow::Result<(String, Arc<Mutex<Vec<String>>>)> {
     let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
     let port = listener.local_addr()?.port();
     let sink = Sink::default();

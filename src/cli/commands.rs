@@ -65,6 +65,22 @@ pub async fn run(cli: Cli, log_problem: Option<String>) -> anyhow::Result<ExitCo
             workers,
             batch,
         })) => crate::cli::bench_send::run(messages, workers, batch).await?,
+        Some(Command::Bench(Bench::Soak {
+            consoles,
+            minutes,
+            rate,
+            restarts,
+            view,
+        })) => {
+            crate::cli::bench_soak::run(crate::cli::bench_soak::Soak {
+                consoles,
+                minutes,
+                rate,
+                restarts,
+                view,
+            })
+            .await?;
+        }
         Some(Command::Bench(Bench::Views { runs })) => {
             let pool = store::pool(&database_url(&db)?, 2).await?;
             bench::views(&pool, now.unwrap_or_else(chrono::Utc::now), runs).await?;

@@ -4,6 +4,7 @@ mod args;
 pub mod bench;
 pub mod bench_feed;
 pub mod bench_send;
+pub mod bench_soak;
 pub mod commands;
 pub mod report;
 pub mod report_work;

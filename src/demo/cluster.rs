@@ -213,6 +213,15 @@ impl PrivateCluster {
             .spawn()
     }
 
+    /// Stops the server (fast: open sessions are cut off) and starts it again, as an operator's
+    /// restart or a failover does; for benchmarks of how consoles come back.
+    pub fn restart(&self) -> Result<(), ClusterError> {
+        let data = self.data_dir().display().to_string();
+        let stop = ["pg_ctl", "stop", "-w", "-m", "fast", "-D", &data].map(String::from);
+        self.run_step("pg_ctl stop", &stop)?;
+        self.run_step("pg_ctl start", &self.start_args())
+    }
+
     /// A connection URL for database `db` as superuser `postgres` over the socket.
     pub fn url(&self, db: &str) -> String {
         format!(

@@ -22,6 +22,20 @@ pub struct Counters {
     pub loads: AtomicU64,
     /// View loads that came back.
     pub landed: AtomicU64,
+    /// View loads the store refused or could not answer.
+    pub failed: AtomicU64,
+    /// Every load that came back, when `timeline` is on: which console, when it was asked for
+    /// (it shows everything committed before) and when it landed.
+    pub timeline: std::sync::Mutex<Vec<Landing>>,
+    pub keep_timeline: std::sync::atomic::AtomicBool,
+}
+
+/// One view load that came back.
+#[derive(Debug, Clone, Copy)]
+pub struct Landing {
+    pub console: usize,
+    pub asked: std::time::Instant,
+    pub landed: std::time::Instant,
 }
 
 /// Runs one headless console on `command`'s view (`:disputes` without the colon; empty for
@@ -31,6 +45,17 @@ pub async fn run(
     command: &str,
     stop: Arc<AtomicBool>,
     counters: Arc<Counters>,
+) -> anyhow::Result<()> {
+    run_as(pool, command, stop, counters, 0).await
+}
+
+/// The same, as console number `console` (its landings are marked with it).
+pub async fn run_as(
+    pool: PgPool,
+    command: &str,
+    stop: Arc<AtomicBool>,
+    counters: Arc<Counters>,
+    console: usize,
 ) -> anyhow::Result<()> {
     let session = store::session(&pool).await?;
     let now = Utc::now();
@@ -55,19 +80,41 @@ pub async fn run(
     };
     let mut effects = crate::app::start(&mut state, Some(start));
     let me = session.user;
+    let mut asked: std::collections::HashMap<u64, std::time::Instant> =
+        std::collections::HashMap::new();
     while !stop.load(Ordering::Relaxed) {
-        let loads = effects
-            .iter()
-            .filter(|e| e.view_generation().is_some())
-            .count();
-        counters.loads.fetch_add(loads as u64, Ordering::Relaxed);
+        let loads: Vec<u64> = effects.iter().filter_map(|e| e.view_generation()).collect();
+        counters
+            .loads
+            .fetch_add(loads.len() as u64, Ordering::Relaxed);
+        for g in loads {
+            asked.insert(g, std::time::Instant::now());
+        }
         run_effects(std::mem::take(&mut effects), &pool, &tx, None, &me);
         let msg = tokio::select! {
             Some(msg) = rx.recv() => msg,
             () = tokio::time::sleep(Duration::from_millis(200)) => continue,
         };
-        if matches!(msg, Msg::Loaded { .. } | Msg::Failed { .. }) {
-            counters.landed.fetch_add(1, Ordering::Relaxed);
+        match &msg {
+            Msg::Loaded { generation, .. } => {
+                counters.landed.fetch_add(1, Ordering::Relaxed);
+                if let Some(at) = asked.remove(generation)
+                    && counters.keep_timeline.load(Ordering::Relaxed)
+                    && let Ok(mut t) = counters.timeline.lock()
+                {
+                    t.push(Landing {
+                        console,
+                        asked: at,
+                        landed: std::time::Instant::now(),
+                    });
+                }
+            }
+            Msg::Failed { generation, .. } => {
+                counters.landed.fetch_add(1, Ordering::Relaxed);
+                counters.failed.fetch_add(1, Ordering::Relaxed);
+                asked.remove(generation);
+            }
+            _ => {}
         }
         effects = update(&mut state, msg);
     }
