@@ -100,6 +100,8 @@ pub async fn views(
         ("holds", list(View::Holds, &params)),
         ("outreach", list(View::Outreach, &params)),
         ("activity", list(View::Activity, &params)),
+        ("work", list(View::Work, &params)),
+        ("slipping", list(View::Slipping, &params)),
         (
             "customer",
             Effect::LoadAccount {

@@ -309,15 +309,21 @@ fn activity_cell(a: &AuditEntry, col: ActivityColumn) -> Cell {
     }
 }
 
-/// The cells for the current list view (its columns come from `View::columns`).
-fn table_of(state: &State, theme: &Theme) -> Vec<Vec<Cell>> {
+/// The part of `rows` in `window` (clamped to what there is).
+fn part<'a, T>(rows: &'a [T], window: &std::ops::Range<usize>) -> &'a [T] {
+    &rows[window.start.min(rows.len())..window.end.min(rows.len())]
+}
+
+/// The cells of the rows in `window` of the current list view (its columns come from
+/// `View::columns`): only what is on screen is built, however long the list.
+fn table_of(state: &State, theme: &Theme, w: &std::ops::Range<usize>) -> Vec<Vec<Cell>> {
     let ctx = Ctx { state, theme };
     match &state.list.rows {
         Rows::None => vec![],
         Rows::Buckets(s) => {
             let max = s.lines.iter().map(|l| l.amount).max().unwrap_or(0).max(1);
             let lines: Vec<(usize, _)> = s.lines.iter().enumerate().collect();
-            cells(&lines, |(i, l), c: BucketColumn| match c {
+            cells(part(&lines, w), |(i, l), c: BucketColumn| match c {
                 BucketColumn::Bucket => plain(&l.bucket.label),
                 BucketColumn::Invoices => plain(l.invoices.to_string()),
                 BucketColumn::Amount => plain(format_grouped(l.amount, state.exponent)),
@@ -327,20 +333,22 @@ fn table_of(state: &State, theme: &Theme) -> Vec<Vec<Cell>> {
                 }
             })
         }
-        Rows::Customers(r) => cells(r, |c, col| customer_cell(c, col, &ctx)),
-        Rows::Invoices(r) => cells(r, |i, col| invoice_cell(i, col, &ctx)),
+        Rows::Customers(r) => cells(part(r, w), |c, col| customer_cell(c, col, &ctx)),
+        Rows::Invoices(r) => cells(part(r, w), |i, col| invoice_cell(i, col, &ctx)),
         Rows::Disputes(r) => {
-            let shown: Vec<ShownDispute> =
-                r.iter().map(|d| ShownDispute::new(d, state.now)).collect();
+            let shown: Vec<ShownDispute> = part(r, w)
+                .iter()
+                .map(|d| ShownDispute::new(d, state.now))
+                .collect();
             cells(&shown, |s, col| dispute_cell(s, col, &ctx))
         }
-        Rows::Holds(r) => cells(r, |h, col| hold_cell(h, col, &ctx)),
-        Rows::Outreach(r) => cells(r, |o, col| outreach_cell(o, col, &ctx)),
-        Rows::Promises(r) => cells(r, |p, col| promise_cell(p, col, &ctx)),
-        Rows::Inbox(r) => cells(r, |n, col| inbox_cell(n, col, &ctx)),
-        Rows::Work(r) => cells(r, |w, col| super::work::cell(w, col, state, theme)),
-        Rows::Slipping(r) => cells(r, |a, col| slipping_cell(a, col, &ctx)),
-        Rows::Activity(r) => cells(r, activity_cell),
+        Rows::Holds(r) => cells(part(r, w), |h, col| hold_cell(h, col, &ctx)),
+        Rows::Outreach(r) => cells(part(r, w), |o, col| outreach_cell(o, col, &ctx)),
+        Rows::Promises(r) => cells(part(r, w), |p, col| promise_cell(p, col, &ctx)),
+        Rows::Inbox(r) => cells(part(r, w), |n, col| inbox_cell(n, col, &ctx)),
+        Rows::Work(r) => cells(part(r, w), |w, col| super::work::cell(w, col, state, theme)),
+        Rows::Slipping(r) => cells(part(r, w), |a, col| slipping_cell(a, col, &ctx)),
+        Rows::Activity(r) => cells(part(r, w), activity_cell),
     }
 }
 
@@ -398,8 +406,17 @@ fn title(state: &State) -> String {
 
 pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let columns = state.view.columns();
-    let rows = table_of(state, theme);
     let l = &state.list;
+    // The rows the table will show (it keeps the selected row in view the same way).
+    let fetched = l.rows.len();
+    let body = (area.height.saturating_sub(3) as usize).max(1);
+    let selected = l
+        .selected
+        .checked_sub(l.offset as usize)
+        .filter(|s| *s < fetched);
+    let start = selected.map_or(0, |s| (s + 1).saturating_sub(body));
+    let window = start..(start + body).min(fetched);
+    let rows = table_of(state, theme, &window);
     let empty = if let Some(e) = &l.error {
         Some(Line::styled(
             format!(" {}", super::text::safe(e)),
@@ -419,11 +436,8 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     } else {
         None
     };
-    let selected = l
-        .selected
-        .checked_sub(l.offset as usize)
-        .filter(|s| *s < rows.len());
-    let marked = (0..rows.len())
+    let selected = selected.map(|s| s - start);
+    let marked = window
         .map(|i| l.rows.key(i).is_some_and(|k| l.marked.contains_key(&k)))
         .collect();
     table::render(
