@@ -176,3 +176,62 @@ async fn the_worklist_ranks_late_first_then_money_and_shows_each_person_their_ow
         ["FIX-R2", "DSP-FIX2", "DSP-FIX1"]
     );
 }
+
+/// A broken promise and a message waiting for approval are on the worklist too: the promise
+/// for the customer's collector, the message for leads only, each with its own subject.
+#[tokio::test]
+async fn broken_promises_and_messages_to_approve_are_on_the_list() {
+    let (db, admin) = seeded_db(40, 7).await;
+    fixture(&admin).await;
+    sqlx::query(
+        "INSERT INTO promises (customer_id, invoice_id, amount_minor, currency, made_on, promised_for, status, closed_on)
+         SELECT i.customer_id, i.id, 4000, 'USD', current_date - 10, current_date - 5, 'broken', current_date - 2
+           FROM invoices i WHERE i.number = 'FIX-R2'",
+    )
+    .execute(&admin)
+    .await
+    .unwrap();
+    let message: i64 = sqlx::query_scalar(
+        "INSERT INTO outreach (customer_id, invoice_id, invoice_ids, purpose, channel, tone, subject, body, copies,
+                               send_after, status)
+         SELECT i.customer_id, i.id, ARRAY[i.id], 'reminder', 'email', 'escalation', 'Final notice', 'Pay', '{}',
+                now() - interval '1 hour', 'pending_approval'
+           FROM invoices i WHERE i.number = 'FIX-D1' RETURNING id",
+    )
+    .fetch_one(&admin)
+    .await
+    .unwrap();
+    let ava = as_role(&db, "ava").await;
+    let items = work::worklist(&ava, &query("fixture", "ava"), Utc::now())
+        .await
+        .unwrap();
+    let kinds: Vec<(WorkKind, String)> = items
+        .iter()
+        .map(|i| (i.kind, i.reference.clone()))
+        .collect();
+    assert!(
+        kinds
+            .iter()
+            .any(|(k, r)| *k == WorkKind::PromiseBroken && r.starts_with("PTP-")),
+        "{kinds:?}"
+    );
+    assert!(
+        kinds.contains(&(WorkKind::Approval, format!("MSG-{message}"))),
+        "{kinds:?}"
+    );
+    // An approval goes late four hours after the message would have gone (an hour ago).
+    let approval = items.iter().find(|i| i.kind == WorkKind::Approval).unwrap();
+    assert_eq!(
+        approval.amount, 50_000,
+        "at stake: what is open on its invoice"
+    );
+    let left = (approval.late_at - Utc::now()).num_minutes();
+    assert!((175..=181).contains(&left), "{left} minutes left");
+    let ben = as_role(&db, "ben").await;
+    let his = refs(&ben, "fixture", "ben").await;
+    assert!(his.iter().any(|r| r.starts_with("PTP-")), "{his:?}");
+    assert!(
+        !his.iter().any(|r| r.starts_with("MSG-")),
+        "approvals are for leads: {his:?}"
+    );
+}

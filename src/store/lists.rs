@@ -291,6 +291,32 @@ const OUTREACH_VIEW: ListView<OutreachColumn> = ListView {
 pub(super) const OUTREACH_FROM: &str = "outreach m JOIN customers c ON c.id = m.customer_id
       LEFT JOIN invoices i ON i.id = m.invoice_id";
 
+/// Messages a lead decides (awaiting approval, uncertain whether they went), with the open
+/// amount of the invoice each is about: the worklist's, in one query.
+pub(super) async fn messages_to_decide(
+    pool: &PgPool,
+) -> Result<Vec<(OutreachLine, i64, String)>, StoreError> {
+    #[derive(sqlx::FromRow)]
+    struct Decided {
+        #[sqlx(flatten)]
+        line: OutreachRow,
+        open: i64,
+        open_currency: String,
+    }
+    let rows: Vec<Decided> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {OUTREACH_LINE}, coalesce(i.open_minor, 0)::bigint AS open,
+                coalesce(i.currency::text, '') AS open_currency
+           FROM {OUTREACH_FROM} WHERE m.status IN ('pending_approval', 'uncertain')
+          ORDER BY m.send_after, m.id LIMIT 300"
+    )))
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (OutreachLine::from(r.line), r.open, r.open_currency))
+        .collect())
+}
+
 /// The columns of an outreach line: a queued reminder comes with the reason the store would
 /// hold it back now (disputed, paid, or before the customer's usual pay day or a promise's
 /// deadline), the day it may go first (`until 26 Nov: …`) so a narrow column never hides it.

@@ -112,6 +112,25 @@ pub async fn promises(pool: &PgPool, q: &ListQuery) -> Result<Page<PromiseLine>,
     })
 }
 
+/// Open promises whose date has come (`today` or earlier, still in grace) and promises broken
+/// since `since`: the worklist's, in one query.
+pub(super) async fn due_or_broken(
+    pool: &PgPool,
+    today: NaiveDate,
+    since: NaiveDate,
+) -> Result<Vec<PromiseLine>, StoreError> {
+    let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{SELECT} {FROM} AND ((pr.status = 'open' AND pr.promised_for <= $1)
+                            OR (pr.status = 'broken' AND pr.closed_on >= $2))
+          ORDER BY pr.id LIMIT 600"
+    )))
+    .bind(today)
+    .bind(since)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(PromiseLine::from).collect())
+}
+
 /// One customer's latest promises, newest date first.
 pub async fn of_customer(pool: &PgPool, customer: i64) -> Result<Vec<PromiseLine>, StoreError> {
     let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(

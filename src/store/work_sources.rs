@@ -61,25 +61,11 @@ pub(super) async fn holds(
 
 /// Open promises whose date has come (today, or in their grace days), and promises broken in
 /// the last 7 days.
-pub(super) async fn promises(
-    pool: &PgPool,
-    ctx: &Context,
-    me: &str,
-) -> Result<Vec<WorkItem>, StoreError> {
-    let due =
-        super::promises::promises(pool, &query(&format!("status:open due<={}", ctx.today), me))
-            .await?;
-    let broken = super::promises::promises(pool, &query("status:broken", me)).await?;
+pub(super) async fn promises(pool: &PgPool, ctx: &Context) -> Result<Vec<WorkItem>, StoreError> {
     let week_ago = ctx.today - Duration::days(7);
-    Ok(due
-        .rows
+    Ok(super::promises::due_or_broken(pool, ctx.today, week_ago)
+        .await?
         .into_iter()
-        .chain(
-            broken
-                .rows
-                .into_iter()
-                .filter(|p| p.closed_on.is_some_and(|d| d >= week_ago)),
-        )
         .map(|p| {
             let left = p.amount - p.paid;
             let (kind, late_at, why) = if p.status == PromiseStatus::Broken {
@@ -126,51 +112,32 @@ pub(super) async fn promises(
 }
 
 /// Messages waiting for a lead's approval, and sends nobody knows went (a worker died).
-pub(super) async fn messages(
-    pool: &PgPool,
-    ctx: &Context,
-    me: &str,
-) -> Result<Vec<WorkItem>, StoreError> {
+pub(super) async fn messages(pool: &PgPool, ctx: &Context) -> Result<Vec<WorkItem>, StoreError> {
     let mut out = Vec::new();
-    for status in ["pending_approval", "uncertain"] {
-        let page = super::lists::outreach(pool, &query(&format!("status:{status}"), me)).await?;
-        let ids: Vec<i64> = page.rows.iter().map(|m| m.id).collect();
-        let open: Vec<(i64, i64, String)> = sqlx::query_as(
-            "SELECT m.id, i.open_minor::bigint, i.currency::text FROM outreach m
-               JOIN invoices i ON i.id = m.invoice_id WHERE m.id = ANY($1)",
-        )
-        .bind(&ids)
-        .fetch_all(pool)
-        .await?;
-        for m in page.rows {
-            let Some(kind) = decided_by_lead(m.status) else {
-                continue;
-            };
-            let (amount, currency) = open
-                .iter()
-                .find(|(id, _, _)| *id == m.id)
-                .map_or((0, String::new()), |(_, a, c)| (*a, c.clone()));
-            let why = match kind {
-                WorkKind::Approval => format!("{} tone: a lead approves · {}", m.tone, m.subject),
-                _ => format!(
-                    "may have been sent at {}: mark sent or resend",
-                    m.send_after.with_timezone(&ctx.zone).format("%-d %b %H:%M")
-                ),
-            };
-            out.push(WorkItem {
-                kind,
-                reference: format!("MSG-{}", m.id),
-                customer_id: m.customer_id,
-                customer: m.customer.clone(),
-                why,
-                late_at: kind.late_at(m.send_after),
-                at_stake: ctx.at_stake(amount, &currency),
-                amount,
-                currency,
-                owner: ctx.collector(m.customer_id),
-                subject: WorkSubject::Message(m),
-            });
-        }
+    for (m, amount, currency) in super::lists::messages_to_decide(pool).await? {
+        let Some(kind) = decided_by_lead(m.status) else {
+            continue;
+        };
+        let why = match kind {
+            WorkKind::Approval => format!("{} tone: a lead approves · {}", m.tone, m.subject),
+            _ => format!(
+                "may have been sent at {}: mark sent or resend",
+                m.send_after.with_timezone(&ctx.zone).format("%-d %b %H:%M")
+            ),
+        };
+        out.push(WorkItem {
+            kind,
+            reference: format!("MSG-{}", m.id),
+            customer_id: m.customer_id,
+            customer: m.customer.clone(),
+            why,
+            late_at: kind.late_at(m.send_after),
+            at_stake: ctx.at_stake(amount, &currency),
+            amount,
+            currency,
+            owner: ctx.collector(m.customer_id),
+            subject: WorkSubject::Message(m),
+        });
     }
     Ok(out)
 }
