@@ -117,7 +117,7 @@ pub async fn worklist(
     let ctx = Context::load(pool, now).await?;
     let mut items = Vec::new();
     if scope.wants(WorkKind::Dispute) {
-        items.extend(disputes(pool, &ctx, &q.me, scope.lead).await?);
+        items.extend(disputes(pool, &ctx).await?);
     }
     if scope.lead && scope.wants(WorkKind::Hold) {
         items.extend(super::work_sources::holds(pool, &ctx, &q.me).await?);
@@ -137,6 +137,7 @@ pub async fn worklist(
     if scope.wants(WorkKind::Task) || scope.wants(WorkKind::Slipping) {
         items.extend(super::work_sources::notices(pool, &ctx).await?);
     }
+    owners(pool, &mut items, &q.me, scope.lead).await?;
     items.retain(|i| scope.wants(i.kind) && scope.keeps(i, &q.me));
     rank(&mut items, |i| Urgency {
         minutes_left: minutes_left(now, i.late_at),
@@ -144,6 +145,47 @@ pub async fn worklist(
     });
     sort(&mut items, q.sort);
     Ok(items)
+}
+
+/// Whose each item is: a dispute its assignee's, a task or slipping note its recipient's, the
+/// rest the customer's collector's — read for the items' customers only, not the whole book.
+/// An unassigned dispute is in its customer's collector's queue: a collector keeps those of
+/// their own customers (and of customers nobody collects).
+async fn owners(
+    pool: &PgPool,
+    items: &mut Vec<WorkItem>,
+    me: &str,
+    lead: bool,
+) -> Result<(), StoreError> {
+    let mut customers: Vec<i64> = items.iter().map(|i| i.customer_id).collect();
+    customers.sort_unstable();
+    customers.dedup();
+    let rows: Vec<(i64, String, String)> = sqlx::query_as(
+        "SELECT co.customer_id, a.role_name, a.display_name FROM customer_owners co
+           JOIN agents a ON a.id = co.agent_id
+          WHERE co.relation = 'collector' AND co.customer_id = ANY($1)",
+    )
+    .bind(&customers)
+    .fetch_all(pool)
+    .await?;
+    let collectors: HashMap<i64, (String, String)> =
+        rows.into_iter().map(|(c, r, d)| (c, (r, d))).collect();
+    for item in items.iter_mut() {
+        if !matches!(
+            item.kind,
+            WorkKind::Dispute | WorkKind::Task | WorkKind::Slipping
+        ) {
+            item.owner = collectors.get(&item.customer_id).cloned();
+        }
+    }
+    items.retain(|i| {
+        lead || i.kind != WorkKind::Dispute
+            || i.owner.is_some()
+            || collectors
+                .get(&i.customer_id)
+                .is_none_or(|(role, _)| role == me)
+    });
+    Ok(())
 }
 
 /// `s` on `:work`: by a column, the ranking breaking ties (a stable sort over the ranked list).
@@ -183,8 +225,6 @@ pub(super) struct Context {
     rates: crate::domain::aging::Rates,
     /// Display name → role name, for owners named by display name.
     roles: HashMap<String, String>,
-    /// Customer → their collector (role, display name).
-    collectors: HashMap<i64, (String, String)>,
 }
 
 impl Context {
@@ -200,12 +240,6 @@ impl Context {
             sqlx::query_as("SELECT role_name, display_name FROM agents")
                 .fetch_all(pool)
                 .await?;
-        let collectors: Vec<(i64, String, String)> = sqlx::query_as(
-            "SELECT co.customer_id, a.role_name, a.display_name FROM customer_owners co
-               JOIN agents a ON a.id = co.agent_id WHERE co.relation = 'collector'",
-        )
-        .fetch_all(pool)
-        .await?;
         Ok(Context {
             now,
             today,
@@ -213,10 +247,6 @@ impl Context {
             reporting: super::setting(pool, "reporting_currency").await?,
             rates: super::aging::rates_at(pool, today).await?,
             roles: agents.into_iter().map(|(r, d)| (d, r)).collect(),
-            collectors: collectors
-                .into_iter()
-                .map(|(c, r, d)| (c, (r, d)))
-                .collect(),
         })
     }
 
@@ -227,10 +257,6 @@ impl Context {
         } else {
             convert(amount, self.rates.get(currency).copied().unwrap_or(0))
         }
-    }
-
-    pub fn collector(&self, customer: i64) -> Option<(String, String)> {
-        self.collectors.get(&customer).cloned()
     }
 
     /// An owner named by display name.
@@ -256,31 +282,19 @@ impl Context {
     }
 }
 
-/// Disputes at risk or breached. Unassigned ones are in their customer's collector's queue
-/// (a collector sees those of their own customers, and of customers nobody collects).
-async fn disputes(
-    pool: &PgPool,
-    ctx: &Context,
-    me: &str,
-    lead: bool,
-) -> Result<Vec<WorkItem>, StoreError> {
+/// Disputes at risk or breached (whose they are is settled with the other items').
+async fn disputes(pool: &PgPool, ctx: &Context) -> Result<Vec<WorkItem>, StoreError> {
     let q = ListQuery {
         filter: Filter::default(),
         sort: None,
         limit: i64::MAX,
         offset: 0,
-        me: me.to_string(),
+        me: String::new(),
     };
     let lines = super::disputes::open_disputes(pool, &q, ctx.now).await?;
     Ok(lines
         .into_iter()
         .filter(|d| worst_state(&d.first_response, &d.resolution) != SlaState::Ok)
-        .filter(|d| {
-            lead || d.assignee.is_some()
-                || ctx
-                    .collector(d.customer_id)
-                    .is_none_or(|(role, _)| role == me)
-        })
         .map(|d| dispute_item(ctx, d))
         .collect())
 }
@@ -408,7 +422,7 @@ async fn reminders(
                 amount: r.open,
                 currency: r.currency.clone(),
                 at_stake: ctx.at_stake(r.open, &r.currency),
-                owner: ctx.collector(r.customer_id),
+                owner: None,
                 subject: WorkSubject::Reminder(OpenInvoice {
                     id: r.id,
                     customer_id: r.customer_id,

@@ -52,7 +52,7 @@ pub(super) async fn holds(
                 amount: h.amount,
                 currency: h.currency.clone(),
                 at_stake: ctx.at_stake(h.amount, &h.currency),
-                owner: ctx.collector(h.customer_id),
+                owner: None,
                 subject: WorkSubject::Hold(h),
             })
         })
@@ -104,7 +104,7 @@ pub(super) async fn promises(pool: &PgPool, ctx: &Context) -> Result<Vec<WorkIte
                 amount: left,
                 currency: p.currency.clone(),
                 at_stake: ctx.at_stake(left, &p.currency),
-                owner: ctx.collector(p.customer_id),
+                owner: None,
                 subject: WorkSubject::Promise(p),
             }
         })
@@ -135,7 +135,7 @@ pub(super) async fn messages(pool: &PgPool, ctx: &Context) -> Result<Vec<WorkIte
             at_stake: ctx.at_stake(amount, &currency),
             amount,
             currency,
-            owner: ctx.collector(m.customer_id),
+            owner: None,
             subject: WorkSubject::Message(m),
         });
     }
