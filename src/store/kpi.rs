@@ -11,10 +11,10 @@ use super::aging::aging_summary;
 use crate::domain::aging::{Basis, BucketEdges};
 use crate::domain::kpi::{KpiInputs, Kpis, Period, kpis};
 
-/// Credit sales (invoices less credit notes issued) by calendar month from `from` to `to`,
-/// both included, each document converted on its own at the rates of `rate_day` and then
-/// summed (the aging's rule). Keyed by each month's first day.
-pub async fn sales_by_month(
+/// Credit sales (invoices less credit notes issued) by day from `from` to `to`, both
+/// included, each document converted on its own at the rates of `rate_day` and then summed
+/// (the aging's rule).
+pub async fn sales_by_day(
     pool: &PgPool,
     from: NaiveDate,
     to: NaiveDate,
@@ -28,8 +28,7 @@ pub async fn sales_by_month(
                  UNION ALL
                  SELECT currency::text, rate_e8, 1, rate_date FROM fx_rates WHERE rate_date <= $3) r
               ORDER BY currency, preference, rate_date DESC)
-         SELECT date_trunc('month', s.issue_date)::date,
-                sum(round(s.amount::numeric * coalesce(r.rate_e8, 0) / 100000000))::bigint FROM (
+         SELECT s.issue_date, sum(round(s.amount::numeric * coalesce(r.rate_e8, 0) / 100000000))::bigint FROM (
              SELECT issue_date, currency::text AS currency, amount_minor AS amount FROM invoices WHERE issue_date BETWEEN $1 AND $2
              UNION ALL
              SELECT issue_date, currency::text, -amount_minor FROM credit_notes WHERE issue_date BETWEEN $1 AND $2
@@ -41,6 +40,20 @@ pub async fn sales_by_month(
     .fetch_all(pool)
     .await?;
     Ok(rows.into_iter().collect())
+}
+
+/// The same by calendar month, keyed by each month's first day.
+pub async fn sales_by_month(
+    pool: &PgPool,
+    from: NaiveDate,
+    to: NaiveDate,
+    rate_day: NaiveDate,
+) -> Result<BTreeMap<NaiveDate, i64>, StoreError> {
+    let mut out = BTreeMap::new();
+    for (day, amount) in sales_by_day(pool, from, to, rate_day).await? {
+        *out.entry(first_of_month(day)).or_insert(0) += amount;
+    }
+    Ok(out)
 }
 
 /// Every KPI for a period, with the inputs it was computed from.
@@ -75,15 +88,13 @@ pub async fn period_kpis_ending(
     // full two years only if the receivables outlast them.
     let short_from =
         first_of_month(period.to - Duration::days(120)).min(first_of_month(period.from));
-    let mut by_month = sales_by_month(pool, short_from, period.to, period.to).await?;
-    let in_period = if period.from == first_of_month(period.from) {
-        by_month.range(period.from..).map(|(_, v)| v).sum()
-    } else {
-        sales_by_month(pool, period.from, period.to, period.to)
-            .await?
-            .values()
-            .sum()
-    };
+    // By day, once: the period's sales are its days, the countback's its months.
+    let by_day = sales_by_day(pool, short_from, period.to, period.to).await?;
+    let in_period = by_day.range(period.from..).map(|(_, v)| v).sum();
+    let mut by_month: BTreeMap<NaiveDate, i64> = BTreeMap::new();
+    for (day, amount) in &by_day {
+        *by_month.entry(first_of_month(*day)).or_insert(0) += amount;
+    }
     let inputs = KpiInputs {
         beginning_receivables: open(&before),
         credit_sales: in_period,
