@@ -296,3 +296,20 @@ fn explain(frame: &mut Frame, area: Rect, d: &OverviewData, exponent: u32, theme
         .title(Span::styled(" Explain ", theme.title));
     frame.render_widget(Paragraph::new(lines).block(block), rect);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_alert_gives_up_its_words_before_its_command() {
+        let alert = "✖ 7 orders cleared but still held: the customer paid and is waiting  (:holds status=cleared)";
+        let cut = keep_hint(alert, 50);
+        assert!(cut.ends_with("(:holds status=cleared)"), "{cut}");
+        assert!(cut.contains('…'), "{cut}");
+        assert!(cut.width() <= 50, "{cut}");
+        assert_eq!(keep_hint(alert, 200), alert, "room enough: untouched");
+        let plain = "✖ SLA breach rate 34.78 % over 30 days is above 10 %";
+        assert!(keep_hint(plain, 20).width() <= 20);
+    }
+}
