@@ -98,9 +98,7 @@ pub async fn customers_in_bucket(
         Basis::Due => "i.due_date",
         Basis::Invoice => "i.issue_date",
     };
-    let conv = |amount: &str| {
-        format!("round(({amount})::numeric * coalesce(r.rate_e8, 0) / 100000000)::bigint")
-    };
+    let conv = |amount: &str| super::converted_sql(amount);
     let (now, then) = (conv("i.open_minor"), conv("i.open_minor + l.back"));
     qb.push(format!(
         "rate AS (
@@ -111,7 +109,7 @@ pub async fn customers_in_bucket(
                SELECT currency::text, rate_e8, 1, rate_date FROM fx_rates WHERE rate_date <= (SELECT as_of FROM params)) r
             ORDER BY currency, preference, rate_date DESC
          ), later AS (
-           SELECT a.invoice_id, sum(a.amount_minor) AS back FROM params, allocations a
+           SELECT a.invoice_id, sum(a.amount_minor)::bigint AS back FROM params, allocations a
             WHERE a.applied_on > params.as_of AND a.invoice_issue_date <= params.as_of GROUP BY 1
          ), per AS (
            SELECT i.customer_id, count(*) AS n, sum({now}) AS amount

@@ -21,19 +21,13 @@ pub enum GroupBy {
     Region,
 }
 
-/// Rates into the reporting currency at `$1`, the reporting currency itself at one.
-const RATE_CTE: &str = "rate AS (
-    SELECT DISTINCT ON (currency) currency, rate_e8 FROM (
-        SELECT (SELECT value FROM settings WHERE key = 'reporting_currency') AS currency,
-               100000000::bigint AS rate_e8, 0 AS preference, NULL::date AS rate_date
-        UNION ALL
-        SELECT currency::text, rate_e8, 1, rate_date FROM fx_rates WHERE rate_date <= $1) r
-     ORDER BY currency, preference, rate_date DESC)";
+/// Rates into the reporting currency at the as-of date (the reporting currency itself at one),
+/// read once and handed to each query as two arrays (`$2` currencies, `$3` rates).
+const RATE_CTE: &str =
+    "rate AS (SELECT * FROM unnest($2::text[], $3::int8[]) AS r(currency, rate_e8))";
 
-/// An amount of the row's currency converted at `r.rate_e8`, rounding half away from zero
-/// (as `domain::money::convert`).
 fn converted(amount: &str) -> String {
-    format!("round(({amount})::numeric * coalesce(r.rate_e8, 0) / 100000000)::bigint")
+    super::converted_sql(amount)
 }
 
 /// Open amounts at `$1` by (group key, basis date), each invoice converted on its own then
@@ -67,12 +61,13 @@ fn day_sums_sql(group: GroupBy, basis: Basis) -> [String; 2] {
         ),
         format!(
             "WITH {RATE_CTE},
-             later AS (SELECT a.invoice_id, sum(a.amount_minor) AS back FROM allocations a
+             later AS (SELECT a.invoice_id, sum(a.amount_minor)::bigint AS back FROM allocations a
                         WHERE a.applied_on > $1 AND a.invoice_issue_date <= $1 GROUP BY 1)
              SELECT {key}, {day},
                     sum((i.open_minor + l.back > 0)::int - (i.open_minor > 0)::int)::bigint,
                     sum({then} - CASE WHEN i.open_minor > 0 THEN {now} ELSE 0 END)::bigint
-               FROM later l JOIN invoices i ON i.id = l.invoice_id {join}
+               FROM later l
+               JOIN LATERAL (SELECT x.* FROM invoices x WHERE x.id = l.invoice_id OFFSET 0) i ON true {join}
                LEFT JOIN rate r ON r.currency = i.currency
               GROUP BY 1, 2"
         ),
@@ -104,9 +99,15 @@ async fn bucket_sums(
     group: GroupBy,
 ) -> Result<BTreeMap<String, BucketSums>, StoreError> {
     let mut out: BTreeMap<String, BucketSums> = BTreeMap::new();
+    let reporting = super::setting(pool, "reporting_currency").await?;
+    let mut rates = rates_at(pool, as_of).await?;
+    rates.insert(reporting, 100_000_000);
+    let (currencies, rates): (Vec<String>, Vec<i64>) = rates.into_iter().unzip();
     for sql in day_sums_sql(group, basis) {
         let rows: Vec<DayRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(as_of)
+            .bind(&currencies)
+            .bind(&rates)
             .fetch_all(pool)
             .await?;
         for (k, day, n, amount) in rows {

@@ -20,7 +20,7 @@ pub async fn sales_by_day(
     to: NaiveDate,
     rate_day: NaiveDate,
 ) -> Result<BTreeMap<NaiveDate, i64>, StoreError> {
-    let rows: Vec<(NaiveDate, i64)> = sqlx::query_as(
+    let rows: Vec<(NaiveDate, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "WITH rate AS (
              SELECT DISTINCT ON (currency) currency, rate_e8 FROM (
                  SELECT (SELECT value FROM settings WHERE key = 'reporting_currency') AS currency,
@@ -28,12 +28,13 @@ pub async fn sales_by_day(
                  UNION ALL
                  SELECT currency::text, rate_e8, 1, rate_date FROM fx_rates WHERE rate_date <= $3) r
               ORDER BY currency, preference, rate_date DESC)
-         SELECT s.issue_date, sum(round(s.amount::numeric * coalesce(r.rate_e8, 0) / 100000000))::bigint FROM (
+         SELECT s.issue_date, sum({})::bigint FROM (
              SELECT issue_date, currency::text AS currency, amount_minor AS amount FROM invoices WHERE issue_date BETWEEN $1 AND $2
              UNION ALL
              SELECT issue_date, currency::text, -amount_minor FROM credit_notes WHERE issue_date BETWEEN $1 AND $2
          ) s LEFT JOIN rate r ON r.currency = s.currency GROUP BY 1",
-    )
+        super::converted_sql("s.amount")
+    )))
     .bind(from)
     .bind(to)
     .bind(rate_day)

@@ -1,6 +1,21 @@
 //! The store: every SQL statement settle runs lives here or in `migrations/`.
 //! Nothing in this module knows about the terminal.
 
+/// SQL for `amount` (a bigint expression in the row's currency) converted at `r.rate_e8`,
+/// rounding half away from zero exactly as `domain::money::convert`: in 64-bit integers when
+/// the product cannot overflow (every real amount), in numeric otherwise.
+pub(crate) fn converted_sql(amount: &str) -> String {
+    // As bigint whatever the expression's type (a `sum` is numeric, and numeric division
+    // does not truncate).
+    let amount = format!("(({amount})::bigint)");
+    let rate = "coalesce(r.rate_e8, 0)::bigint";
+    format!(
+        "(CASE WHEN abs({amount}) <= 9000000000000000000 / greatest({rate}, 1)
+              THEN (({amount}) * {rate} + CASE WHEN ({amount}) >= 0 THEN 50000000 ELSE -50000000 END) / 100000000
+              ELSE round(({amount})::numeric * {rate} / 100000000)::bigint END)"
+    )
+}
+
 pub mod account;
 pub mod actions;
 pub mod aging;
