@@ -33,6 +33,13 @@ pub fn error_text(e: &anyhow::Error) -> String {
     text
 }
 
+/// When this process started (as near as `main` can say): the first complete frame is
+/// measured from here.
+pub fn launched() -> std::time::Instant {
+    static LAUNCHED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    *LAUNCHED.get_or_init(std::time::Instant::now)
+}
+
 /// Two TLS crypto back ends are linked (lettre's ring, and aws-lc through the embedded SMTP
 /// server `settle bench send` uses), so rustls cannot pick one by itself: settle says ring,
 /// once, before any TLS. Safe to call more than once.

@@ -8,6 +8,7 @@ use settle::cli::Cli;
 use settle::cli::commands::run;
 
 fn main() -> ExitCode {
+    settle::launched();
     settle::install_tls_provider();
     let matches = Cli::command()
         .mut_subcommand("import", |c| c.after_help(settle::import::fields_help()))

@@ -42,6 +42,19 @@ const FEED_POLL: Duration = Duration::from_millis(400);
 /// How long a poll (one index probe) may take before the feed counts as lost.
 const FEED_TIMEOUT: Duration = Duration::from_secs(3);
 
+/// Logs, once, the first frame drawn with the view's data on it: how long a person waited
+/// from launch (`settle` measures it from `main`).
+fn note_first_frame(state: &State, first: &mut bool) {
+    if *first && state.loading_generation.is_none() {
+        *first = false;
+        tracing::info!(
+            "first complete frame of {} {} ms after launch",
+            state.view.title(),
+            crate::launched().elapsed().as_millis()
+        );
+    }
+}
+
 /// Runs the console until the user quits or the terminal goes away.
 pub async fn run(pool: PgPool, opts: ConsoleOptions) -> anyhow::Result<()> {
     store::check_schema(&pool).await?;
@@ -112,10 +125,12 @@ pub async fn run(pool: PgPool, opts: ConsoleOptions) -> anyhow::Result<()> {
     );
     let mut dirty = true;
 
+    let mut first_complete = true;
     while !state.quit {
         if dirty {
             draw(&mut guard, &state, &opts.theme)?;
             dirty = false;
+            note_first_frame(&state, &mut first_complete);
         }
         let msg = tokio::select! {
             event = events.next() => match event {

@@ -18,8 +18,8 @@ use crate::filter::{Filter, Op};
 use crate::lists::{Column, SortBy, WorkColumn};
 use crate::model::{DisputeLine, OpenInvoice, WorkItem, WorkSubject};
 
-/// How many items a source may add (the list is a day's work, not the book).
-const PER_SOURCE: i64 = 300;
+/// How many reminders that may go the list shows: the largest (a day's calls and e-mails).
+const REMINDERS: i64 = 150;
 
 /// Who is asking, and what they asked for.
 #[derive(Debug, Clone)]
@@ -365,8 +365,9 @@ struct ReminderRow {
 
 /// Overdue invoices past their customer's expected pay date whose reminder may go now: not
 /// disputed, not promised, not inside the rhythm's grace (`reminder_block` says nothing), with
-/// no message live on them and none sent in the last 7 days. Largest first, `PER_SOURCE` at
-/// most; `only` keeps one collector's customers.
+/// no message live on them and none sent in the last 7 days. Largest first, `REMINDERS` at
+/// most (the rule is asked of the largest twice as many, so its cost stays bounded on a
+/// large book); `only` keeps one collector's customers.
 async fn reminders(
     pool: &PgPool,
     ctx: &Context,
@@ -380,7 +381,7 @@ async fn reminders(
                   i.amount_minor::bigint AS amount, i.open_minor::bigint AS open, i.currency::text AS currency,
                   i.issue_date + p.typical_days AS expected,
                   greatest(i.due_date, i.issue_date + coalesce(p.typical_days, 0))
-                    + setting_int('reminder_grace_days')::int AS first_day
+                    + (SELECT setting_int('reminder_grace_days'))::int AS first_day
              FROM invoices i JOIN customers c ON c.id = i.customer_id
              LEFT JOIN customer_profiles p ON p.customer_id = i.customer_id
             WHERE i.open_minor > 0 AND i.due_date < $1
@@ -392,13 +393,14 @@ async fn reminders(
                          OR (m.status = 'sent' AND m.sent_at > now() - interval '7 days')))
               -- Two things `reminder_block` would say, asked here by index first.
               AND NOT EXISTS (SELECT 1 FROM disputes d WHERE d.invoice_id = i.id AND d.state <> 'resolved')
-              AND $1 >= i.issue_date + coalesce(p.typical_days, 0) + setting_int('reminder_grace_days')::int)
+              AND $1 >= i.issue_date + coalesce(p.typical_days, 0) + (SELECT setting_int('reminder_grace_days'))::int
+            ORDER BY i.open_minor DESC, i.id LIMIT $3 * 2)
          SELECT * FROM candidates WHERE reminder_block(id, $1) IS NULL
           ORDER BY open DESC, id LIMIT $3",
     )
     .bind(ctx.today)
     .bind(only)
-    .bind(PER_SOURCE)
+    .bind(REMINDERS)
     .fetch_all(pool)
     .await?;
     Ok(rows
