@@ -32,6 +32,16 @@ fn settle(url: &str, args: &[&str]) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).expect("valid JSON")
 }
 
+/// One money form: `<name>_minor` to compute with, `<name>` formatted beside it (checked).
+fn cents(v: &serde_json::Value, name: &str) -> i64 {
+    let minor = v[format!("{name}_minor")].as_i64().unwrap();
+    assert_eq!(
+        v[name].as_str().unwrap(),
+        settle::domain::money::format_grouped(minor, 2)
+    );
+    minor
+}
+
 #[tokio::test]
 async fn aging_json_has_the_documented_shape_and_adds_up() {
     let (db, _pool) = seeded_db(80, 4).await;
@@ -52,15 +62,6 @@ async fn aging_json_has_the_documented_shape_and_adds_up() {
     assert_eq!(v["buckets"][1]["min_days"], 1);
     assert_eq!(v["buckets"][1]["max_days"], 30);
     assert!(v["buckets"][5]["max_days"].is_null());
-    // One money form: minor units to compute with, the formatted figure beside it.
-    let cents = |v: &serde_json::Value, name: &str| {
-        let minor = v[format!("{name}_minor")].as_i64().unwrap();
-        assert_eq!(
-            v[name].as_str().unwrap(),
-            settle::domain::money::format_grouped(minor, 2)
-        );
-        minor
-    };
     let sum: i64 = v["buckets"]
         .as_array()
         .unwrap()
@@ -128,15 +129,6 @@ async fn kpis_json_has_the_documented_keys_and_follows_the_formulas() {
     let end = aging_summary(&pool, "2026-10-31".parse().unwrap(), Basis::Due, &edges)
         .await
         .unwrap();
-    // One money form: minor units to compute with, the formatted figure beside it.
-    let cents = |v: &serde_json::Value, name: &str| {
-        let minor = v[format!("{name}_minor")].as_i64().unwrap();
-        assert_eq!(
-            v[name].as_str().unwrap(),
-            settle::domain::money::format_grouped(minor, 2)
-        );
-        minor
-    };
     let open =
         |s: &settle::domain::aging::AgingSummary| s.lines.iter().map(|l| l.amount).sum::<i64>();
     assert_eq!(cents(inputs, "beginning_receivables"), open(&before));

@@ -228,24 +228,27 @@ impl Rows {
         }
     }
 
-    /// A worklist item's subject as the rows of its own list, so its keys work as they do
-    /// there; any other row as it is.
-    pub fn subject_of(&self, i: usize) -> Option<(Rows, usize)> {
+    /// Row `i` as the keys act on it: a worklist item as the row of its own list (so its keys
+    /// work as they do there), any other row as it is. The rows and the row's place in them.
+    pub fn acted_on(&self, i: usize) -> (std::borrow::Cow<'_, Rows>, usize) {
         use crate::model::WorkSubject as S;
-        let Rows::Work(r) = self else {
-            return None;
+        use std::borrow::Cow;
+        let item = match self {
+            Rows::Work(r) => r.get(i),
+            _ => return (Cow::Borrowed(self), i),
         };
-        Some((
-            match &r.get(i)?.subject {
-                S::Dispute(d) => Rows::Disputes(vec![(**d).clone()]),
-                S::Hold(h) => Rows::Holds(vec![h.clone()]),
-                S::Promise(p) => Rows::Promises(vec![p.clone()]),
-                S::Reminder(inv) => Rows::Invoices(vec![inv.clone()]),
-                S::Message(m) => Rows::Outreach(vec![m.clone()]),
-                S::Notice(n) => Rows::Inbox(vec![n.clone()]),
-            },
-            0,
-        ))
+        let Some(item) = item else {
+            return (Cow::Owned(Rows::None), 0);
+        };
+        let rows = match &item.subject {
+            S::Dispute(d) => Rows::Disputes(vec![(**d).clone()]),
+            S::Hold(h) => Rows::Holds(vec![h.clone()]),
+            S::Promise(p) => Rows::Promises(vec![p.clone()]),
+            S::Reminder(inv) => Rows::Invoices(vec![inv.clone()]),
+            S::Message(m) => Rows::Outreach(vec![m.clone()]),
+            S::Notice(n) => Rows::Inbox(vec![n.clone()]),
+        };
+        (Cow::Owned(rows), 0)
     }
 
     pub fn position(&self, key: &str) -> Option<usize> {

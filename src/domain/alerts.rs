@@ -27,71 +27,69 @@ pub fn command_of(alert: &str) -> Option<&str> {
 }
 
 /// `1 dispute has` / `3 disputes have`: the count with the words that agree with it.
-fn count(n: impl Into<i64>, one: &str, many: &str) -> String {
-    let n = n.into();
+fn count(n: i64, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// Each alert as a line, most urgent kinds first; none when all is well.
 pub fn alerts(c: &AlertCounts, trust: &TrustMetrics) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut say = |n: i64, line: String| {
-        if n > 0 {
-            out.push(line);
-        }
-    };
-    let breached = c.disputes_breached as i64;
-    say(
-        breached,
-        format!(
-            "✖ {} breached an SLA clock  (:disputes sla=breached)",
-            count(breached, "dispute has", "disputes have")
+    // (how many, mark, the words for one, for several, the rest of the line with its command)
+    let counted: [(i64, &str, &str, &str, &str); 7] = [
+        (
+            c.disputes_breached as i64,
+            "✖",
+            "dispute has",
+            "disputes have",
+            "breached an SLA clock  (:disputes sla=breached)",
         ),
-    );
-    let at_risk = c.disputes_at_risk as i64;
-    say(
-        at_risk,
-        format!(
-            "▲ {} at risk  (:disputes sla=at_risk)",
-            count(at_risk, "dispute is", "disputes are")
+        (
+            c.disputes_at_risk as i64,
+            "▲",
+            "dispute is",
+            "disputes are",
+            "at risk  (:disputes sla=at_risk)",
         ),
-    );
-    let old = trust.unresolved_over_7_days as i64;
-    say(
-        old,
-        format!(
-            "▲ {} unresolved for over 7 days  (:disputes age>7)",
-            count(old, "dispute", "disputes")
+        (
+            trust.unresolved_over_7_days as i64,
+            "▲",
+            "dispute",
+            "disputes",
+            "unresolved for over 7 days  (:disputes age>7)",
         ),
-    );
-    say(
-        c.cleared_but_held,
-        format!(
-            "✖ {} cleared but still held: the customer paid and is waiting  (:holds status=cleared)",
-            count(c.cleared_but_held, "order", "orders")
+        (
+            c.cleared_but_held,
+            "✖",
+            "order",
+            "orders",
+            "cleared but still held: the customer paid and is waiting  (:holds status=cleared)",
         ),
-    );
-    say(
-        c.slipping,
-        format!(
-            "▲ {} from the usual pay day  (:slipping)",
-            count(c.slipping, "account slipping", "accounts slipping")
+        (
+            c.slipping,
+            "▲",
+            "account slipping",
+            "accounts slipping",
+            "from the usual pay day  (:slipping)",
         ),
-    );
-    say(
-        c.promises_broken,
-        format!(
-            "✖ {} to pay broken in the last 7 days  (:promises status=broken)",
-            count(c.promises_broken, "promise", "promises")
+        (
+            c.promises_broken,
+            "✖",
+            "promise",
+            "promises",
+            "to pay broken in the last 7 days  (:promises status=broken)",
         ),
-    );
-    say(
-        c.messages_waiting,
-        format!(
-            "▲ {} for a lead: approval or a send to decide  (:outreach, D)",
-            count(c.messages_waiting, "message waits", "messages wait")
+        (
+            c.messages_waiting,
+            "▲",
+            "message waits",
+            "messages wait",
+            "for a lead: approval or a send to decide  (:outreach, D)",
         ),
-    );
+    ];
+    let mut out: Vec<String> = counted
+        .iter()
+        .filter(|(n, ..)| *n > 0)
+        .map(|(n, mark, one, many, rest)| format!("{mark} {} {rest}", count(*n, one, many)))
+        .collect();
     if trust.breach_alert {
         out.push(format!(
             "✖ SLA breach rate {} % over 30 days is above 10 %",

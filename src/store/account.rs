@@ -98,17 +98,14 @@ pub async fn customers_in_bucket(
         Basis::Due => "i.due_date",
         Basis::Invoice => "i.issue_date",
     };
-    let conv = |amount: &str| super::converted_sql(amount);
-    let (now, then) = (conv("i.open_minor"), conv("i.open_minor + l.back"));
+    let (now, then) = (
+        super::converted_sql("i.open_minor"),
+        super::converted_sql("i.open_minor + l.back"),
+    );
+    super::aging::push_rate_cte(&mut qb, super::aging::rate_arrays(pool, as_of).await?);
+    qb.push(", ");
     qb.push(format!(
-        "rate AS (
-           SELECT DISTINCT ON (currency) currency, rate_e8 FROM (
-               SELECT (SELECT value FROM settings WHERE key = 'reporting_currency') AS currency,
-                      100000000::bigint AS rate_e8, 0 AS preference, NULL::date AS rate_date
-               UNION ALL
-               SELECT currency::text, rate_e8, 1, rate_date FROM fx_rates WHERE rate_date <= (SELECT as_of FROM params)) r
-            ORDER BY currency, preference, rate_date DESC
-         ), later AS (
+        "later AS (
            SELECT a.invoice_id, sum(a.amount_minor)::bigint AS back FROM params, allocations a
             WHERE a.applied_on > params.as_of AND a.invoice_issue_date <= params.as_of GROUP BY 1
          ), per AS (
@@ -165,8 +162,9 @@ pub async fn customers_in_bucket(
     })
 }
 
+/// An open invoice as the store reads it (the worklist's reminders read the same columns).
 #[derive(sqlx::FromRow)]
-struct InvoiceRow {
+pub(super) struct InvoiceRow {
     id: i64,
     customer_id: i64,
     number: String,
@@ -206,9 +204,12 @@ pub async fn open_invoices(
         .bind(customer)
         .fetch_all(pool)
         .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| OpenInvoice {
+    Ok(rows.into_iter().map(OpenInvoice::from).collect())
+}
+
+impl From<InvoiceRow> for OpenInvoice {
+    fn from(r: InvoiceRow) -> Self {
+        OpenInvoice {
             id: r.id,
             customer_id: r.customer_id,
             number: r.number,
@@ -222,8 +223,8 @@ pub async fn open_invoices(
             expected: r
                 .typical_days
                 .map(|d| r.issue_date + Duration::days(d as i64)),
-        })
-        .collect())
+        }
+    }
 }
 
 /// Customers whose code or name matches, ignoring case and accents (`sondergaard` finds

@@ -21,10 +21,37 @@ pub enum GroupBy {
     Region,
 }
 
-/// Rates into the reporting currency at the as-of date (the reporting currency itself at one),
-/// read once and handed to each query as two arrays (`$2` currencies, `$3` rates).
-const RATE_CTE: &str =
-    "rate AS (SELECT * FROM unnest($2::text[], $3::int8[]) AS r(currency, rate_e8))";
+/// The `rate` CTE every per-document conversion joins (`r.rate_e8` by `r.currency`), from
+/// the two arrays `rate_arrays` reads, bound at the given placeholders.
+pub(super) fn rate_cte(currencies: &str, rates: &str) -> String {
+    format!(
+        "rate AS (SELECT * FROM unnest({currencies}::text[], {rates}::int8[]) AS r(currency, rate_e8))"
+    )
+}
+
+/// The same `rate` CTE (without `WITH`) onto a query being built, its arrays bound.
+pub(super) fn push_rate_cte(
+    qb: &mut sqlx::QueryBuilder<sqlx::Postgres>,
+    (currencies, rates): (Vec<String>, Vec<i64>),
+) {
+    qb.push("rate AS (SELECT * FROM unnest(")
+        .push_bind(currencies)
+        .push("::text[], ")
+        .push_bind(rates)
+        .push("::int8[]) AS r(currency, rate_e8))");
+}
+
+/// Rates into the reporting currency in force on `day`, the reporting currency itself at one,
+/// as two arrays (currencies, rates) for `rate_cte`: read once, not in every query.
+pub(super) async fn rate_arrays(
+    pool: &PgPool,
+    day: NaiveDate,
+) -> Result<(Vec<String>, Vec<i64>), StoreError> {
+    let reporting = super::setting(pool, "reporting_currency").await?;
+    let mut rates = rates_at(pool, day).await?;
+    rates.insert(reporting, 100_000_000);
+    Ok(rates.into_iter().unzip())
+}
 
 fn converted(amount: &str) -> String {
     super::converted_sql(amount)
@@ -50,17 +77,18 @@ fn day_sums_sql(group: GroupBy, basis: Basis) -> [String; 2] {
         Basis::Due => "i.due_date",
         Basis::Invoice => "i.issue_date",
     };
+    let rate_cte = rate_cte("$2", "$3");
     let now = converted("i.open_minor");
     let then = converted("i.open_minor + l.back");
     [
         format!(
-            "WITH {RATE_CTE}
+            "WITH {rate_cte}
              SELECT {key}, {day}, count(*), sum({now})::bigint
                FROM invoices i {join} LEFT JOIN rate r ON r.currency = i.currency
               WHERE i.open_minor > 0 AND i.issue_date <= $1 GROUP BY 1, 2"
         ),
         format!(
-            "WITH {RATE_CTE},
+            "WITH {rate_cte},
              later AS (SELECT a.invoice_id, sum(a.amount_minor)::bigint AS back FROM allocations a
                         WHERE a.applied_on > $1 AND a.invoice_issue_date <= $1 GROUP BY 1)
              SELECT {key}, {day},
@@ -99,10 +127,7 @@ async fn bucket_sums(
     group: GroupBy,
 ) -> Result<BTreeMap<String, BucketSums>, StoreError> {
     let mut out: BTreeMap<String, BucketSums> = BTreeMap::new();
-    let reporting = super::setting(pool, "reporting_currency").await?;
-    let mut rates = rates_at(pool, as_of).await?;
-    rates.insert(reporting, 100_000_000);
-    let (currencies, rates): (Vec<String>, Vec<i64>) = rates.into_iter().unzip();
+    let (currencies, rates) = rate_arrays(pool, as_of).await?;
     for sql in day_sums_sql(group, basis) {
         let rows: Vec<DayRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(as_of)

@@ -137,18 +137,7 @@ async fn write_row(
                 report,
             )
             .await?;
-            let invoice: Option<i64> = match row.get("invoice_number") {
-                None => None,
-                Some(number) => Some(
-                    sqlx::query_scalar("SELECT id FROM invoices WHERE number = $1")
-                        .bind(number)
-                        .fetch_optional(&mut *conn)
-                        .await?
-                        .ok_or_else(|| {
-                            sqlx::Error::Protocol(format!("no invoice numbered `{number}`"))
-                        })?,
-                ),
-            };
+            let invoice = named_invoice(conn, row, None).await?;
             let new = pay(
                 conn,
                 customer,
@@ -318,6 +307,34 @@ pub(super) async fn customer_id(
     .await?;
     report.customers_created += 1;
     Ok(id)
+}
+
+/// The invoice a row names in `invoice_number` (of `customer`, when given: its id and code),
+/// `None` if it names none; naming one the store does not have is a bad row.
+pub(super) async fn named_invoice(
+    conn: &mut PgConnection,
+    row: &Row,
+    customer: Option<(i64, &str)>,
+) -> Result<Option<i64>, sqlx::Error> {
+    let Some(number) = row.get("invoice_number") else {
+        return Ok(None);
+    };
+    let id: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM invoices WHERE number = $1 AND ($2::bigint IS NULL OR customer_id = $2)",
+    )
+    .bind(number)
+    .bind(customer.map(|(id, _)| id))
+    .fetch_optional(&mut *conn)
+    .await?;
+    match (id, customer) {
+        (Some(id), _) => Ok(Some(id)),
+        (None, Some((_, code))) => Err(sqlx::Error::Protocol(format!(
+            "no invoice numbered `{number}` for customer `{code}`"
+        ))),
+        (None, None) => Err(sqlx::Error::Protocol(format!(
+            "no invoice numbered `{number}`"
+        ))),
+    }
 }
 
 /// A payment (once per reference), allocated to `invoice` up to what is open on it.

@@ -2,7 +2,7 @@
 
 use sqlx::PgConnection;
 
-use super::import::{ImportReport, count, customer_id};
+use super::import::{ImportReport, count, customer_id, named_invoice};
 use crate::import::Row;
 
 /// A credit note (once per number), applied to the invoice it names up to what is open there.
@@ -23,22 +23,8 @@ pub(super) async fn credit_note(
         report,
     )
     .await?;
-    let invoice: Option<i64> = match row.get("invoice_number") {
-        None => None,
-        Some(number) => Some(
-            sqlx::query_scalar("SELECT id FROM invoices WHERE number = $1 AND customer_id = $2")
-                .bind(number)
-                .bind(customer)
-                .fetch_optional(&mut *conn)
-                .await?
-                .ok_or_else(|| {
-                    sqlx::Error::Protocol(format!(
-                        "no invoice numbered `{number}` for customer `{}`",
-                        text("customer")
-                    ))
-                })?,
-        ),
-    };
+    let code = text("customer");
+    let invoice = named_invoice(conn, row, Some((customer, &code))).await?;
     let (issued, amount) = (row.dates["issue_date"], row.amounts["amount"]);
     if amount == 0 {
         return Err(sqlx::Error::Protocol(

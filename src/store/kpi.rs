@@ -20,24 +20,21 @@ pub async fn sales_by_day(
     to: NaiveDate,
     rate_day: NaiveDate,
 ) -> Result<BTreeMap<NaiveDate, i64>, StoreError> {
+    let (currencies, rates) = super::aging::rate_arrays(pool, rate_day).await?;
     let rows: Vec<(NaiveDate, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "WITH rate AS (
-             SELECT DISTINCT ON (currency) currency, rate_e8 FROM (
-                 SELECT (SELECT value FROM settings WHERE key = 'reporting_currency') AS currency,
-                        100000000::bigint AS rate_e8, 0 AS preference, NULL::date AS rate_date
-                 UNION ALL
-                 SELECT currency::text, rate_e8, 1, rate_date FROM fx_rates WHERE rate_date <= $3) r
-              ORDER BY currency, preference, rate_date DESC)
+        "WITH {}
          SELECT s.issue_date, sum({})::bigint FROM (
              SELECT issue_date, currency::text AS currency, amount_minor AS amount FROM invoices WHERE issue_date BETWEEN $1 AND $2
              UNION ALL
              SELECT issue_date, currency::text, -amount_minor FROM credit_notes WHERE issue_date BETWEEN $1 AND $2
          ) s LEFT JOIN rate r ON r.currency = s.currency GROUP BY 1",
+        super::aging::rate_cte("$3", "$4"),
         super::converted_sql("s.amount")
     )))
     .bind(from)
     .bind(to)
-    .bind(rate_day)
+    .bind(&currencies)
+    .bind(&rates)
     .fetch_all(pool)
     .await?;
     Ok(rows.into_iter().collect())

@@ -56,21 +56,24 @@ struct Row {
 
 pub async fn slipping(pool: &PgPool, q: &ListQuery) -> Result<Page<SlippingAccount>, StoreError> {
     let total = count(pool, &format!("SELECT count(*) {FROM}"), q, &SLIPPING_VIEW).await?;
-    // Open money in the reporting currency at today's rates; the oldest open invoice's days
-    // past the date its rhythm expected it paid.
-    let mut qb = QueryBuilder::new(format!(
-        "SELECT c.id AS customer_id, c.code, c.name, coalesce(c.segment_override, p.segment) AS segment,
+    // Open money in the reporting currency at today's rates, each invoice converted on its own
+    // (the aging's rule); the oldest open invoice's days past the date its rhythm expected it
+    // paid.
+    let today: chrono::NaiveDate = sqlx::query_scalar("SELECT settle_today()")
+        .fetch_one(pool)
+        .await?;
+    let mut qb = QueryBuilder::new("WITH ");
+    super::aging::push_rate_cte(&mut qb, super::aging::rate_arrays(pool, today).await?);
+    qb.push(format!(
+        " SELECT c.id AS customer_id, c.code, c.name, coalesce(c.segment_override, p.segment) AS segment,
                 p.recent_days, p.typical_days, a.display_name AS collector,
-                coalesce((SELECT sum(CASE WHEN i.currency = (SELECT value FROM settings WHERE key = 'reporting_currency')
-                                          THEN i.open_minor
-                                          ELSE round(i.open_minor::numeric * coalesce(
-                                               (SELECT r.rate_e8 FROM fx_rates r WHERE r.currency = i.currency
-                                                 ORDER BY r.rate_date DESC LIMIT 1), 0) / 100000000) END)::bigint
-                            FROM invoices i WHERE i.customer_id = c.id AND i.open_minor > 0), 0) AS open_reporting,
+                coalesce((SELECT sum({open})::bigint FROM invoices i LEFT JOIN rate r ON r.currency = i.currency
+                           WHERE i.customer_id = c.id AND i.open_minor > 0), 0) AS open_reporting,
                 (SELECT (settle_today() - min(i.issue_date) - p.typical_days)::int FROM invoices i
                   WHERE i.customer_id = c.id AND i.open_minor > 0) AS days_past_expected,
                 setting_int('drift_days')::int AS drift_days
-           {FROM}"
+           {FROM}",
+        open = super::converted_sql("i.open_minor")
     ));
     SLIPPING_VIEW.filter_sort_page(&mut qb, q)?;
     let rows: Vec<Row> = qb.build_query_as().fetch_all(pool).await?;

@@ -10,16 +10,13 @@ use sqlx::PgPool;
 
 use super::StoreError;
 use super::lists::ListQuery;
+use crate::domain::aging::rate_of;
 use crate::domain::money::convert;
-use crate::domain::sla::{SlaState, worst_state};
-use crate::domain::states::{OutreachStatus, WorkKind};
+use crate::domain::states::WorkKind;
 use crate::domain::work::{Urgency, minutes_left, rank};
 use crate::filter::{Filter, Op};
 use crate::lists::{Column, SortBy, WorkColumn};
-use crate::model::{DisputeLine, OpenInvoice, WorkItem, WorkSubject};
-
-/// How many reminders that may go the list shows: the largest (a day's calls and e-mails).
-const REMINDERS: i64 = 150;
+use crate::model::{WorkItem, WorkSubject};
 
 /// Who is asking, and what they asked for.
 #[derive(Debug, Clone)]
@@ -91,6 +88,9 @@ impl Scope {
             (None, _) if self.lead => true,
             (None, got) => got.is_none() || got == Some(me),
         };
+        if !owned || self.words.is_empty() {
+            return owned;
+        }
         let text = format!(
             "{} {} {} {}",
             item.customer,
@@ -99,7 +99,7 @@ impl Scope {
             item.kind.label()
         )
         .to_lowercase();
-        owned && self.words.iter().all(|w| text.contains(w.as_str()))
+        self.words.iter().all(|w| text.contains(w.as_str()))
     }
 }
 
@@ -117,7 +117,7 @@ pub async fn worklist(
     let ctx = Context::load(pool, now).await?;
     let mut items = Vec::new();
     if scope.wants(WorkKind::Dispute) {
-        items.extend(disputes(pool, &ctx).await?);
+        items.extend(super::work_sources::disputes(pool, &ctx).await?);
     }
     if scope.lead && scope.wants(WorkKind::Hold) {
         items.extend(super::work_sources::holds(pool, &ctx, &q.me).await?);
@@ -129,7 +129,7 @@ pub async fn worklist(
         let only = (!scope.lead)
             .then_some(q.me.as_str())
             .or(scope.owner.as_deref());
-        items.extend(reminders(pool, &ctx, only).await?);
+        items.extend(super::work_sources::reminders(pool, &ctx, only).await?);
     }
     if scope.lead && (scope.wants(WorkKind::Approval) || scope.wants(WorkKind::Uncertain)) {
         items.extend(super::work_sources::messages(pool, &ctx).await?);
@@ -250,13 +250,9 @@ impl Context {
         })
     }
 
-    /// An amount in the reporting currency's minor units.
+    /// An amount in the reporting currency's minor units (the aging's conversion).
     pub fn at_stake(&self, amount: i64, currency: &str) -> i64 {
-        if currency == self.reporting {
-            amount
-        } else {
-            convert(amount, self.rates.get(currency).copied().unwrap_or(0))
-        }
+        convert(amount, rate_of(&self.rates, &self.reporting, currency))
     }
 
     /// An owner named by display name.
@@ -279,175 +275,5 @@ impl Context {
             .from_local_datetime(&day.and_time(t))
             .earliest()
             .map_or_else(|| day.and_time(t).and_utc(), |d| d.with_timezone(&Utc))
-    }
-}
-
-/// Disputes at risk or breached (whose they are is settled with the other items').
-async fn disputes(pool: &PgPool, ctx: &Context) -> Result<Vec<WorkItem>, StoreError> {
-    let q = ListQuery {
-        filter: Filter::default(),
-        sort: None,
-        limit: i64::MAX,
-        offset: 0,
-        me: String::new(),
-    };
-    let lines = super::disputes::open_disputes(pool, &q, ctx.now).await?;
-    Ok(lines
-        .into_iter()
-        .filter(|d| worst_state(&d.first_response, &d.resolution) != SlaState::Ok)
-        .map(|d| dispute_item(ctx, d))
-        .collect())
-}
-
-fn dispute_item(ctx: &Context, d: DisputeLine) -> WorkItem {
-    let responding = !d.first_response.stopped;
-    let clock = if responding {
-        d.first_response
-    } else {
-        d.resolution
-    };
-    let left = clock.remaining();
-    let late_at = if left >= 0 {
-        d.clock.add_minutes(ctx.now, left)
-    } else {
-        ctx.now + Duration::minutes(left)
-    };
-    let what = if responding {
-        "first response"
-    } else {
-        "resolution"
-    };
-    // Business clocks count working time only: say so, the column shows the wall time.
-    let working = match d.clock {
-        crate::domain::sla::Clock::Business(_) => " of working time",
-        crate::domain::sla::Clock::Wall => "",
-    };
-    let span = crate::domain::sla::format_minutes(left.abs());
-    let standing = if left < 0 {
-        format!("{what} overdue by {span}{working}")
-    } else {
-        format!("{what}: {span}{working} left")
-    };
-    let why = format!(
-        "{standing} · {} · {}",
-        d.state.label(),
-        d.category.replace('_', " ")
-    );
-    WorkItem {
-        kind: WorkKind::Dispute,
-        reference: d.number.clone(),
-        customer_id: d.customer_id,
-        customer: d.customer.clone(),
-        why,
-        late_at,
-        amount: d.amount,
-        currency: d.currency.clone(),
-        at_stake: ctx.at_stake(d.amount, &d.currency),
-        owner: ctx.owner_named(d.assignee.as_deref()),
-        subject: WorkSubject::Dispute(Box::new(d)),
-    }
-}
-
-#[derive(sqlx::FromRow)]
-struct ReminderRow {
-    id: i64,
-    customer_id: i64,
-    number: String,
-    customer: String,
-    issue_date: NaiveDate,
-    due_date: NaiveDate,
-    amount: i64,
-    open: i64,
-    currency: String,
-    expected: Option<NaiveDate>,
-    first_day: NaiveDate,
-}
-
-/// Overdue invoices past their customer's expected pay date whose reminder may go now: not
-/// disputed, not promised, not inside the rhythm's grace (`reminder_block` says nothing), with
-/// no message live on them and none sent in the last 7 days. Largest first, `REMINDERS` at
-/// most (the rule is asked of the largest twice as many, so its cost stays bounded on a
-/// large book); `only` keeps one collector's customers.
-async fn reminders(
-    pool: &PgPool,
-    ctx: &Context,
-    only: Option<&str>,
-) -> Result<Vec<WorkItem>, StoreError> {
-    let rows: Vec<ReminderRow> = sqlx::query_as(
-        // The cheap tests first (materialised, so they run first), then the rule itself on
-        // what is left: `reminder_block` is the one the dialog and the worker ask.
-        "WITH candidates AS MATERIALIZED (
-           SELECT i.id, i.customer_id, i.number, c.name AS customer, i.issue_date, i.due_date,
-                  i.amount_minor::bigint AS amount, i.open_minor::bigint AS open, i.currency::text AS currency,
-                  i.issue_date + p.typical_days AS expected,
-                  greatest(i.due_date, i.issue_date + coalesce(p.typical_days, 0))
-                    + (SELECT setting_int('reminder_grace_days'))::int AS first_day
-             FROM invoices i JOIN customers c ON c.id = i.customer_id
-             LEFT JOIN customer_profiles p ON p.customer_id = i.customer_id
-            WHERE i.open_minor > 0 AND i.due_date < $1
-              AND ($2::text IS NULL OR EXISTS (
-                    SELECT 1 FROM customer_owners co JOIN agents a ON a.id = co.agent_id
-                     WHERE co.customer_id = i.customer_id AND co.relation = 'collector' AND a.role_name = $2))
-              AND NOT EXISTS (SELECT 1 FROM outreach m WHERE m.invoice_id = i.id
-                    AND (m.status IN ('draft', 'pending_approval', 'queued', 'sending', 'uncertain')
-                         OR (m.status = 'sent' AND m.sent_at > now() - interval '7 days')))
-              -- Two things `reminder_block` would say, asked here by index first.
-              AND NOT EXISTS (SELECT 1 FROM disputes d WHERE d.invoice_id = i.id AND d.state <> 'resolved')
-              AND $1 >= i.issue_date + coalesce(p.typical_days, 0) + (SELECT setting_int('reminder_grace_days'))::int
-            ORDER BY i.open_minor DESC, i.id LIMIT $3 * 2)
-         SELECT * FROM candidates WHERE reminder_block(id, $1) IS NULL
-          ORDER BY open DESC, id LIMIT $3",
-    )
-    .bind(ctx.today)
-    .bind(only)
-    .bind(REMINDERS)
-    .fetch_all(pool)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| {
-            let days = (ctx.today - r.due_date).num_days();
-            let why = match r.expected {
-                Some(e) => format!(
-                    "{days} days overdue · usually paid by {} · no reminder yet",
-                    e.format("%-d %b")
-                ),
-                None => format!("{days} days overdue · no reminder yet"),
-            };
-            WorkItem {
-                kind: WorkKind::Reminder,
-                reference: r.number.clone(),
-                customer_id: r.customer_id,
-                customer: r.customer.clone(),
-                why,
-                late_at: WorkKind::Reminder.late_at(ctx.at_nine(r.first_day)),
-                amount: r.open,
-                currency: r.currency.clone(),
-                at_stake: ctx.at_stake(r.open, &r.currency),
-                owner: None,
-                subject: WorkSubject::Reminder(OpenInvoice {
-                    id: r.id,
-                    customer_id: r.customer_id,
-                    number: r.number,
-                    customer: r.customer,
-                    issue_date: r.issue_date,
-                    due_date: r.due_date,
-                    amount: r.amount,
-                    open: r.open,
-                    currency: r.currency,
-                    disputed: false,
-                    expected: r.expected,
-                }),
-            }
-        })
-        .collect())
-}
-
-/// Whether a message is one a lead decides (used by the message sources).
-pub(super) fn decided_by_lead(status: OutreachStatus) -> Option<WorkKind> {
-    match status {
-        OutreachStatus::PendingApproval => Some(WorkKind::Approval),
-        OutreachStatus::Uncertain => Some(WorkKind::Uncertain),
-        _ => None,
     }
 }

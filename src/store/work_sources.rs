@@ -1,17 +1,18 @@
-//! The worklist's other sources: paid orders still held, promises due or broken, messages a
-//! lead decides, and a person's tasks and slipping accounts. Each reads its own list's query
-//! and says, for its items, why they are here and when they go late.
+//! The worklist's sources: disputes about to breach, reminders that may go, paid orders still
+//! held, promises due or broken, messages a lead decides, and a person's tasks and slipping
+//! accounts. Each reads its own list's query where there is one and says, for its items, why
+//! they are here and when they go late; whose they are is settled afterwards, for all at once.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sqlx::PgPool;
 
 use super::StoreError;
 use super::lists::ListQuery;
-use super::work::{Context, decided_by_lead};
-use crate::domain::sla::format_minutes;
-use crate::domain::states::{PromiseStatus, WorkKind};
+use super::work::Context;
+use crate::domain::sla::{SlaState, format_minutes, worst_state};
+use crate::domain::states::{OutreachStatus, PromiseStatus, WorkKind};
 use crate::filter::Filter;
-use crate::model::{Notice, WorkItem, WorkSubject};
+use crate::model::{DisputeLine, Notice, OpenInvoice, WorkItem, WorkSubject};
 
 fn query(filter: &str, me: &str) -> ListQuery {
     ListQuery {
@@ -163,11 +164,13 @@ pub(super) async fn notices(pool: &PgPool, ctx: &Context) -> Result<Vec<WorkItem
     let rows: Vec<NoticeRow> = sqlx::query_as(
         "SELECT n.id, n.created_at, n.kind, n.customer_id, c.name AS customer, n.message,
                 a.role_name, a.display_name,
-                array(SELECT sum(i.open_minor)::bigint FROM invoices i
-                       WHERE i.customer_id = n.customer_id AND i.open_minor > 0 GROUP BY i.currency ORDER BY i.currency) AS open,
-                array(SELECT i.currency::text FROM invoices i
-                       WHERE i.customer_id = n.customer_id AND i.open_minor > 0 GROUP BY i.currency ORDER BY i.currency) AS currencies
+                coalesce(b.open, '{}') AS open, coalesce(b.currencies, '{}') AS currencies
            FROM notifications n JOIN agents a ON a.id = n.agent_id JOIN customers c ON c.id = n.customer_id
+           -- The customer's open balance per currency, read once.
+           LEFT JOIN LATERAL (
+               SELECT array_agg(o.open ORDER BY o.currency) AS open, array_agg(o.currency ORDER BY o.currency) AS currencies
+                 FROM (SELECT i.currency::text AS currency, sum(i.open_minor)::bigint AS open FROM invoices i
+                        WHERE i.customer_id = n.customer_id AND i.open_minor > 0 GROUP BY 1) o) b ON true
           WHERE n.read_at IS NULL AND n.kind IN ('outreach_task', 'slipping')
           ORDER BY n.created_at DESC LIMIT 300",
     )
@@ -210,4 +213,158 @@ pub(super) async fn notices(pool: &PgPool, ctx: &Context) -> Result<Vec<WorkItem
             }
         })
         .collect())
+}
+
+/// How many reminders that may go the list shows: the largest (a day's calls and e-mails).
+const REMINDERS: i64 = 150;
+
+/// Disputes at risk or breached (whose they are is settled with the other items').
+pub(super) async fn disputes(pool: &PgPool, ctx: &Context) -> Result<Vec<WorkItem>, StoreError> {
+    let q = ListQuery {
+        filter: Filter::default(),
+        sort: None,
+        limit: i64::MAX,
+        offset: 0,
+        me: String::new(),
+    };
+    let lines = super::disputes::open_disputes(pool, &q, ctx.now).await?;
+    Ok(lines
+        .into_iter()
+        .filter(|d| worst_state(&d.first_response, &d.resolution) != SlaState::Ok)
+        .map(|d| dispute_item(ctx, d))
+        .collect())
+}
+
+fn dispute_item(ctx: &Context, d: DisputeLine) -> WorkItem {
+    let responding = !d.first_response.stopped;
+    let clock = if responding {
+        d.first_response
+    } else {
+        d.resolution
+    };
+    let left = clock.remaining();
+    let late_at = if left >= 0 {
+        d.clock.add_minutes(ctx.now, left)
+    } else {
+        ctx.now + Duration::minutes(left)
+    };
+    let what = if responding {
+        "first response"
+    } else {
+        "resolution"
+    };
+    // Business clocks count working time only: say so, the column shows the wall time.
+    let working = match d.clock {
+        crate::domain::sla::Clock::Business(_) => " of working time",
+        crate::domain::sla::Clock::Wall => "",
+    };
+    let span = crate::domain::sla::format_minutes(left.abs());
+    let standing = if left < 0 {
+        format!("{what} overdue by {span}{working}")
+    } else {
+        format!("{what}: {span}{working} left")
+    };
+    let why = format!(
+        "{standing} · {} · {}",
+        d.state.label(),
+        d.category.replace('_', " ")
+    );
+    WorkItem {
+        kind: WorkKind::Dispute,
+        reference: d.number.clone(),
+        customer_id: d.customer_id,
+        customer: d.customer.clone(),
+        why,
+        late_at,
+        amount: d.amount,
+        currency: d.currency.clone(),
+        at_stake: ctx.at_stake(d.amount, &d.currency),
+        owner: ctx.owner_named(d.assignee.as_deref()),
+        subject: WorkSubject::Dispute(Box::new(d)),
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct ReminderRow {
+    #[sqlx(flatten)]
+    invoice: super::account::InvoiceRow,
+    first_day: NaiveDate,
+}
+
+/// Overdue invoices past their customer's expected pay date whose reminder may go now: not
+/// disputed, not promised, not inside the rhythm's grace (`reminder_block` says nothing), with
+/// no message live on them and none sent in the last 7 days. Largest first, `REMINDERS` at
+/// most (the rule is asked of the largest twice as many, so its cost stays bounded on a
+/// large book); `only` keeps one collector's customers.
+pub(super) async fn reminders(
+    pool: &PgPool,
+    ctx: &Context,
+    only: Option<&str>,
+) -> Result<Vec<WorkItem>, StoreError> {
+    let rows: Vec<ReminderRow> = sqlx::query_as(
+        // The cheap tests first (materialised, so they run first), then the rule itself on
+        // what is left: `reminder_block` is the one the dialog and the worker ask.
+        "WITH candidates AS MATERIALIZED (
+           SELECT i.id, i.customer_id, i.number, c.name AS customer, i.issue_date, i.due_date,
+                  i.amount_minor::bigint AS amount, i.open_minor::bigint AS open, i.currency::text AS currency,
+                  false AS disputed, p.typical_days,
+                  greatest(i.due_date, i.issue_date + coalesce(p.typical_days, 0))
+                    + (SELECT setting_int('reminder_grace_days'))::int AS first_day
+             FROM invoices i JOIN customers c ON c.id = i.customer_id
+             LEFT JOIN customer_profiles p ON p.customer_id = i.customer_id
+            WHERE i.open_minor > 0 AND i.due_date < $1
+              AND ($2::text IS NULL OR EXISTS (
+                    SELECT 1 FROM customer_owners co JOIN agents a ON a.id = co.agent_id
+                     WHERE co.customer_id = i.customer_id AND co.relation = 'collector' AND a.role_name = $2))
+              AND NOT EXISTS (SELECT 1 FROM outreach m WHERE m.invoice_id = i.id
+                    AND (m.status IN ('draft', 'pending_approval', 'queued', 'sending', 'uncertain')
+                         OR (m.status = 'sent' AND m.sent_at > now() - interval '7 days')))
+              -- Two things `reminder_block` would say, asked here by index first.
+              AND NOT EXISTS (SELECT 1 FROM disputes d WHERE d.invoice_id = i.id AND d.state <> 'resolved')
+              AND $1 >= i.issue_date + coalesce(p.typical_days, 0) + (SELECT setting_int('reminder_grace_days'))::int
+            ORDER BY i.open_minor DESC, i.id LIMIT $3 * 2)
+         SELECT * FROM candidates WHERE reminder_block(id, $1) IS NULL
+          ORDER BY open DESC, id LIMIT $3",
+    )
+    .bind(ctx.today)
+    .bind(only)
+    .bind(REMINDERS)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let inv = OpenInvoice::from(r.invoice);
+            let days = (ctx.today - inv.due_date).num_days();
+            let why = match inv.expected {
+                Some(e) => format!(
+                    "{days} days overdue · usually paid by {} · no reminder yet",
+                    e.format("%-d %b")
+                ),
+                None => format!("{days} days overdue · no reminder yet"),
+            };
+            WorkItem {
+                kind: WorkKind::Reminder,
+                reference: inv.number.clone(),
+                customer_id: inv.customer_id,
+                customer: inv.customer.clone(),
+                why,
+                late_at: WorkKind::Reminder.late_at(ctx.at_nine(r.first_day)),
+                amount: inv.open,
+                currency: inv.currency.clone(),
+                at_stake: ctx.at_stake(inv.open, &inv.currency),
+                owner: None,
+                subject: WorkSubject::Reminder(inv),
+            }
+        })
+        .collect())
+}
+
+/// Whether a message is one a lead decides (used by the message sources).
+fn decided_by_lead(status: OutreachStatus) -> Option<WorkKind> {
+    match status {
+        OutreachStatus::PendingApproval => Some(WorkKind::Approval),
+        OutreachStatus::Uncertain => Some(WorkKind::Uncertain),
+        _ => None,
+    }
 }

@@ -32,14 +32,14 @@ fn due_cell(item: &WorkItem, state: &State, theme: &Theme) -> Cell {
 
 /// The action the item's key takes, as this person is offered it.
 pub fn action_of(item: &WorkItem) -> Option<Action> {
-    Some(match (&item.subject, item.kind) {
-        (WorkSubject::Dispute(d), _) if !d.first_response.stopped => Action::Respond,
-        (WorkSubject::Dispute(_), _) => Action::MoveDispute,
-        (WorkSubject::Hold(_), _) => Action::ReleaseHold,
-        (WorkSubject::Reminder(_), _) => Action::QueueReminder,
-        (WorkSubject::Message(_), _) => Action::DecideMessage,
-        (_, WorkKind::PromiseDue | WorkKind::PromiseBroken) => return None,
-        _ => return None,
+    Some(match &item.subject {
+        WorkSubject::Dispute(d) if !d.first_response.stopped => Action::Respond,
+        WorkSubject::Dispute(_) => Action::MoveDispute,
+        WorkSubject::Hold(_) => Action::ReleaseHold,
+        WorkSubject::Reminder(_) => Action::QueueReminder,
+        WorkSubject::Message(_) => Action::DecideMessage,
+        // Promises, tasks and slipping notes are opened, not acted on from the line.
+        WorkSubject::Promise(_) | WorkSubject::Notice(_) => return None,
     })
 }
 

@@ -42,13 +42,8 @@ pub fn promise(inv: &OpenInvoice, e: u32, today: chrono::NaiveDate) -> Dialog {
 /// A reminder already live for the invoice is named; confirming replaces it (esc leaves it).
 pub fn reminder_ready(state: &mut State, draft: ReminderDraft) {
     // The invoice under the cursor, on its aging list or as a worklist item.
-    let i = state.list.window_index();
-    let subject = state.list.rows.subject_of(i);
-    let (rows, i) = match &subject {
-        Some((rows, at)) => (rows, *at),
-        None => (&state.list.rows, i),
-    };
-    let Rows::Invoices(rows) = rows else {
+    let (rows, i) = state.list.rows.acted_on(state.list.window_index());
+    let Rows::Invoices(rows) = rows.as_ref() else {
         return;
     };
     let Some(inv) = rows.get(i).cloned() else {

@@ -37,12 +37,8 @@ pub fn open(state: &mut State, action: Action) -> Vec<Effect> {
         _ => None,
     };
     // A worklist item acts as the row of its own list.
-    let subject = state.list.rows.subject_of(i);
-    let (rows, i) = match &subject {
-        Some((rows, at)) => (rows, *at),
-        None => (&state.list.rows, i),
-    };
-    let dialog = match (rows, action) {
+    let (rows, i) = state.list.rows.acted_on(i);
+    let dialog = match (rows.as_ref(), action) {
         // Every dispute action works from its case as from the queue.
         _ if case.is_some() => case.as_ref().map(|d| {
             let e = state.exponent_of(&d.currency);
