@@ -28,9 +28,13 @@ async fn every_function_of_the_schema_runs_on_the_safe_search_path() {
     let unsafe_functions: Vec<String> = sqlx::query_scalar(
         "SELECT p.oid::regprocedure::text FROM pg_proc p
           WHERE p.pronamespace = 'public'::regnamespace
-            AND NOT coalesce($1 = ANY (p.proconfig), false) ORDER BY 1",
+            AND NOT coalesce($1 = ANY (p.proconfig), false)
+            -- Inlined expressions cannot carry a setting; they name every operator's schema.
+            AND NOT (p.oid::regprocedure::text = ANY ($2) AND NOT p.prosecdef)
+          ORDER BY 1",
     )
     .bind(SAFE_PATH)
+    .bind(["settle_convert(bigint,bigint)"])
     .fetch_all(&admin)
     .await
     .unwrap();

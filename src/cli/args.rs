@@ -79,6 +79,10 @@ pub enum Command {
     /// Measurements: seed load time, aging query speed.
     #[command(subcommand)]
     Bench(Bench),
+    /// Compare the overview's maintained summaries (today's aging, credit sales, the
+    /// receivables at past days' ends) with the full computation on this store; exits 1 if
+    /// any figure differs.
+    Doctor,
     /// Check themes and keymaps.
     #[command(subcommand)]
     Config(ConfigCmd),

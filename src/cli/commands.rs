@@ -37,6 +37,11 @@ pub async fn run(cli: Cli, log_problem: Option<String>) -> anyhow::Result<ExitCo
             demo(args, opts, now).await?
         }
         Some(Command::Report(r)) => report_cmd(r, &db, now).await?,
+        Some(Command::Doctor) => {
+            let pool = store::pool(&database_url(&db)?, 2).await?;
+            let today = store::business_today(&pool, now.unwrap_or_else(chrono::Utc::now)).await?;
+            return crate::cli::doctor::run(&pool, today).await;
+        }
         Some(Command::Import(args)) => return import(args, &db, now).await,
         Some(Command::Bench(Bench::Seed { scale, seed, runs })) => {
             bench::seed_and_aging(scale, seed, runs).await?

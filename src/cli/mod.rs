@@ -6,6 +6,7 @@ pub mod bench_feed;
 pub mod bench_send;
 pub mod bench_soak;
 pub mod commands;
+pub mod doctor;
 pub mod report;
 pub mod report_work;
 

@@ -20,14 +20,30 @@ pub async fn sales_by_day(
     to: NaiveDate,
     rate_day: NaiveDate,
 ) -> Result<BTreeMap<NaiveDate, i64>, StoreError> {
-    let (currencies, rates) = super::aging::rate_arrays(pool, rate_day).await?;
+    let rates = super::aging::rate_arrays(pool, rate_day).await?;
+    if super::summary::standing(pool, rate_day)
+        .await?
+        .converts_at(&rates)
+    {
+        return super::summary::sales_by_day(pool, from, to).await;
+    }
+    sales_by_day_full(pool, from, to, rates).await
+}
+
+/// The same from the invoices and credit notes themselves (days that net to nothing left out).
+pub async fn sales_by_day_full(
+    pool: &PgPool,
+    from: NaiveDate,
+    to: NaiveDate,
+    (currencies, rates): (Vec<String>, Vec<i64>),
+) -> Result<BTreeMap<NaiveDate, i64>, StoreError> {
     let rows: Vec<(NaiveDate, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "WITH {}
          SELECT s.issue_date, sum({})::bigint FROM (
              SELECT issue_date, currency::text AS currency, amount_minor AS amount FROM invoices WHERE issue_date BETWEEN $1 AND $2
              UNION ALL
              SELECT issue_date, currency::text, -amount_minor FROM credit_notes WHERE issue_date BETWEEN $1 AND $2
-         ) s LEFT JOIN rate r ON r.currency = s.currency GROUP BY 1",
+         ) s LEFT JOIN rate r ON r.currency = s.currency GROUP BY 1 HAVING sum({1}) <> 0",
         super::aging::rate_cte("$3", "$4"),
         super::converted_sql("s.amount")
     )))
@@ -67,7 +83,7 @@ pub async fn period_kpis_ending(
     end: Option<&crate::domain::aging::AgingSummary>,
 ) -> Result<Kpis, StoreError> {
     let edges = BucketEdges::default();
-    let before = aging_summary(pool, period.from - Duration::days(1), Basis::Due, &edges).await?;
+    let beginning = super::summary::receivables_at(pool, period.from - Duration::days(1)).await?;
     let end = match end {
         Some(s)
             if s.as_of == period.to
@@ -94,7 +110,7 @@ pub async fn period_kpis_ending(
         *by_month.entry(first_of_month(*day)).or_insert(0) += amount;
     }
     let inputs = KpiInputs {
-        beginning_receivables: open(&before),
+        beginning_receivables: beginning,
         credit_sales: in_period,
         ending_total_receivables: open(&end),
         ending_current_receivables: end.lines[0].amount,

@@ -5,15 +5,9 @@
 /// rounding half away from zero exactly as `domain::money::convert`: in 64-bit integers when
 /// the product cannot overflow (every real amount), in numeric otherwise.
 pub(crate) fn converted_sql(amount: &str) -> String {
-    // As bigint whatever the expression's type (a `sum` is numeric, and numeric division
-    // does not truncate).
-    let amount = format!("(({amount})::bigint)");
-    let rate = "coalesce(r.rate_e8, 0)::bigint";
-    format!(
-        "(CASE WHEN abs({amount}) <= 9000000000000000000 / greatest({rate}, 1)
-              THEN (({amount}) * {rate} + CASE WHEN ({amount}) >= 0 THEN 50000000 ELSE -50000000 END) / 100000000
-              ELSE round(({amount})::numeric * {rate} / 100000000)::bigint END)"
-    )
+    // As bigint whatever the expression's type (a `sum` is numeric). `settle_convert`
+    // (migration 0016) is one SQL expression the planner inlines.
+    format!("settle_convert((({amount}))::bigint, r.rate_e8)")
 }
 
 pub mod account;
@@ -36,6 +30,7 @@ pub mod outbox;
 pub mod promises;
 pub mod seed;
 pub mod slipping;
+pub mod summary;
 pub mod trust;
 pub mod work;
 mod work_sources;
@@ -256,7 +251,7 @@ pub async fn refresh_profiles(pool: &PgPool, today: chrono::NaiveDate) -> Result
 pub async fn alert_counts(pool: &PgPool) -> Result<(i64, i64, i64, i64), StoreError> {
     Ok(sqlx::query_as(
         "SELECT (SELECT count(*) FROM holds WHERE status = 'cleared'), (SELECT count(*) FROM customer_profiles WHERE slipping),
-                (SELECT count(*) FROM promises WHERE status = 'broken' AND closed_on > settle_today() - 7),
+                (SELECT count(*) FROM promises WHERE status = 'broken' AND closed_on > (SELECT settle_today()) - 7),
                 (SELECT count(*) FROM outreach WHERE status IN ('pending_approval', 'uncertain'))",
     )
     .fetch_one(pool)

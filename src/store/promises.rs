@@ -148,6 +148,9 @@ pub struct JobsRun {
     pub kept: i64,
     pub broken: i64,
     pub profiles_refreshed: bool,
+    /// The overview's summaries were rebuilt (the day's rates were not the ones they held).
+    #[serde(default)]
+    pub summaries_rebuilt: bool,
 }
 
 /// Runs the store's time-based jobs as of `today` (`None`: the business day today).

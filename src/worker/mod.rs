@@ -66,6 +66,9 @@ pub fn describe(run: &JobsRun) -> Option<String> {
     if run.profiles_refreshed {
         parts.push("customer profiles refreshed".to_string());
     }
+    if run.summaries_rebuilt {
+        parts.push("summaries rebuilt at the day's rates".to_string());
+    }
     (!parts.is_empty()).then(|| parts.join(", "))
 }
 
@@ -128,6 +131,13 @@ pub async fn run(pool: &PgPool, opts: &WorkerOptions) -> anyhow::Result<()> {
                 Err(e) => complain(opts, &format!("time jobs failed: {e}; retrying")),
             }
         }
+        // The overview's summaries: fold what writers appended since the last round.
+        if let Err(e) = store::summary::fold(pool).await {
+            complain(
+                opts,
+                &format!("folding the summaries failed: {e}; retrying"),
+            );
+        }
         match deliver::deliver_due(pool, mailer.as_ref(), opts.batch, opts.lease_seconds, &stop)
             .await
         {
@@ -161,16 +171,21 @@ mod tests {
             kept: 0,
             broken: 0,
             profiles_refreshed: false,
+            summaries_rebuilt: false,
         };
         assert_eq!(describe(&idle), None);
         let busy = JobsRun {
             kept: 1,
             broken: 2,
             profiles_refreshed: true,
+            summaries_rebuilt: true,
         };
         assert_eq!(
             describe(&busy).as_deref(),
-            Some("1 promises kept, 2 promises broken, customer profiles refreshed")
+            Some(
+                "1 promises kept, 2 promises broken, customer profiles refreshed, \
+                 summaries rebuilt at the day's rates"
+            )
         );
     }
 }

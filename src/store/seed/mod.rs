@@ -160,6 +160,8 @@ pub async fn seed(
     }
     drop(conn);
     super::refresh_profiles(pool, today).await?;
+    // The book went in with triggers off: build the overview's summaries from it.
+    super::summary::rebuild(pool, Some(today)).await?;
     // Profiles are fresh as of today: the worker's daily refresh need not run again at once.
     sqlx::query(
         "INSERT INTO settings (key, value) VALUES ('profiles_refreshed_on', $1)

@@ -1,0 +1,109 @@
+//! `settle doctor`: the overview's maintained summaries against the full computation on a
+//! live store. Every figure the overview reads from a summary is computed both ways; any
+//! difference is printed and the command exits 1.
+
+use std::process::ExitCode;
+
+use chrono::{Duration, NaiveDate};
+use sqlx::PgPool;
+
+use crate::domain::aging::{Basis, BucketEdges, days_past};
+use crate::domain::months::first_of_month;
+use crate::store::aging::{Path, aging_summary_by, rate_arrays};
+use crate::store::{self, summary};
+
+/// Compares each figure and says what it found.
+pub async fn run(pool: &PgPool, today: NaiveDate) -> anyhow::Result<ExitCode> {
+    let rates = rate_arrays(pool, today).await?;
+    let standing = summary::standing(pool, today).await?;
+    let pending: (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM open_deltas), (SELECT count(*) FROM sales_deltas)",
+    )
+    .fetch_one(pool)
+    .await?;
+    crate::outln!(
+        "summaries: {} (rates {}), {} + {} deltas not folded yet",
+        if standing.ages(&rates) {
+            "answer for today"
+        } else {
+            "do not answer for today; the full path does"
+        },
+        if standing.converts_at(&rates) {
+            "are today's".to_string()
+        } else {
+            format!("held {:?}, today's {:?}", standing.rates, rates)
+        },
+        pending.0,
+        pending.1
+    );
+    let mut differ = 0;
+    let mut report = |what: String, summary: i64, full: i64| {
+        let same = summary == full;
+        differ += usize::from(!same);
+        crate::outln!(
+            "{} {what}: summary {summary}, full {full}",
+            if same { "ok  " } else { "DIFF" }
+        );
+    };
+    let edges = BucketEdges::default();
+    if standing.converts_at(&rates) {
+        for basis in [Basis::Due, Basis::Invoice] {
+            let full = aging_summary_by(pool, today, basis, &edges, Path::Full).await?;
+            let rows = summary::open_by_day(pool, today, basis).await?;
+            let name = format!("{basis:?}").to_lowercase();
+            report(
+                format!("open invoices today ({name} basis)"),
+                rows.iter().map(|r| r.1).sum(),
+                full.lines.iter().map(|l| l.invoices).sum(),
+            );
+            for (index, line) in full.lines.iter().enumerate() {
+                let amount = rows
+                    .iter()
+                    .filter(|r| edges.index_for(days_past(today, r.0)) == index)
+                    .map(|r| r.2)
+                    .sum();
+                report(
+                    format!("{} ({name} basis)", line.bucket.label),
+                    amount,
+                    line.amount,
+                );
+            }
+        }
+        let from = first_of_month(today - Duration::days(760));
+        let kept = summary::sales_by_day(pool, from, today).await?;
+        let full = store::kpi::sales_by_day_full(pool, from, today, rates.clone()).await?;
+        report(
+            format!("credit sales {from} to {today}"),
+            kept.values().sum(),
+            full.values().sum(),
+        );
+        let days_differing = full.iter().filter(|(d, v)| kept.get(d) != Some(v)).count()
+            + kept.keys().filter(|d| !full.contains_key(d)).count();
+        report(
+            "days whose credit sales differ".into(),
+            days_differing as i64,
+            0,
+        );
+    }
+    let remembered: Vec<NaiveDate> =
+        sqlx::query_scalar("SELECT day FROM receivables_close ORDER BY day")
+            .fetch_all(pool)
+            .await?;
+    for day in remembered {
+        let full = aging_summary_by(pool, day, Basis::Due, &edges, Path::Full).await?;
+        report(
+            format!("receivables at the end of {day}"),
+            summary::receivables_at(pool, day).await?,
+            full.lines.iter().map(|l| l.amount).sum(),
+        );
+    }
+    Ok(if differ == 0 {
+        crate::outln!("every summary agrees with the full computation");
+        ExitCode::SUCCESS
+    } else {
+        crate::outln!(
+            "{differ} figures differ: run `SELECT rebuild_summaries()` as a lead or the worker"
+        );
+        ExitCode::from(1)
+    })
+}

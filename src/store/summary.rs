@@ -1,0 +1,135 @@
+//! The maintained summaries (migration 0016): today's aging and the credit sales by day read
+//! from a few thousand rows instead of the whole book, and the receivables open at the end of
+//! a past day remembered until a backdated change touches it.
+//!
+//! A summary answers only when it gives exactly what the full computation would: it holds
+//! each document converted at the rates the reader converts at, and (for aging) what is open
+//! now is what was open at the as-of date. Otherwise the reader takes the full path.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use sqlx::PgPool;
+
+use super::StoreError;
+use crate::domain::aging::Basis;
+
+/// What the summaries hold, to decide whether they may answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Standing {
+    /// The rates their converted amounts use, by currency (sorted).
+    pub rates: (Vec<String>, Vec<i64>),
+    /// Whether an allocation is dated after the day asked about (then what is open now is
+    /// not what was open that day).
+    pub later_allocations: bool,
+}
+
+impl Standing {
+    /// The summaries convert at exactly these rates (as `aging::rate_arrays` gives them).
+    pub fn converts_at(&self, rates: &(Vec<String>, Vec<i64>)) -> bool {
+        &self.rates == rates
+    }
+
+    /// Today's aging from the summaries equals the full computation as of that day.
+    pub fn ages(&self, rates: &(Vec<String>, Vec<i64>)) -> bool {
+        self.converts_at(rates) && !self.later_allocations
+    }
+}
+
+/// The summaries' rates, and whether any allocation is dated after `day`: one round trip.
+pub async fn standing(pool: &PgPool, day: NaiveDate) -> Result<Standing, StoreError> {
+    // `max` reads one index entry whatever plan the statement gets (an `EXISTS … > $1`
+    // became a scan of every allocation once PostgreSQL chose a generic plan for it).
+    let (currencies, rates, later): (Vec<String>, Vec<i64>, bool) = sqlx::query_as(
+        "SELECT coalesce(array_agg(currency ORDER BY currency), '{}'),
+                coalesce(array_agg(rate_e8 ORDER BY currency), '{}'),
+                coalesce((SELECT max(applied_on) FROM allocations) > $1, false)
+           FROM summary_rates",
+    )
+    .bind(day)
+    .fetch_one(pool)
+    .await?;
+    Ok(Standing {
+        rates: (currencies, rates),
+        later_allocations: later,
+    })
+}
+
+/// Open invoices issued by `as_of`, by their basis day: (day, invoices, converted amount),
+/// the summary plus the deltas not folded yet.
+pub async fn open_by_day(
+    pool: &PgPool,
+    as_of: NaiveDate,
+    basis: Basis,
+) -> Result<Vec<(NaiveDate, i64, i64)>, StoreError> {
+    let day = match basis {
+        Basis::Due => "due_date",
+        Basis::Invoice => "issue_date",
+    };
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {day}, sum(n)::bigint, sum(converted_minor)::bigint FROM (
+             SELECT due_date, issue_date, n, converted_minor FROM open_summary WHERE issue_date <= $1
+             UNION ALL
+             SELECT due_date, issue_date, n, converted_minor FROM open_deltas WHERE issue_date <= $1) s
+          GROUP BY 1"
+    )))
+    .bind(as_of)
+    .fetch_all(pool)
+    .await?)
+}
+
+/// Credit sales by issue day from `from` to `to` (both included), converted: the summary
+/// plus the deltas not folded yet. Days that net to nothing are left out.
+pub async fn sales_by_day(
+    pool: &PgPool,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<BTreeMap<NaiveDate, i64>, StoreError> {
+    let rows: Vec<(NaiveDate, i64)> = sqlx::query_as(
+        "SELECT day, sum(converted_minor)::bigint FROM (
+             SELECT day, converted_minor FROM sales_summary WHERE day BETWEEN $1 AND $2
+             UNION ALL
+             SELECT day, converted_minor FROM sales_deltas WHERE day BETWEEN $1 AND $2) s
+          GROUP BY 1 HAVING sum(converted_minor) <> 0",
+    )
+    .bind(from)
+    .bind(to)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// The receivables open at the end of `day` in the reporting currency, each invoice converted
+/// at that day's rates: remembered for past days, computed otherwise (`receivables_at`).
+pub async fn receivables_at(pool: &PgPool, day: NaiveDate) -> Result<i64, StoreError> {
+    Ok(sqlx::query_scalar("SELECT receivables_at($1)")
+        .bind(day)
+        .fetch_one(pool)
+        .await?)
+}
+
+/// Remembers the receivables at the end of `day` (at least three days past) for every console
+/// after: the worker does, for the overview's period. `None` if the day is too recent, or a
+/// backdated change is in flight (then it is left for the next round).
+pub async fn remember(pool: &PgPool, day: NaiveDate) -> Result<Option<i64>, StoreError> {
+    Ok(sqlx::query_scalar("SELECT remember_receivables($1)")
+        .bind(day)
+        .fetch_one(pool)
+        .await?)
+}
+
+/// Folds the pending deltas into the summaries (the worker does, every few seconds); the
+/// number of summary rows it touched.
+pub async fn fold(pool: &PgPool) -> Result<i64, StoreError> {
+    Ok(sqlx::query_scalar("SELECT fold_summaries()")
+        .fetch_one(pool)
+        .await?)
+}
+
+/// Rebuilds the summaries at the rates in force on `today` (`None`: the business day).
+pub async fn rebuild(pool: &PgPool, today: Option<NaiveDate>) -> Result<i64, StoreError> {
+    Ok(sqlx::query_scalar("SELECT rebuild_summaries($1)")
+        .bind(today)
+        .fetch_one(pool)
+        .await?)
+}
