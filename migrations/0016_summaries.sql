@@ -36,11 +36,10 @@ GRANT EXECUTE ON FUNCTION settle_convert(bigint, bigint) TO PUBLIC;
 -- The rates into the reporting currency in force on a day, the reporting currency at one.
 CREATE FUNCTION settle_rates_at(p_day date) RETURNS TABLE (currency text, rate_e8 bigint)
 LANGUAGE sql STABLE SET search_path = pg_catalog, public, pg_temp AS $$
-    SELECT * FROM (
-        SELECT DISTINCT ON (f.currency) f.currency::text, f.rate_e8 FROM fx_rates f
-         WHERE f.rate_date <= p_day
-           AND f.currency::text <> (SELECT value FROM settings WHERE key = 'reporting_currency')
-         ORDER BY f.currency, f.rate_date DESC) x
+    SELECT c.code::text, r.rate_e8 FROM currencies c
+     CROSS JOIN LATERAL (SELECT f.rate_e8 FROM fx_rates f WHERE f.currency = c.code AND f.rate_date <= p_day
+                          ORDER BY f.rate_date DESC LIMIT 1) r
+     WHERE c.code::text <> (SELECT value FROM settings WHERE key = 'reporting_currency')
     UNION ALL
     SELECT value, 100000000 FROM settings WHERE key = 'reporting_currency'
 $$;
@@ -363,5 +362,9 @@ END $$;
 CREATE INDEX outreach_to_decide_idx ON outreach (status) WHERE status IN ('pending_approval', 'uncertain');
 CREATE INDEX promises_broken_idx ON promises (closed_on) WHERE status = 'broken';
 CREATE INDEX customer_profiles_slipping_idx ON customer_profiles (customer_id) WHERE slipping;
+-- A customer's open invoices (their balance on a worklist task, their page) without reading
+-- every open item in due-date order.
+CREATE INDEX invoices_customer_open_idx ON invoices (customer_id) INCLUDE (currency, open_minor, due_date, issue_date)
+    WHERE open_minor > 0;
 
 SELECT rebuild_summaries();

@@ -325,6 +325,9 @@ pub enum Bench {
     Views {
         #[arg(long, default_value_t = 9)]
         runs: usize,
+        /// Only the views whose name contains this (`overview`, `work`, `aging customers`).
+        #[arg(long, default_value = "")]
+        only: String,
     },
     /// Time the aging queries (today and last month end) on an existing store.
     Aging {

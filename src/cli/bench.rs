@@ -70,6 +70,7 @@ pub async fn views(
     pool: &sqlx::PgPool,
     now: chrono::DateTime<Utc>,
     runs: usize,
+    only: &str,
 ) -> anyhow::Result<()> {
     use crate::app::msg::{Effect, ListRequest};
     use crate::app::state::{AgingLevel, AgingParams, View};
@@ -123,7 +124,7 @@ pub async fn views(
             },
         }
     }
-    for (name, effect) in views {
+    for (name, effect) in views.into_iter().filter(|(name, _)| name.contains(only)) {
         let mut samples = Vec::new();
         for _ in 0..runs.max(1) {
             let t = Instant::now();

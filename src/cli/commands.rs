@@ -86,9 +86,9 @@ pub async fn run(cli: Cli, log_problem: Option<String>) -> anyhow::Result<ExitCo
             })
             .await?;
         }
-        Some(Command::Bench(Bench::Views { runs })) => {
+        Some(Command::Bench(Bench::Views { runs, only })) => {
             let pool = store::pool(&database_url(&db)?, 2).await?;
-            bench::views(&pool, now.unwrap_or_else(chrono::Utc::now), runs).await?;
+            bench::views(&pool, now.unwrap_or_else(chrono::Utc::now), runs, &only).await?;
         }
         Some(Command::Bench(Bench::Aging { runs })) => {
             let pool = store::pool(&database_url(&db)?, 2).await?;

@@ -164,8 +164,10 @@ async fn bucket_sums(
 /// Rates into the reporting currency in force at `as_of` (the latest on or before it).
 pub async fn rates_at(pool: &PgPool, as_of: NaiveDate) -> Result<Rates, StoreError> {
     let rows: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT DISTINCT ON (currency) currency::text, rate_e8 FROM fx_rates \
-          WHERE rate_date <= $1 ORDER BY currency, rate_date DESC",
+        // One index probe per currency, not a walk over every rate ever recorded.
+        "SELECT c.code::text, r.rate_e8 FROM currencies c
+          CROSS JOIN LATERAL (SELECT f.rate_e8 FROM fx_rates f WHERE f.currency = c.code AND f.rate_date <= $1
+                               ORDER BY f.rate_date DESC LIMIT 1) r",
     )
     .bind(as_of)
     .fetch_all(pool)

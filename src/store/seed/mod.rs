@@ -162,6 +162,7 @@ pub async fn seed(
     super::refresh_profiles(pool, today).await?;
     // The book went in with triggers off: build the overview's summaries from it.
     super::summary::rebuild(pool, Some(today)).await?;
+    super::summary::remember(pool, today - chrono::Duration::days(90)).await?;
     // Profiles are fresh as of today: the worker's daily refresh need not run again at once.
     sqlx::query(
         "INSERT INTO settings (key, value) VALUES ('profiles_refreshed_on', $1)
