@@ -86,6 +86,11 @@ pub enum Msg {
     FeedLost(String),
     /// The feed polled the store and nothing changed.
     FeedOk,
+    /// How far the replica the views read from is behind the primary, in tenths of a
+    /// second (`None`: it does not answer).
+    Replica {
+        behind_tenths: Option<u64>,
+    },
     /// Committed changes are held back (seconds waiting) by an open transaction (whose).
     FeedBehind {
         seconds: u64,

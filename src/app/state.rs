@@ -340,6 +340,9 @@ pub struct State {
     pub feed: Feed,
     /// When the feed last reached the store (for "stale Ns").
     pub feed_ok_at: DateTime<Utc>,
+    /// With `--read-url`: how far behind the primary the replica the views read from is
+    /// (`Some(None)`: it does not answer); `None` without a replica.
+    pub replica: Option<Option<u64>>,
     pub view: View,
     /// Where `esc` goes back to: each view left, with its list as it was and its breadcrumb
     /// path then (the next view's path starts from it).
@@ -410,6 +413,7 @@ impl State {
             session,
             feed: Feed::Connecting,
             feed_ok_at: now,
+            replica: None,
             view: View::Overview,
             back: Vec::new(),
             last_view: None,

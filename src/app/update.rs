@@ -94,6 +94,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Side { .. } => vec![],
         msg @ (Msg::Tick(_)
         | Msg::FeedOk
+        | Msg::Replica { .. }
         | Msg::FeedBehind { .. }
         | Msg::Changed
         | Msg::FeedLost(_)) => feed(state, msg),
@@ -206,6 +207,10 @@ fn feed(state: &mut State, msg: Msg) -> Vec<Effect> {
                 return vec![];
             }
             load(state)
+        }
+        Msg::Replica { behind_tenths } => {
+            state.replica = Some(behind_tenths);
+            vec![]
         }
         Msg::FeedLost(why) => {
             state.feed = Feed::Lost(why);

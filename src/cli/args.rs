@@ -23,6 +23,10 @@ pub struct Cli {
     /// out of it: PGPASSWORD, PGPASSFILE and ~/.pgpass are read.
     #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
     pub database_url: Option<String>,
+    /// A streaming replica of the store for the console's views (actions and the live feed
+    /// stay on the primary); a view waits until the replica has replayed what it must show.
+    #[arg(long, env = "SETTLE_READ_URL", global = true, hide_env_values = true)]
+    pub read_url: Option<String>,
     /// Pretend the time is this (RFC 3339), for reproducible demos and tests.
     #[arg(long, env = "SETTLE_NOW", global = true, hide = true)]
     pub now: Option<DateTime<Utc>>,
@@ -320,6 +324,18 @@ pub enum Bench {
         /// given.
         #[arg(long, default_value = "")]
         view: String,
+    },
+    /// The figures docs/BENCHMARKS.md quotes, in one run at each scale: every view's load
+    /// beside psql's, and launch → first complete frame in a pseudo-terminal.
+    Suite {
+        /// Comma-separated scales (small, medium, large or a number of customers).
+        #[arg(long, default_value = "small,medium,large", value_delimiter = ',')]
+        scales: Vec<Scale>,
+        #[arg(long, default_value_t = 21)]
+        runs: usize,
+        /// Where the report goes.
+        #[arg(long, default_value = "docs/BENCHMARKS.md")]
+        out: PathBuf,
     },
     /// Time loading each console view on an existing store.
     Views {

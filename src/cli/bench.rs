@@ -9,7 +9,7 @@ use crate::demo::cluster::PrivateCluster;
 use crate::domain::aging::{Basis, BucketEdges};
 use crate::store::{self, seed::Scale};
 
-fn median(mut samples: Vec<Duration>) -> Duration {
+pub(crate) fn median(mut samples: Vec<Duration>) -> Duration {
     samples.sort();
     samples[samples.len() / 2]
 }
@@ -72,6 +72,23 @@ pub async fn views(
     runs: usize,
     only: &str,
 ) -> anyhow::Result<()> {
+    for (name, samples) in view_samples(pool, now, runs, only).await? {
+        crate::outln!(
+            "{name:<26} median {:>7.1} ms over {} runs",
+            median(samples).as_secs_f64() * 1e3,
+            runs.max(1)
+        );
+    }
+    Ok(())
+}
+
+/// Each console view's load times (one page of rows), `runs` of each, on an existing store.
+pub async fn view_samples(
+    pool: &sqlx::PgPool,
+    now: chrono::DateTime<Utc>,
+    runs: usize,
+    only: &str,
+) -> anyhow::Result<Vec<(&'static str, Vec<Duration>)>> {
     use crate::app::msg::{Effect, ListRequest};
     use crate::app::state::{AgingLevel, AgingParams, View};
     let today = store::business_today(pool, now).await?;
@@ -81,7 +98,7 @@ pub async fn views(
         edges: BucketEdges::default(),
     };
     let customer = store::bench::customer_with_open_items(pool).await?;
-    let views: Vec<(&str, Effect)> = vec![
+    let views: Vec<(&'static str, Effect)> = vec![
         (
             "overview",
             Effect::LoadOverview {
@@ -124,21 +141,19 @@ pub async fn views(
             },
         }
     }
+    let stores = crate::runtime::stores::Stores::primary_only(pool.clone());
+    let mut out = Vec::new();
     for (name, effect) in views.into_iter().filter(|(name, _)| name.contains(only)) {
         let mut samples = Vec::new();
         for _ in 0..runs.max(1) {
             let t = Instant::now();
-            let msg = crate::runtime::effects::run(pool, effect.clone(), now, "postgres").await;
+            let msg = crate::runtime::effects::run(&stores, effect.clone(), now, "postgres").await;
             if let Some(crate::app::Msg::Failed { error, .. }) = msg {
                 anyhow::bail!("{name}: {error}");
             }
             samples.push(t.elapsed());
         }
-        crate::outln!(
-            "{name:<26} median {:>7.1} ms over {} runs",
-            median(samples).as_secs_f64() * 1e3,
-            runs.max(1)
-        );
+        out.push((name, samples));
     }
-    Ok(())
+    Ok(out)
 }

@@ -21,9 +21,18 @@ pub async fn run(cli: Cli, log_problem: Option<String>) -> anyhow::Result<ExitCo
     match cli.command {
         None => {
             let pool = store::pool(&database_url(&db)?, 6).await?;
+            let stores = match &cli.read_url {
+                Some(url) => crate::runtime::stores::Stores::with_replica(
+                    pool,
+                    store::pool(url, 4)
+                        .await
+                        .context("--read-url: the replica for the views")?,
+                ),
+                None => crate::runtime::stores::Stores::primary_only(pool),
+            };
             let mut opts = console_options(&cli.console, "", now)?;
             opts.notice = log_problem;
-            console::run(pool, opts).await?;
+            console::run(stores, opts).await?;
         }
         Some(Command::Migrate) => {
             let pool = store::pool(&database_url(&db)?, 1).await?;
@@ -85,6 +94,9 @@ pub async fn run(cli: Cli, log_problem: Option<String>) -> anyhow::Result<ExitCo
                 view,
             })
             .await?;
+        }
+        Some(Command::Bench(Bench::Suite { scales, runs, out })) => {
+            crate::cli::bench_suite::run(&scales, runs, &out).await?;
         }
         Some(Command::Bench(Bench::Views { runs, only })) => {
             let pool = store::pool(&database_url(&db)?, 2).await?;
@@ -257,7 +269,7 @@ async fn demo(
             };
             crate::worker::run(&worker_pool, &opts).await
         });
-        let result = console::run(pool, opts).await;
+        let result = console::run(crate::runtime::stores::Stores::primary_only(pool), opts).await;
         worker.abort();
         result?;
     }

@@ -42,7 +42,15 @@ pub fn find_server_bin_dir() -> Option<PathBuf> {
     if let Some(path) = std::env::var_os("PATH")
         && let Some(dir) = std::env::split_paths(&path).find(|d| has_both(d))
     {
-        return Some(dir);
+        // Where initdb really lives (a PATH entry may link just a few of the programs):
+        // pg_basebackup and psql are beside it.
+        return dir
+            .join("initdb")
+            .canonicalize()
+            .ok()
+            .and_then(|p| p.parent().map(Path::to_path_buf))
+            .filter(|real| has_both(real))
+            .or(Some(dir));
     }
     let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
         .ok()?
@@ -58,6 +66,7 @@ pub fn find_server_bin_dir() -> Option<PathBuf> {
 }
 
 /// The unprivileged user the server runs as when we are root.
+#[derive(Debug, Clone, Copy)]
 struct ServerUser {
     uid: u32,
     gid: u32,
@@ -171,7 +180,11 @@ impl PrivateCluster {
             .output()
             .map_err(|e| ClusterError::Step {
                 step,
-                detail: e.to_string(),
+                detail: format!(
+                    "{e} (running {} in {})",
+                    self.bin.join(&args[0]).display(),
+                    self.root.path().display()
+                ),
             })?;
         if output.status.success() {
             return Ok(());
@@ -220,6 +233,51 @@ impl PrivateCluster {
         let stop = ["pg_ctl", "stop", "-w", "-m", "fast", "-D", &data].map(String::from);
         self.run_step("pg_ctl stop", &stop)?;
         self.run_step("pg_ctl start", &self.start_args())
+    }
+
+    /// A streaming replica of this cluster (`pg_basebackup -R`), started on its own socket,
+    /// replaying `apply_delay_ms` behind (0: as fast as it can).
+    pub fn start_replica(&self, apply_delay_ms: u64) -> Result<Self, ClusterError> {
+        let root = tempfile::Builder::new()
+            .prefix("settle-replica-")
+            .tempdir()
+            .map_err(io("creating the replica directory"))?;
+        if let Some(u) = &self.user {
+            chown(root.path(), Some(u.uid), Some(u.gid))
+                .map_err(io("handing the replica directory to postgres"))?;
+        }
+        let mut replica = PrivateCluster {
+            bin: self.bin.clone(),
+            root,
+            user: self.user,
+            watchdog: None,
+        };
+        let data = replica.data_dir().display().to_string();
+        let primary = self.socket_dir().display().to_string();
+        let backup = [
+            "pg_basebackup",
+            "-D",
+            &data,
+            "-R",
+            "-X",
+            "stream",
+            "-h",
+            &primary,
+            "-U",
+            "postgres",
+            "--no-sync",
+            "--checkpoint=fast",
+        ]
+        .map(String::from)
+        .to_vec();
+        replica.run_step("pg_basebackup", &backup)?;
+        let mut start = replica.start_args();
+        if let Some(options) = start.iter_mut().find(|a| a.contains("listen_addresses")) {
+            options.push_str(&format!(" -c recovery_min_apply_delay={apply_delay_ms}ms"));
+        }
+        replica.run_step("pg_ctl start", &start)?;
+        replica.watchdog = replica.spawn_watchdog().ok();
+        Ok(replica)
     }
 
     /// A connection URL for database `db` as superuser `postgres` over the socket.

@@ -16,6 +16,7 @@ use crate::app::msg::TextKey;
 use crate::app::state::SessionInfo;
 use crate::app::{Effect, Msg, State, update};
 use crate::config::keymap::Keymap;
+use crate::runtime::stores::Stores;
 use crate::runtime::term::TerminalGuard;
 use crate::store;
 use crate::ui::{self, Theme};
@@ -56,7 +57,8 @@ fn note_first_frame(state: &State, first: &mut bool) {
 }
 
 /// Runs the console until the user quits or the terminal goes away.
-pub async fn run(pool: PgPool, opts: ConsoleOptions) -> anyhow::Result<()> {
+pub async fn run(stores: Stores, opts: ConsoleOptions) -> anyhow::Result<()> {
+    let pool = stores.primary.clone();
     store::check_schema(&pool).await?;
     let session = store::session(&pool)
         .await
@@ -87,7 +89,7 @@ pub async fn run(pool: PgPool, opts: ConsoleOptions) -> anyhow::Result<()> {
 
     let me = state.session.user.clone();
     let (tx, mut rx) = unbounded_channel::<Msg>();
-    spawn_feed(pool.clone(), tx.clone());
+    spawn_feed(stores.clone(), tx.clone());
     let mut guard = TerminalGuard::enter(opts.basic_colours).context("preparing the terminal")?;
     // A panic in any task (a query, an action) ends the console the way a hang-up does: the
     // terminal put back, a draft kept, and where it happened in the log.
@@ -118,7 +120,7 @@ pub async fn run(pool: PgPool, opts: ConsoleOptions) -> anyhow::Result<()> {
     let clock = opts.fixed_now;
     run_effects(
         crate::app::start(&mut state, opts.start.clone()),
-        &pool,
+        &stores,
         &tx,
         clock,
         &me,
@@ -172,7 +174,7 @@ pub async fn run(pool: PgPool, opts: ConsoleOptions) -> anyhow::Result<()> {
         let tick = matches!(msg, Msg::Tick(_));
         let feed_before = state.feed.clone();
         let effects = update(&mut state, msg);
-        run_effects(effects, &pool, &tx, clock, &me);
+        run_effects(effects, &stores, &tx, clock, &me);
         dirty = !quiet || state.feed != feed_before || (tick && state.has_ticking_clocks());
     }
     keep_draft(&state);
@@ -257,7 +259,7 @@ fn text_key(key: &crossterm::event::KeyEvent) -> Option<TextKey> {
 /// clipboard writes to the terminal, so it happens here, between frames.
 pub(crate) fn run_effects(
     effects: Vec<Effect>,
-    pool: &PgPool,
+    stores: &Stores,
     tx: &UnboundedSender<Msg>,
     clock: Option<DateTime<Utc>>,
     me: &str,
@@ -271,14 +273,14 @@ pub(crate) fn run_effects(
             crate::runtime::drafts::forget(me, key);
             continue;
         }
-        let pool = pool.clone();
+        let stores = stores.clone();
         let tx = tx.clone();
         let me = me.to_string();
         tokio::spawn(async move {
             let view_load = effect.view_generation();
             let started = std::time::Instant::now();
             let reply =
-                crate::runtime::effects::run(&pool, effect, clock.unwrap_or_else(Utc::now), &me)
+                crate::runtime::effects::run(&stores, effect, clock.unwrap_or_else(Utc::now), &me)
                     .await;
             // What the view cost, so the console rests in proportion before reloading it.
             if let Some(generation) = view_load {
@@ -305,11 +307,16 @@ pub async fn poll_head(pool: &PgPool) -> Result<store::feed::Poll, store::StoreE
 }
 
 /// Polls the head of the change log; one `Changed` per poll that finds it moved (a burst of
-/// changes costs one refresh), and a resync (`Changed`) after the store comes back.
-pub(crate) fn spawn_feed(pool: PgPool, tx: UnboundedSender<Msg>) {
+/// changes costs one refresh), and a resync (`Changed`) after the store comes back. With a
+/// replica, each poll also tells the views what the replica must have replayed, and the
+/// header how far behind it is.
+pub(crate) fn spawn_feed(stores: Stores, tx: UnboundedSender<Msg>) {
     tokio::spawn(async move {
+        let pool = stores.primary.clone();
         let mut cursor = None;
         let mut lost = false;
+        let mut lag = crate::runtime::stores::LagClock::default();
+        let mut shown_lag = None;
         loop {
             // A connection that dies without a word (a dropped network) must not leave the
             // header saying live until TCP gives up: no answer in time is a lost feed.
@@ -317,6 +324,31 @@ pub(crate) fn spawn_feed(pool: PgPool, tx: UnboundedSender<Msg>) {
                 Ok(polled) => {
                     let head = polled.head;
                     let moved = cursor.is_some_and(|c| c != head);
+                    stores.must_see(polled.wal);
+                    if let Some(replica) = &stores.replica {
+                        let behind = match store::feed::replayed_wal(&replica.pool).await {
+                            Ok(replayed) => {
+                                Some(lag.observe(std::time::Instant::now(), polled.wal, replayed))
+                            }
+                            Err(e) => {
+                                tracing::warn!("the replica does not answer: {e}");
+                                None
+                            }
+                        };
+                        // Tenths of a second: the header changes only when what it says does.
+                        let tenths = behind.map(|d| (d.as_millis() / 100) as u64);
+                        if shown_lag != Some(tenths) {
+                            shown_lag = Some(tenths);
+                            if tx
+                                .send(Msg::Replica {
+                                    behind_tenths: tenths,
+                                })
+                                .is_err()
+                            {
+                                return;
+                            }
+                        }
+                    }
                     // Changes committed but held back: the header must not say live. Whose
                     // transaction it is is asked only while they wait.
                     let msg = match polled.waiting_seconds {

@@ -12,8 +12,37 @@ use crate::filter::Filter;
 use crate::store::lists::ListQuery;
 use crate::store::{self, StoreError};
 
-/// Runs one effect against the store and says what came of it.
-pub async fn run(pool: &PgPool, effect: Effect, now: DateTime<Utc>, me: &str) -> Option<Msg> {
+/// Runs one effect against the store and says what came of it: views from where views are
+/// read (a replica that has caught up, with `--read-url`), everything else on the primary.
+pub async fn run(
+    stores: &super::stores::Stores,
+    effect: Effect,
+    now: DateTime<Utc>,
+    me: &str,
+) -> Option<Msg> {
+    if let Some(generation) = effect.view_generation() {
+        let pool = match stores.for_views().await {
+            Ok(pool) => pool,
+            Err(e) => {
+                return Some(Msg::Failed {
+                    generation,
+                    error: e.to_string(),
+                });
+            }
+        };
+        return view(pool, effect, now, me).await;
+    }
+    let pool = &stores.primary;
+    if let Effect::Act(request) = effect {
+        let done = super::acts::act(pool, request).await;
+        stores.after_action().await;
+        return Some(Msg::Acted(done));
+    }
+    view(pool, effect, now, me).await
+}
+
+/// Runs a read (or a small write that does not change what a view shows).
+async fn view(pool: &PgPool, effect: Effect, now: DateTime<Utc>, me: &str) -> Option<Msg> {
     let (generation, result) = match effect {
         Effect::LoadOverview { generation, params } => (
             generation,

@@ -71,7 +71,8 @@ pub async fn run_as(
     };
     let mut state = State::new(now, today, info);
     let (tx, mut rx) = unbounded_channel::<Msg>();
-    spawn_feed(pool.clone(), tx.clone());
+    let stores = super::stores::Stores::primary_only(pool.clone());
+    spawn_feed(stores.clone(), tx.clone());
     // The view the bench asked for, as a console started with `--view` opens it.
     let start = if command.is_empty() {
         crate::app::command::Command::Overview
@@ -90,7 +91,7 @@ pub async fn run_as(
         for g in loads {
             asked.insert(g, std::time::Instant::now());
         }
-        run_effects(std::mem::take(&mut effects), &pool, &tx, None, &me);
+        run_effects(std::mem::take(&mut effects), &stores, &tx, None, &me);
         let msg = tokio::select! {
             Some(msg) = rx.recv() => msg,
             () = tokio::time::sleep(Duration::from_millis(200)) => continue,

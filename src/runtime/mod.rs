@@ -6,4 +6,5 @@ pub mod console;
 pub mod drafts;
 pub mod effects;
 pub mod headless;
+pub mod stores;
 pub mod term;

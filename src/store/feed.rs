@@ -27,17 +27,21 @@ pub struct Change {
 pub struct Poll {
     pub head: Cursor,
     pub waiting_seconds: Option<i64>,
+    /// The primary's WAL position at the poll (bytes): what a replica must have replayed to
+    /// show everything the head covers.
+    pub wal: u64,
 }
 
 /// One round trip, two index probes: the head below the snapshot's xmin (read backwards), and
 /// the first change at or past it (read forwards).
 pub async fn poll(pool: &PgPool) -> Result<Poll, StoreError> {
-    let (xid, seq, waiting): (Option<i64>, Option<i64>, Option<i64>) = sqlx::query_as(
+    let (xid, seq, waiting, wal): (Option<i64>, Option<i64>, Option<i64>, i64) = sqlx::query_as(
         // Qualified names: the output column is also called xid, and ordering by it would
         // sort every row instead of reading the primary key backwards.
         "SELECT h.xid, h.seq,
                 (SELECT extract(epoch FROM now() - w.at)::bigint FROM change_log w
-                  WHERE w.xid >= pg_snapshot_xmin(pg_current_snapshot()) ORDER BY w.xid, w.seq LIMIT 1)
+                  WHERE w.xid >= pg_snapshot_xmin(pg_current_snapshot()) ORDER BY w.xid, w.seq LIMIT 1),
+                (pg_current_wal_insert_lsn() - '0/0'::pg_lsn)::bigint
            FROM (SELECT 1) one
            LEFT JOIN LATERAL (SELECT c.xid::text::bigint AS xid, c.seq FROM change_log c
                                WHERE c.xid < pg_snapshot_xmin(pg_current_snapshot())
@@ -51,7 +55,28 @@ pub async fn poll(pool: &PgPool) -> Result<Poll, StoreError> {
             _ => Cursor::default(),
         },
         waiting_seconds: waiting.map(|s| s.max(0)),
+        wal: wal.max(0).unsigned_abs(),
     })
+}
+
+/// The primary's WAL position now (bytes): past every commit made before it was asked (the
+/// insert position: with asynchronous commit a commit record may not be written out yet).
+pub async fn primary_wal(pool: &PgPool) -> Result<u64, StoreError> {
+    let wal: i64 =
+        sqlx::query_scalar("SELECT (pg_current_wal_insert_lsn() - '0/0'::pg_lsn)::bigint")
+            .fetch_one(pool)
+            .await?;
+    Ok(wal.max(0).unsigned_abs())
+}
+
+/// How far a replica has replayed the primary's WAL (bytes); a server that is not in recovery
+/// has everything (`u64::MAX`).
+pub async fn replayed_wal(pool: &PgPool) -> Result<u64, StoreError> {
+    let wal: Option<i64> =
+        sqlx::query_scalar("SELECT (pg_last_wal_replay_lsn() - '0/0'::pg_lsn)::bigint")
+            .fetch_one(pool)
+            .await?;
+    Ok(wal.map_or(u64::MAX, |w| w.max(0).unsigned_abs()))
 }
 
 /// The head of the visible log: where a console starts, and what it polls to learn that

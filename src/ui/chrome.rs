@@ -48,6 +48,16 @@ pub fn header(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         Feed::Behind(secs) => (format!("◐ behind {secs}s"), theme.feed_stale),
     };
     spans.push(Span::styled(feed, style));
+    // Where the views are read from, when it is not the primary.
+    match state.replica {
+        Some(Some(tenths)) if tenths >= 5 => spans.push(Span::styled(
+            format!(" · replica {}.{}s behind", tenths / 10, tenths % 10),
+            theme.feed_stale,
+        )),
+        Some(Some(_)) => spans.push(Span::styled(" · replica", theme.muted)),
+        Some(None) => spans.push(Span::styled(" · replica not answering", theme.feed_lost)),
+        None => {}
+    }
     let currency = state
         .overview
         .ready()

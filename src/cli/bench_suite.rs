@@ -1,0 +1,270 @@
+//! `settle bench suite`: the figures docs/BENCHMARKS.md quotes, taken in one run at each
+//! scale asked for. Per scale, on a private store: the seed's time; every console view's load
+//! (median and p95) beside the same question typed into psql (median and p95, `\timing`), and
+//! the ratio; the real binary's launch → first complete overview frame in a pseudo-terminal
+//! (tmux). Writes the markdown to `--out` and prints it.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+
+use crate::demo::cluster::{PrivateCluster, find_server_bin_dir};
+use crate::store::{self, seed::Scale};
+
+/// What one scale measured.
+struct ScaleFigures {
+    scale: String,
+    seed: Duration,
+    invoices: i64,
+    views: Vec<(&'static str, Vec<Duration>)>,
+    psql: Vec<(&'static str, Vec<Duration>)>,
+    first_frame_ms: Vec<u64>,
+}
+
+/// The questions a person would type into psql, beside the console view that answers them.
+const PSQL: [(&str, &str, &str); 5] = [
+    (
+        "aging today (buckets)",
+        "overview",
+        "SELECT CASE WHEN due_date >= current_date THEN 'not due' WHEN current_date - due_date <= 30 THEN '1-30'
+                     WHEN current_date - due_date <= 60 THEN '31-60' WHEN current_date - due_date <= 90 THEN '61-90'
+                     WHEN current_date - due_date <= 120 THEN '91-120' ELSE '120+' END, count(*), sum(open_minor)
+           FROM invoices WHERE open_minor > 0 GROUP BY 1",
+    ),
+    (
+        "customers in Not due",
+        "aging customers not due",
+        "SELECT c.name, count(*), sum(i.open_minor) FROM invoices i JOIN customers c ON c.id = i.customer_id
+          WHERE i.open_minor > 0 AND i.due_date >= current_date GROUP BY c.name ORDER BY 3 DESC LIMIT 70",
+    ),
+    (
+        "customers in 1-30",
+        "aging customers 1-30",
+        "SELECT c.name, count(*), sum(i.open_minor) FROM invoices i JOIN customers c ON c.id = i.customer_id
+          WHERE i.open_minor > 0 AND i.due_date BETWEEN current_date - 30 AND current_date - 1
+          GROUP BY c.name ORDER BY 3 DESC LIMIT 70",
+    ),
+    (
+        "open disputes, oldest first",
+        "disputes",
+        "SELECT d.number, c.name, d.state, d.amount_minor, d.opened_at FROM disputes d
+           JOIN customers c ON c.id = d.customer_id WHERE d.state <> 'resolved' ORDER BY d.opened_at LIMIT 70",
+    ),
+    (
+        "orders on hold",
+        "holds",
+        "SELECT o.number, c.name, h.reason, h.placed_at FROM holds h JOIN orders o ON o.id = h.order_id
+           JOIN customers c ON c.id = o.customer_id WHERE h.status IN ('active', 'cleared') ORDER BY h.placed_at LIMIT 70",
+    ),
+];
+
+/// Runs the suite at each scale and writes the report.
+pub async fn run(scales: &[Scale], runs: usize, out: &Path) -> anyhow::Result<()> {
+    let mut figures = Vec::new();
+    for scale in scales {
+        eprintln!("settle bench suite: {scale:?}…");
+        figures.push(one_scale(*scale, runs).await?);
+    }
+    let text = report(&figures, runs);
+    std::fs::write(out, &text)
+        .map_err(|e| anyhow::anyhow!("{}: cannot be written: {e}", out.display()))?;
+    crate::outln!("{text}");
+    Ok(())
+}
+
+async fn one_scale(scale: Scale, runs: usize) -> anyhow::Result<ScaleFigures> {
+    let cluster = tokio::task::spawn_blocking(PrivateCluster::start).await??;
+    let (url, pool) = cluster.create_store("settle_bench", 4).await?;
+    let now = Utc::now();
+    let started = Instant::now();
+    store::seed::seed(&pool, scale, 42, now).await?;
+    let seed = started.elapsed();
+    let invoices: i64 = sqlx::query_scalar("SELECT count(*) FROM invoices")
+        .fetch_one(&pool)
+        .await?;
+    let views = super::bench::view_samples(&pool, now, runs, "").await?;
+    let psql = PSQL
+        .iter()
+        .map(|(name, _, sql)| Ok((*name, psql_times(&url, sql, runs)?)))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let first_frame_ms = (0..3)
+        .map(|n| first_frame(&cluster.url_as("ava", "settle_bench"), n))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    pool.close().await;
+    cluster.stop();
+    Ok(ScaleFigures {
+        scale: format!("{scale:?}").to_lowercase(),
+        seed,
+        invoices,
+        views,
+        psql,
+        first_frame_ms,
+    })
+}
+
+/// `runs` timings of `sql` in one psql session (`\timing`), after one warm-up.
+fn psql_times(url: &str, sql: &str, runs: usize) -> anyhow::Result<Vec<Duration>> {
+    let psql = find_server_bin_dir()
+        .map(|b| b.join("psql"))
+        .ok_or_else(|| anyhow::anyhow!("psql not found beside the PostgreSQL server"))?;
+    let mut cmd = Command::new(psql);
+    cmd.args(["-X", "-q", "-o", "/dev/null", "-c", "\\timing on"]);
+    for _ in 0..=runs.max(1) {
+        cmd.args(["-c", sql]);
+    }
+    let out = cmd.arg(url).output()?;
+    anyhow::ensure!(
+        out.status.success(),
+        "psql failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let times: Vec<Duration> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.strip_prefix("Time: "))
+        .filter_map(|t| t.split_whitespace().next()?.parse::<f64>().ok())
+        .map(|ms| Duration::from_secs_f64(ms / 1000.0))
+        .skip(1)
+        .collect();
+    anyhow::ensure!(!times.is_empty(), "psql printed no timings");
+    Ok(times)
+}
+
+/// The real binary in a tmux pseudo-terminal on the overview: how long from launch until it
+/// logged its first complete frame.
+fn first_frame(url: &str, n: usize) -> anyhow::Result<u64> {
+    let exe = std::env::current_exe()?;
+    let log = std::env::temp_dir().join(format!("settle-suite-{}-{n}.log", std::process::id()));
+    let _ = std::fs::remove_file(&log);
+    let session = format!("settle-suite-{}-{n}", std::process::id());
+    let command = format!(
+        "{} --database-url '{url}' --view overview --log-file {}",
+        exe.display(),
+        log.display()
+    );
+    let status = Command::new("tmux")
+        .args([
+            "new-session",
+            "-d",
+            "-s",
+            &session,
+            "-x",
+            "120",
+            "-y",
+            "40",
+            &command,
+        ])
+        .status()?;
+    anyhow::ensure!(status.success(), "tmux could not start the console");
+    let found = wait_for_first_frame(&log);
+    let _ = Command::new("tmux")
+        .args(["kill-session", "-t", &session])
+        .status();
+    let _ = std::fs::remove_file(&log);
+    found
+}
+
+fn wait_for_first_frame(log: &PathBuf) -> anyhow::Result<u64> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        let text = std::fs::read_to_string(log).unwrap_or_default();
+        if let Some(ms) = text.lines().find_map(|l| {
+            let rest = l.split("first complete frame").nth(1)?;
+            rest.split_whitespace()
+                .find_map(|w| w.trim_end_matches("ms").parse::<u64>().ok())
+        }) {
+            return Ok(ms);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    anyhow::bail!(
+        "the console logged no first complete frame within 30 s ({})",
+        log.display()
+    )
+}
+
+/// Cores and memory of this machine, as the report names it.
+fn machine() -> String {
+    let cores = std::thread::available_parallelism().map_or(0, std::num::NonZero::get);
+    let gib = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|m| {
+            m.lines()
+                .find_map(|l| l.strip_prefix("MemTotal:"))
+                .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
+        })
+        .map_or(0, |kib| kib / 1024 / 1024);
+    format!("{cores} cores, {gib} GiB")
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+fn p95(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    samples[(samples.len() * 95).div_ceil(100).saturating_sub(1)]
+}
+
+fn report(figures: &[ScaleFigures], runs: usize) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "# Benchmarks\n");
+    let _ = writeln!(
+        s,
+        "Taken in one run of `settle bench suite --scales {} --runs {runs}` on {} ({}), {}.\n\
+         Each figure is the median and p95 of {runs} loads after one warm-up, the console's own \
+         code path (`runtime::effects::run`, as a lead), beside the same question typed into \
+         psql (`\\timing`, one session) and the ratio of the medians.\n",
+        figures
+            .iter()
+            .map(|f| f.scale.as_str())
+            .collect::<Vec<_>>()
+            .join(","),
+        machine(),
+        std::env::consts::ARCH,
+        Utc::now().format("%Y-%m-%d")
+    );
+    for f in figures {
+        let _ = writeln!(
+            s,
+            "## {} ({} invoices; seeded in {:.1} s)\n",
+            f.scale,
+            f.invoices,
+            f.seed.as_secs_f64()
+        );
+        let _ = writeln!(
+            s,
+            "| view | median ms | p95 ms | psql question | psql median ms | p95 ms | ratio |\n| --- | ---: | ---: | --- | ---: | ---: | ---: |"
+        );
+        for (name, samples) in &f.views {
+            let med = ms(super::bench::median(samples.clone()));
+            let tail = ms(p95(samples.clone()));
+            let baseline = PSQL
+                .iter()
+                .zip(&f.psql)
+                .find(|((_, view, _), _)| view == name)
+                .map(|((question, _, _), (_, times))| {
+                    let pm = ms(super::bench::median(times.clone()));
+                    format!(
+                        "{question} | {pm:.1} | {:.1} | {:.2}×",
+                        ms(p95(times.clone())),
+                        med / pm.max(0.001)
+                    )
+                })
+                .unwrap_or_else(|| "— | | |".into());
+            let _ = writeln!(s, "| {name} | {med:.1} | {tail:.1} | {baseline} |");
+        }
+        let mut frames = f.first_frame_ms.clone();
+        frames.sort_unstable();
+        let _ = writeln!(
+            s,
+            "\nLaunch → first complete overview frame in a pseudo-terminal (tmux, 120×40, the \
+             real binary as lead `ava`): {} ms (three launches: {:?}).\n",
+            frames[frames.len() / 2],
+            f.first_frame_ms
+        );
+    }
+    s
+}
