@@ -181,6 +181,10 @@ pub struct DemoArgs {
     /// Do not open the console: seed, print the connection URL, and wait for ctrl-c.
     #[arg(long)]
     pub headless: bool,
+    /// Also start a streaming replica of the demo store (pg_basebackup -R) and read the
+    /// console's views from it, as `--read-url` does (headless: print its URL too).
+    #[arg(long)]
+    pub replica: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq, Default)]

@@ -246,8 +246,21 @@ async fn demo(
         Some(user) => cluster.url_as(user, "settle_demo"),
         None => url,
     };
+    let replica = if args.replica {
+        eprintln!("settle: starting a streaming replica…");
+        Some(cluster.start_replica(0)?)
+    } else {
+        None
+    };
+    let replica_url = replica.as_ref().map(|r| match &args.as_user {
+        Some(user) => r.url_as(user, "settle_demo"),
+        None => r.url("settle_demo"),
+    });
     if args.headless {
         crate::outln!("{url}");
+        if let Some(r) = &replica_url {
+            crate::outln!("{r}");
+        }
         eprintln!("settle: demo store ready; ctrl-c stops it");
         tokio::signal::ctrl_c().await?;
     } else {
@@ -269,10 +282,15 @@ async fn demo(
             };
             crate::worker::run(&worker_pool, &opts).await
         });
-        let result = console::run(crate::runtime::stores::Stores::primary_only(pool), opts).await;
+        let stores = match &replica_url {
+            Some(r) => crate::runtime::stores::Stores::with_replica(pool, store::pool(r, 4).await?),
+            None => crate::runtime::stores::Stores::primary_only(pool),
+        };
+        let result = console::run(stores, opts).await;
         worker.abort();
         result?;
     }
+    drop(replica);
     if args.keep {
         crate::outln!("settle: the demo store keeps running at {url}");
         let dir = cluster.keep();
