@@ -161,11 +161,7 @@ async fn alerts(
     now: DateTime<Utc>,
     trust: &crate::domain::trust::TrustMetrics,
 ) -> Result<Vec<String>, StoreError> {
-    let q = ListQuery {
-        limit: 0,
-        ..Default::default()
-    };
-    let disputes = store::disputes::open_disputes(pool, &q, now).await?;
+    let disputes = store::disputes::open_dispute_clocks(pool, now).await?;
     let count = |s: SlaState| {
         disputes
             .iter()
