@@ -76,21 +76,23 @@ ALTER TABLE open_deltas SET (autovacuum_vacuum_scale_factor = 0, autovacuum_vacu
 ALTER TABLE sales_deltas SET (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 5000,
                               autovacuum_vacuum_insert_scale_factor = 0, autovacuum_vacuum_insert_threshold = 5000);
 
--- What an invoice statement changed: each row it took out (old) negated, each row it put in.
-CREATE FUNCTION summarise_invoice_rows(p_old jsonb, p_new jsonb) RETURNS void
+-- What a statement changed, as the rows it took out (negated) and the rows it put in: open
+-- amounts (invoices only, `p_open`) and credit sales by issue day.
+CREATE FUNCTION summarise_rows(p_out jsonb, p_in jsonb, p_open boolean) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 BEGIN
     WITH rows AS (
-        SELECT -1 AS sign, * FROM jsonb_to_recordset(coalesce(p_old, '[]'))
+        SELECT -1 AS sign, * FROM jsonb_to_recordset(coalesce(p_out, '[]'))
                AS o(currency text, due_date date, issue_date date, amount_minor bigint, open_minor bigint)
         UNION ALL
-        SELECT 1, * FROM jsonb_to_recordset(coalesce(p_new, '[]'))
+        SELECT 1, * FROM jsonb_to_recordset(coalesce(p_in, '[]'))
                AS n(currency text, due_date date, issue_date date, amount_minor bigint, open_minor bigint)
     ), open AS (
         INSERT INTO open_deltas
         SELECT x.currency, x.due_date, x.issue_date, sum(x.sign * (x.open_minor > 0)::int),
                sum(x.sign * x.open_minor), sum(x.sign * settle_convert(x.open_minor, r.rate_e8))
           FROM rows x LEFT JOIN summary_rates r ON r.currency = x.currency
+         WHERE p_open
          GROUP BY 1, 2, 3
         HAVING sum(x.sign * (x.open_minor > 0)::int) <> 0 OR sum(x.sign * x.open_minor) <> 0
             OR sum(x.sign * settle_convert(x.open_minor, r.rate_e8)) <> 0
@@ -101,69 +103,43 @@ BEGIN
      GROUP BY 1, 2
     HAVING sum(x.sign * x.amount_minor) <> 0 OR sum(x.sign * settle_convert(x.amount_minor, r.rate_e8)) <> 0;
 END $$;
-REVOKE ALL ON FUNCTION summarise_invoice_rows(jsonb, jsonb) FROM PUBLIC;
+REVOKE ALL ON FUNCTION summarise_rows(jsonb, jsonb, boolean) FROM PUBLIC;
 
-CREATE FUNCTION invoices_summarise() RETURNS trigger
+-- The statement trigger on invoices and credit notes. A credit note takes off the day's credit
+-- sales: its rows go in with the sides swapped.
+CREATE FUNCTION summarise_statement() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
     o jsonb;
     n jsonb;
 BEGIN
     IF TG_OP IN ('UPDATE', 'DELETE') THEN
-        SELECT jsonb_agg(jsonb_build_object('currency', currency, 'due_date', due_date, 'issue_date', issue_date,
-                                            'amount_minor', amount_minor, 'open_minor', open_minor))
-          INTO o FROM old_rows;
+        SELECT jsonb_agg(to_jsonb(x)) INTO o FROM old_rows x;
     END IF;
     IF TG_OP IN ('UPDATE', 'INSERT') THEN
-        SELECT jsonb_agg(jsonb_build_object('currency', currency, 'due_date', due_date, 'issue_date', issue_date,
-                                            'amount_minor', amount_minor, 'open_minor', open_minor))
-          INTO n FROM new_rows;
+        SELECT jsonb_agg(to_jsonb(x)) INTO n FROM new_rows x;
     END IF;
-    PERFORM summarise_invoice_rows(o, n);
+    IF TG_TABLE_NAME = 'invoices' THEN
+        PERFORM summarise_rows(o, n, true);
+    ELSE
+        PERFORM summarise_rows(n, o, false);
+    END IF;
     RETURN NULL;
 END $$;
-REVOKE ALL ON FUNCTION invoices_summarise() FROM PUBLIC;
+REVOKE ALL ON FUNCTION summarise_statement() FROM PUBLIC;
 
 CREATE TRIGGER invoices_summarise_insert AFTER INSERT ON invoices
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION invoices_summarise();
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION summarise_statement();
 CREATE TRIGGER invoices_summarise_update AFTER UPDATE ON invoices
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION invoices_summarise();
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION summarise_statement();
 CREATE TRIGGER invoices_summarise_delete AFTER DELETE ON invoices
-    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION invoices_summarise();
-
--- Credit notes lower the day's credit sales.
-CREATE FUNCTION credit_notes_summarise() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
-DECLARE
-    o jsonb;
-    n jsonb;
-BEGIN
-    IF TG_OP IN ('UPDATE', 'DELETE') THEN
-        SELECT jsonb_agg(jsonb_build_object('currency', currency, 'issue_date', issue_date, 'amount_minor', amount_minor))
-          INTO o FROM old_rows;
-    END IF;
-    IF TG_OP IN ('UPDATE', 'INSERT') THEN
-        SELECT jsonb_agg(jsonb_build_object('currency', currency, 'issue_date', issue_date, 'amount_minor', amount_minor))
-          INTO n FROM new_rows;
-    END IF;
-    INSERT INTO sales_deltas
-    SELECT x.currency, x.issue_date, sum(x.sign * x.amount_minor), sum(x.sign * settle_convert(x.amount_minor, r.rate_e8))
-      FROM (SELECT 1 AS sign, * FROM jsonb_to_recordset(coalesce(o, '[]')) AS a(currency text, issue_date date, amount_minor bigint)
-            UNION ALL
-            SELECT -1, * FROM jsonb_to_recordset(coalesce(n, '[]')) AS b(currency text, issue_date date, amount_minor bigint)) x
-      LEFT JOIN summary_rates r ON r.currency = x.currency
-     GROUP BY 1, 2
-    HAVING sum(x.sign * x.amount_minor) <> 0;
-    RETURN NULL;
-END $$;
-REVOKE ALL ON FUNCTION credit_notes_summarise() FROM PUBLIC;
-
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION summarise_statement();
 CREATE TRIGGER credit_notes_summarise_insert AFTER INSERT ON credit_notes
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION credit_notes_summarise();
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION summarise_statement();
 CREATE TRIGGER credit_notes_summarise_update AFTER UPDATE ON credit_notes
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION credit_notes_summarise();
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION summarise_statement();
 CREATE TRIGGER credit_notes_summarise_delete AFTER DELETE ON credit_notes
-    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION credit_notes_summarise();
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION summarise_statement();
 
 -- Folds the pending deltas into the summaries. Each delta row is taken once (DELETE …
 -- RETURNING), so two folds at once cannot count one twice.
