@@ -5,7 +5,9 @@ use serde::Serialize;
 
 use super::kpi::Hundredths;
 use super::rhythm::percentile;
-use super::sla::{Clock, DisputeTimes, SlaState, StateChange, dispute_clocks};
+use super::sla::{
+    Clock, DisputeClocks, DisputeTimes, SlaState, StateChange, dispute_clocks, worst_state,
+};
 
 /// A dispute as the trust metrics need it.
 #[derive(Debug, Clone)]
@@ -17,6 +19,36 @@ pub struct DisputeFacts {
     pub first_response_minutes: i64,
     pub resolution_minutes: i64,
     pub clock: Clock,
+}
+
+impl DisputeFacts {
+    /// Both clocks at `now`.
+    fn clocks(&self, now: DateTime<Utc>) -> DisputeClocks {
+        let times = DisputeTimes {
+            opened_at: self.opened_at,
+            first_response_at: self.first_response_at,
+            resolved_at: self.resolved_at,
+            changes: &self.changes,
+            first_response_minutes: self.first_response_minutes,
+            resolution_minutes: self.resolution_minutes,
+        };
+        dispute_clocks(&self.clock, &times, now)
+    }
+}
+
+/// How many unresolved disputes stand breached and how many at risk at `now`, by the worse of
+/// their two clocks (the dispute queue's rule): what the overview's alerts count.
+pub fn open_dispute_states(now: DateTime<Utc>, disputes: &[DisputeFacts]) -> (usize, usize) {
+    let mut counts = (0, 0);
+    for d in disputes.iter().filter(|d| d.resolved_at.is_none()) {
+        let c = d.clocks(now);
+        match worst_state(&c.first_response, &c.resolution) {
+            SlaState::Breached => counts.0 += 1,
+            SlaState::AtRisk => counts.1 += 1,
+            _ => {}
+        }
+    }
+    counts
 }
 
 /// A hold that cleared (every blocking invoice paid).
@@ -82,15 +114,7 @@ pub fn trust_metrics(
     let mut resolved = Vec::new();
     let (mut opened, mut breached, mut stale) = (0, 0, 0);
     for d in disputes {
-        let times = DisputeTimes {
-            opened_at: d.opened_at,
-            first_response_at: d.first_response_at,
-            resolved_at: d.resolved_at,
-            changes: &d.changes,
-            first_response_minutes: d.first_response_minutes,
-            resolution_minutes: d.resolution_minutes,
-        };
-        let clocks = dispute_clocks(&d.clock, &times, now);
+        let clocks = d.clocks(now);
         if in_window(d.first_response_at) {
             first.push(clocks.first_response.elapsed_minutes);
         }
@@ -159,6 +183,22 @@ mod tests {
             resolution_minutes: 600,
             clock: Clock::Wall,
         }
+    }
+
+    #[test]
+    fn open_disputes_count_by_their_worse_clock() {
+        let now = t("2026-11-20T12:00:00Z");
+        let disputes = [
+            // Unanswered for 11 hours of a 1-hour response: breached.
+            dispute("2026-11-20T01:00:00Z", None, None),
+            // Answered; 9 hours 15 minutes of a 10-hour resolution: at risk.
+            dispute("2026-11-20T02:45:00Z", Some("2026-11-20T03:00:00Z"), None),
+            // Just opened: ok.
+            dispute("2026-11-20T11:55:00Z", None, None),
+            // Resolved long ago, late: not counted.
+            dispute("2026-11-10T00:00:00Z", None, Some("2026-11-12T00:00:00Z")),
+        ];
+        assert_eq!(open_dispute_states(now, &disputes), (1, 1));
     }
 
     #[test]

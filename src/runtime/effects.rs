@@ -7,7 +7,6 @@ use crate::app::msg::ListRequest;
 use crate::app::state::{AgingLevel, OverviewData, Rows, View};
 use crate::app::{Data, Effect, Msg};
 use crate::domain::kpi::Period;
-use crate::domain::sla::SlaState;
 use crate::filter::Filter;
 use crate::store::lists::ListQuery;
 use crate::store::{self, StoreError};
@@ -145,8 +144,17 @@ async fn overview(
         to: params.as_of,
     };
     let kpis = store::kpi::period_kpis_ending(pool, period, Some(&aging)).await?;
-    let trust = store::trust::metrics(pool, now, 30).await?;
-    let alerts = alerts(pool, now, &trust).await?;
+    // The disputes' facts once: the trust metrics and the alerts' clocks both come from them.
+    let since = now - Duration::days(30);
+    let disputes = store::trust::dispute_facts(pool, since).await?;
+    let holds = store::trust::cleared_holds(pool, since).await?;
+    let trust = crate::domain::trust::trust_metrics(now, 30, &disputes, &holds);
+    let alerts = alerts(
+        pool,
+        crate::domain::trust::open_dispute_states(now, &disputes),
+        &trust,
+    )
+    .await?;
     Ok(OverviewData {
         aging,
         kpis,
@@ -155,24 +163,18 @@ async fn overview(
     })
 }
 
-/// Counts what the overview's alerts are about; `domain::alerts` says what they say.
+/// Counts what the overview's alerts are about (the open disputes' breached and at-risk counts
+/// given); `domain::alerts` says what they say.
 async fn alerts(
     pool: &PgPool,
-    now: DateTime<Utc>,
+    (disputes_breached, disputes_at_risk): (usize, usize),
     trust: &crate::domain::trust::TrustMetrics,
 ) -> Result<Vec<String>, StoreError> {
-    let disputes = store::disputes::open_dispute_clocks(pool, now).await?;
-    let count = |s: SlaState| {
-        disputes
-            .iter()
-            .filter(|d| store::disputes::worst(d) == s)
-            .count()
-    };
     let (cleared_but_held, slipping, promises_broken, messages_waiting) =
         store::alert_counts(pool).await?;
     let counts = crate::domain::alerts::AlertCounts {
-        disputes_breached: count(SlaState::Breached),
-        disputes_at_risk: count(SlaState::AtRisk),
+        disputes_breached,
+        disputes_at_risk,
         cleared_but_held,
         slipping,
         promises_broken,

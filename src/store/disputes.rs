@@ -135,27 +135,6 @@ pub async fn open_disputes(
     Ok(out)
 }
 
-/// Every open dispute's clocks at `now`, and nothing a person reads (no customer, invoice,
-/// assignee or watchers: those joins were most of the cost on a large book). What the
-/// overview's alerts count.
-pub async fn open_dispute_clocks(
-    pool: &PgPool,
-    now: DateTime<Utc>,
-) -> Result<Vec<DisputeLine>, StoreError> {
-    let rows: Vec<Row> = sqlx::query_as(
-        "SELECT d.id, d.customer_id, d.number, '' AS customer, '' AS segment, '' AS invoice,
-                d.category, d.state, d.amount_minor::bigint AS amount, d.currency::text AS currency,
-                NULL::text AS assignee, d.escalated, d.opened_at, d.first_response_at, d.resolved_at,
-                s.name AS policy, s.first_response_minutes, s.resolution_minutes, s.calendar_id,
-                '{}'::text[] AS watchers
-           FROM disputes d JOIN sla_policies s ON s.id = d.policy_id
-          WHERE d.state <> 'resolved'",
-    )
-    .fetch_all(pool)
-    .await?;
-    lines(pool, rows, now).await
-}
-
 /// One dispute as its queue line (open or resolved), or `None` if there is no such dispute.
 pub async fn dispute_line(
     pool: &PgPool,
