@@ -73,13 +73,7 @@ async fn check(
         .execute(&pool)
         .await
         .unwrap();
-    let customer: i64 = sqlx::query_scalar(
-        "INSERT INTO customers (code, name, region, terms_days, credit_limit_minor, currency, reporting_currency)
-         VALUES ('P', 'Prop', 'X', 30, 0, 'USD', 'USD') RETURNING id",
-    )
-    .fetch_one(&pool)
-    .await
-    .unwrap();
+    let customer = common::property_customer(&pool).await;
     let mut book = Vec::new();
     let mut credits = Vec::new();
     for (n, inv) in invoices.iter().enumerate() {

@@ -184,13 +184,7 @@ async fn check(book: Vec<(i64, bool, i64, i64)>, ops: Vec<Op>) {
         .execute(&pool)
         .await
         .unwrap();
-    let customer: i64 = sqlx::query_scalar(
-        "INSERT INTO customers (code, name, region, terms_days, credit_limit_minor, currency, reporting_currency)
-         VALUES ('P', 'Prop', 'X', 30, 0, 'USD', 'USD') RETURNING id",
-    )
-    .fetch_one(&pool)
-    .await
-    .unwrap();
+    let customer = common::property_customer(&pool).await;
     for (n, (amount, eur, ago, terms)) in book.into_iter().enumerate() {
         invoice(
             &pool,
@@ -270,10 +264,7 @@ async fn assert_sales(pool: &PgPool, today: NaiveDate) {
 async fn assert_closes(pool: &PgPool, today: NaiveDate) {
     let edges = BucketEdges::default();
     // Every day remembered (a backdated change must have forgotten it), and a few more.
-    let remembered: Vec<NaiveDate> = sqlx::query_scalar("SELECT day FROM receivables_close")
-        .fetch_all(pool)
-        .await
-        .unwrap();
+    let remembered = settle::store::summary::remembered_days(pool).await.unwrap();
     let others = [3i64, 40, 90, 150, 199, 320].map(|ago| today - Duration::days(ago));
     for day in remembered.into_iter().chain(others) {
         let full = aging_summary_by(pool, day, Basis::Due, &edges, Path::Full)

@@ -24,43 +24,6 @@ struct ScaleFigures {
     first_frame_ms: Vec<u64>,
 }
 
-/// The questions a person would type into psql, beside the console view that answers them.
-const PSQL: [(&str, &str, &str); 5] = [
-    (
-        "aging today (buckets)",
-        "overview",
-        "SELECT CASE WHEN due_date >= current_date THEN 'not due' WHEN current_date - due_date <= 30 THEN '1-30'
-                     WHEN current_date - due_date <= 60 THEN '31-60' WHEN current_date - due_date <= 90 THEN '61-90'
-                     WHEN current_date - due_date <= 120 THEN '91-120' ELSE '120+' END, count(*), sum(open_minor)
-           FROM invoices WHERE open_minor > 0 GROUP BY 1",
-    ),
-    (
-        "customers in Not due",
-        "aging customers not due",
-        "SELECT c.name, count(*), sum(i.open_minor) FROM invoices i JOIN customers c ON c.id = i.customer_id
-          WHERE i.open_minor > 0 AND i.due_date >= current_date GROUP BY c.name ORDER BY 3 DESC LIMIT 70",
-    ),
-    (
-        "customers in 1-30",
-        "aging customers 1-30",
-        "SELECT c.name, count(*), sum(i.open_minor) FROM invoices i JOIN customers c ON c.id = i.customer_id
-          WHERE i.open_minor > 0 AND i.due_date BETWEEN current_date - 30 AND current_date - 1
-          GROUP BY c.name ORDER BY 3 DESC LIMIT 70",
-    ),
-    (
-        "open disputes, oldest first",
-        "disputes",
-        "SELECT d.number, c.name, d.state, d.amount_minor, d.opened_at FROM disputes d
-           JOIN customers c ON c.id = d.customer_id WHERE d.state <> 'resolved' ORDER BY d.opened_at LIMIT 70",
-    ),
-    (
-        "orders on hold",
-        "holds",
-        "SELECT o.number, c.name, h.reason, h.placed_at FROM holds h JOIN orders o ON o.id = h.order_id
-           JOIN customers c ON c.id = o.customer_id WHERE h.status IN ('active', 'cleared') ORDER BY h.placed_at LIMIT 70",
-    ),
-];
-
 /// Runs the suite at each scale and writes the report.
 pub async fn run(scales: &[Scale], runs: usize, out: &Path) -> anyhow::Result<()> {
     let mut figures = Vec::new();
@@ -82,11 +45,9 @@ async fn one_scale(scale: Scale, runs: usize) -> anyhow::Result<ScaleFigures> {
     let started = Instant::now();
     store::seed::seed(&pool, scale, 42, now).await?;
     let seed = started.elapsed();
-    let invoices: i64 = sqlx::query_scalar("SELECT count(*) FROM invoices")
-        .fetch_one(&pool)
-        .await?;
+    let invoices = store::bench::invoice_count(&pool).await?;
     let views = super::bench::view_samples(&pool, now, runs, "").await?;
-    let psql = PSQL
+    let psql = store::bench::PSQL_QUESTIONS
         .iter()
         .map(|(name, _, sql)| Ok((*name, psql_times(&url, sql, runs)?)))
         .collect::<anyhow::Result<Vec<_>>>()?;
@@ -233,7 +194,7 @@ fn report(figures: &[ScaleFigures], runs: usize) -> String {
         for (name, samples) in &f.views {
             let med = ms(super::bench::median(samples.clone()));
             let tail = ms(p95(samples.clone()));
-            let baseline = PSQL
+            let baseline = store::bench::PSQL_QUESTIONS
                 .iter()
                 .zip(&f.psql)
                 .find(|((_, view, _), _)| view == name)

@@ -16,11 +16,7 @@ use crate::store::{self, summary};
 pub async fn run(pool: &PgPool, today: NaiveDate) -> anyhow::Result<ExitCode> {
     let rates = rate_arrays(pool, today).await?;
     let standing = summary::standing(pool, today).await?;
-    let pending: (i64, i64) = sqlx::query_as(
-        "SELECT (SELECT count(*) FROM open_deltas), (SELECT count(*) FROM sales_deltas)",
-    )
-    .fetch_one(pool)
-    .await?;
+    let pending = summary::pending(pool).await?;
     crate::outln!(
         "summaries: {} (rates {}), {} + {} deltas not folded yet",
         if standing.ages(&rates) {
@@ -85,11 +81,7 @@ pub async fn run(pool: &PgPool, today: NaiveDate) -> anyhow::Result<ExitCode> {
             0,
         );
     }
-    let remembered: Vec<NaiveDate> =
-        sqlx::query_scalar("SELECT day FROM receivables_close ORDER BY day")
-            .fetch_all(pool)
-            .await?;
-    for day in remembered {
+    for day in summary::remembered_days(pool).await? {
         let full = aging_summary_by(pool, day, Basis::Due, &edges, Path::Full).await?;
         report(
             format!("receivables at the end of {day}"),

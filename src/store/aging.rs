@@ -47,10 +47,30 @@ pub async fn rate_arrays(
     pool: &PgPool,
     day: NaiveDate,
 ) -> Result<(Vec<String>, Vec<i64>), StoreError> {
-    let reporting = super::setting(pool, "reporting_currency").await?;
-    let mut rates = rates_at(pool, day).await?;
-    rates.insert(reporting, 100_000_000);
-    Ok(rates.into_iter().unzip())
+    Ok(InForce::read(pool, day).await?.arrays())
+}
+
+/// The reporting currency and the rates into it in force on a day: what one aging reads once
+/// for its queries and its summary alike.
+struct InForce {
+    reporting: String,
+    rates: Rates,
+}
+
+impl InForce {
+    async fn read(pool: &PgPool, day: NaiveDate) -> Result<Self, StoreError> {
+        Ok(InForce {
+            reporting: super::setting(pool, "reporting_currency").await?,
+            rates: rates_at(pool, day).await?,
+        })
+    }
+
+    /// As `rate_arrays` gives them: the reporting currency at one among them.
+    fn arrays(&self) -> (Vec<String>, Vec<i64>) {
+        let mut rates = self.rates.clone();
+        rates.insert(self.reporting.clone(), 100_000_000);
+        rates.into_iter().unzip()
+    }
 }
 
 fn converted(amount: &str) -> String {
@@ -122,8 +142,8 @@ type DayRow = (String, NaiveDate, i64, i64);
 async fn bucket_sums(
     pool: &PgPool,
     (as_of, basis, edges): (NaiveDate, Basis, &BucketEdges),
-    group: GroupBy,
-    path: Path,
+    in_force: &InForce,
+    (group, path): (GroupBy, Path),
 ) -> Result<BTreeMap<String, BucketSums>, StoreError> {
     let mut out: BTreeMap<String, BucketSums> = BTreeMap::new();
     let mut add = |rows: Vec<DayRow>| {
@@ -134,7 +154,7 @@ async fn bucket_sums(
             entry.1 += amount;
         }
     };
-    let rates = rate_arrays(pool, as_of).await?;
+    let rates = in_force.arrays();
     if group == GroupBy::Book
         && path == Path::Any
         && super::summary::standing(pool, as_of).await?.ages(&rates)
@@ -225,16 +245,26 @@ pub async fn aging_summary_by(
     edges: &BucketEdges,
     path: Path,
 ) -> Result<AgingSummary, StoreError> {
-    let sums = bucket_sums(pool, (as_of, basis, edges), GroupBy::Book, path)
-        .await?
-        .into_values()
-        .next()
-        .unwrap_or_default();
-    let currency = super::setting(pool, "reporting_currency").await?;
-    let rates = rates_at(pool, as_of).await?;
+    let in_force = InForce::read(pool, as_of).await?;
+    let sums = bucket_sums(
+        pool,
+        (as_of, basis, edges),
+        &in_force,
+        (GroupBy::Book, path),
+    )
+    .await?
+    .into_values()
+    .next()
+    .unwrap_or_default();
     let unapplied = unapplied_at(pool, as_of).await?;
     Ok(summarise(
-        as_of, basis, edges, &currency, &rates, &sums, &unapplied,
+        as_of,
+        basis,
+        edges,
+        &in_force.reporting,
+        &in_force.rates,
+        &sums,
+        &unapplied,
     ))
 }
 
@@ -253,9 +283,9 @@ pub async fn aging_by(
     edges: &BucketEdges,
     group: GroupBy,
 ) -> Result<Vec<GroupAging>, StoreError> {
-    let groups = bucket_sums(pool, (as_of, basis, edges), group, Path::Full).await?;
-    let currency = super::setting(pool, "reporting_currency").await?;
-    let rates = rates_at(pool, as_of).await?;
+    let in_force = InForce::read(pool, as_of).await?;
+    let groups = bucket_sums(pool, (as_of, basis, edges), &in_force, (group, Path::Full)).await?;
+    let (currency, rates) = (&in_force.reporting, &in_force.rates);
     let mut out: Vec<GroupAging> = groups
         .into_iter()
         .map(|(key, sums)| GroupAging {
@@ -264,8 +294,8 @@ pub async fn aging_by(
                 as_of,
                 basis,
                 edges,
-                &currency,
-                &rates,
+                currency,
+                rates,
                 &sums,
                 &BTreeMap::new(),
             ),

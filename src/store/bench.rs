@@ -72,3 +72,48 @@ pub async fn queue_bench_messages(pool: &PgPool, n: i64) -> Result<(), StoreErro
     .await?;
     Ok(())
 }
+
+/// For `settle bench suite`: the questions a person would type into psql (run by psql itself,
+/// as the baseline), beside the console view that answers them.
+pub const PSQL_QUESTIONS: [(&str, &str, &str); 5] = [
+    (
+        "aging today (buckets)",
+        "overview",
+        "SELECT CASE WHEN due_date >= current_date THEN 'not due' WHEN current_date - due_date <= 30 THEN '1-30'
+                     WHEN current_date - due_date <= 60 THEN '31-60' WHEN current_date - due_date <= 90 THEN '61-90'
+                     WHEN current_date - due_date <= 120 THEN '91-120' ELSE '120+' END, count(*), sum(open_minor)
+           FROM invoices WHERE open_minor > 0 GROUP BY 1",
+    ),
+    (
+        "customers in Not due",
+        "aging customers not due",
+        "SELECT c.name, count(*), sum(i.open_minor) FROM invoices i JOIN customers c ON c.id = i.customer_id
+          WHERE i.open_minor > 0 AND i.due_date >= current_date GROUP BY c.name ORDER BY 3 DESC LIMIT 70",
+    ),
+    (
+        "customers in 1-30",
+        "aging customers 1-30",
+        "SELECT c.name, count(*), sum(i.open_minor) FROM invoices i JOIN customers c ON c.id = i.customer_id
+          WHERE i.open_minor > 0 AND i.due_date BETWEEN current_date - 30 AND current_date - 1
+          GROUP BY c.name ORDER BY 3 DESC LIMIT 70",
+    ),
+    (
+        "open disputes, oldest first",
+        "disputes",
+        "SELECT d.number, c.name, d.state, d.amount_minor, d.opened_at FROM disputes d
+           JOIN customers c ON c.id = d.customer_id WHERE d.state <> 'resolved' ORDER BY d.opened_at LIMIT 70",
+    ),
+    (
+        "orders on hold",
+        "holds",
+        "SELECT o.number, c.name, h.reason, h.placed_at FROM holds h JOIN orders o ON o.id = h.order_id
+           JOIN customers c ON c.id = o.customer_id WHERE h.status IN ('active', 'cleared') ORDER BY h.placed_at LIMIT 70",
+    ),
+];
+
+/// How many invoices the store holds (the size of the book a benchmark ran on).
+pub async fn invoice_count(pool: &PgPool) -> Result<i64, StoreError> {
+    Ok(sqlx::query_scalar("SELECT count(*) FROM invoices")
+        .fetch_one(pool)
+        .await?)
+}

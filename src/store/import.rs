@@ -164,31 +164,26 @@ async fn customer_row(
     report: &mut ImportReport,
 ) -> Result<(), sqlx::Error> {
     let text = |f: &str| row.get(f).unwrap_or_default().to_string();
-    let created: Option<i64> = sqlx::query_scalar(
-        "INSERT INTO customers (code, name, region, terms_days, credit_limit_minor, currency, reporting_currency)
-         VALUES ($1, coalesce($2, $1), coalesce($3, 'Unknown'), coalesce($4::int, 30), $5, $6,
-                 (SELECT value FROM settings WHERE key = 'reporting_currency'))
-         ON CONFLICT (code) DO NOTHING RETURNING id",
+    let created: Option<i64> = customer_fields(
+        sqlx::query_scalar(
+            "INSERT INTO customers (code, name, region, terms_days, credit_limit_minor, currency, reporting_currency)
+             VALUES ($1, coalesce($2, $1), coalesce($3, 'Unknown'), coalesce($4::int, 30), coalesce($5::bigint, 0), $6,
+                     (SELECT value FROM settings WHERE key = 'reporting_currency'))
+             ON CONFLICT (code) DO NOTHING RETURNING id",
+        ),
+        row,
     )
-    .bind(text("customer"))
-    .bind(row.get("name"))
-    .bind(row.get("region"))
-    .bind(row.get("terms_days").and_then(|t| t.parse::<i32>().ok()))
-    .bind(row.amounts.get("credit_limit").copied().unwrap_or(0))
     .bind(text("currency"))
     .fetch_optional(&mut *conn)
     .await?;
     count(report, created.is_some());
     if created.is_none() && source.update {
-        let applied: Option<serde_json::Value> =
-            sqlx::query_scalar("SELECT import_update_customer($1, $2, $3, $4, $5)")
-                .bind(text("customer"))
-                .bind(row.get("name"))
-                .bind(row.get("region"))
-                .bind(row.get("terms_days").and_then(|t| t.parse::<i32>().ok()))
-                .bind(row.amounts.get("credit_limit").copied())
-                .fetch_one(&mut *conn)
-                .await?;
+        let applied: Option<serde_json::Value> = customer_fields(
+            sqlx::query_scalar("SELECT import_update_customer($1, $2, $3, $4, $5)"),
+            row,
+        )
+        .fetch_one(&mut *conn)
+        .await?;
         super::import_changes::updated(report, row, &text("customer"), applied);
     } else if created.is_none() {
         let differs = super::import_changes::customer_changes(conn, row).await?;
@@ -219,30 +214,25 @@ async fn invoice_row(
     )
     .await?;
     let amount = row.amounts["amount"];
-    let created: Option<i64> = sqlx::query_scalar(
-        "INSERT INTO invoices (customer_id, number, issue_date, due_date, amount_minor, currency, open_minor, settled_on)
-         VALUES ($1, $2, $3, $4, $5, $6, $5, CASE WHEN $5 = 0 THEN $3 END) ON CONFLICT (number) DO NOTHING RETURNING id",
+    let created: Option<i64> = invoice_fields(
+        sqlx::query_scalar(
+            "INSERT INTO invoices (customer_id, number, issue_date, due_date, amount_minor, currency, open_minor, settled_on)
+             VALUES ($1, $2, $3, $4, $5, $6, $5, CASE WHEN $5 = 0 THEN $3 END) ON CONFLICT (number) DO NOTHING RETURNING id",
+        ),
+        row,
+        customer,
     )
-    .bind(customer)
-    .bind(text("invoice_number"))
-    .bind(issue)
-    .bind(due)
-    .bind(amount)
-    .bind(text("currency"))
     .fetch_optional(&mut *conn)
     .await?;
     count(report, created.is_some());
     if created.is_none() && source.update {
-        let applied: Option<serde_json::Value> =
-            sqlx::query_scalar("SELECT import_update_invoice($1, $2, $3, $4, $5, $6)")
-                .bind(text("invoice_number"))
-                .bind(customer)
-                .bind(issue)
-                .bind(due)
-                .bind(amount)
-                .bind(text("currency"))
-                .fetch_one(&mut *conn)
-                .await?;
+        let applied: Option<serde_json::Value> = invoice_fields(
+            sqlx::query_scalar("SELECT import_update_invoice($2, $1, $3, $4, $5, $6)"),
+            row,
+            customer,
+        )
+        .fetch_one(&mut *conn)
+        .await?;
         super::import_changes::updated(report, row, &text("invoice_number"), applied);
     } else if created.is_none() {
         let differs = super::import_changes::invoice_changes(conn, row, customer).await?;
@@ -265,6 +255,35 @@ async fn invoice_row(
         .await?;
     }
     Ok(())
+}
+
+/// A query taking one row's fields as parameters.
+pub(super) type RowQuery<'q, O> =
+    sqlx::query::QueryScalar<'q, sqlx::Postgres, O, sqlx::postgres::PgArguments>;
+
+/// A customers row's fields as $1..$5: code, name, region, terms in days, credit limit (the
+/// ones the row leaves out as NULL). Creating, updating and comparing all take them so.
+pub(super) fn customer_fields<'q, O>(q: RowQuery<'q, O>, row: &'q Row) -> RowQuery<'q, O> {
+    q.bind(row.get("customer").unwrap_or_default())
+        .bind(row.get("name"))
+        .bind(row.get("region"))
+        .bind(row.get("terms_days").and_then(|t| t.parse::<i32>().ok()))
+        .bind(row.amounts.get("credit_limit").copied())
+}
+
+/// An invoices row's fields as $1..$6: customer id, number, issue date, due date, amount,
+/// currency. Creating, updating and comparing all take them so.
+pub(super) fn invoice_fields<'q, O>(
+    q: RowQuery<'q, O>,
+    row: &'q Row,
+    customer: i64,
+) -> RowQuery<'q, O> {
+    q.bind(customer)
+        .bind(row.get("invoice_number").unwrap_or_default())
+        .bind(row.dates["issue_date"])
+        .bind(row.dates["due_date"])
+        .bind(row.amounts["amount"])
+        .bind(row.get("currency").unwrap_or_default())
 }
 
 pub(super) fn count(report: &mut ImportReport, created: bool) {
@@ -365,16 +384,41 @@ async fn pay(
     };
     report.payments_created += 1;
     if let Some(invoice) = invoice {
-        sqlx::query(
-            "INSERT INTO allocations (invoice_id, payment_id, applied_on, amount_minor)
-             SELECT id, $2, $3, least(open_minor, $4) FROM invoices WHERE id = $1 AND open_minor > 0",
-        )
-        .bind(invoice)
-        .bind(payment)
-        .bind(on)
-        .bind(amount)
-        .execute(&mut *conn)
-        .await?;
+        apply(conn, invoice, Credit::Payment(payment), on, amount).await?;
     }
     Ok(true)
+}
+
+/// Where an allocation's money comes from.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Credit {
+    Payment(i64),
+    CreditNote(i64),
+}
+
+/// Applies a payment or credit note to an invoice, up to what is open there (nothing if it is
+/// paid already).
+pub(super) async fn apply(
+    conn: &mut PgConnection,
+    invoice: i64,
+    credit: Credit,
+    on: chrono::NaiveDate,
+    amount: i64,
+) -> Result<(), sqlx::Error> {
+    let (payment, note) = match credit {
+        Credit::Payment(id) => (Some(id), None),
+        Credit::CreditNote(id) => (None, Some(id)),
+    };
+    sqlx::query(
+        "INSERT INTO allocations (invoice_id, payment_id, credit_note_id, applied_on, amount_minor)
+         SELECT id, $2, $3, $4, least(open_minor, $5) FROM invoices WHERE id = $1 AND open_minor > 0",
+    )
+    .bind(invoice)
+    .bind(payment)
+    .bind(note)
+    .bind(on)
+    .bind(amount)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }

@@ -11,8 +11,7 @@ pub(super) async fn customer_changes(
     conn: &mut PgConnection,
     row: &Row,
 ) -> Result<Option<String>, sqlx::Error> {
-    let text = |f: &str| row.get(f).unwrap_or_default().to_string();
-    let differs: Option<String> = sqlx::query_scalar(
+    let differs: Option<String> = super::import::customer_fields(sqlx::query_scalar(
             "SELECT nullif(concat_ws('; ',
                 CASE WHEN $2::text IS NOT NULL AND name <> $2 THEN format('name %s → %s', name, $2) END,
                 CASE WHEN $3::text IS NOT NULL AND region <> $3 THEN format('region %s → %s', region, $3) END,
@@ -20,12 +19,7 @@ pub(super) async fn customer_changes(
                 CASE WHEN $5::bigint IS NOT NULL AND credit_limit_minor <> $5
                      THEN format('credit limit %s → %s', settle_money(credit_limit_minor, currency), settle_money($5, currency)) END), '')
                FROM customers WHERE code = $1",
-        )
-        .bind(text("customer"))
-        .bind(row.get("name"))
-        .bind(row.get("region"))
-        .bind(row.get("terms_days").and_then(|t| t.parse::<i32>().ok()))
-        .bind(row.amounts.get("credit_limit").copied())
+        ), row)
         .fetch_one(&mut *conn)
         .await?;
     Ok(differs)
@@ -37,13 +31,7 @@ pub(super) async fn invoice_changes(
     row: &Row,
     customer: i64,
 ) -> Result<Option<String>, sqlx::Error> {
-    let text = |f: &str| row.get(f).unwrap_or_default().to_string();
-    let (issue, due, amount) = (
-        row.dates["issue_date"],
-        row.dates["due_date"],
-        row.amounts["amount"],
-    );
-    let differs: Option<String> = sqlx::query_scalar(
+    let differs: Option<String> = super::import::invoice_fields(sqlx::query_scalar(
             "SELECT nullif(concat_ws('; ',
                 CASE WHEN i.amount_minor <> $5 THEN format('amount %s → %s', settle_money(i.amount_minor, i.currency), settle_money($5, i.currency)) END,
                 CASE WHEN i.currency <> $6 THEN format('currency %s → %s', i.currency, $6) END,
@@ -51,13 +39,7 @@ pub(super) async fn invoice_changes(
                 CASE WHEN i.due_date <> $4 THEN format('due %s → %s', i.due_date, $4) END,
                 CASE WHEN i.customer_id <> $1 THEN 'customer' END), '')
                FROM invoices i WHERE i.number = $2",
-        )
-        .bind(customer)
-        .bind(text("invoice_number"))
-        .bind(issue)
-        .bind(due)
-        .bind(amount)
-        .bind(text("currency"))
+        ), row, customer)
         .fetch_one(&mut *conn)
         .await?;
     Ok(differs)

@@ -2,7 +2,7 @@
 
 use sqlx::PgConnection;
 
-use super::import::{ImportReport, count, customer_id, named_invoice};
+use super::import::{Credit, ImportReport, apply, count, customer_id, named_invoice};
 use crate::import::Row;
 
 /// A credit note (once per number), applied to the invoice it names up to what is open there.
@@ -46,16 +46,7 @@ pub(super) async fn credit_note(
     count(report, created.is_some());
     match (created, invoice) {
         (Some(note), Some(invoice)) => {
-            sqlx::query(
-                "INSERT INTO allocations (invoice_id, credit_note_id, applied_on, amount_minor)
-                 SELECT id, $2, $3, least(open_minor, $4) FROM invoices WHERE id = $1 AND open_minor > 0",
-            )
-            .bind(invoice)
-            .bind(note)
-            .bind(issued)
-            .bind(amount)
-            .execute(&mut *conn)
-            .await?;
+            apply(conn, invoice, Credit::CreditNote(note), issued, amount).await?;
         }
         (None, _) => {
             let differs: Option<String> = sqlx::query_scalar(

@@ -118,6 +118,24 @@ pub async fn remember(pool: &PgPool, day: NaiveDate) -> Result<Option<i64>, Stor
         .await?)
 }
 
+/// Delta rows not folded yet: (open amounts, credit sales).
+pub async fn pending(pool: &PgPool) -> Result<(i64, i64), StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT (SELECT count(*) FROM open_deltas), (SELECT count(*) FROM sales_deltas)",
+    )
+    .fetch_one(pool)
+    .await?)
+}
+
+/// The past days whose receivables are remembered, oldest first.
+pub async fn remembered_days(pool: &PgPool) -> Result<Vec<NaiveDate>, StoreError> {
+    Ok(
+        sqlx::query_scalar("SELECT day FROM receivables_close ORDER BY day")
+            .fetch_all(pool)
+            .await?,
+    )
+}
+
 /// Folds the pending deltas into the summaries (the worker does, every few seconds); the
 /// number of summary rows it touched.
 pub async fn fold(pool: &PgPool) -> Result<i64, StoreError> {

@@ -208,3 +208,14 @@ pub async fn login_role(admin: &PgPool, name: &str, group: Option<&str>) {
         .await
         .unwrap();
 }
+
+/// The one USD customer the property tests' random books belong to.
+pub async fn property_customer(pool: &PgPool) -> i64 {
+    sqlx::query_scalar(
+        "INSERT INTO customers (code, name, region, terms_days, credit_limit_minor, currency, reporting_currency)
+         VALUES ('P', 'Prop', 'X', 30, 0, 'USD', 'USD') RETURNING id",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
