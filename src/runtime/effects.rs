@@ -29,19 +29,19 @@ pub async fn run(
                 });
             }
         };
-        return view(pool, effect, now, me).await;
+        return run_on(pool, effect, now, me).await;
     }
-    let pool = &stores.primary;
-    if let Effect::Act(request) = effect {
-        let done = super::acts::act(pool, request).await;
+    let acted = matches!(effect, Effect::Act(_));
+    let reply = run_on(&stores.primary, effect, now, me).await;
+    if acted {
+        // The next view must show it, wherever views are read.
         stores.after_action().await;
-        return Some(Msg::Acted(done));
     }
-    view(pool, effect, now, me).await
+    reply
 }
 
-/// Runs a read (or a small write that does not change what a view shows).
-async fn view(pool: &PgPool, effect: Effect, now: DateTime<Utc>, me: &str) -> Option<Msg> {
+/// Runs one effect on the pool chosen for it.
+async fn run_on(pool: &PgPool, effect: Effect, now: DateTime<Utc>, me: &str) -> Option<Msg> {
     let (generation, result) = match effect {
         Effect::LoadOverview { generation, params } => (
             generation,
@@ -145,9 +145,7 @@ async fn overview(
     };
     let kpis = store::kpi::period_kpis_ending(pool, period, Some(&aging)).await?;
     // The disputes' facts once: the trust metrics and the alerts' clocks both come from them.
-    let since = now - Duration::days(30);
-    let disputes = store::trust::dispute_facts(pool, since).await?;
-    let holds = store::trust::cleared_holds(pool, since).await?;
+    let (disputes, holds) = store::trust::facts(pool, now, 30).await?;
     let trust = crate::domain::trust::trust_metrics(now, 30, &disputes, &holds);
     let alerts = alerts(
         pool,

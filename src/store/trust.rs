@@ -137,8 +137,20 @@ pub async fn metrics(
     now: DateTime<Utc>,
     window_days: i64,
 ) -> Result<TrustMetrics, StoreError> {
-    let since = now - Duration::days(window_days);
-    let disputes = dispute_facts(pool, since).await?;
-    let holds = cleared_holds(pool, since).await?;
+    let (disputes, holds) = facts(pool, now, window_days).await?;
     Ok(trust_metrics(now, window_days, &disputes, &holds))
+}
+
+/// What the trust metrics are computed from, for a window ending `now`: the disputes (every
+/// open one, and those that opened, answered or resolved in it) and the holds cleared in it.
+pub async fn facts(
+    pool: &PgPool,
+    now: DateTime<Utc>,
+    window_days: i64,
+) -> Result<(Vec<DisputeFacts>, Vec<HoldFacts>), StoreError> {
+    let since = now - Duration::days(window_days);
+    Ok((
+        dispute_facts(pool, since).await?,
+        cleared_holds(pool, since).await?,
+    ))
 }
