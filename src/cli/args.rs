@@ -185,6 +185,11 @@ pub struct DemoArgs {
     /// console's views from it, as `--read-url` does (headless: print its URL too).
     #[arg(long)]
     pub replica: bool,
+    /// Put a PgBouncer (1.21+, transaction pooling, per-user pools) in front of the demo store
+    /// and connect the console through it, views and actions alike; with `--replica`, the
+    /// replica's views go through it too (headless: print its URLs).
+    #[arg(long)]
+    pub pgbouncer: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq, Default)]

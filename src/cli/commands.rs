@@ -242,7 +242,7 @@ async fn demo(
         _ = tokio::signal::ctrl_c() => bail!("interrupted while seeding; the private store is removed"),
     }
     pool.close().await;
-    let url = match &args.as_user {
+    let mut url = match &args.as_user {
         Some(user) => cluster.url_as(user, "settle_demo"),
         None => url,
     };
@@ -252,10 +252,27 @@ async fn demo(
     } else {
         None
     };
-    let replica_url = replica.as_ref().map(|r| match &args.as_user {
-        Some(user) => r.url_as(user, "settle_demo"),
-        None => r.url("settle_demo"),
-    });
+    let user = args.as_user.as_deref().unwrap_or("postgres");
+    let mut replica_url = replica.as_ref().map(|r| r.url_as(user, "settle_demo"));
+    let pooler = if args.pgbouncer {
+        eprintln!("settle: starting a PgBouncer (transaction pooling)…");
+        let aliases: Vec<_> = replica
+            .iter()
+            .map(|r| crate::demo::pooler::Alias {
+                name: "settle_demo_replica",
+                cluster: r,
+                database: "settle_demo",
+            })
+            .collect();
+        let pooler = crate::demo::pooler::Pooler::start_with(&cluster, &aliases, 20)?;
+        url = pooler.url_as(user, "settle_demo");
+        if replica.is_some() {
+            replica_url = Some(pooler.url_as(user, "settle_demo_replica"));
+        }
+        Some(pooler)
+    } else {
+        None
+    };
     if args.headless {
         crate::outln!("{url}");
         if let Some(r) = &replica_url {
@@ -290,9 +307,11 @@ async fn demo(
         worker.abort();
         result?;
     }
+    drop(pooler);
     drop(replica);
     if args.keep {
-        crate::outln!("settle: the demo store keeps running at {url}");
+        let direct = cluster.url_as(user, "settle_demo");
+        crate::outln!("settle: the demo store keeps running at {direct}");
         let dir = cluster.keep();
         crate::outln!(
             "settle: stop it with: pg_ctl stop -D {}/data (as the postgres user when root)",

@@ -124,6 +124,11 @@ impl PrivateCluster {
         self.root.path().join("data")
     }
 
+    /// The uid and gid the server runs as, when it is not this process's own (we are root).
+    pub fn server_ids(&self) -> Option<(u32, u32)> {
+        self.user.map(|u| (u.uid, u.gid))
+    }
+
     /// The directory holding the server's Unix socket.
     pub fn socket_dir(&self) -> &Path {
         self.root.path()

@@ -2,3 +2,4 @@
 //! `store::seed`).
 
 pub mod cluster;
+pub mod pooler;
