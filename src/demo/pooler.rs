@@ -47,9 +47,11 @@ pub fn parse_version(out: &str) -> Option<(u32, u32)> {
     let number = first.strip_prefix("PgBouncer ")?;
     let mut parts = number.split('.');
     let major = parts.next()?.parse().ok()?;
-    let minor = parts
+    let minor: String = parts
         .next()?
-        .trim_end_matches(|c: char| !c.is_ascii_digit());
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
     Some((major, minor.parse().ok()?))
 }
 
