@@ -313,11 +313,12 @@ async fn every_cut_of_the_aging_adds_up_to_the_book_to_the_cent() {
                 limit: 100_000,
                 ..Default::default()
             };
-            let page = settle::store::account::customers_in_bucket(
+            let page = settle::store::bucket_customers::customers_in_bucket(
                 &pool,
                 as_of,
                 Basis::Due,
-                &line.bucket,
+                &edges,
+                i,
                 &q,
             )
             .await

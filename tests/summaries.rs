@@ -200,6 +200,7 @@ async fn check(book: Vec<(i64, bool, i64, i64)>, ops: Vec<Op>) {
     }
 
     assert_aging(&pool, today).await;
+    assert_customers(&pool, today).await;
     assert_sales(&pool, today).await;
     assert_closes(&pool, today).await;
     pool.close().await;
@@ -235,6 +236,47 @@ async fn assert_aging(pool: &PgPool, today: NaiveDate) {
                 full.lines.iter().map(|l| l.amount).sum::<i64>(),
                 "{basis:?} amount"
             );
+        }
+    }
+}
+
+/// The aging's customers in each bucket, both bases: the kept buckets (when they answer) give
+/// the full computation's page, in the default order and sorted by name.
+async fn assert_customers(pool: &PgPool, today: NaiveDate) {
+    let edges = BucketEdges::default();
+    for basis in [Basis::Due, Basis::Invoice] {
+        for (index, bucket) in edges.buckets().iter().enumerate() {
+            let by_name = Some(settle::lists::SortBy {
+                column: 1,
+                descending: false,
+            });
+            let named = settle::filter::Filter {
+                words: vec!["prop".into()],
+                predicates: vec![],
+            };
+            for (sort, filter) in [
+                (None, Default::default()),
+                (by_name, Default::default()),
+                (None, named),
+            ] {
+                let q = settle::store::lists::ListQuery {
+                    limit: 1000,
+                    sort,
+                    filter,
+                    ..Default::default()
+                };
+                let exact = settle::store::account::customers_in_bucket_exact(
+                    pool, today, basis, bucket, &q,
+                )
+                .await
+                .unwrap();
+                let any = settle::store::bucket_customers::customers_in_bucket(
+                    pool, today, basis, &edges, index, &q,
+                )
+                .await
+                .unwrap();
+                assert_eq!(any, exact, "{basis:?} {}", bucket.label);
+            }
         }
     }
 }
@@ -278,5 +320,81 @@ async fn assert_closes(pool: &PgPool, today: NaiveDate) {
             full.lines.iter().map(|l| l.amount).sum::<i64>(),
             "{day}"
         );
+    }
+}
+
+/// Many customers: the kept buckets after single payments, one statement settling invoices of
+/// many customers, ERP amendments and new invoices rank every bucket's customers, page by page,
+/// as the full computation does.
+#[tokio::test]
+async fn kept_buckets_rank_many_customers_as_the_full_computation_does() {
+    let (_db, pool) = common::seeded_db(120, 7).await;
+    let today = store_today(&pool).await;
+    settle::store::summary::rebuild(&pool, Some(today))
+        .await
+        .unwrap();
+    let targets = settle::store::bench::open_targets(&pool, 400)
+        .await
+        .unwrap();
+    for (n, target) in targets.iter().step_by(7).enumerate() {
+        settle::store::bench::post_cent(&pool, target, &format!("K{n}"))
+            .await
+            .unwrap();
+    }
+    sqlx::query(
+        "UPDATE invoices SET open_minor = 0, settled_on = $1
+          WHERE id IN (SELECT id FROM invoices WHERE open_minor > 0 ORDER BY id DESC LIMIT 40)",
+    )
+    .bind(today)
+    .execute(&pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "UPDATE invoices SET amount_minor = amount_minor * 2, open_minor = open_minor + amount_minor
+          WHERE id IN (SELECT id FROM invoices WHERE open_minor > 0 ORDER BY id LIMIT 25)",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let customer: i64 = sqlx::query_scalar("SELECT min(id) FROM customers")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    for (n, ago) in [0i64, 15, 45, 200].into_iter().enumerate() {
+        invoice(
+            &pool,
+            customer,
+            9000 + n,
+            (5_000_000, n % 2 == 0, today - Duration::days(ago), 30),
+        )
+        .await;
+    }
+    let edges = BucketEdges::default();
+    let rates = rate_arrays(&pool, today).await.unwrap();
+    let standing = settle::store::summary::standing(&pool, today)
+        .await
+        .unwrap();
+    assert!(standing.ranks_customers(today, edges.edges(), &rates));
+    for basis in [Basis::Due, Basis::Invoice] {
+        for (index, bucket) in edges.buckets().iter().enumerate() {
+            for offset in [0, 7] {
+                let q = settle::store::lists::ListQuery {
+                    limit: 7,
+                    offset,
+                    ..Default::default()
+                };
+                let exact = settle::store::account::customers_in_bucket_exact(
+                    &pool, today, basis, bucket, &q,
+                )
+                .await
+                .unwrap();
+                let kept = settle::store::bucket_customers::customers_in_bucket(
+                    &pool, today, basis, &edges, index, &q,
+                )
+                .await
+                .unwrap();
+                assert_eq!(kept, exact, "{basis:?} {} from {offset}", bucket.label);
+            }
+        }
     }
 }

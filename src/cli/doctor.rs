@@ -9,6 +9,7 @@ use sqlx::PgPool;
 
 use crate::domain::aging::{Basis, BucketEdges, days_past};
 use crate::domain::months::first_of_month;
+use crate::model::{CustomerAging, Page};
 use crate::store::aging::{Path, aging_summary_by, rate_arrays};
 use crate::store::{self, summary};
 
@@ -81,6 +82,30 @@ pub async fn run(pool: &PgPool, today: NaiveDate) -> anyhow::Result<ExitCode> {
             0,
         );
     }
+    if standing.ranks_customers(today, edges.edges(), &rates) {
+        for (basis, label, kept, full) in customer_pages(pool, today, &edges).await? {
+            let name = format!("{basis:?}").to_lowercase();
+            report(
+                format!("customers in {label} ({name} basis)"),
+                kept.total,
+                full.total,
+            );
+            let differing = kept
+                .rows
+                .iter()
+                .zip(&full.rows)
+                .filter(|(k, f)| k != f)
+                .count()
+                + kept.rows.len().abs_diff(full.rows.len());
+            report(
+                format!("customers in {label} ({name} basis) whose line differs"),
+                differing as i64,
+                0,
+            );
+        }
+    } else {
+        crate::outln!("customers' buckets: not kept for today; the full path answers");
+    }
     for day in summary::remembered_days(pool).await? {
         let full = aging_summary_by(pool, day, Basis::Due, &edges, Path::Full).await?;
         report(
@@ -98,4 +123,30 @@ pub async fn run(pool: &PgPool, today: NaiveDate) -> anyhow::Result<ExitCode> {
         );
         ExitCode::from(1)
     })
+}
+
+type CustomerPages = Vec<(Basis, String, Page<CustomerAging>, Page<CustomerAging>)>;
+
+/// Every bucket's customers, both bases, from the kept buckets and added up, in full.
+async fn customer_pages(
+    pool: &PgPool,
+    today: NaiveDate,
+    edges: &BucketEdges,
+) -> anyhow::Result<CustomerPages> {
+    let q = store::lists::ListQuery {
+        limit: i64::MAX,
+        ..Default::default()
+    };
+    let mut out = Vec::new();
+    for basis in [Basis::Due, Basis::Invoice] {
+        for (index, bucket) in edges.buckets().into_iter().enumerate() {
+            let kept =
+                store::bucket_customers::customers_in_bucket(pool, today, basis, edges, index, &q)
+                    .await?;
+            let full =
+                store::account::customers_in_bucket_exact(pool, today, basis, &bucket, &q).await?;
+            out.push((basis, bucket.label, kept, full));
+        }
+    }
+    Ok(out)
 }

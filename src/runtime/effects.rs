@@ -206,13 +206,10 @@ async fn list(
             }
         }
         View::Aging(AgingLevel::Customers { bucket }) => {
-            let b = p
-                .edges
-                .buckets()
-                .get(bucket)
-                .cloned()
-                .ok_or_else(|| StoreError::Refused("no such bucket".into()))?;
-            let page = store::account::customers_in_bucket(pool, p.as_of, p.basis, &b, &q).await?;
+            let page = store::bucket_customers::customers_in_bucket(
+                pool, p.as_of, p.basis, &p.edges, bucket, &q,
+            )
+            .await?;
             Data::List {
                 rows: Rows::Customers(page.rows),
                 total: page.total,

@@ -65,7 +65,7 @@ fn day_range(as_of: NaiveDate, bucket: &Bucket) -> (NaiveDate, NaiveDate) {
 }
 
 #[derive(sqlx::FromRow)]
-struct CustomerRow {
+pub(super) struct CustomerRow {
     id: i64,
     code: String,
     name: String,
@@ -75,8 +75,9 @@ struct CustomerRow {
     total: i64,
 }
 
-/// Customers with invoices in `bucket` as of `as_of`, largest first.
-pub async fn customers_in_bucket(
+/// Customers with invoices in `bucket` as of `as_of`, largest first, added up from every
+/// open invoice of the bucket (`bucket_customers` reads the kept buckets when it may).
+pub async fn customers_in_bucket_exact(
     pool: &PgPool,
     as_of: NaiveDate,
     basis: Basis,
@@ -143,6 +144,11 @@ pub async fn customers_in_bucket(
         .push(" OFFSET ")
         .push_bind(q.offset);
     let rows: Vec<CustomerRow> = qb.build_query_as().fetch_all(pool).await?;
+    Ok(customer_page(rows, q.offset))
+}
+
+/// A page of customers as the list shows them (`total` rides on every row).
+pub(super) fn customer_page(rows: Vec<CustomerRow>, offset: i64) -> Page<CustomerAging> {
     let total = rows.first().map_or(0, |r| r.total);
     let rows = rows
         .into_iter()
@@ -155,11 +161,11 @@ pub async fn customers_in_bucket(
             amount: r.amount,
         })
         .collect();
-    Ok(Page {
+    Page {
         rows,
         total,
-        offset: q.offset,
-    })
+        offset,
+    }
 }
 
 /// An open invoice as the store reads it (the worklist's reminders read the same columns).

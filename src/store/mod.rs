@@ -15,6 +15,7 @@ pub mod actions;
 pub mod aging;
 pub mod audit;
 pub mod bench;
+pub mod bucket_customers;
 pub mod case;
 pub mod disputes;
 pub mod feed;

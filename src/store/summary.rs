@@ -22,6 +22,8 @@ pub struct Standing {
     /// Whether an allocation is dated after the day asked about (then what is open now is
     /// not what was open that day).
     pub later_allocations: bool,
+    /// The day the customers' buckets are aged at, and their edges (migration 0017).
+    pub customer_buckets: Option<(NaiveDate, Vec<i32>)>,
 }
 
 impl Standing {
@@ -34,16 +36,38 @@ impl Standing {
     pub fn ages(&self, rates: &(Vec<String>, Vec<i64>)) -> bool {
         self.converts_at(rates) && !self.later_allocations
     }
+
+    /// The customers' buckets equal the full computation for `as_of` with these edges.
+    pub fn ranks_customers(
+        &self,
+        as_of: NaiveDate,
+        edges: &[i32],
+        rates: &(Vec<String>, Vec<i64>),
+    ) -> bool {
+        self.ages(rates)
+            && self
+                .customer_buckets
+                .as_ref()
+                .is_some_and(|(day, kept)| *day == as_of && kept == edges)
+    }
 }
 
 /// The summaries' rates, and whether any allocation is dated after `day`: one round trip.
 pub async fn standing(pool: &PgPool, day: NaiveDate) -> Result<Standing, StoreError> {
     // `max` reads one index entry whatever plan the statement gets (an `EXISTS … > $1`
     // became a scan of every allocation once PostgreSQL chose a generic plan for it).
-    let (currencies, rates, later): (Vec<String>, Vec<i64>, bool) = sqlx::query_as(
+    type Row = (
+        Vec<String>,
+        Vec<i64>,
+        bool,
+        Option<NaiveDate>,
+        Option<Vec<i32>>,
+    );
+    let (currencies, rates, later, bucket_day, edges): Row = sqlx::query_as(
         "SELECT coalesce(array_agg(currency ORDER BY currency), '{}'),
                 coalesce(array_agg(rate_e8 ORDER BY currency), '{}'),
-                coalesce((SELECT max(applied_on) FROM allocations) > $1, false)
+                coalesce((SELECT max(applied_on) FROM allocations) > $1, false),
+                (SELECT day FROM customer_buckets_state), (SELECT edges FROM customer_buckets_state)
            FROM summary_rates",
     )
     .bind(day)
@@ -52,6 +76,7 @@ pub async fn standing(pool: &PgPool, day: NaiveDate) -> Result<Standing, StoreEr
     Ok(Standing {
         rates: (currencies, rates),
         later_allocations: later,
+        customer_buckets: bucket_day.zip(edges),
     })
 }
 
