@@ -323,7 +323,7 @@ pub struct AgingParams {
 }
 
 /// The overview's figures.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OverviewData {
     pub aging: AgingSummary,
     pub kpis: Kpis,

@@ -78,6 +78,25 @@ pub async fn run(
     view: &str,
 ) -> anyhow::Result<()> {
     let writer = store::pool(url, 1).await?;
+    // The worker beside the store, as `settle worker` runs: it publishes today's overview for
+    // every console, and folds the summaries' deltas every poll (five seconds; without it a
+    // flat-out writer leaves hundreds of thousands for every overview to add up).
+    let publishing = Arc::new(AtomicBool::new(false));
+    let publisher = crate::runtime::shared_overview::spawn_publisher(
+        store::pool(url, 1).await?,
+        publishing.clone(),
+    );
+    let folder = {
+        let pool = store::pool(url, 1).await?;
+        tokio::spawn(async move {
+            loop {
+                if let Err(e) = store::summary::fold(&pool).await {
+                    tracing::warn!("bench feed: folding the summaries: {e}");
+                }
+                tokio::time::sleep(Duration::from_secs(5)).await;
+            }
+        })
+    };
     // Payment references are unique: a run of its own never meets an earlier run's.
     let run_id = chrono::Utc::now().timestamp_millis();
     let (mut alone, mut watched) = (Vec::new(), Vec::new());
@@ -86,7 +105,16 @@ pub async fn run(
         let stop = Arc::new(AtomicBool::new(false));
         let counters = Arc::new(Counters::default());
         let handles = start_consoles(url, consoles, view, stop.clone(), counters.clone());
-        tokio::time::sleep(Duration::from_secs(3)).await; // let every console connect and load
+        // Attached means connected and showing the view: wait for every console's first load
+        // (200 first overviews take seconds), so the writer meets them as they live, not the
+        // morning rush of consoles opening.
+        let attached = Instant::now();
+        while counters.landed.load(Ordering::Relaxed) < consoles as u64
+            && attached.elapsed() < Duration::from_secs(120)
+        {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
         let before = counters.landed.load(Ordering::Relaxed);
         let t = Instant::now();
         watched.push(write_for(&writer, seconds, &format!("{run_id}-w{round}")).await?);
@@ -108,6 +136,9 @@ pub async fn run(
             watched[round]
         );
     }
+    folder.abort();
+    publishing.store(true, Ordering::Relaxed);
+    let _ = publisher.await;
     let (a, w) = (median(alone), median(watched));
     crate::outln!(
         "median: alone {a:.0} tx/s, with {consoles} consoles {w:.0} tx/s, ratio {:.3}",

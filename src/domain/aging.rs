@@ -10,7 +10,7 @@ use thiserror::Error;
 use super::money::convert;
 
 /// Which date an invoice's age counts from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Basis {
     #[default]
@@ -75,7 +75,7 @@ impl FromStr for BucketEdges {
 }
 
 /// One bucket: its label and the inclusive range of days past due it holds.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Bucket {
     pub label: String,
     pub min_days: Option<i32>,
@@ -191,7 +191,7 @@ impl BookCredit {
 }
 
 /// One bucket's line in an aging summary, in the reporting currency.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct BucketLine {
     pub bucket: Bucket,
     pub invoices: i64,
@@ -199,7 +199,7 @@ pub struct BucketLine {
 }
 
 /// Aging of a whole book as of a date, in the reporting currency.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AgingSummary {
     pub as_of: NaiveDate,
     pub basis: Basis,

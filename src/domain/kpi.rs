@@ -2,7 +2,7 @@
 //! carried as integers and rounded once, to hundredths, half away from zero.
 
 use chrono::{Datelike, NaiveDate};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A figure in hundredths (45.00 is 4500), rounded half away from zero.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
@@ -47,6 +47,21 @@ impl Serialize for Hundredths {
     }
 }
 
+/// Read back from the figure `Serialize` writes: exact for any KPI (|hundredths| < 2^50).
+impl<'de> Deserialize<'de> for Hundredths {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let figure = f64::deserialize(d)?;
+        let hundredths = (figure * 100.0).round();
+        if !hundredths.is_finite() || hundredths.abs() >= (1u64 << 50) as f64 {
+            return Err(serde::de::Error::custom(format!(
+                "{figure} is not a KPI figure"
+            )));
+        }
+        #[allow(clippy::cast_possible_truncation)] // bounded just above
+        Ok(Hundredths(hundredths as i64))
+    }
+}
+
 /// A period from its first to its last day, both included.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Period {
@@ -68,7 +83,7 @@ impl Period {
 }
 
 /// What every KPI is computed from, in reporting-currency minor units.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KpiInputs {
     /// BR: receivables open at the end of the day before the period.
     pub beginning_receivables: i64,
@@ -85,7 +100,7 @@ pub struct KpiInputs {
 }
 
 /// The KPIs; None where a denominator is zero (no sales in the period, say).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Kpis {
     pub dso: Option<Hundredths>,
     pub best_possible_dso: Option<Hundredths>,

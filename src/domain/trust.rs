@@ -1,7 +1,7 @@
 //! Trust metrics (DOMAIN.md "Trust metrics"): how customers are treated, over a window.
 
 use chrono::{DateTime, Duration, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::kpi::Hundredths;
 use super::rhythm::percentile;
@@ -60,7 +60,7 @@ pub struct HoldFacts {
 }
 
 /// Median and p90 of a set of durations in minutes, and how many there were.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Spread {
     pub count: usize,
     pub median_minutes: Option<i64>,
@@ -78,7 +78,7 @@ impl Spread {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct TrustMetrics {
     pub window_days: i64,
     /// First response, on each dispute's SLA clock (paused time excluded), for responses in the window.

@@ -325,6 +325,7 @@ pub(crate) fn spawn_feed(stores: Stores, tx: UnboundedSender<Msg>) {
                     let head = polled.head;
                     let moved = cursor.is_some_and(|c| c != head);
                     stores.must_see(polled.wal);
+                    stores.saw_head(head);
                     if let Some(replica) = &stores.replica {
                         let behind = match store::feed::replayed_wal(&replica.pool).await {
                             Ok(replayed) => {

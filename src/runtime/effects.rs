@@ -29,6 +29,14 @@ pub async fn run(
                 });
             }
         };
+        if let Effect::LoadOverview { generation, params } = &effect
+            && let Some(data) = super::shared_overview::covered(pool, params, stores.need()).await
+        {
+            return Some(Msg::Loaded {
+                generation: *generation,
+                data: Data::Overview(Box::new(data)),
+            });
+        }
         return run_on(pool, effect, now, me).await;
     }
     let acted = matches!(effect, Effect::Act(_));
@@ -132,7 +140,7 @@ fn side(request: u64, reply: Result<Data, StoreError>) -> Msg {
     }
 }
 
-async fn overview(
+pub(crate) async fn overview(
     pool: &PgPool,
     params: &crate::app::state::AgingParams,
     now: DateTime<Utc>,

@@ -6,5 +6,6 @@ pub mod console;
 pub mod drafts;
 pub mod effects;
 pub mod headless;
+pub mod shared_overview;
 pub mod stores;
 pub mod term;

@@ -4,8 +4,10 @@
 //! last look at the primary, the console's own last action), so a person never sees their own
 //! change disappear or the feed announce a change the screen does not show.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Utc};
 use std::time::{Duration, Instant};
 
 use sqlx::PgPool;
@@ -20,6 +22,23 @@ const REPLICA_PATIENCE: Duration = Duration::from_secs(2);
 pub struct Stores {
     pub primary: PgPool,
     pub replica: Option<Replica>,
+    /// What a shared overview must cover to be shown (the feed's head, the last action).
+    need: Arc<Mutex<Need>>,
+}
+
+/// What the next view must show: the change-log head the feed last saw, and the store's clock
+/// just after the console's own last action.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Need {
+    pub head: store::feed::Cursor,
+    pub after: Option<DateTime<Utc>>,
+}
+
+impl Need {
+    /// Whether figures computed from `head`, begun at `polled_at`, show all of it.
+    pub fn met_by(&self, head: store::feed::Cursor, polled_at: DateTime<Utc>) -> bool {
+        head >= self.head && self.after.is_none_or(|after| polled_at >= after)
+    }
 }
 
 /// A streaming replica the views read from.
@@ -36,6 +55,7 @@ impl Stores {
         Stores {
             primary,
             replica: None,
+            need: Arc::default(),
         }
     }
 
@@ -47,6 +67,7 @@ impl Stores {
                 pool: replica,
                 must_see: Arc::new(AtomicU64::new(0)),
             }),
+            need: Arc::default(),
         }
     }
 
@@ -57,8 +78,28 @@ impl Stores {
         }
     }
 
+    /// The feed saw the change log's head at `head`: the next view must show it.
+    pub fn saw_head(&self, head: store::feed::Cursor) {
+        if let Ok(mut need) = self.need.lock() {
+            need.head = need.head.max(head);
+        }
+    }
+
+    /// What the next view must show.
+    pub fn need(&self) -> Need {
+        self.need.lock().map(|n| *n).unwrap_or_default()
+    }
+
     /// After an action: the next view must show it.
     pub async fn after_action(&self) {
+        match store::shared_overview::store_clock(&self.primary).await {
+            Ok(clock) => {
+                if let Ok(mut need) = self.need.lock() {
+                    need.after = Some(clock);
+                }
+            }
+            Err(e) => tracing::warn!("the store's clock is unknown: {e}"),
+        }
         if self.replica.is_some() {
             match store::feed::primary_wal(&self.primary).await {
                 Ok(wal) => self.must_see(wal),

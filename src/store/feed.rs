@@ -6,7 +6,7 @@ use sqlx::PgPool;
 use super::StoreError;
 
 /// Where a console has read the change log up to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
 pub struct Cursor {
     pub xid: i64,
     pub seq: i64,

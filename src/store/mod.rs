@@ -30,6 +30,7 @@ pub mod message;
 pub mod outbox;
 pub mod promises;
 pub mod seed;
+pub mod shared_overview;
 pub mod slipping;
 pub mod summary;
 pub mod trust;

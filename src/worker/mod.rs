@@ -117,6 +117,33 @@ pub async fn run(pool: &PgPool, opts: &WorkerOptions) -> anyhow::Result<()> {
         }
         None => None,
     };
+    // Today's overview, computed once for every console (runtime::shared_overview).
+    let publisher = if opts.once {
+        if let Err(e) = crate::runtime::shared_overview::publish(pool).await {
+            complain(opts, &format!("publishing the overview failed: {e}"));
+        }
+        None
+    } else {
+        Some(crate::runtime::shared_overview::spawn_publisher(
+            pool.clone(),
+            stop.clone(),
+        ))
+    };
+    let result = rounds(pool, opts, mailer.as_ref(), &stop, &stopped).await;
+    if let Some(publisher) = publisher {
+        publisher.abort();
+    }
+    result
+}
+
+/// The worker's rounds until it is stopped (or once).
+async fn rounds(
+    pool: &PgPool,
+    opts: &WorkerOptions,
+    mailer: Option<&deliver::Mailer>,
+    stop: &Arc<AtomicBool>,
+    stopped: &tokio::sync::Notify,
+) -> anyhow::Result<()> {
     let mut jobs_due = Instant::now();
     loop {
         if Instant::now() >= jobs_due {
@@ -138,9 +165,7 @@ pub async fn run(pool: &PgPool, opts: &WorkerOptions) -> anyhow::Result<()> {
                 &format!("folding the summaries failed: {e}; retrying"),
             );
         }
-        match deliver::deliver_due(pool, mailer.as_ref(), opts.batch, opts.lease_seconds, &stop)
-            .await
-        {
+        match deliver::deliver_due(pool, mailer, opts.batch, opts.lease_seconds, stop).await {
             Ok(done) if !done.is_empty() || opts.once => {
                 say(opts, &format!("outreach: {}", done.describe()))
             }

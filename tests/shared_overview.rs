@@ -1,0 +1,173 @@
+//! The overview computed once for everyone: a console on today's overview shows what the
+//! worker published when it covers what that console must show (the feed's head, its own last
+//! action), and computes the overview itself otherwise; only the worker may publish.
+#![allow(clippy::unwrap_used)] // tests may unwrap: a failure is a failed test
+
+mod common;
+
+use chrono::Utc;
+use settle::app::dialog::Request;
+use settle::app::state::{AgingParams, OverviewData};
+use settle::app::{Data, Effect, Msg};
+use settle::domain::aging::{Basis, BucketEdges};
+use settle::runtime::effects;
+use settle::runtime::shared_overview;
+use settle::runtime::stores::Stores;
+use settle::store;
+use sqlx::PgPool;
+
+const MARK: &str = "published by the worker";
+
+async fn load(stores: &Stores, params: &AgingParams) -> OverviewData {
+    let effect = Effect::LoadOverview {
+        generation: 1,
+        params: params.clone(),
+    };
+    match effects::run(stores, effect, Utc::now(), "ava").await {
+        Some(Msg::Loaded {
+            data: Data::Overview(o),
+            ..
+        }) => *o,
+        other => panic!("the overview did not load: {other:?}"),
+    }
+}
+
+/// Marks the published overview, so a console showing it can be told from one computing it.
+async fn mark(admin: &PgPool) {
+    sqlx::query("UPDATE overview_snapshot SET data = jsonb_set(data, '{alerts}', to_jsonb(ARRAY[$1::text]))")
+        .bind(MARK)
+        .execute(admin)
+        .await
+        .unwrap();
+}
+
+fn marked(o: &OverviewData) -> bool {
+    o.alerts == [MARK.to_string()]
+}
+
+#[tokio::test]
+async fn a_console_shows_the_published_overview_only_when_it_covers_what_it_must_show() {
+    let (db, admin) = common::seeded_db(40, 3).await;
+    common::login_role(&admin, "ava", Some("settle_lead")).await;
+    let ava = store::pool(&db.url_as("ava"), 2).await.unwrap();
+    let today = store::business_today(&admin, Utc::now()).await.unwrap();
+    let params = AgingParams {
+        as_of: today,
+        basis: Basis::Due,
+        edges: BucketEdges::default(),
+    };
+    let stores = Stores::primary_only(ava.clone());
+
+    // No worker has published: the console computes it.
+    let computed = load(&stores, &params).await;
+    assert!(!marked(&computed));
+
+    // Published: the same figures, read from one row.
+    assert!(shared_overview::publish(&admin).await.unwrap());
+    let published: OverviewData = serde_json::from_value(
+        store::shared_overview::read(&ava)
+            .await
+            .unwrap()
+            .unwrap()
+            .data,
+    )
+    .unwrap();
+    assert_eq!(published, computed);
+    mark(&admin).await;
+    assert!(marked(&load(&stores, &params).await));
+
+    // Another as-of date or basis is not what the worker publishes.
+    let invoice_basis = AgingParams {
+        basis: Basis::Invoice,
+        ..params.clone()
+    };
+    assert!(!marked(&load(&stores, &invoice_basis).await));
+
+    // The feed saw a change the published overview does not cover: not shown (no worker
+    // catches up here, so the console computes it after its wait).
+    let dispute: i64 = sqlx::query_scalar(
+        "UPDATE disputes SET assignee_id = NULL
+          WHERE id = (SELECT id FROM disputes WHERE state <> 'resolved' ORDER BY id LIMIT 1) RETURNING id",
+    )
+    .fetch_one(&admin)
+    .await
+    .unwrap();
+    stores.saw_head(store::feed::tail(&ava).await.unwrap());
+    assert!(!marked(&load(&stores, &params).await));
+    assert!(shared_overview::publish(&admin).await.unwrap());
+    mark(&admin).await;
+    assert!(marked(&load(&stores, &params).await));
+
+    // Her own action: an overview published before it is not shown, one after it is.
+    let acted = effects::run(
+        &stores,
+        Effect::Act(Request::AssignMe {
+            dispute,
+            seen: None,
+        }),
+        Utc::now(),
+        "ava",
+    )
+    .await;
+    assert!(matches!(acted, Some(Msg::Acted(Ok(_)))), "{acted:?}");
+    assert!(!marked(&load(&stores, &params).await));
+    assert!(shared_overview::publish(&admin).await.unwrap());
+    mark(&admin).await;
+    assert!(marked(&load(&stores, &params).await));
+
+    // A published overview nobody has refreshed for a minute means no worker: computed here.
+    sqlx::query("UPDATE overview_snapshot SET polled_at = polled_at - interval '1 minute'")
+        .execute(&admin)
+        .await
+        .unwrap();
+    assert!(!marked(&load(&stores, &params).await));
+}
+
+#[tokio::test]
+async fn only_the_worker_publishes_and_never_backwards() {
+    let (db, admin) = common::seeded_db(10, 4).await;
+    common::login_role(&admin, "cole", Some("settle_collector")).await;
+    common::login_role(&admin, "lena", Some("settle_lead")).await;
+    common::login_role(&admin, "wes", Some("settle_worker")).await;
+    for person in ["cole", "lena"] {
+        let pool = store::pool(&db.url_as(person), 1).await.unwrap();
+        let refused = shared_overview::publish(&pool).await.unwrap_err();
+        assert!(
+            store::plain(&refused_sql(refused)).contains("permission denied"),
+            "{person}"
+        );
+        let write = sqlx::query("DELETE FROM overview_snapshot")
+            .execute(&pool)
+            .await;
+        assert!(write.is_err(), "{person} wrote the snapshot");
+    }
+    let worker = store::pool(&db.url_as("wes"), 1).await.unwrap();
+    assert!(shared_overview::publish(&worker).await.unwrap());
+    // An older computation finishing late does not replace a newer one.
+    let newest = store::shared_overview::read(&admin).await.unwrap().unwrap();
+    let older = store::shared_overview::Published {
+        polled_at: newest.polled_at - chrono::Duration::seconds(5),
+        data: serde_json::json!({"stale": true}),
+        ..newest.clone()
+    };
+    assert!(
+        !store::shared_overview::publish(&worker, &older)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store::shared_overview::read(&admin)
+            .await
+            .unwrap()
+            .unwrap()
+            .data,
+        newest.data
+    );
+}
+
+fn refused_sql(e: store::StoreError) -> sqlx::Error {
+    match e {
+        store::StoreError::Sql(e) => e,
+        other => panic!("not a refusal from the store: {other:?}"),
+    }
+}
