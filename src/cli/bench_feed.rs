@@ -13,6 +13,24 @@ use sqlx::PgPool;
 use crate::runtime::headless::{self, Counters};
 use crate::store;
 
+/// The writer as an ERP is: its own thread and runtime (not a task queued behind the
+/// consoles' tasks in this process's runtime), its own connection.
+async fn write_apart(url: &str, seconds: f64, salt: String) -> anyhow::Result<f64> {
+    let url = url.to_string();
+    tokio::task::spawn_blocking(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        rt.block_on(async {
+            let pool = store::pool(&url, 1).await?;
+            let rate = write_for(&pool, seconds, &salt).await;
+            pool.close().await;
+            rate
+        })
+    })
+    .await?
+}
+
 /// Posts one-cent payments against open invoices for `seconds`; returns transactions per second.
 async fn write_for(pool: &PgPool, seconds: f64, salt: &str) -> anyhow::Result<f64> {
     let invoices = store::bench::open_targets(pool, 2000).await?;
@@ -45,7 +63,7 @@ fn start_consoles(
 ) -> Vec<tokio::task::JoinHandle<()>> {
     let connections = if consoles > 100 { 1 } else { 2 };
     (0..consoles)
-        .map(|_| {
+        .map(|i| {
             let (url, view, stop, counters) = (
                 url.to_string(),
                 view.to_string(),
@@ -53,7 +71,10 @@ fn start_consoles(
                 counters.clone(),
             );
             tokio::spawn(async move {
-                let Ok(pool) = store::pool(&url, connections).await else {
+                // Each console names itself as a console process would, so the store (and
+                // every console's pace) counts two hundred settles, not one.
+                let app = format!("settle/{}/{i}", std::process::id());
+                let Ok(pool) = store::pool_named(&url, connections, &app).await else {
                     return;
                 };
                 if let Err(e) = headless::run(pool.clone(), &view, stop, counters).await {
@@ -77,7 +98,6 @@ pub async fn run(
     rounds: usize,
     view: &str,
 ) -> anyhow::Result<()> {
-    let writer = store::pool(url, 1).await?;
     // The worker beside the store, as `settle worker` runs: it publishes today's overview for
     // every console, and folds the summaries' deltas every poll (five seconds; without it a
     // flat-out writer leaves hundreds of thousands for every overview to add up).
@@ -101,7 +121,7 @@ pub async fn run(
     let run_id = chrono::Utc::now().timestamp_millis();
     let (mut alone, mut watched) = (Vec::new(), Vec::new());
     for round in 0..rounds.max(1) {
-        alone.push(write_for(&writer, seconds, &format!("{run_id}-a{round}")).await?);
+        alone.push(write_apart(url, seconds, format!("{run_id}-a{round}")).await?);
         let stop = Arc::new(AtomicBool::new(false));
         let counters = Arc::new(Counters::default());
         let handles = start_consoles(url, consoles, view, stop.clone(), counters.clone());
@@ -117,7 +137,7 @@ pub async fn run(
         tokio::time::sleep(Duration::from_secs(1)).await;
         let before = counters.landed.load(Ordering::Relaxed);
         let t = Instant::now();
-        watched.push(write_for(&writer, seconds, &format!("{run_id}-w{round}")).await?);
+        watched.push(write_apart(url, seconds, format!("{run_id}-w{round}")).await?);
         let rate =
             (counters.landed.load(Ordering::Relaxed) - before) as f64 / t.elapsed().as_secs_f64();
         stop.store(true, Ordering::Relaxed);

@@ -124,7 +124,8 @@ fn back_after(at: Instant, landings: &[Landing], consoles: usize) -> Option<f64>
         .try_fold(0.0f64, |worst, back| back.map(|b| worst.max(b)))
 }
 
-/// A worker beside the store: delivers what is due into the sink every two seconds.
+/// A worker beside the store, as `settle worker` runs: delivers what is due into the sink and
+/// folds the summaries every two seconds, and publishes today's overview for the consoles.
 fn spawn_worker(
     url: String,
     mailer: crate::worker::deliver::Mailer,
@@ -136,8 +137,13 @@ fn spawn_worker(
             errors.fetch_add(1, Ordering::Relaxed);
             return 0u32;
         };
+        let publisher =
+            crate::runtime::shared_overview::spawn_publisher(pool.clone(), stop.clone());
         let mut sent = 0;
         while !stop.load(Ordering::Relaxed) {
+            if store::summary::fold(&pool).await.is_err() {
+                errors.fetch_add(1, Ordering::Relaxed);
+            }
             match crate::worker::deliver::deliver_due(&pool, Some(&mailer), 20, 60, &stop).await {
                 Ok(d) => sent += d.sent,
                 Err(_) => {
@@ -146,6 +152,7 @@ fn spawn_worker(
             }
             tokio::time::sleep(Duration::from_secs(2)).await;
         }
+        let _ = publisher.await;
         sent
     })
 }
@@ -166,7 +173,8 @@ fn spawn_consoles(
                 counters.clone(),
             );
             tokio::spawn(async move {
-                let Ok(pool) = store::pool(&url, 2).await else {
+                let app = format!("settle/{}/{i}", std::process::id());
+                let Ok(pool) = store::pool_named(&url, 2, &app).await else {
                     return;
                 };
                 if let Err(e) = headless::run_as(pool.clone(), &view, stop, counters, i).await {

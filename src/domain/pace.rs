@@ -14,6 +14,22 @@ pub const CEILING_MS: u64 = 10_000;
 /// backend per console).
 pub const COST_FACTOR: u64 = 4;
 
+/// How often a console's feed looks at the change log while few share the store.
+pub const FEED_MS: u64 = 400;
+
+/// Up to this many settle processes on one store, every feed looks every `FEED_MS`; beyond
+/// it the store's share for feeds is split among them (each looks less often).
+pub const FEEDS_AT_FULL_PACE: u64 = 100;
+
+/// The longest a feed waits between looks, however many share the store.
+pub const FEED_CEILING_MS: u64 = 2_000;
+
+/// The wait between a feed's looks when `settles` settle processes share the store: the
+/// store spends no more on feeds (and the reloads they set off) than a hundred consoles cost.
+pub fn feed_pause(settles: u64) -> u64 {
+    (FEED_MS * settles / FEEDS_AT_FULL_PACE).clamp(FEED_MS, FEED_CEILING_MS)
+}
+
 /// The rest after a load that took `cost_ms`.
 pub fn refresh_pause(cost_ms: u64) -> u64 {
     cost_ms
@@ -45,6 +61,21 @@ mod tests {
         for cost in [63, 100, 450, 2_000] {
             let share = cost as f64 / (cost + refresh_pause(cost)) as f64;
             assert!(share <= 0.2 + 1e-9, "{cost}: {share}");
+        }
+    }
+
+    #[test]
+    fn feeds_slow_down_only_beyond_a_hundred_settles_and_never_past_the_ceiling() {
+        assert_eq!(feed_pause(0), FEED_MS);
+        assert_eq!(feed_pause(1), FEED_MS);
+        assert_eq!(feed_pause(100), FEED_MS);
+        assert_eq!(feed_pause(200), 800);
+        assert_eq!(feed_pause(350), 1_400);
+        assert_eq!(feed_pause(5_000), FEED_CEILING_MS);
+        // Beyond a hundred, the looks per second across all feeds stay at a hundred feeds' worth.
+        for n in [150u64, 200, 400] {
+            let looks = n as f64 * 1000.0 / feed_pause(n) as f64;
+            assert!((looks - 250.0).abs() < 1.0, "{n}: {looks}");
         }
     }
 

@@ -37,8 +37,8 @@ pub struct ConsoleOptions {
     pub start: Option<crate::app::command::Command>,
 }
 
-/// How often the feed reads the change log.
-const FEED_POLL: Duration = Duration::from_millis(400);
+/// How often the feed counts the settles sharing the store (its pace follows the count).
+const FEED_RECOUNT: Duration = Duration::from_secs(10);
 
 /// How long a poll (one index probe) may take before the feed counts as lost.
 const FEED_TIMEOUT: Duration = Duration::from_secs(3);
@@ -317,6 +317,8 @@ pub(crate) fn spawn_feed(stores: Stores, tx: UnboundedSender<Msg>) {
         let mut lost = false;
         let mut lag = crate::runtime::stores::LagClock::default();
         let mut shown_lag = None;
+        let mut pause = crate::domain::pace::FEED_MS;
+        let mut counted = None;
         loop {
             // A connection that dies without a word (a dropped network) must not leave the
             // header saying live until TCP gives up: no answer in time is a lost feed.
@@ -373,7 +375,13 @@ pub(crate) fn spawn_feed(stores: Stores, tx: UnboundedSender<Msg>) {
                     }
                 }
             }
-            tokio::time::sleep(FEED_POLL).await;
+            if counted.is_none_or(|t: std::time::Instant| t.elapsed() >= FEED_RECOUNT) {
+                counted = Some(std::time::Instant::now());
+                if let Ok(settles) = store::settles_connected(&pool).await {
+                    pause = crate::domain::pace::feed_pause(settles.max(0).unsigned_abs());
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(pause)).await;
         }
     });
 }

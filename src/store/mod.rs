@@ -122,6 +122,28 @@ pub async fn other_settles(pool: &PgPool) -> Result<i64, StoreError> {
     .await?)
 }
 
+/// How many settle processes (consoles, workers) are connected to this database now.
+pub async fn settles_connected(pool: &PgPool) -> Result<i64, StoreError> {
+    Ok(sqlx::query_scalar(
+        "SELECT count(DISTINCT application_name) FROM pg_stat_activity
+          WHERE datname = current_database() AND application_name LIKE 'settle/%'",
+    )
+    .fetch_one(pool)
+    .await?)
+}
+
+/// A pool on `url` that names itself `app` to the server (`settle/…`), without any schema
+/// check: the bench's in-process consoles each count as one settle.
+pub async fn pool_named(url: &str, max: u32, app: &str) -> Result<PgPool, StoreError> {
+    let opts = options(url)?.application_name(app);
+    PgPoolOptions::new()
+        .max_connections(max)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect_with(opts)
+        .await
+        .map_err(StoreError::Connect)
+}
+
 /// A pool on `url`, without any schema check.
 pub async fn pool(url: &str, max: u32) -> Result<PgPool, StoreError> {
     PgPoolOptions::new()
