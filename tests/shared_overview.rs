@@ -171,3 +171,59 @@ fn refused_sql(e: store::StoreError) -> sqlx::Error {
         other => panic!("not a refusal from the store: {other:?}"),
     }
 }
+
+/// A change refreshes only the figures it touches: after a payment the publisher computes the
+/// aging and KPIs again and keeps the trust metrics and alerts; after a dispute moves, the
+/// other way round.
+#[tokio::test]
+async fn the_publisher_computes_again_only_the_figures_a_change_touches() {
+    let (_db, admin) = common::seeded_db(40, 5).await;
+    let mut last = shared_overview::publish_after(&admin, None).await.unwrap();
+    // Marks on what was published, to see which part is computed again.
+    last.data.alerts = vec![MARK.to_string()];
+    last.data.aging.unapplied += 1;
+    let marked_aging = last.data.aging.clone();
+
+    let target = store::bench::open_targets(&admin, 1).await.unwrap();
+    store::bench::post_cent(&admin, &target[0], "TOUCH-1")
+        .await
+        .unwrap();
+    let after_payment = shared_overview::publish_after(&admin, Some(&last))
+        .await
+        .unwrap();
+    assert!(
+        marked(&after_payment.data),
+        "the alerts were computed again"
+    );
+    assert_ne!(after_payment.data.aging, marked_aging, "the aging was not");
+    assert!(after_payment.head > last.head);
+
+    let mut last = after_payment;
+    last.data.aging.unapplied += 1;
+    let marked_aging = last.data.aging.clone();
+    sqlx::query(
+        "UPDATE disputes SET assignee_id = NULL
+          WHERE id = (SELECT id FROM disputes WHERE state <> 'resolved' ORDER BY id LIMIT 1)",
+    )
+    .execute(&admin)
+    .await
+    .unwrap();
+    let after_dispute = shared_overview::publish_after(&admin, Some(&last))
+        .await
+        .unwrap();
+    assert!(
+        !marked(&after_dispute.data),
+        "the alerts were not computed again"
+    );
+    assert_eq!(after_dispute.data.aging, marked_aging, "the aging was");
+    // What was published is what the publisher holds.
+    let published: OverviewData = serde_json::from_value(
+        store::shared_overview::read(&admin)
+            .await
+            .unwrap()
+            .unwrap()
+            .data,
+    )
+    .unwrap();
+    assert_eq!(published, after_dispute.data);
+}

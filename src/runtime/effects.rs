@@ -145,6 +145,21 @@ pub(crate) async fn overview(
     params: &crate::app::state::AgingParams,
     now: DateTime<Utc>,
 ) -> Result<OverviewData, StoreError> {
+    let (aging, kpis) = overview_money(pool, params).await?;
+    let (trust, alerts) = overview_work(pool, now).await?;
+    Ok(OverviewData {
+        aging,
+        kpis,
+        trust,
+        alerts,
+    })
+}
+
+/// The overview's money figures: the aging and the 90-day KPIs.
+pub(crate) async fn overview_money(
+    pool: &PgPool,
+    params: &crate::app::state::AgingParams,
+) -> Result<(crate::domain::aging::AgingSummary, crate::domain::kpi::Kpis), StoreError> {
     let aging =
         store::aging::aging_summary(pool, params.as_of, params.basis, &params.edges).await?;
     let period = Period {
@@ -152,6 +167,14 @@ pub(crate) async fn overview(
         to: params.as_of,
     };
     let kpis = store::kpi::period_kpis_ending(pool, period, Some(&aging)).await?;
+    Ok((aging, kpis))
+}
+
+/// The overview's work figures: the 30-day trust metrics and the alerts.
+pub(crate) async fn overview_work(
+    pool: &PgPool,
+    now: DateTime<Utc>,
+) -> Result<(crate::domain::trust::TrustMetrics, Vec<String>), StoreError> {
     // The disputes' facts once: the trust metrics and the alerts' clocks both come from them.
     let (disputes, holds) = store::trust::facts(pool, now, 30).await?;
     let trust = crate::domain::trust::trust_metrics(now, 30, &disputes, &holds);
@@ -161,12 +184,7 @@ pub(crate) async fn overview(
         &trust,
     )
     .await?;
-    Ok(OverviewData {
-        aging,
-        kpis,
-        trust,
-        alerts,
-    })
+    Ok((trust, alerts))
 }
 
 /// Counts what the overview's alerts are about (the open disputes' breached and at-risk counts

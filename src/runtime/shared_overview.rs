@@ -68,8 +68,61 @@ pub async fn covered(pool: &PgPool, params: &AgingParams, need: Need) -> Option<
     }
 }
 
-/// Computes today's overview and publishes it, covering the head read just before.
-pub async fn publish(pool: &PgPool) -> Result<bool, StoreError> {
+/// Which of the overview's figures a change to a table can move.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Touched {
+    /// The aging and the KPIs.
+    pub money: bool,
+    /// The trust metrics and the alerts.
+    pub work: bool,
+}
+
+impl Touched {
+    pub const ALL: Touched = Touched {
+        money: true,
+        work: true,
+    };
+
+    /// What a change to `table` can move (a table this does not know moves everything).
+    pub fn by(table: &str) -> Touched {
+        match table {
+            "invoices" | "payments" | "allocations" | "credit_notes" => Touched {
+                money: true,
+                work: false,
+            },
+            "disputes" | "dispute_events" | "holds" | "outreach" | "promises" => Touched {
+                money: false,
+                work: true,
+            },
+            _ => Touched::ALL,
+        }
+    }
+
+    /// What changes to all of `tables` can move.
+    pub fn by_all<S: AsRef<str>>(tables: &[S]) -> Touched {
+        tables.iter().fold(Touched::default(), |t, table| {
+            let more = Touched::by(table.as_ref());
+            Touched {
+                money: t.money || more.money,
+                work: t.work || more.work,
+            }
+        })
+    }
+}
+
+/// What the publisher published last: the figures, and what they cover.
+#[derive(Debug, Clone)]
+pub struct Last {
+    pub head: store::feed::Cursor,
+    pub day: chrono::NaiveDate,
+    pub data: OverviewData,
+    pub at: Instant,
+}
+
+/// Computes today's overview and publishes it, covering the head read just before. With the
+/// last one published the same day and less than `REFRESH` ago, only the figures the changes
+/// since touched are computed again (a payment leaves the disputes' clocks alone).
+pub async fn publish_after(pool: &PgPool, last: Option<&Last>) -> Result<Last, StoreError> {
     let (head, polled_at) = shared::head_now(pool).await?;
     let now = Utc::now();
     let day = store::business_today(pool, now).await?;
@@ -78,8 +131,28 @@ pub async fn publish(pool: &PgPool) -> Result<bool, StoreError> {
         basis: Basis::Due,
         edges: BucketEdges::default(),
     };
-    let data = super::effects::overview(pool, &params, now).await?;
-    let data = serde_json::to_value(&data)
+    let touched = match last {
+        Some(l) if l.day == day && l.at.elapsed() < REFRESH => {
+            shared::tables_changed(pool, l.head, head, 100_000)
+                .await?
+                .map_or(Touched::ALL, |tables| Touched::by_all(&tables))
+        }
+        _ => Touched::ALL,
+    };
+    let data = match last {
+        Some(l) if touched != Touched::ALL => {
+            let mut data = l.data.clone();
+            if touched.money {
+                (data.aging, data.kpis) = super::effects::overview_money(pool, &params).await?;
+            }
+            if touched.work {
+                (data.trust, data.alerts) = super::effects::overview_work(pool, now).await?;
+            }
+            data
+        }
+        _ => super::effects::overview(pool, &params, now).await?,
+    };
+    let json = serde_json::to_value(&data)
         .map_err(|e| StoreError::Refused(format!("the overview does not serialise: {e}")))?;
     shared::publish(
         pool,
@@ -87,19 +160,34 @@ pub async fn publish(pool: &PgPool) -> Result<bool, StoreError> {
             day,
             head,
             polled_at,
-            data,
+            data: json,
             age_ms: 0,
         },
     )
-    .await
+    .await?;
+    // A refresh of everything restarts the clock; a partial one keeps the last full one's.
+    let at = match last {
+        Some(l) if touched != Touched::ALL => l.at,
+        _ => Instant::now(),
+    };
+    Ok(Last {
+        head,
+        day,
+        data,
+        at,
+    })
+}
+
+/// Computes today's whole overview and publishes it (`settle worker --once`, tests).
+pub async fn publish(pool: &PgPool) -> Result<bool, StoreError> {
+    publish_after(pool, None).await.map(|_| true)
 }
 
 /// The worker's publisher: every `PACE` it looks at the change log's head and the day, and
-/// publishes when either moved or `REFRESH` has passed.
+/// publishes when either moved or `REFRESH` has passed since everything was computed.
 pub fn spawn_publisher(pool: PgPool, stop: Arc<AtomicBool>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let mut last: Option<(store::feed::Cursor, chrono::NaiveDate)> = None;
-        let mut published_at: Option<Instant> = None;
+        let mut last: Option<Last> = None;
         while !stop.load(Ordering::Relaxed) {
             let looked = async {
                 let (head, _) = shared::head_now(&pool).await?;
@@ -107,14 +195,13 @@ pub fn spawn_publisher(pool: PgPool, stop: Arc<AtomicBool>) -> tokio::task::Join
                 Ok::<_, StoreError>((head, day))
             };
             match looked.await {
-                Ok(now) => {
-                    let due = published_at.is_none_or(|t| t.elapsed() >= REFRESH);
-                    if last != Some(now) || due {
-                        match publish(&pool).await {
-                            Ok(_) => {
-                                last = Some(now);
-                                published_at = Some(Instant::now());
-                            }
+                Ok((head, day)) => {
+                    let moved = last.as_ref().is_none_or(|l| {
+                        l.head != head || l.day != day || l.at.elapsed() >= REFRESH
+                    });
+                    if moved {
+                        match publish_after(&pool, last.as_ref()).await {
+                            Ok(published) => last = Some(published),
                             Err(e) => tracing::warn!("publishing the overview failed: {e}"),
                         }
                     }
@@ -124,4 +211,30 @@ pub fn spawn_publisher(pool: PgPool, stop: Arc<AtomicBool>) -> tokio::task::Join
             tokio::time::sleep(PACE).await;
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_payment_moves_the_money_figures_and_a_dispute_the_work_ones() {
+        assert_eq!(
+            Touched::by_all(&["payments", "allocations", "invoices"]),
+            Touched {
+                money: true,
+                work: false
+            }
+        );
+        assert_eq!(
+            Touched::by_all(&["disputes", "dispute_events"]),
+            Touched {
+                money: false,
+                work: true
+            }
+        );
+        assert_eq!(Touched::by_all(&["payments", "holds"]), Touched::ALL);
+        assert_eq!(Touched::by_all(&["customers"]), Touched::ALL);
+        assert_eq!(Touched::by_all::<&str>(&[]), Touched::default());
+    }
 }

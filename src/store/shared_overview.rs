@@ -39,6 +39,30 @@ pub async fn head_now(pool: &PgPool) -> Result<(Cursor, DateTime<Utc>), StoreErr
     Ok((head, at))
 }
 
+/// The tables changed after `from` up to `to` (the change log's cursors), at most `limit`
+/// distinct ones; None when more changes than `scan` lie between (too many to look at).
+pub async fn tables_changed(
+    pool: &PgPool,
+    from: Cursor,
+    to: Cursor,
+    scan: i64,
+) -> Result<Option<Vec<String>>, StoreError> {
+    let (seen, tables): (i64, Vec<String>) = sqlx::query_as(
+        "SELECT count(*), coalesce(array_agg(DISTINCT tbl), '{}') FROM (
+             SELECT tbl FROM change_log
+              WHERE (xid, seq) > ($1::text::xid8, $2) AND (xid, seq) <= ($3::text::xid8, $4)
+              ORDER BY xid, seq LIMIT $5) c",
+    )
+    .bind(from.xid)
+    .bind(from.seq)
+    .bind(to.xid)
+    .bind(to.seq)
+    .bind(scan + 1)
+    .fetch_one(pool)
+    .await?;
+    Ok((seen <= scan).then_some(tables))
+}
+
 /// The store's clock now (after an action: the figures must have begun after it).
 pub async fn store_clock(pool: &PgPool) -> Result<DateTime<Utc>, StoreError> {
     Ok(sqlx::query_scalar("SELECT clock_timestamp()")
