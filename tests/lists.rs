@@ -203,3 +203,48 @@ async fn the_alert_for_old_disputes_opens_exactly_the_disputes_it_counts() {
         .unwrap();
     assert_eq!(rows.len(), trust.unresolved_over_7_days);
 }
+
+/// The console's dispute queue reads names only for the window on screen: every window, in
+/// every clock order and `sla:` filter (and a customer filter, which takes the whole-list
+/// path), is the same slice of the whole queue.
+#[tokio::test]
+async fn a_window_of_the_dispute_queue_is_that_slice_of_the_whole_queue() {
+    let (_db, pool) = seeded_db(200, 42).await;
+    let now = fixed_now();
+    let sorts = [
+        None,
+        by(DisputeColumn::Response, false),
+        by(DisputeColumn::Resolve, true),
+        by(DisputeColumn::Customer, false),
+    ];
+    let filters = ["", "sla:breached", "sla:at_risk", "sla:ok", "customer:a"];
+    let mut compared = 0;
+    for sort in sorts {
+        for filter in filters {
+            let whole = ListQuery {
+                sort,
+                limit: 100_000,
+                filter: settle::filter::Filter::parse(filter),
+                ..Default::default()
+            };
+            let all = settle::store::disputes::open_disputes(&pool, &whole, now)
+                .await
+                .unwrap();
+            for offset in [0, 5, 40] {
+                let q = ListQuery {
+                    limit: 7,
+                    offset,
+                    ..whole.clone()
+                };
+                let page = settle::store::dispute_queue::open_disputes_page(&pool, &q, now)
+                    .await
+                    .unwrap();
+                let slice: Vec<_> = all.iter().skip(offset as usize).take(7).cloned().collect();
+                assert_eq!(page.total, all.len() as i64, "{filter} {sort:?}");
+                assert_eq!(page.rows, slice, "{filter} {sort:?} from {offset}");
+                compared += page.rows.len();
+            }
+        }
+    }
+    assert!(compared > 100, "only {compared} rows compared");
+}

@@ -256,12 +256,11 @@ async fn list(
             }
         }
         View::Disputes => {
-            let rows = store::disputes::open_disputes(pool, &q, now).await?;
-            let total = rows.len() as i64;
+            let page = store::dispute_queue::open_disputes_page(pool, &q, now).await?;
             Data::List {
-                rows: Rows::Disputes(rows),
-                total,
-                offset: 0,
+                rows: Rows::Disputes(page.rows),
+                total: page.total,
+                offset: page.offset,
             }
         }
         View::Holds => {

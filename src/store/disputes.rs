@@ -64,7 +64,7 @@ pub const DISPUTE_FIELDS: &[Field] = &[
 ];
 
 #[derive(sqlx::FromRow)]
-struct Row {
+pub(super) struct Row {
     id: i64,
     customer_id: i64,
     number: String,
@@ -148,7 +148,7 @@ pub async fn dispute_line(
 }
 
 /// What a queue line is made of; each caller adds its WHERE.
-const LINE_SQL: &str = "SELECT d.id, d.customer_id, d.number, c.name AS customer,
+pub(super) const LINE_SQL: &str = "SELECT d.id, d.customer_id, d.number, c.name AS customer,
         coalesce(c.segment_override, p.segment, 'standard') AS segment,
         i.number AS invoice, d.category, d.state, d.amount_minor::bigint AS amount, d.currency::text AS currency,
         a.display_name AS assignee, d.escalated, d.opened_at, d.first_response_at, d.resolved_at,
@@ -161,7 +161,7 @@ const LINE_SQL: &str = "SELECT d.id, d.customer_id, d.number, c.name AS customer
    LEFT JOIN customer_profiles p ON p.customer_id = c.id";
 
 /// Rows as queue lines, their clocks measured at `now`.
-async fn lines(
+pub(super) async fn lines(
     pool: &PgPool,
     rows: Vec<Row>,
     now: DateTime<Utc>,

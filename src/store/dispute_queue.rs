@@ -1,0 +1,153 @@
+//! The dispute queue as the console pages it: the clocks of every open dispute decide the
+//! order (and `sla:` filters), but names, invoices and watchers are read only for the window
+//! on screen. Filters on other fields and sorts on SQL columns take the whole-list path.
+
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
+
+use super::StoreError;
+use super::disputes::{LINE_SQL, Row, lines, open_disputes};
+use super::lists::ListQuery;
+use super::trust::{calendars, state_changes};
+use crate::domain::sla::{Clock, DisputeTimes, SlaClock, dispute_clocks, urgency, worst_state};
+use crate::lists::{Column, DisputeColumn, Sort};
+use crate::model::{DisputeLine, Page};
+
+#[derive(sqlx::FromRow)]
+struct ClockRow {
+    id: i64,
+    opened_at: DateTime<Utc>,
+    first_response_at: Option<DateTime<Utc>>,
+    resolved_at: Option<DateTime<Utc>>,
+    first_response_minutes: i32,
+    resolution_minutes: i32,
+    calendar_id: Option<i32>,
+}
+
+/// One open dispute's clocks.
+struct Clocks {
+    id: i64,
+    first_response: SlaClock,
+    resolution: SlaClock,
+}
+
+impl Clocks {
+    /// Where it sorts: by `column`'s clock, or the queue's order (worse state, then urgency).
+    fn key(&self, column: Option<DisputeColumn>) -> (i64, i64, i64) {
+        match column {
+            Some(DisputeColumn::Response) => (self.first_response.minutes_to_breach(), 0, self.id),
+            Some(DisputeColumn::Resolve) => (self.resolution.minutes_to_breach(), 0, self.id),
+            _ => (
+                worst_state(&self.first_response, &self.resolution) as i64,
+                urgency(&self.first_response, &self.resolution),
+                self.id,
+            ),
+        }
+    }
+}
+
+/// The window `q` asks for of the open disputes matching it, and how many match in all.
+pub async fn open_disputes_page(
+    pool: &PgPool,
+    q: &ListQuery,
+    now: DateTime<Utc>,
+) -> Result<Page<DisputeLine>, StoreError> {
+    let sla = q
+        .filter
+        .predicates
+        .iter()
+        .rfind(|p| p.field == "sla")
+        .map(|p| p.value.replace('_', " "));
+    let only_sla =
+        q.filter.words.is_empty() && q.filter.predicates.iter().all(|p| p.field == "sla");
+    let column = q
+        .sort
+        .and_then(|s| DisputeColumn::at(s.column).map(|c| (c, s.descending)));
+    let by_sql = column.is_some_and(|(c, _)| matches!(c.spec().sort, Sort::Sql(_)));
+    if !only_sla || by_sql {
+        let all = open_disputes(pool, q, now).await?;
+        return Ok(window(all, q));
+    }
+    let mut clocks = every_clock(pool, now).await?;
+    if let Some(want) = sla {
+        clocks.retain(|c| worst_state(&c.first_response, &c.resolution).label() == want);
+    }
+    let by = column.map(|(c, _)| c);
+    clocks.sort_by_key(|c| c.key(by));
+    if column.is_some_and(|(_, descending)| descending) {
+        clocks.reverse();
+    }
+    let total = clocks.len() as i64;
+    let start = usize::try_from(q.offset.max(0))
+        .unwrap_or(0)
+        .min(clocks.len());
+    let end = start
+        .saturating_add(usize::try_from(q.limit.max(0)).unwrap_or(0))
+        .min(clocks.len());
+    let ids: Vec<i64> = clocks[start..end].iter().map(|c| c.id).collect();
+    let rows: Vec<Row> = sqlx::QueryBuilder::new(LINE_SQL)
+        .push(" WHERE d.id = ANY(")
+        .push_bind(&ids)
+        .push(")")
+        .build_query_as()
+        .fetch_all(pool)
+        .await?;
+    let mut shown = lines(pool, rows, now).await?;
+    shown.sort_by_key(|d| ids.iter().position(|&id| id == d.id));
+    Ok(Page {
+        rows: shown,
+        total,
+        offset: start as i64,
+    })
+}
+
+/// Every open dispute's two clocks at `now`, from its times, policy and state changes only.
+async fn every_clock(pool: &PgPool, now: DateTime<Utc>) -> Result<Vec<Clocks>, StoreError> {
+    let rows: Vec<ClockRow> = sqlx::query_as(
+        "SELECT d.id, d.opened_at, d.first_response_at, d.resolved_at,
+                s.first_response_minutes, s.resolution_minutes, s.calendar_id
+           FROM disputes d JOIN sla_policies s ON s.id = d.policy_id
+          WHERE d.state <> 'resolved'",
+    )
+    .fetch_all(pool)
+    .await?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut changes = state_changes(pool, &ids).await?;
+    let calendars = calendars(pool).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let clock = r
+                .calendar_id
+                .and_then(|c| calendars.get(&c).cloned())
+                .unwrap_or(Clock::Wall);
+            let changes = changes.remove(&r.id).unwrap_or_default();
+            let times = DisputeTimes {
+                opened_at: r.opened_at,
+                first_response_at: r.first_response_at,
+                resolved_at: r.resolved_at,
+                changes: &changes,
+                first_response_minutes: i64::from(r.first_response_minutes),
+                resolution_minutes: i64::from(r.resolution_minutes),
+            };
+            let c = dispute_clocks(&clock, &times, now);
+            Clocks {
+                id: r.id,
+                first_response: c.first_response,
+                resolution: c.resolution,
+            }
+        })
+        .collect())
+}
+
+/// The window `q` asks for of a whole list.
+fn window(all: Vec<DisputeLine>, q: &ListQuery) -> Page<DisputeLine> {
+    let total = all.len() as i64;
+    let start = usize::try_from(q.offset.max(0)).unwrap_or(0).min(all.len());
+    let limit = usize::try_from(q.limit.max(0)).unwrap_or(0);
+    Page {
+        rows: all.into_iter().skip(start).take(limit).collect(),
+        total,
+        offset: start as i64,
+    }
+}
