@@ -157,13 +157,15 @@ fn spawn_worker(
     })
 }
 
-/// The consoles, each with its own two connections, numbered for the timeline.
+/// The consoles, each with its own connections, numbered for the timeline.
 fn spawn_consoles(
     url: &str,
     soak: &Soak,
     stop: &Arc<AtomicBool>,
     counters: &Arc<Counters>,
 ) -> Vec<tokio::task::JoinHandle<()>> {
+    // Two connections each, one beyond a hundred consoles: the private server takes 300.
+    let connections = if soak.consoles > 100 { 1 } else { 2 };
     (0..soak.consoles)
         .map(|i| {
             let (url, view, stop, counters) = (
@@ -174,7 +176,8 @@ fn spawn_consoles(
             );
             tokio::spawn(async move {
                 let app = format!("settle/{}/{i}", std::process::id());
-                let Ok(pool) = store::pool_named(&url, 2, &app).await else {
+                let Ok(pool) = store::pool_named(&url, connections, &app).await else {
+                    tracing::warn!("soak console {i} could not connect");
                     return;
                 };
                 if let Err(e) = headless::run_as(pool.clone(), &view, stop, counters, i).await {
