@@ -19,7 +19,7 @@ use crate::store::shared_overview::{self as shared, Published};
 use crate::store::{self, StoreError};
 
 /// The worker looks at the change log this often.
-pub const PACE: Duration = Duration::from_millis(200);
+pub const PACE: Duration = Duration::from_millis(120);
 
 /// The worker recomputes at least this often, changes or not.
 pub const REFRESH: Duration = Duration::from_secs(10);
@@ -64,7 +64,7 @@ pub async fn covered(pool: &PgPool, params: &AgingParams, need: Need) -> Option<
             tracing::info!("the shared overview is behind; computing it here");
             return None;
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        tokio::time::sleep(Duration::from_millis(60)).await;
     }
 }
 
