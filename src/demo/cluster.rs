@@ -221,14 +221,7 @@ impl PrivateCluster {
             data = self.data_dir().display(),
             root = self.root.path().display(),
         );
-        Command::new("sh")
-            .arg("-c")
-            .arg(script)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .process_group(0)
-            .spawn()
+        spawn_watchdog(&script)
     }
 
     /// Stops the server (fast: open sessions are cut off) and starts it again, as an operator's
@@ -348,6 +341,19 @@ impl PrivateCluster {
             let _ = dog.wait();
         }
     }
+}
+
+/// Runs `script` (which waits for this process to end, then cleans up) in its own process
+/// group, so it outlives us and a signal to our group does not reach it.
+pub(super) fn spawn_watchdog(script: &str) -> std::io::Result<std::process::Child> {
+    Command::new("sh")
+        .arg("-c")
+        .arg(script)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .process_group(0)
+        .spawn()
 }
 
 impl Drop for PrivateCluster {

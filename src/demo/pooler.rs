@@ -207,14 +207,7 @@ impl Pooler {
             child = self.child.id(),
             root = self.root.path().display(),
         );
-        Command::new("sh")
-            .arg("-c")
-            .arg(script)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .process_group(0)
-            .spawn()
+        super::cluster::spawn_watchdog(&script)
     }
 
     /// The directory holding pgbouncer's Unix socket.

@@ -126,14 +126,31 @@ pub async fn customers_in_bucket_exact(
            FROM items JOIN customers c ON c.id = items.customer_id LEFT JOIN customer_profiles p ON p.customer_id = c.id
           WHERE true"
     ));
+    push_customer_filter(&mut qb, q)?;
+    qb.push(" GROUP BY c.id, c.code, c.name, 4 HAVING sum(items.n) <> 0");
+    fetch_customer_page(pool, qb, q).await
+}
+
+/// The customers list's filter, on `c` (customers) and `p` (their profiles).
+pub(super) fn push_customer_filter(
+    qb: &mut QueryBuilder<sqlx::Postgres>,
+    q: &ListQuery,
+) -> Result<(), StoreError> {
     push_filter(
-        &mut qb,
+        qb,
         &q.filter,
         CUSTOMER_FIELDS,
         "c.name || ' ' || c.code",
         &q.me,
-    )?;
-    qb.push(" GROUP BY c.id, c.code, c.name, 4 HAVING sum(items.n) <> 0");
+    )
+}
+
+/// The customers list's order (largest amount first unless sorted) and page, fetched.
+pub(super) async fn fetch_customer_page(
+    pool: &PgPool,
+    mut qb: QueryBuilder<sqlx::Postgres>,
+    q: &ListQuery,
+) -> Result<Page<CustomerAging>, StoreError> {
     qb.push(crate::lists::order_by::<crate::lists::CustomerColumn>(
         q.sort,
         "6 DESC, 1",

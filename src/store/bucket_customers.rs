@@ -7,8 +7,11 @@ use chrono::NaiveDate;
 use sqlx::{PgPool, QueryBuilder};
 
 use super::StoreError;
-use super::account::{CUSTOMER_FIELDS, CustomerRow, customer_page, customers_in_bucket_exact};
-use super::lists::{ListQuery, push_filter};
+use super::account::{
+    CustomerRow, customer_page, customers_in_bucket_exact, fetch_customer_page,
+    push_customer_filter,
+};
+use super::lists::ListQuery;
 use crate::domain::aging::{Basis, BucketEdges};
 use crate::lists::{Column, CustomerColumn, SortBy};
 use crate::model::{CustomerAging, Page};
@@ -102,22 +105,6 @@ async fn kept(
            FROM items JOIN customers c ON c.id = items.customer_id LEFT JOIN customer_profiles p ON p.customer_id = c.id
           WHERE true",
         );
-    push_filter(
-        &mut qb,
-        &q.filter,
-        CUSTOMER_FIELDS,
-        "c.name || ' ' || c.code",
-        &q.me,
-    )?;
-    qb.push(crate::lists::order_by::<CustomerColumn>(
-        q.sort,
-        "6 DESC, 1",
-        "1",
-    ));
-    qb.push(" LIMIT ")
-        .push_bind(q.limit)
-        .push(" OFFSET ")
-        .push_bind(q.offset);
-    let rows: Vec<CustomerRow> = qb.build_query_as().fetch_all(pool).await?;
-    Ok(customer_page(rows, q.offset))
+    push_customer_filter(&mut qb, q)?;
+    fetch_customer_page(pool, qb, q).await
 }

@@ -6,23 +6,12 @@ use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
 use super::StoreError;
-use super::disputes::{LINE_SQL, Row, lines, open_disputes};
+use super::disputes::{LINE_SQL, Row, SlaFacts, lines, open_disputes};
 use super::lists::ListQuery;
 use super::trust::{calendars, state_changes};
-use crate::domain::sla::{Clock, DisputeTimes, SlaClock, dispute_clocks, urgency, worst_state};
+use crate::domain::sla::{SlaClock, urgency, worst_state};
 use crate::lists::{Column, DisputeColumn, Sort};
 use crate::model::{DisputeLine, Page};
-
-#[derive(sqlx::FromRow)]
-struct ClockRow {
-    id: i64,
-    opened_at: DateTime<Utc>,
-    first_response_at: Option<DateTime<Utc>>,
-    resolved_at: Option<DateTime<Utc>>,
-    first_response_minutes: i32,
-    resolution_minutes: i32,
-    calendar_id: Option<i32>,
-}
 
 /// One open dispute's clocks.
 struct Clocks {
@@ -103,7 +92,7 @@ pub async fn open_disputes_page(
 
 /// Every open dispute's two clocks at `now`, from its times, policy and state changes only.
 async fn every_clock(pool: &PgPool, now: DateTime<Utc>) -> Result<Vec<Clocks>, StoreError> {
-    let rows: Vec<ClockRow> = sqlx::query_as(
+    let rows: Vec<SlaFacts> = sqlx::query_as(
         "SELECT d.id, d.opened_at, d.first_response_at, d.resolved_at,
                 s.first_response_minutes, s.resolution_minutes, s.calendar_id
            FROM disputes d JOIN sla_policies s ON s.id = d.policy_id
@@ -117,20 +106,8 @@ async fn every_clock(pool: &PgPool, now: DateTime<Utc>) -> Result<Vec<Clocks>, S
     Ok(rows
         .into_iter()
         .map(|r| {
-            let clock = r
-                .calendar_id
-                .and_then(|c| calendars.get(&c).cloned())
-                .unwrap_or(Clock::Wall);
             let changes = changes.remove(&r.id).unwrap_or_default();
-            let times = DisputeTimes {
-                opened_at: r.opened_at,
-                first_response_at: r.first_response_at,
-                resolved_at: r.resolved_at,
-                changes: &changes,
-                first_response_minutes: i64::from(r.first_response_minutes),
-                resolution_minutes: i64::from(r.resolution_minutes),
-            };
-            let c = dispute_clocks(&clock, &times, now);
+            let (_, c) = r.measure(&calendars, &changes, now);
             Clocks {
                 id: r.id,
                 first_response: c.first_response,

@@ -65,7 +65,6 @@ pub const DISPUTE_FIELDS: &[Field] = &[
 
 #[derive(sqlx::FromRow)]
 pub(super) struct Row {
-    id: i64,
     customer_id: i64,
     number: String,
     customer: String,
@@ -78,14 +77,47 @@ pub(super) struct Row {
     currency: String,
     assignee: Option<String>,
     escalated: bool,
+    policy: String,
+    #[sqlx(flatten)]
+    sla: SlaFacts,
+    watchers: Vec<String>,
+}
+
+/// What a dispute's two SLA clocks are measured from (with its state changes).
+#[derive(sqlx::FromRow)]
+pub(super) struct SlaFacts {
+    pub(super) id: i64,
     opened_at: DateTime<Utc>,
     first_response_at: Option<DateTime<Utc>>,
     resolved_at: Option<DateTime<Utc>>,
-    policy: String,
     first_response_minutes: i32,
     resolution_minutes: i32,
     calendar_id: Option<i32>,
-    watchers: Vec<String>,
+}
+
+impl SlaFacts {
+    /// Both clocks at `now`, on the policy's calendar (wall time without one).
+    pub(super) fn measure(
+        &self,
+        calendars: &std::collections::BTreeMap<i32, Clock>,
+        changes: &[crate::domain::sla::StateChange],
+        now: DateTime<Utc>,
+    ) -> (Clock, crate::domain::sla::DisputeClocks) {
+        let clock = self
+            .calendar_id
+            .and_then(|c| calendars.get(&c).cloned())
+            .unwrap_or(Clock::Wall);
+        let times = DisputeTimes {
+            opened_at: self.opened_at,
+            first_response_at: self.first_response_at,
+            resolved_at: self.resolved_at,
+            changes,
+            first_response_minutes: i64::from(self.first_response_minutes),
+            resolution_minutes: i64::from(self.resolution_minutes),
+        };
+        let clocks = dispute_clocks(&clock, &times, now);
+        (clock, clocks)
+    }
 }
 
 /// Every open dispute matching the filter (open disputes are hundreds, not millions), with
@@ -166,28 +198,16 @@ pub(super) async fn lines(
     rows: Vec<Row>,
     now: DateTime<Utc>,
 ) -> Result<Vec<DisputeLine>, StoreError> {
-    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let ids: Vec<i64> = rows.iter().map(|r| r.sla.id).collect();
     let mut changes = state_changes(pool, &ids).await?;
-    let clocks = calendars(pool).await?;
+    let calendars = calendars(pool).await?;
     let out: Vec<DisputeLine> = rows
         .into_iter()
         .map(|r| {
-            let clock = r
-                .calendar_id
-                .and_then(|c| clocks.get(&c).cloned())
-                .unwrap_or(Clock::Wall);
-            let changes = changes.remove(&r.id).unwrap_or_default();
-            let times = DisputeTimes {
-                opened_at: r.opened_at,
-                first_response_at: r.first_response_at,
-                resolved_at: r.resolved_at,
-                changes: &changes,
-                first_response_minutes: r.first_response_minutes as i64,
-                resolution_minutes: r.resolution_minutes as i64,
-            };
-            let c = dispute_clocks(&clock, &times, now);
+            let changes = changes.remove(&r.sla.id).unwrap_or_default();
+            let (clock, c) = r.sla.measure(&calendars, &changes, now);
             DisputeLine {
-                id: r.id,
+                id: r.sla.id,
                 customer_id: r.customer_id,
                 number: r.number,
                 customer: r.customer,
@@ -199,7 +219,7 @@ pub(super) async fn lines(
                 currency: r.currency,
                 assignee: r.assignee,
                 escalated: r.escalated,
-                opened_at: r.opened_at,
+                opened_at: r.sla.opened_at,
                 policy: r.policy,
                 first_response: c.first_response,
                 resolution: c.resolution,
