@@ -6,11 +6,8 @@
 mod common;
 
 use chrono::Utc;
-use settle::app::dialog::Request;
-use settle::app::{Effect, Msg};
 use settle::demo::cluster::PrivateCluster;
 use settle::demo::pooler::Pooler;
-use settle::runtime::effects;
 use settle::runtime::stores::Stores;
 use settle::store;
 
@@ -69,26 +66,10 @@ async fn views_actions_and_the_feed_work_through_pgbouncer_in_transaction_poolin
 
     // An action: done as ava, audited as ava, and the feed (through the pooler) sees it.
     let start = store::feed::tail(&ava).await.unwrap();
-    let dispute: i64 = sqlx::query_scalar(
-        "UPDATE disputes SET assignee_id = NULL
-          WHERE id = (SELECT id FROM disputes WHERE state <> 'resolved' ORDER BY id LIMIT 1) RETURNING id",
-    )
-    .fetch_one(&admin)
-    .await
-    .unwrap();
+    let dispute = common::unassigned_dispute(&admin).await;
     let after_admin = store::feed::tail(&ava).await.unwrap();
     let stores = Stores::primary_only(ava.clone());
-    let acted = effects::run(
-        &stores,
-        Effect::Act(Request::AssignMe {
-            dispute,
-            seen: None,
-        }),
-        now,
-        "ava",
-    )
-    .await;
-    assert!(matches!(acted, Some(Msg::Acted(Ok(_)))), "{acted:?}");
+    common::assign_me(&stores, dispute, "ava").await;
     let actor: String = sqlx::query_scalar(
         "SELECT actor FROM audit_log WHERE entity = 'dispute' AND entity_id = $1 ORDER BY id DESC LIMIT 1",
     )

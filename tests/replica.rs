@@ -6,7 +6,6 @@
 mod common;
 
 use chrono::Utc;
-use settle::app::dialog::Request;
 use settle::app::{Data, Effect, Msg};
 use settle::demo::cluster::PrivateCluster;
 use settle::runtime::effects;
@@ -62,29 +61,13 @@ async fn views_on_a_replica_show_the_persons_own_action_and_what_the_feed_saw() 
         .await
         .unwrap();
     let stores = Stores::with_replica(ava.clone(), ava_replica.clone());
-    let dispute: i64 = sqlx::query_scalar(
-        "UPDATE disputes SET assignee_id = NULL
-          WHERE id = (SELECT id FROM disputes WHERE state <> 'resolved' ORDER BY id LIMIT 1) RETURNING id",
-    )
-    .fetch_one(&admin)
-    .await
-    .unwrap();
+    let dispute = common::unassigned_dispute(&admin).await;
     // What the console knows was committed so far (its first feed poll would say the same).
     stores.after_action().await;
     assert_eq!(case(&stores, dispute).await.line.assignee, None);
 
     // Her own action: through the primary; the next view waits for the replica to replay it.
-    let acted = effects::run(
-        &stores,
-        Effect::Act(Request::AssignMe {
-            dispute,
-            seen: None,
-        }),
-        Utc::now(),
-        "ava",
-    )
-    .await;
-    assert!(matches!(acted, Some(Msg::Acted(Ok(_)))), "{acted:?}");
+    common::assign_me(&stores, dispute, "ava").await;
     assert_eq!(
         assignee_on(&ava_replica, dispute).await,
         None,

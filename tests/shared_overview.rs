@@ -6,7 +6,6 @@
 mod common;
 
 use chrono::Utc;
-use settle::app::dialog::Request;
 use settle::app::state::{AgingParams, OverviewData};
 use settle::app::{Data, Effect, Msg};
 use settle::domain::aging::{Basis, BucketEdges};
@@ -85,13 +84,7 @@ async fn a_console_shows_the_published_overview_only_when_it_covers_what_it_must
 
     // The feed saw a change the published overview does not cover: not shown (no worker
     // catches up here, so the console computes it after its wait).
-    let dispute: i64 = sqlx::query_scalar(
-        "UPDATE disputes SET assignee_id = NULL
-          WHERE id = (SELECT id FROM disputes WHERE state <> 'resolved' ORDER BY id LIMIT 1) RETURNING id",
-    )
-    .fetch_one(&admin)
-    .await
-    .unwrap();
+    let dispute = common::unassigned_dispute(&admin).await;
     stores.saw_head(store::feed::tail(&ava).await.unwrap());
     assert!(!marked(&load(&stores, &params).await));
     assert!(shared_overview::publish(&admin).await.unwrap());
@@ -99,17 +92,7 @@ async fn a_console_shows_the_published_overview_only_when_it_covers_what_it_must
     assert!(marked(&load(&stores, &params).await));
 
     // Her own action: an overview published before it is not shown, one after it is.
-    let acted = effects::run(
-        &stores,
-        Effect::Act(Request::AssignMe {
-            dispute,
-            seen: None,
-        }),
-        Utc::now(),
-        "ava",
-    )
-    .await;
-    assert!(matches!(acted, Some(Msg::Acted(Ok(_)))), "{acted:?}");
+    common::assign_me(&stores, dispute, "ava").await;
     assert!(!marked(&load(&stores, &params).await));
     assert!(shared_overview::publish(&admin).await.unwrap());
     mark(&admin).await;

@@ -219,3 +219,35 @@ pub async fn property_customer(pool: &PgPool) -> i64 {
     .await
     .unwrap()
 }
+
+/// The first open dispute, made unassigned: its id.
+#[allow(dead_code)] // not every test binary takes a dispute
+pub async fn unassigned_dispute(admin: &PgPool) -> i64 {
+    sqlx::query_scalar(
+        "UPDATE disputes SET assignee_id = NULL
+          WHERE id = (SELECT id FROM disputes WHERE state <> 'resolved' ORDER BY id LIMIT 1) RETURNING id",
+    )
+    .fetch_one(admin)
+    .await
+    .unwrap()
+}
+
+/// `user` takes `dispute` from a console (the effect a confirmed `a` runs); fails the test if
+/// the store refuses.
+#[allow(dead_code)] // not every test binary acts
+pub async fn assign_me(stores: &settle::runtime::stores::Stores, dispute: i64, user: &str) {
+    let acted = settle::runtime::effects::run(
+        stores,
+        settle::app::Effect::Act(settle::app::dialog::Request::AssignMe {
+            dispute,
+            seen: None,
+        }),
+        Utc::now(),
+        user,
+    )
+    .await;
+    assert!(
+        matches!(acted, Some(settle::app::Msg::Acted(Ok(_)))),
+        "{acted:?}"
+    );
+}
