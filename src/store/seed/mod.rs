@@ -163,6 +163,16 @@ pub async fn seed(
     // The book went in with triggers off: build the overview's summaries from it.
     super::summary::rebuild(pool, Some(today)).await?;
     super::summary::remember(pool, today - chrono::Duration::days(90)).await?;
+    // The summaries went in after the VACUUM above: set their visibility maps too, so the
+    // customers of a bucket are counted from the index alone from the first look.
+    let mut conn = pool.acquire().await?;
+    for step in [
+        "SET synchronous_commit = on",
+        "VACUUM (ANALYZE) open_summary, sales_summary, customer_buckets, customer_profiles",
+    ] {
+        sqlx::raw_sql(step).execute(&mut *conn).await?;
+    }
+    drop(conn);
     // Profiles are fresh as of today: the worker's daily refresh need not run again at once.
     sqlx::query(
         "INSERT INTO settings (key, value) VALUES ('profiles_refreshed_on', $1)
