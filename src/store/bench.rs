@@ -22,8 +22,8 @@ pub async fn post_cent(pool: &PgPool, target: &Target, reference: &str) -> Resul
     let (invoice, customer, currency) = target;
     sqlx::query(
         "WITH p AS (INSERT INTO payments (customer_id, reference, received_on, amount_minor, currency, unapplied_minor)
-                    VALUES ($1, $2, current_date, 1, $3, 1) RETURNING id)
-         INSERT INTO allocations (invoice_id, payment_id, applied_on, amount_minor) SELECT $4, id, current_date, 1 FROM p",
+                    VALUES ($1, $2, settle_today(), 1, $3, 1) RETURNING id)
+         INSERT INTO allocations (invoice_id, payment_id, applied_on, amount_minor) SELECT $4, id, settle_today(), 1 FROM p",
     )
     .bind(customer)
     .bind(reference)
