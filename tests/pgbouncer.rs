@@ -38,7 +38,13 @@ async fn views_actions_and_the_feed_work_through_pgbouncer_in_transaction_poolin
     assert_eq!(session.user, "ava");
 
     // Every view, twice (the second time on statements prepared before, on whichever server
-    // connection PgBouncer hands out), from eight client connections at once.
+    // connection PgBouncer hands out), from eight client connections at once: all eight held
+    // open together first, so the pool has them however the loads below interleave.
+    let mut held = Vec::new();
+    for _ in 0..8 {
+        held.push(ava.acquire().await.unwrap());
+    }
+    drop(held);
     let now = Utc::now();
     let loads = (0..8).map(|_| {
         let ava = ava.clone();
