@@ -57,6 +57,10 @@ async fn head_past(pool: &PgPool, beyond: store::feed::Cursor) -> store::feed::C
     }
 }
 
+async fn look(pool: &PgPool) -> store::shared_overview::Look {
+    store::shared_overview::look(pool).await.unwrap()
+}
+
 fn marked(o: &OverviewData) -> bool {
     o.alerts == [MARK.to_string()]
 }
@@ -179,7 +183,9 @@ fn refused_sql(e: store::StoreError) -> sqlx::Error {
 #[tokio::test]
 async fn the_publisher_computes_again_only_the_figures_a_change_touches() {
     let (_db, admin) = common::seeded_db(40, 5).await;
-    let mut last = shared_overview::publish_after(&admin, None).await.unwrap();
+    let mut last = shared_overview::publish_after(&admin, look(&admin).await, None)
+        .await
+        .unwrap();
     // Marks on what was published, to see which part is computed again.
     last.data.alerts = vec![MARK.to_string()];
     last.data.aging.unapplied += 1;
@@ -190,7 +196,7 @@ async fn the_publisher_computes_again_only_the_figures_a_change_touches() {
         .await
         .unwrap();
     head_past(&admin, last.head).await;
-    let after_payment = shared_overview::publish_after(&admin, Some(&last))
+    let after_payment = shared_overview::publish_after(&admin, look(&admin).await, Some(&last))
         .await
         .unwrap();
     assert!(
@@ -211,7 +217,7 @@ async fn the_publisher_computes_again_only_the_figures_a_change_touches() {
     .await
     .unwrap();
     head_past(&admin, last.head).await;
-    let after_dispute = shared_overview::publish_after(&admin, Some(&last))
+    let after_dispute = shared_overview::publish_after(&admin, look(&admin).await, Some(&last))
         .await
         .unwrap();
     assert!(

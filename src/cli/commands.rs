@@ -21,15 +21,9 @@ pub async fn run(cli: Cli, log_problem: Option<String>) -> anyhow::Result<ExitCo
     match cli.command {
         None => {
             let pool = store::pool(&database_url(&db)?, 6).await?;
-            let stores = match &cli.read_url {
-                Some(url) => crate::runtime::stores::Stores::with_replica(
-                    pool,
-                    store::pool(url, 4)
-                        .await
-                        .context("--read-url: the replica for the views")?,
-                ),
-                None => crate::runtime::stores::Stores::primary_only(pool),
-            };
+            let stores = crate::runtime::stores::Stores::open(pool, cli.read_url.as_deref())
+                .await
+                .context("--read-url: the replica for the views")?;
             let mut opts = console_options(&cli.console, "", now)?;
             opts.notice = log_problem;
             console::run(stores, opts).await?;
@@ -299,10 +293,7 @@ async fn demo(
             };
             crate::worker::run(&worker_pool, &opts).await
         });
-        let stores = match &replica_url {
-            Some(r) => crate::runtime::stores::Stores::with_replica(pool, store::pool(r, 4).await?),
-            None => crate::runtime::stores::Stores::primary_only(pool),
-        };
+        let stores = crate::runtime::stores::Stores::open(pool, replica_url.as_deref()).await?;
         let result = console::run(stores, opts).await;
         worker.abort();
         result?;

@@ -47,7 +47,7 @@ pub async fn run(pool: &PgPool, today: NaiveDate) -> anyhow::Result<ExitCode> {
         for basis in [Basis::Due, Basis::Invoice] {
             let full = aging_summary_by(pool, today, basis, &edges, Path::Full).await?;
             let rows = summary::open_by_day(pool, today, basis).await?;
-            let name = format!("{basis:?}").to_lowercase();
+            let name = basis.key();
             report(
                 format!("open invoices today ({name} basis)"),
                 rows.iter().map(|r| r.1).sum(),
@@ -84,7 +84,7 @@ pub async fn run(pool: &PgPool, today: NaiveDate) -> anyhow::Result<ExitCode> {
     }
     if standing.ranks_customers(today, edges.edges(), &rates) {
         for (basis, label, kept, full) in customer_pages(pool, today, &edges).await? {
-            let name = format!("{basis:?}").to_lowercase();
+            let name = basis.key();
             report(
                 format!("customers in {label} ({name} basis)"),
                 kept.total,

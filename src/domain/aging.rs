@@ -29,6 +29,16 @@ impl FromStr for Basis {
     }
 }
 
+impl Basis {
+    /// The word `FromStr` reads (`due`, `invoice`), as the store keys its kept buckets.
+    pub fn key(self) -> &'static str {
+        match self {
+            Basis::Due => "due",
+            Basis::Invoice => "invoice",
+        }
+    }
+}
+
 impl fmt::Display for Basis {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {

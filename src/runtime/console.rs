@@ -306,6 +306,24 @@ pub async fn poll_head(pool: &PgPool) -> Result<store::feed::Poll, store::StoreE
         })
 }
 
+/// How far behind the replica is, in tenths of a second (None: it does not answer).
+async fn replica_lag(
+    replica: &crate::runtime::stores::Replica,
+    wal: u64,
+    lag: &mut crate::runtime::stores::LagClock,
+) -> Option<u64> {
+    match store::feed::replayed_wal(&replica.pool).await {
+        Ok(replayed) => {
+            let behind = lag.observe(std::time::Instant::now(), wal, replayed);
+            Some((behind.as_millis() / 100).min(u128::from(u64::MAX)) as u64)
+        }
+        Err(e) => {
+            tracing::warn!("the replica does not answer: {e}");
+            None
+        }
+    }
+}
+
 /// Polls the head of the change log; one `Changed` per poll that finds it moved (a burst of
 /// changes costs one refresh), and a resync (`Changed`) after the store comes back. With a
 /// replica, each poll also tells the views what the replica must have replayed, and the
@@ -329,25 +347,14 @@ pub(crate) fn spawn_feed(stores: Stores, tx: UnboundedSender<Msg>) {
                     stores.must_see(polled.wal);
                     stores.saw_head(head);
                     if let Some(replica) = &stores.replica {
-                        let behind = match store::feed::replayed_wal(&replica.pool).await {
-                            Ok(replayed) => {
-                                Some(lag.observe(std::time::Instant::now(), polled.wal, replayed))
-                            }
-                            Err(e) => {
-                                tracing::warn!("the replica does not answer: {e}");
-                                None
-                            }
-                        };
-                        // Tenths of a second: the header changes only when what it says does.
-                        let tenths = behind.map(|d| (d.as_millis() / 100) as u64);
-                        if shown_lag != Some(tenths) {
-                            shown_lag = Some(tenths);
-                            if tx
-                                .send(Msg::Replica {
-                                    behind_tenths: tenths,
-                                })
-                                .is_err()
-                            {
+                        let behind = replica_lag(replica, polled.wal, &mut lag).await;
+                        // The header changes only when what it says does.
+                        if shown_lag != Some(behind) {
+                            shown_lag = Some(behind);
+                            let told = tx.send(Msg::Replica {
+                                behind_tenths: behind,
+                            });
+                            if told.is_err() {
                                 return;
                             }
                         }

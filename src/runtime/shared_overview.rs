@@ -15,7 +15,7 @@ use sqlx::PgPool;
 use super::stores::Need;
 use crate::app::state::{AgingParams, OverviewData};
 use crate::domain::aging::{Basis, BucketEdges};
-use crate::store::shared_overview::{self as shared, Published};
+use crate::store::shared_overview::{self as shared, Look, Published};
 use crate::store::{self, StoreError};
 
 /// The worker looks at the change log this often.
@@ -30,10 +30,14 @@ const STALE_MS: i64 = 30_000;
 /// How long a console waits for the worker to publish what it must show.
 const PATIENCE: Duration = Duration::from_millis(1500);
 
-/// Whether the worker publishes what `params` ask for: today's overview, by due date, with the
-/// default edges (other as-of dates and settings are computed by the console).
-fn published_kind(params: &AgingParams, day: chrono::NaiveDate) -> bool {
-    params.as_of == day && params.basis == Basis::Due && params.edges == BucketEdges::default()
+/// What the worker publishes for `day`: that day's overview, by due date, with the default
+/// edges (other as-of dates and settings are computed by the console).
+fn published_params(day: chrono::NaiveDate) -> AgingParams {
+    AgingParams {
+        as_of: day,
+        basis: Basis::Due,
+        edges: BucketEdges::default(),
+    }
 }
 
 /// The published overview if it answers `params` and covers `need`; None: compute it here.
@@ -48,7 +52,7 @@ pub async fn covered(pool: &PgPool, params: &AgingParams, need: Need) -> Option<
                 return None;
             }
         };
-        if published.age_ms > STALE_MS || !published_kind(params, published.day) {
+        if published.age_ms > STALE_MS || *params != published_params(published.day) {
             return None;
         }
         if need.met_by(published.head, published.polled_at) {
@@ -119,18 +123,22 @@ pub struct Last {
     pub at: Instant,
 }
 
-/// Computes today's overview and publishes it, covering the head read just before. With the
-/// last one published the same day and less than `REFRESH` ago, only the figures the changes
-/// since touched are computed again (a payment leaves the disputes' clocks alone).
-pub async fn publish_after(pool: &PgPool, last: Option<&Last>) -> Result<Last, StoreError> {
-    let (head, polled_at) = shared::head_now(pool).await?;
+/// Computes the overview for the day `looked` saw and publishes it, covering the head it read
+/// (the look comes first). With the last one published the same day and less than `REFRESH`
+/// ago, only the figures the changes since touched are computed again (a payment leaves the
+/// disputes' clocks alone).
+pub async fn publish_after(
+    pool: &PgPool,
+    looked: Look,
+    last: Option<&Last>,
+) -> Result<Last, StoreError> {
+    let Look {
+        head,
+        polled_at,
+        day,
+    } = looked;
     let now = Utc::now();
-    let day = store::business_today(pool, now).await?;
-    let params = AgingParams {
-        as_of: day,
-        basis: Basis::Due,
-        edges: BucketEdges::default(),
-    };
+    let params = published_params(day);
     let touched = match last {
         Some(l) if l.day == day && l.at.elapsed() < REFRESH => {
             shared::tables_changed(pool, l.head, head, 100_000)
@@ -180,7 +188,8 @@ pub async fn publish_after(pool: &PgPool, last: Option<&Last>) -> Result<Last, S
 
 /// Computes today's whole overview and publishes it (`settle worker --once`, tests).
 pub async fn publish(pool: &PgPool) -> Result<bool, StoreError> {
-    publish_after(pool, None).await.map(|_| true)
+    let looked = shared::look(pool).await?;
+    publish_after(pool, looked, None).await.map(|_| true)
 }
 
 /// The worker's publisher: every `PACE` it looks at the change log's head and the day, and
@@ -189,18 +198,13 @@ pub fn spawn_publisher(pool: PgPool, stop: Arc<AtomicBool>) -> tokio::task::Join
     tokio::spawn(async move {
         let mut last: Option<Last> = None;
         while !stop.load(Ordering::Relaxed) {
-            let looked = async {
-                let (head, _) = shared::head_now(&pool).await?;
-                let day = store::business_today(&pool, Utc::now()).await?;
-                Ok::<_, StoreError>((head, day))
-            };
-            match looked.await {
-                Ok((head, day)) => {
+            match shared::look(&pool).await {
+                Ok(looked) => {
                     let moved = last.as_ref().is_none_or(|l| {
-                        l.head != head || l.day != day || l.at.elapsed() >= REFRESH
+                        l.head != looked.head || l.day != looked.day || l.at.elapsed() >= REFRESH
                     });
                     if moved {
-                        match publish_after(&pool, last.as_ref()).await {
+                        match publish_after(&pool, looked, last.as_ref()).await {
                             Ok(published) => last = Some(published),
                             Err(e) => tracing::warn!("publishing the overview failed: {e}"),
                         }

@@ -6,10 +6,9 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-
-use chrono::{DateTime, Utc};
 use std::time::{Duration, Instant};
 
+use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
 use crate::store::{self, StoreError};
@@ -71,6 +70,14 @@ impl Stores {
         }
     }
 
+    /// On `primary`, with the views on the replica at `read_url` when one is given.
+    pub async fn open(primary: PgPool, read_url: Option<&str>) -> Result<Self, StoreError> {
+        Ok(match read_url {
+            Some(url) => Stores::with_replica(primary, store::pool(url, 4).await?),
+            None => Stores::primary_only(primary),
+        })
+    }
+
     /// The next view must show at least what the primary had written at `wal`.
     pub fn must_see(&self, wal: u64) {
         if let Some(r) = &self.replica {
@@ -90,21 +97,17 @@ impl Stores {
         self.need.lock().map(|n| *n).unwrap_or_default()
     }
 
-    /// After an action: the next view must show it.
+    /// After an action: the next view must show it (a shared overview begun after it, a
+    /// replica that has replayed it).
     pub async fn after_action(&self) {
-        match store::shared_overview::store_clock(&self.primary).await {
-            Ok(clock) => {
+        match store::feed::commit_point(&self.primary).await {
+            Ok((clock, wal)) => {
                 if let Ok(mut need) = self.need.lock() {
                     need.after = Some(clock);
                 }
+                self.must_see(wal);
             }
-            Err(e) => tracing::warn!("the store's clock is unknown: {e}"),
-        }
-        if self.replica.is_some() {
-            match store::feed::primary_wal(&self.primary).await {
-                Ok(wal) => self.must_see(wal),
-                Err(e) => tracing::warn!("the primary's WAL position is unknown: {e}"),
-            }
+            Err(e) => tracing::warn!("where the store stands after the action is unknown: {e}"),
         }
     }
 

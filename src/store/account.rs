@@ -84,6 +84,17 @@ pub async fn customers_in_bucket_exact(
     bucket: &Bucket,
     q: &ListQuery,
 ) -> Result<Page<CustomerAging>, StoreError> {
+    let rates = super::aging::rate_arrays(pool, as_of).await?;
+    added_up(pool, (as_of, basis, bucket), rates, q).await
+}
+
+/// `customers_in_bucket_exact` at `rates` (the rates in force at `as_of`, read by the caller).
+pub(super) async fn added_up(
+    pool: &PgPool,
+    (as_of, basis, bucket): (NaiveDate, Basis, &Bucket),
+    rates: (Vec<String>, Vec<i64>),
+    q: &ListQuery,
+) -> Result<Page<CustomerAging>, StoreError> {
     let (from, to) = day_range(as_of, bucket);
     let mut qb = QueryBuilder::new("WITH params AS (SELECT ");
     qb.push_bind(as_of)
@@ -103,7 +114,7 @@ pub async fn customers_in_bucket_exact(
         super::converted_sql("i.open_minor"),
         super::converted_sql("i.open_minor + l.back"),
     );
-    super::aging::push_rate_cte(&mut qb, super::aging::rate_arrays(pool, as_of).await?);
+    super::aging::push_rate_cte(&mut qb, rates);
     qb.push(", ");
     qb.push(format!(
         "later AS (

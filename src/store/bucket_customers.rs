@@ -1,15 +1,14 @@
 //! The aging's customers in a bucket from the kept buckets (migration 0017): the largest of a
 //! bucket read from an index, instead of adding up every open invoice of the bucket by
 //! customer. They answer only for the day, edges and rates they were built for, with no
-//! allocation dated later; anything else takes `account::customers_in_bucket_exact`.
+//! allocation dated later; anything else adds them up (`account::customers_in_bucket_exact`).
 
 use chrono::NaiveDate;
 use sqlx::{PgPool, QueryBuilder};
 
 use super::StoreError;
 use super::account::{
-    CustomerRow, customer_page, customers_in_bucket_exact, fetch_customer_page,
-    push_customer_filter,
+    CustomerRow, added_up, customer_page, fetch_customer_page, push_customer_filter,
 };
 use super::lists::ListQuery;
 use crate::domain::aging::{Basis, BucketEdges};
@@ -34,7 +33,7 @@ pub async fn customers_in_bucket(
     let rates = super::aging::rate_arrays(pool, as_of).await?;
     let standing = super::summary::standing(pool, as_of).await?;
     if !standing.ranks_customers(as_of, edges.edges(), &rates) {
-        return customers_in_bucket_exact(pool, as_of, basis, &bucket, q).await;
+        return added_up(pool, (as_of, basis, &bucket), rates, q).await;
     }
     let index = i16::try_from(index).map_err(|_| StoreError::Refused("no such bucket".into()))?;
     if q.filter.is_empty() && largest_first(q.sort) {
@@ -49,13 +48,6 @@ fn largest_first(sort: Option<SortBy>) -> bool {
     sort.is_none_or(|s| {
         s.descending && CustomerColumn::at(s.column) == Some(CustomerColumn::Amount)
     })
-}
-
-fn basis_key(basis: Basis) -> &'static str {
-    match basis {
-        Basis::Due => "due",
-        Basis::Invoice => "invoice",
-    }
 }
 
 /// The default order, unfiltered: one page of the index, then the names of that page only.
@@ -76,7 +68,7 @@ async fn largest(
            FROM top JOIN customers c ON c.id = top.customer_id LEFT JOIN customer_profiles p ON p.customer_id = c.id
           ORDER BY top.converted_minor DESC, c.id",
     )
-    .bind(basis_key(basis))
+    .bind(basis.key())
     .bind(bucket)
     .bind(q.limit)
     .bind(q.offset)
@@ -95,7 +87,7 @@ async fn kept(
     let mut qb = QueryBuilder::new(
         "WITH items AS (SELECT customer_id, n, converted_minor FROM customer_buckets WHERE basis = ",
     );
-    qb.push_bind(basis_key(basis))
+    qb.push_bind(basis.key())
         .push(" AND bucket = ")
         .push_bind(bucket)
         .push(

@@ -6,10 +6,10 @@ use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
 use super::StoreError;
-use super::disputes::{LINE_SQL, Row, SlaFacts, lines, open_disputes};
+use super::disputes::{LINE_SQL, Row, SlaFacts, lines, open_disputes, queue_key, wanted_sla};
 use super::lists::ListQuery;
 use super::trust::{calendars, state_changes};
-use crate::domain::sla::{SlaClock, urgency, worst_state};
+use crate::domain::sla::{SlaClock, worst_state};
 use crate::lists::{Column, DisputeColumn, Sort};
 use crate::model::{DisputeLine, Page};
 
@@ -20,33 +20,13 @@ struct Clocks {
     resolution: SlaClock,
 }
 
-impl Clocks {
-    /// Where it sorts: by `column`'s clock, or the queue's order (worse state, then urgency).
-    fn key(&self, column: Option<DisputeColumn>) -> (i64, i64, i64) {
-        match column {
-            Some(DisputeColumn::Response) => (self.first_response.minutes_to_breach(), 0, self.id),
-            Some(DisputeColumn::Resolve) => (self.resolution.minutes_to_breach(), 0, self.id),
-            _ => (
-                worst_state(&self.first_response, &self.resolution) as i64,
-                urgency(&self.first_response, &self.resolution),
-                self.id,
-            ),
-        }
-    }
-}
-
 /// The window `q` asks for of the open disputes matching it, and how many match in all.
 pub async fn open_disputes_page(
     pool: &PgPool,
     q: &ListQuery,
     now: DateTime<Utc>,
 ) -> Result<Page<DisputeLine>, StoreError> {
-    let sla = q
-        .filter
-        .predicates
-        .iter()
-        .rfind(|p| p.field == "sla")
-        .map(|p| p.value.replace('_', " "));
+    let sla = wanted_sla(&q.filter);
     let only_sla =
         q.filter.words.is_empty() && q.filter.predicates.iter().all(|p| p.field == "sla");
     let column = q
@@ -62,18 +42,14 @@ pub async fn open_disputes_page(
         clocks.retain(|c| worst_state(&c.first_response, &c.resolution).label() == want);
     }
     let by = column.map(|(c, _)| c);
-    clocks.sort_by_key(|c| c.key(by));
+    clocks.sort_by_key(|c| queue_key(by, &c.first_response, &c.resolution, c.id));
     if column.is_some_and(|(_, descending)| descending) {
         clocks.reverse();
     }
     let total = clocks.len() as i64;
-    let start = usize::try_from(q.offset.max(0))
-        .unwrap_or(0)
-        .min(clocks.len());
-    let end = start
-        .saturating_add(usize::try_from(q.limit.max(0)).unwrap_or(0))
-        .min(clocks.len());
-    let ids: Vec<i64> = clocks[start..end].iter().map(|c| c.id).collect();
+    let shown = window_range(clocks.len(), q);
+    let start = shown.start;
+    let ids: Vec<i64> = clocks[shown].iter().map(|c| c.id).collect();
     let rows: Vec<Row> = sqlx::QueryBuilder::new(LINE_SQL)
         .push(" WHERE d.id = ANY(")
         .push_bind(&ids)
@@ -120,11 +96,21 @@ async fn every_clock(pool: &PgPool, now: DateTime<Utc>) -> Result<Vec<Clocks>, S
 /// The window `q` asks for of a whole list.
 fn window(all: Vec<DisputeLine>, q: &ListQuery) -> Page<DisputeLine> {
     let total = all.len() as i64;
-    let start = usize::try_from(q.offset.max(0)).unwrap_or(0).min(all.len());
-    let limit = usize::try_from(q.limit.max(0)).unwrap_or(0);
+    let shown = window_range(all.len(), q);
     Page {
-        rows: all.into_iter().skip(start).take(limit).collect(),
+        offset: shown.start as i64,
+        rows: all
+            .into_iter()
+            .skip(shown.start)
+            .take(shown.len())
+            .collect(),
         total,
-        offset: start as i64,
     }
+}
+
+/// The rows `q`'s offset and limit cover of `len`.
+fn window_range(len: usize, q: &ListQuery) -> std::ops::Range<usize> {
+    let start = usize::try_from(q.offset.max(0)).unwrap_or(0).min(len);
+    let limit = usize::try_from(q.limit.max(0)).unwrap_or(0);
+    start..start.saturating_add(limit).min(len)
 }

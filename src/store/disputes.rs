@@ -6,7 +6,7 @@ use sqlx::{PgPool, QueryBuilder};
 use super::StoreError;
 use super::lists::{Field, FieldKind, ListQuery, push_filter};
 use super::trust::{calendars, state_changes};
-use crate::domain::sla::{Clock, DisputeTimes, dispute_clocks};
+use crate::domain::sla::{Clock, DisputeTimes, SlaClock, dispute_clocks};
 use crate::lists::{Column, DisputeColumn, Sort, order_by};
 use crate::model::DisputeLine;
 
@@ -128,11 +128,7 @@ pub async fn open_disputes(
     now: DateTime<Utc>,
 ) -> Result<Vec<DisputeLine>, StoreError> {
     let mut filter = q.filter.clone();
-    let sla = filter
-        .predicates
-        .iter()
-        .rfind(|p| p.field == "sla")
-        .map(|p| p.value.clone());
+    let sla = wanted_sla(&filter);
     filter.predicates.retain(|p| p.field != "sla");
     let mut qb = QueryBuilder::new(LINE_SQL);
     qb.push(" WHERE d.state <> 'resolved'");
@@ -147,22 +143,24 @@ pub async fn open_disputes(
     let rows: Vec<Row> = qb.build_query_as().fetch_all(pool).await?;
     let mut out = lines(pool, rows, now).await?;
     if let Some(want) = sla {
-        let want = want.replace('_', " ");
         out.retain(|d| worst(d).label() == want);
     }
     let column = q
         .sort
         .and_then(|s| DisputeColumn::at(s.column).map(|c| (c, s.descending)));
-    match column {
-        // Sorted in SQL already.
-        Some((c, _)) if matches!(c.spec().sort, Sort::Sql(_)) => {}
-        Some((c, descending)) => {
-            out.sort_by_key(|d| (clock_key(c, d), d.id));
-            if descending {
-                out.reverse();
-            }
+    // Sorted in SQL already when the column is.
+    if !column.is_some_and(|(c, _)| matches!(c.spec().sort, Sort::Sql(_))) {
+        out.sort_by_key(|d| {
+            queue_key(
+                column.map(|(c, _)| c),
+                &d.first_response,
+                &d.resolution,
+                d.id,
+            )
+        });
+        if column.is_some_and(|(_, descending)| descending) {
+            out.reverse();
         }
-        None => out.sort_by_key(|d| (worst(d), urgency(d), d.id)),
     }
     Ok(out)
 }
@@ -232,22 +230,36 @@ pub(super) async fn lines(
     Ok(out)
 }
 
-/// The figure a clock column sorts by: the SLA state then its urgency, or minutes left on one
-/// clock (a met clock after every running one).
-fn clock_key(c: DisputeColumn, d: &DisputeLine) -> (i64, i64) {
-    match c {
-        DisputeColumn::Response => (d.first_response.minutes_to_breach(), 0),
-        DisputeColumn::Resolve => (d.resolution.minutes_to_breach(), 0),
-        _ => (worst(d) as i64, urgency(d)),
+/// The `sla:` state a filter asks for, as the clock state's label (`at_risk` is "at risk").
+pub(super) fn wanted_sla(filter: &crate::filter::Filter) -> Option<String> {
+    filter
+        .predicates
+        .iter()
+        .rfind(|p| p.field == "sla")
+        .map(|p| p.value.replace('_', " "))
+}
+
+/// Where a dispute sorts in the queue when `column` (or nothing) is not an SQL column: minutes
+/// left on that clock (a met clock after every running one), else the worse SLA state then
+/// the urgency; the id breaks ties.
+pub(super) fn queue_key(
+    column: Option<DisputeColumn>,
+    first_response: &SlaClock,
+    resolution: &SlaClock,
+    id: i64,
+) -> (i64, i64, i64) {
+    match column {
+        Some(DisputeColumn::Response) => (first_response.minutes_to_breach(), 0, id),
+        Some(DisputeColumn::Resolve) => (resolution.minutes_to_breach(), 0, id),
+        _ => (
+            crate::domain::sla::worst_state(first_response, resolution) as i64,
+            crate::domain::sla::urgency(first_response, resolution),
+            id,
+        ),
     }
 }
 
 /// The worse of a dispute's two clock states.
 pub fn worst(d: &DisputeLine) -> crate::domain::sla::SlaState {
     crate::domain::sla::worst_state(&d.first_response, &d.resolution)
-}
-
-/// Minutes left on whichever running clock ends first.
-fn urgency(d: &DisputeLine) -> i64 {
-    crate::domain::sla::urgency(&d.first_response, &d.resolution)
 }

@@ -1,6 +1,7 @@
 //! The live feed: read the change log past a durable cursor `(xid, seq)`, up to the
 //! snapshot's xmin, so a transaction that commits out of order is never skipped.
 
+use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
 use super::StoreError;
@@ -32,41 +33,61 @@ pub struct Poll {
     pub wal: u64,
 }
 
+/// `FROM` a one-row source joined to the head of the readable log as `h(xid, seq)` (both null
+/// on an empty log): a backward index probe below the snapshot's xmin. Qualified names: the
+/// output column is also called xid, and ordering by it would sort every row instead of
+/// reading the primary key backwards.
+macro_rules! from_readable_head {
+    () => {
+        " FROM (SELECT 1) one
+           LEFT JOIN LATERAL (SELECT c.xid::text::bigint AS xid, c.seq FROM change_log c
+                               WHERE c.xid < pg_snapshot_xmin(pg_current_snapshot())
+                               ORDER BY c.xid DESC, c.seq DESC LIMIT 1) h ON true"
+    };
+}
+pub(super) use from_readable_head;
+
+impl Cursor {
+    /// The cursor `from_readable_head!` read (the start of the log when it is empty).
+    pub(super) fn read(xid: Option<i64>, seq: Option<i64>) -> Cursor {
+        match (xid, seq) {
+            (Some(xid), Some(seq)) => Cursor { xid, seq },
+            _ => Cursor::default(),
+        }
+    }
+}
+
 /// One round trip, two index probes: the head below the snapshot's xmin (read backwards), and
 /// the first change at or past it (read forwards).
 pub async fn poll(pool: &PgPool) -> Result<Poll, StoreError> {
-    let (xid, seq, waiting, wal): (Option<i64>, Option<i64>, Option<i64>, i64) = sqlx::query_as(
-        // Qualified names: the output column is also called xid, and ordering by it would
-        // sort every row instead of reading the primary key backwards.
-        "SELECT h.xid, h.seq,
+    let (xid, seq, waiting, wal): (Option<i64>, Option<i64>, Option<i64>, i64) =
+        sqlx::query_as(concat!(
+            "SELECT h.xid, h.seq,
                 (SELECT extract(epoch FROM now() - w.at)::bigint FROM change_log w
                   WHERE w.xid >= pg_snapshot_xmin(pg_current_snapshot()) ORDER BY w.xid, w.seq LIMIT 1),
-                (pg_current_wal_insert_lsn() - '0/0'::pg_lsn)::bigint
-           FROM (SELECT 1) one
-           LEFT JOIN LATERAL (SELECT c.xid::text::bigint AS xid, c.seq FROM change_log c
-                               WHERE c.xid < pg_snapshot_xmin(pg_current_snapshot())
-                               ORDER BY c.xid DESC, c.seq DESC LIMIT 1) h ON true",
-    )
-    .fetch_one(pool)
-    .await?;
+                (pg_current_wal_insert_lsn() - '0/0'::pg_lsn)::bigint",
+            from_readable_head!()
+        ))
+        .fetch_one(pool)
+        .await?;
     Ok(Poll {
-        head: match (xid, seq) {
-            (Some(xid), Some(seq)) => Cursor { xid, seq },
-            _ => Cursor::default(),
-        },
+        head: Cursor::read(xid, seq),
         waiting_seconds: waiting.map(|s| s.max(0)),
         wal: wal.max(0).unsigned_abs(),
     })
 }
 
-/// The primary's WAL position now (bytes): past every commit made before it was asked (the
-/// insert position: with asynchronous commit a commit record may not be written out yet).
-pub async fn primary_wal(pool: &PgPool) -> Result<u64, StoreError> {
-    let wal: i64 =
-        sqlx::query_scalar("SELECT (pg_current_wal_insert_lsn() - '0/0'::pg_lsn)::bigint")
-            .fetch_one(pool)
-            .await?;
-    Ok(wal.max(0).unsigned_abs())
+/// Where the primary stands just after a commit: the store's clock (figures begun after it
+/// show the commit) and its WAL position in bytes (a replica that has replayed that far has
+/// it: the insert position, as with asynchronous commit a commit record may not be written
+/// out yet). One round trip.
+pub async fn commit_point(pool: &PgPool) -> Result<(DateTime<Utc>, u64), StoreError> {
+    let (clock, wal): (DateTime<Utc>, i64) = sqlx::query_as(
+        "SELECT clock_timestamp(), (pg_current_wal_insert_lsn() - '0/0'::pg_lsn)::bigint",
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok((clock, wal.max(0).unsigned_abs()))
 }
 
 /// How far a replica has replayed the primary's WAL (bytes); a server that is not in recovery

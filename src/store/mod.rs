@@ -112,15 +112,10 @@ pub async fn may_read_contacts(pool: &PgPool) -> Result<bool, StoreError> {
     )
 }
 
-/// How many other settle processes are connected to this database now.
+/// How many other settle processes are connected to this database now (this one is
+/// connected, by the pool that asks).
 pub async fn other_settles(pool: &PgPool) -> Result<i64, StoreError> {
-    Ok(sqlx::query_scalar(
-        "SELECT count(DISTINCT application_name) FROM pg_stat_activity
-          WHERE datname = current_database() AND application_name LIKE 'settle/%'
-            AND application_name <> current_setting('application_name')",
-    )
-    .fetch_one(pool)
-    .await?)
+    Ok((settles_connected(pool).await? - 1).max(0))
 }
 
 /// How many settle processes (consoles, workers) are connected to this database now.
@@ -136,21 +131,19 @@ pub async fn settles_connected(pool: &PgPool) -> Result<i64, StoreError> {
 /// A pool on `url` that names itself `app` to the server (`settle/…`), without any schema
 /// check: the bench's in-process consoles each count as one settle.
 pub async fn pool_named(url: &str, max: u32, app: &str) -> Result<PgPool, StoreError> {
-    let opts = options(url)?.application_name(app);
-    PgPoolOptions::new()
-        .max_connections(max)
-        .acquire_timeout(Duration::from_secs(5))
-        .connect_with(opts)
-        .await
-        .map_err(StoreError::Connect)
+    connect(options(url)?.application_name(app), max).await
 }
 
 /// A pool on `url`, without any schema check.
 pub async fn pool(url: &str, max: u32) -> Result<PgPool, StoreError> {
+    connect(options(url)?, max).await
+}
+
+async fn connect(opts: PgConnectOptions, max: u32) -> Result<PgPool, StoreError> {
     PgPoolOptions::new()
         .max_connections(max)
         .acquire_timeout(Duration::from_secs(5))
-        .connect_with(options(url)?)
+        .connect_with(opts)
         .await
         .map_err(StoreError::Connect)
 }

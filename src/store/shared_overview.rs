@@ -20,27 +20,33 @@ pub struct Published {
     pub age_ms: i64,
 }
 
-/// The change log's readable head and the store's clock, read together: the point a
-/// computation that starts after it covers.
-pub async fn head_now(pool: &PgPool) -> Result<(Cursor, DateTime<Utc>), StoreError> {
-    let (xid, seq, at): (Option<i64>, Option<i64>, DateTime<Utc>) = sqlx::query_as(
-        "SELECT c.xid::text::bigint, c.seq, clock_timestamp()
-           FROM (SELECT 1) one
-           LEFT JOIN LATERAL (SELECT xid, seq FROM change_log
-                               WHERE xid < pg_snapshot_xmin(pg_current_snapshot())
-                               ORDER BY xid DESC, seq DESC LIMIT 1) c ON true",
-    )
-    .fetch_one(pool)
-    .await?;
-    let head = match (xid, seq) {
-        (Some(xid), Some(seq)) => Cursor { xid, seq },
-        _ => Cursor::default(),
-    };
-    Ok((head, at))
+/// What the publisher looks at: the change log's readable head, the store's clock when it was
+/// read (a computation that starts after it covers the head), and the business day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Look {
+    pub head: Cursor,
+    pub polled_at: DateTime<Utc>,
+    pub day: NaiveDate,
 }
 
-/// The tables changed after `from` up to `to` (the change log's cursors), at most `limit`
-/// distinct ones; None when more changes than `scan` lie between (too many to look at).
+/// One look, one round trip.
+pub async fn look(pool: &PgPool) -> Result<Look, StoreError> {
+    let (xid, seq, polled_at, day): (Option<i64>, Option<i64>, DateTime<Utc>, NaiveDate) =
+        sqlx::query_as(concat!(
+            "SELECT h.xid, h.seq, clock_timestamp(), settle_today()",
+            super::feed::from_readable_head!()
+        ))
+        .fetch_one(pool)
+        .await?;
+    Ok(Look {
+        head: Cursor::read(xid, seq),
+        polled_at,
+        day,
+    })
+}
+
+/// The tables changed after `from` up to `to` (the change log's cursors); None when more than
+/// `scan` changes lie between (too many to look at).
 pub async fn tables_changed(
     pool: &PgPool,
     from: Cursor,
@@ -61,13 +67,6 @@ pub async fn tables_changed(
     .fetch_one(pool)
     .await?;
     Ok((seen <= scan).then_some(tables))
-}
-
-/// The store's clock now (after an action: the figures must have begun after it).
-pub async fn store_clock(pool: &PgPool) -> Result<DateTime<Utc>, StoreError> {
-    Ok(sqlx::query_scalar("SELECT clock_timestamp()")
-        .fetch_one(pool)
-        .await?)
 }
 
 /// The published overview, if any.
