@@ -228,3 +228,75 @@ fn an_overview_alert_opens_the_list_it_counts() {
     update(&mut s, Msg::Action(Action::Open));
     assert!(matches!(s.view, View::Aging(_)));
 }
+
+fn disputes(n: i64) -> Vec<settle::model::DisputeLine> {
+    (1..=n)
+        .map(|id| settle::model::DisputeLine {
+            id,
+            customer_id: 1,
+            number: format!("DSP-{id:05}"),
+            customer: "Acme".into(),
+            segment: "standard".into(),
+            invoice: "INV-1".into(),
+            category: "tax".into(),
+            state: "open".parse().unwrap(),
+            amount: 100,
+            currency: "USD".into(),
+            assignee: None,
+            escalated: false,
+            opened_at: now(),
+            policy: "Standard (business hours)".into(),
+            first_response: Default::default(),
+            resolution: Default::default(),
+            measured_at: now(),
+            clock: settle::domain::sla::Clock::Wall,
+            watchers: vec![],
+        })
+        .collect()
+}
+
+fn touched(effects: &[Effect]) -> Option<i64> {
+    effects.iter().find_map(|e| match e {
+        Effect::Touch { dispute } => Some(*dispute),
+        _ => None,
+    })
+}
+
+fn rest_request(effects: &[Effect]) -> u64 {
+    effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::Rest { request, .. } => Some(*request),
+            _ => None,
+        })
+        .expect("a cursor move on the queue waits for the cursor to rest")
+}
+
+#[test]
+fn others_hear_where_the_cursor_rests_not_every_row_it_passes() {
+    let mut s = console("collector", false);
+    s.view = View::Disputes;
+    s.list.total = 5;
+    s.list.rows = settle::app::state::Rows::Disputes(disputes(5));
+    let first = update(&mut s, Msg::Action(Action::Down));
+    assert_eq!(touched(&first), None, "a move alone tells nobody");
+    let passed = rest_request(&first);
+    let second = update(&mut s, Msg::Action(Action::Down));
+    let rested = rest_request(&second);
+    assert_ne!(passed, rested);
+    assert_eq!(
+        touched(&update(&mut s, Msg::Rested { request: passed })),
+        None,
+        "the row the cursor passed is not announced"
+    );
+    assert_eq!(
+        touched(&update(&mut s, Msg::Rested { request: rested })),
+        Some(3),
+        "the row it rests on is"
+    );
+    assert_eq!(
+        touched(&update(&mut s, Msg::Rested { request: rested })),
+        None,
+        "once"
+    );
+}

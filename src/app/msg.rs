@@ -120,6 +120,10 @@ pub enum Msg {
     Wake {
         generation: u64,
     },
+    /// The cursor has rested since move `request`.
+    Rested {
+        request: u64,
+    },
 }
 
 /// What a list query asks for.
@@ -193,6 +197,11 @@ pub enum Effect {
     /// Send `Msg::Wake` for `generation` after this many milliseconds.
     Wake {
         generation: u64,
+        after_ms: u64,
+    },
+    /// Send `Msg::Rested` for cursor move `request` after this many milliseconds.
+    Rest {
+        request: u64,
         after_ms: u64,
     },
 }

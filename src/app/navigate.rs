@@ -51,6 +51,32 @@ pub(super) fn touch(state: &State) -> Vec<Effect> {
     dispute.map_or_else(Vec::new, |d| vec![Effect::Touch { dispute: d }])
 }
 
+/// How long the cursor stays on a row before others are told it is there: holding `j` down
+/// tells nobody about the rows it passes.
+const CURSOR_REST_MS: u64 = 300;
+
+/// A cursor move: once the cursor rests, `touch`.
+fn rest_then_touch(state: &mut State) -> Vec<Effect> {
+    if !matches!(state.list.rows, Rows::Disputes(_)) || !state.may_act() {
+        return vec![];
+    }
+    state.side_request += 1;
+    state.cursor_moved = Some(state.side_request);
+    vec![Effect::Rest {
+        request: state.side_request,
+        after_ms: CURSOR_REST_MS,
+    }]
+}
+
+/// The cursor rested after move `request`: tell others, unless it has moved since.
+pub(super) fn rested(state: &mut State, request: u64) -> Vec<Effect> {
+    if state.cursor_moved != Some(request) {
+        return vec![];
+    }
+    state.cursor_moved = None;
+    touch(state)
+}
+
 /// Goes to `view`, remembering where we were.
 pub(super) fn navigate(state: &mut State, view: View) -> Vec<Effect> {
     state.page_scroll = 0;
@@ -228,7 +254,7 @@ pub(super) fn move_cursor(state: &mut State, action: Action) -> Vec<Effect> {
     let fetched = list.rows.len();
     if next >= offset && next < offset + fetched {
         list.selected_key = list.rows.key(next - offset);
-        return touch(state);
+        return rest_then_touch(state);
     }
     // Outside the fetched window: fetch the window around the cursor.
     list.selected_key = None;

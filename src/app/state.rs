@@ -402,6 +402,8 @@ pub struct State {
     pub side_request: u64,
     /// The side request asking who else uses a demo's store before quitting it.
     pub quit_check: Option<u64>,
+    /// The last cursor move, until the cursor rests (then others are told where it is).
+    pub cursor_moved: Option<u64>,
     pub quit: bool,
 }
 
@@ -451,6 +453,7 @@ impl State {
             keys: Vec::new(),
             generation: 0,
             side_request: 0,
+            cursor_moved: None,
             quit_check: None,
             quit: false,
         }

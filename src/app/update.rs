@@ -118,6 +118,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             vec![]
         }
         Msg::Wake { generation } => woke(state, generation),
+        Msg::Rested { request } => super::navigate::rested(state, request),
         Msg::Acted(result) => {
             let in_flight = state.in_flight.take();
             state.list.marked.clear();

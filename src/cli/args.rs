@@ -354,6 +354,23 @@ pub enum Bench {
         #[arg(long, default_value = "")]
         only: String,
     },
+    /// Key → frame complete: the real console in a 120×40 pseudo-terminal on a view, ↓ and ↑
+    /// pressed in turn, beside a bare ratatui app drawing a table the same size; p50 and p99
+    /// of each, in one run.
+    Keys {
+        /// The view the console opens (a command without the colon).
+        #[arg(long, default_value = "disputes")]
+        view: String,
+        /// Presses per round and program.
+        #[arg(long, default_value_t = 500)]
+        presses: usize,
+        /// Rounds; the two programs take turns.
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
+    },
+    /// The bare ratatui app `bench keys` measures the console against.
+    #[command(hide = true)]
+    Bare,
     /// Time the aging queries (today and last month end) on an existing store.
     Aging {
         #[arg(long, default_value_t = 15)]

@@ -119,7 +119,7 @@ fn first_frame(url: &str, n: usize) -> anyhow::Result<u64> {
     found
 }
 
-fn wait_for_first_frame(log: &PathBuf) -> anyhow::Result<u64> {
+pub(crate) fn wait_for_first_frame(log: &PathBuf) -> anyhow::Result<u64> {
     let deadline = Instant::now() + Duration::from_secs(30);
     while Instant::now() < deadline {
         let text = std::fs::read_to_string(log).unwrap_or_default();

@@ -46,60 +46,7 @@ pub async fn run(cli: Cli, log_problem: Option<String>) -> anyhow::Result<ExitCo
             return crate::cli::doctor::run(&pool, today).await;
         }
         Some(Command::Import(args)) => return import(args, &db, now).await,
-        Some(Command::Bench(Bench::Seed { scale, seed, runs })) => {
-            bench::seed_and_aging(scale, seed, runs).await?
-        }
-        Some(Command::Bench(Bench::Feed {
-            consoles,
-            seconds,
-            rounds,
-            view,
-        })) => {
-            let cluster;
-            let url = match db {
-                Some(url) => url,
-                None => {
-                    cluster = tokio::task::spawn_blocking(PrivateCluster::start).await??;
-                    let (url, pool) = cluster.create_store("settle_bench", 2).await?;
-                    store::seed::seed(&pool, store::seed::Scale::Small, 42, chrono::Utc::now())
-                        .await?;
-                    url
-                }
-            };
-            crate::cli::bench_feed::run(&url, consoles, seconds, rounds, &view).await?;
-        }
-        Some(Command::Bench(Bench::Send {
-            messages,
-            workers,
-            batch,
-        })) => crate::cli::bench_send::run(messages, workers, batch).await?,
-        Some(Command::Bench(Bench::Soak {
-            consoles,
-            minutes,
-            rate,
-            restarts,
-            view,
-        })) => {
-            crate::cli::bench_soak::run(crate::cli::bench_soak::Soak {
-                consoles,
-                minutes,
-                rate,
-                restarts,
-                view,
-            })
-            .await?;
-        }
-        Some(Command::Bench(Bench::Suite { scales, runs, out })) => {
-            crate::cli::bench_suite::run(&scales, runs, &out).await?;
-        }
-        Some(Command::Bench(Bench::Views { runs, only })) => {
-            let pool = store::pool(&database_url(&db)?, 2).await?;
-            bench::views(&pool, now.unwrap_or_else(chrono::Utc::now), runs, &only).await?;
-        }
-        Some(Command::Bench(Bench::Aging { runs })) => {
-            let pool = store::pool(&database_url(&db)?, 2).await?;
-            bench::aging(&pool, now.unwrap_or_else(chrono::Utc::now), runs).await?;
-        }
+        Some(Command::Bench(b)) => bench_cmd(b, db, now).await?,
         Some(Command::Config(ConfigCmd::Check)) => {
             return Ok(config_check(
                 cli.console.theme.as_deref(),
@@ -127,6 +74,81 @@ pub async fn run(cli: Cli, log_problem: Option<String>) -> anyhow::Result<ExitCo
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `settle bench …`: each bench on the store given, or on a private one it starts.
+async fn bench_cmd(
+    b: Bench,
+    db: Option<String>,
+    now: Option<chrono::DateTime<chrono::Utc>>,
+) -> anyhow::Result<()> {
+    match b {
+        Bench::Seed { scale, seed, runs } => bench::seed_and_aging(scale, seed, runs).await?,
+        Bench::Feed {
+            consoles,
+            seconds,
+            rounds,
+            view,
+        } => {
+            let cluster;
+            let url = match db {
+                Some(url) => url,
+                None => {
+                    cluster = tokio::task::spawn_blocking(PrivateCluster::start).await??;
+                    let (url, pool) = cluster.create_store("settle_bench", 2).await?;
+                    store::seed::seed(&pool, store::seed::Scale::Small, 42, chrono::Utc::now())
+                        .await?;
+                    url
+                }
+            };
+            crate::cli::bench_feed::run(&url, consoles, seconds, rounds, &view).await?;
+        }
+        Bench::Send {
+            messages,
+            workers,
+            batch,
+        } => crate::cli::bench_send::run(messages, workers, batch).await?,
+        Bench::Soak {
+            consoles,
+            minutes,
+            rate,
+            restarts,
+            view,
+        } => {
+            crate::cli::bench_soak::run(crate::cli::bench_soak::Soak {
+                consoles,
+                minutes,
+                rate,
+                restarts,
+                view,
+            })
+            .await?;
+        }
+        Bench::Suite { scales, runs, out } => {
+            crate::cli::bench_suite::run(&scales, runs, &out).await?;
+        }
+        Bench::Views { runs, only } => {
+            let pool = store::pool(&database_url(&db)?, 2).await?;
+            bench::views(&pool, now.unwrap_or_else(chrono::Utc::now), runs, &only).await?;
+        }
+        Bench::Keys {
+            view,
+            presses,
+            rounds,
+        } => {
+            let url = database_url(&db)?;
+            tokio::task::spawn_blocking(move || {
+                crate::cli::bench_keys::run(&url, &view, presses, rounds)
+            })
+            .await??;
+        }
+        Bench::Bare => crate::cli::bench_bare::run()?,
+        Bench::Aging { runs } => {
+            let pool = store::pool(&database_url(&db)?, 2).await?;
+            bench::aging(&pool, now.unwrap_or_else(chrono::Utc::now), runs).await?;
+        }
+    }
+    Ok(())
 }
 
 fn database_url(db: &Option<String>) -> anyhow::Result<String> {

@@ -6,8 +6,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
-use crossterm::event::{Event, EventStream, KeyEventKind};
-use futures::StreamExt;
+use crossterm::event::{Event, KeyEventKind};
 use sqlx::PgPool;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
@@ -56,15 +55,15 @@ fn note_first_frame(state: &State, first: &mut bool) {
     }
 }
 
-/// Runs the console until the user quits or the terminal goes away.
-pub async fn run(stores: Stores, opts: ConsoleOptions) -> anyhow::Result<()> {
-    let pool = stores.primary.clone();
-    store::check_schema(&pool).await?;
-    let session = store::session(&pool)
+/// Who is connected, today's business day and the store's currencies: the state the first
+/// frame starts from.
+async fn initial_state(pool: &PgPool, opts: &ConsoleOptions) -> anyhow::Result<State> {
+    store::check_schema(pool).await?;
+    let session = store::session(pool)
         .await
         .context("reading who is connected")?;
     let now = opts.fixed_now.unwrap_or_else(Utc::now);
-    let today = store::business_today(&pool, now).await?;
+    let today = store::business_today(pool, now).await?;
     let info = SessionInfo {
         user: session.user,
         role: session.role,
@@ -79,14 +78,19 @@ pub async fn run(stores: Stores, opts: ConsoleOptions) -> anyhow::Result<()> {
         state.status = Some((crate::app::state::Severity::Error, notice.clone()));
     }
     state.drafts = crate::runtime::drafts::load(&state.session.user);
-    state.exponent = store::currency_exponent(&pool).await?;
-    state.exponents = store::currency_exponents(&pool).await?;
+    state.exponent = store::currency_exponent(pool).await?;
+    state.exponents = store::currency_exponents(pool).await?;
     state.keys = crate::app::Action::ALL
         .iter()
         .map(|a| (*a, opts.keymap.keys_for(*a).join("/")))
         .filter(|(_, k)| !k.is_empty())
         .collect();
+    Ok(state)
+}
 
+/// Runs the console until the user quits or the terminal goes away.
+pub async fn run(stores: Stores, opts: ConsoleOptions) -> anyhow::Result<()> {
+    let mut state = initial_state(&stores.primary, &opts).await?;
     let me = state.session.user.clone();
     let (tx, mut rx) = unbounded_channel::<Msg>();
     spawn_feed(stores.clone(), tx.clone());
@@ -113,7 +117,7 @@ pub async fn run(stores: Stores, opts: ConsoleOptions) -> anyhow::Result<()> {
             rows: body_rows(size.height),
         },
     );
-    let mut events = EventStream::new();
+    let mut events = spawn_input();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
@@ -135,7 +139,7 @@ pub async fn run(stores: Stores, opts: ConsoleOptions) -> anyhow::Result<()> {
             note_first_frame(&state, &mut first_complete);
         }
         let msg = tokio::select! {
-            event = events.next() => match event {
+            event = events.recv() => match event {
                 Some(Ok(Event::Key(key))) if key.kind == KeyEventKind::Press => {
                     let msg = if state.dialog.is_some() {
                         Some(dialog_key(&state, key))
@@ -149,7 +153,10 @@ pub async fn run(stores: Stores, opts: ConsoleOptions) -> anyhow::Result<()> {
                         None => continue,
                     }
                 }
-                Some(Ok(Event::Resize(_, h))) => Msg::Resized { rows: body_rows(h) },
+                Some(Ok(Event::Resize(w, h))) => {
+                    guard.resize(w, h)?;
+                    Msg::Resized { rows: body_rows(h) }
+                }
                 Some(Ok(_)) => continue,
                 // The terminal went away without a hang-up (pty closed, I/O error): end as on SIGHUP.
                 Some(Err(e)) => {
@@ -170,7 +177,10 @@ pub async fn run(stores: Stores, opts: ConsoleOptions) -> anyhow::Result<()> {
         };
         // A tick or a quiet poll redraws only if it changed what the header shows, or if a
         // clock on screen counts down: idle costs nothing over a slow link.
-        let quiet = matches!(msg, Msg::Tick(_) | Msg::FeedOk | Msg::Cost { .. });
+        let quiet = matches!(
+            msg,
+            Msg::Tick(_) | Msg::FeedOk | Msg::Cost { .. } | Msg::Rested { .. }
+        );
         let tick = matches!(msg, Msg::Tick(_));
         let feed_before = state.feed.clone();
         let effects = update(&mut state, msg);
@@ -201,13 +211,29 @@ fn keep_draft(state: &State) {
 }
 
 fn draw(guard: &mut TerminalGuard, state: &State, theme: &Theme) -> anyhow::Result<()> {
-    use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
-    crossterm::execute!(std::io::stdout(), BeginSynchronizedUpdate)?;
-    guard
-        .terminal
-        .draw(|frame| ui::render(frame, state, theme))?;
-    crossterm::execute!(std::io::stdout(), EndSynchronizedUpdate)?;
+    guard.draw(|frame| ui::render(frame, state, theme))?;
     Ok(())
+}
+
+/// The terminal's events, read on a thread of their own (blocking reads: a key reaches
+/// `update` without a poll loop in between) and sent to the console's loop.
+fn spawn_input() -> tokio::sync::mpsc::UnboundedReceiver<std::io::Result<Event>> {
+    let (tx, rx) = unbounded_channel();
+    let spawned = std::thread::Builder::new()
+        .name("settle-input".into())
+        .spawn(move || {
+            loop {
+                let event = crossterm::event::read();
+                let failed = event.is_err();
+                if tx.send(event).is_err() || failed {
+                    return;
+                }
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::error!("cannot read the terminal: {e}");
+    }
+    rx
 }
 
 /// Rows a list can show in a terminal `height` lines high (header, breadcrumbs, hints,

@@ -110,6 +110,10 @@ async fn run_on(pool: &PgPool, effect: Effect, now: DateTime<Utc>, me: &str) -> 
             tokio::time::sleep(std::time::Duration::from_millis(after_ms)).await;
             return Some(Msg::Wake { generation });
         }
+        Effect::Rest { request, after_ms } => {
+            tokio::time::sleep(std::time::Duration::from_millis(after_ms)).await;
+            return Some(Msg::Rested { request });
+        }
         Effect::ReadNotice { id } => {
             if let Err(e) = store::inbox::read(pool, id).await {
                 tracing::warn!("notification {id} not marked read: {e}");

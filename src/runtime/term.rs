@@ -3,33 +3,42 @@
 //! on SIGTERM/SIGHUP (handled by the event loop); and the clipboard, by OSC 52.
 
 use std::io::{self, Write};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crossterm::clipboard::CopyToClipboard;
 use crossterm::cursor::Show;
 use crossterm::execute;
-use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
+use ratatui::layout::Rect;
+use ratatui::{Terminal, TerminalOptions, Viewport};
 
 pub type Term = Terminal<CrosstermBackend<SgrWriter>>;
 
-/// The terminal's output. With `basic` set (`--color 16`), the 256-colour codes crossterm
-/// writes even for the sixteen named colours (`38;5;9`) become the basic SGR codes every
-/// terminal knows (`91`); everything else passes through untouched.
+/// The terminal's output, gathered and written once a frame: a frame reaches the terminal in
+/// one write, its synchronized-update marks included (fewer wake-ups over SSH and in the
+/// terminal). With `basic` set (`--color 16`), the 256-colour codes crossterm writes even for
+/// the sixteen named colours (`38;5;9`) become the basic SGR codes every terminal knows
+/// (`91`); everything else passes through untouched.
 pub struct SgrWriter {
     out: io::Stdout,
     basic: bool,
     /// An escape sequence begun in one write and not yet ended.
     escape: Vec<u8>,
     buf: Vec<u8>,
+    /// Set while a frame is being written: flushes wait for its end (shared with the guard,
+    /// which draws the frames).
+    holding: Arc<AtomicBool>,
 }
 
 impl SgrWriter {
-    pub fn new(basic: bool) -> Self {
+    pub fn new(basic: bool, holding: Arc<AtomicBool>) -> Self {
         SgrWriter {
             out: io::stdout(),
             basic,
             escape: Vec::new(),
-            buf: Vec::new(),
+            buf: Vec::with_capacity(1 << 14),
+            holding,
         }
     }
 
@@ -95,25 +104,32 @@ pub fn basic_sgr(params: &str) -> String {
 
 impl Write for SgrWriter {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        if !self.basic {
-            return self.out.write(data);
+        if self.basic {
+            for &b in data {
+                self.take(b);
+            }
+        } else {
+            self.buf.extend_from_slice(data);
         }
-        for &b in data {
-            self.take(b);
-        }
-        let buf = std::mem::take(&mut self.buf);
-        self.out.write_all(&buf)?;
         Ok(data.len())
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.out.flush()
+        if self.holding.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        let mut out = self.out.lock();
+        out.write_all(&self.buf)?;
+        self.buf.clear();
+        out.flush()
     }
 }
 
 /// Owns the terminal; dropping it puts the terminal back as it was.
 pub struct TerminalGuard {
     pub terminal: Term,
+    /// While set, the writer keeps a frame's output until the frame ends.
+    holding: Arc<AtomicBool>,
 }
 
 /// Leaves raw mode and the alternate screen and shows the cursor. Safe to call more than once;
@@ -130,15 +146,41 @@ impl TerminalGuard {
     pub fn enter(basic: bool) -> io::Result<Self> {
         // ratatui's own setup (raw mode, alternate screen, a panic hook that restores them);
         // the frames then go through our writer.
-        let entered = ratatui::try_init()
-            .and_then(|_| Terminal::new(CrosstermBackend::new(SgrWriter::new(basic))));
+        // A fixed viewport, resized when the terminal says so (`resize`): drawing a frame then
+        // asks the terminal nothing.
+        let holding = Arc::new(AtomicBool::new(false));
+        let entered = ratatui::try_init().and_then(|_| {
+            let (cols, rows) = crossterm::terminal::size()?;
+            Terminal::with_options(
+                CrosstermBackend::new(SgrWriter::new(basic, holding.clone())),
+                TerminalOptions {
+                    viewport: Viewport::Fixed(Rect::new(0, 0, cols, rows)),
+                },
+            )
+        });
         match entered {
-            Ok(terminal) => Ok(TerminalGuard { terminal }),
+            Ok(terminal) => Ok(TerminalGuard { terminal, holding }),
             Err(e) => {
                 restore();
                 Err(e)
             }
         }
+    }
+
+    /// The terminal is now `cols`×`rows`: the next frame is drawn whole at that size.
+    pub fn resize(&mut self, cols: u16, rows: u16) -> io::Result<()> {
+        self.terminal.resize(Rect::new(0, 0, cols, rows))
+    }
+
+    /// Draws one frame inside a synchronized update, written to the terminal at once.
+    pub fn draw(&mut self, render: impl FnOnce(&mut ratatui::Frame)) -> io::Result<()> {
+        use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
+        self.holding.store(true, Ordering::Relaxed);
+        let drawn = crossterm::queue!(self.terminal.backend_mut(), BeginSynchronizedUpdate)
+            .and_then(|()| self.terminal.draw(render).map(|_| ()))
+            .and_then(|()| crossterm::queue!(self.terminal.backend_mut(), EndSynchronizedUpdate));
+        self.holding.store(false, Ordering::Relaxed);
+        drawn.and_then(|()| self.terminal.backend_mut().flush())
     }
 }
 

@@ -9,7 +9,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::Theme;
-use super::text::{cell, cell_right};
+use unicode_width::UnicodeWidthStr;
+
+use super::text::{cell, cell_right, fit, safe};
 use crate::lists::{SortBy, Spec};
 
 /// A cell's text and style.
@@ -66,7 +68,6 @@ pub fn render(frame: &mut Frame, area: Rect, t: TableView<'_>, theme: &Theme) {
     let spare = (inner.width as usize).saturating_sub(fixed);
     let width_of =
         |i: usize, pos: usize| t.columns[i].width + if pos + 1 == keep.len() { spare } else { 0 };
-    let mut lines = Vec::with_capacity(inner.height as usize);
     let mut header = vec![Span::raw("  ")];
     for (pos, &i) in keep.iter().enumerate() {
         let c = &t.columns[i];
@@ -84,58 +85,83 @@ pub fn render(frame: &mut Frame, area: Rect, t: TableView<'_>, theme: &Theme) {
         header.push(Span::styled(text, theme.column_header));
         header.push(Span::raw(" "));
     }
-    lines.push(Line::from(header));
+    frame.render_widget(
+        Paragraph::new(Line::from(header)),
+        Rect { height: 1, ..inner },
+    );
     let body = inner.height.saturating_sub(1) as usize;
     if let Some(empty) = t.empty {
-        lines.push(empty);
-    } else {
-        let sel = t.selected.unwrap_or(0);
-        let start = (sel + 1).saturating_sub(body);
-        for (n, row) in t.rows.iter().enumerate().skip(start).take(body) {
-            let selected = t.selected == Some(n);
-            let marked = t.marked.get(n).copied().unwrap_or(false);
-            // Marked rows carry ✓ and bold, so they show in any theme, mono included.
-            let mark_style = Style::default().add_modifier(Modifier::BOLD);
-            let row_style = |style: Style| {
-                let style = if marked {
-                    style.patch(mark_style)
-                } else {
-                    style
-                };
-                if selected {
-                    style.patch(theme.row_selected)
-                } else {
-                    style
-                }
+        let below = Rect {
+            y: inner.y + 1,
+            height: inner.height.saturating_sub(1),
+            ..inner
+        };
+        frame.render_widget(Paragraph::new(empty), below);
+        return;
+    }
+    let sel = t.selected.unwrap_or(0);
+    let start = (sel + 1).saturating_sub(body);
+    let buf = frame.buffer_mut();
+    // Each cell is written where it belongs, cut to its width (nothing is padded): the row's
+    // style is laid over the whole line first, so a selection shows across the gaps too.
+    for (line, (n, row)) in t.rows.iter().enumerate().skip(start).take(body).enumerate() {
+        let y = inner.y + 1 + line as u16;
+        let selected = t.selected == Some(n);
+        let marked = t.marked.get(n).copied().unwrap_or(false);
+        // Marked rows carry ✓ and bold, so they show in any theme, mono included.
+        let row_style = |style: Style| {
+            let style = if marked {
+                style.add_modifier(Modifier::BOLD)
+            } else {
+                style
             };
-            let mut spans = vec![Span::styled(
-                match (selected, marked) {
-                    (true, true) => "▶✓",
-                    (true, false) => "▶ ",
-                    (false, true) => "✓ ",
-                    (false, false) => "  ",
-                },
-                row_style(if marked {
-                    theme.hint_key
-                } else {
-                    Style::default()
-                }),
-            )];
-            for (pos, &i) in keep.iter().enumerate() {
-                let (text, style) = row.get(i).cloned().unwrap_or_default();
-                let w = width_of(i, pos);
-                let text = if t.columns[i].right {
-                    cell_right(&text, w)
-                } else {
-                    cell(&text, w)
-                };
-                spans.push(Span::styled(text, row_style(style)));
-                spans.push(Span::styled(" ", row_style(Style::default())));
+            if selected {
+                style.patch(theme.row_selected)
+            } else {
+                style
             }
-            lines.push(Line::from(spans));
+        };
+        buf.set_style(
+            Rect {
+                y,
+                height: 1,
+                ..inner
+            },
+            row_style(Style::default()),
+        );
+        let mark = match (selected, marked) {
+            (true, true) => "▶✓",
+            (true, false) => "▶ ",
+            (false, true) => "✓ ",
+            (false, false) => "  ",
+        };
+        let mark_style = row_style(if marked {
+            theme.hint_key
+        } else {
+            Style::default()
+        });
+        buf.set_stringn(inner.x, y, mark, 2, mark_style);
+        let mut x = inner.x + 2;
+        for (pos, &i) in keep.iter().enumerate() {
+            // A column wider than what is left (a terminal narrower than the first column)
+            // is cut at the border.
+            let room = usize::from(inner.right().saturating_sub(x));
+            if room == 0 {
+                break;
+            }
+            let w = width_of(i, pos).min(room);
+            if let Some((text, style)) = row.get(i) {
+                let shown = fit(&safe(text), w);
+                let pad = if t.columns[i].right {
+                    w.saturating_sub(shown.width())
+                } else {
+                    0
+                };
+                buf.set_stringn(x + pad as u16, y, &shown, w - pad, row_style(*style));
+            }
+            x = x.saturating_add(w as u16 + 1);
         }
     }
-    frame.render_widget(Paragraph::new(lines), inner);
 }
 
 #[cfg(test)]
