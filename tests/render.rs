@@ -868,13 +868,13 @@ fn business_clocks_out_of_hours_say_so_and_when_they_resume() {
         panic!("disputes")
     };
     rows[0].measured_at = state.now;
-    rows[0].clock = Clock::Business(BusinessCalendar {
-        tz: "America/New_York".parse().unwrap(),
-        work_days: (1..=5).collect(),
-        start: chrono::NaiveTime::from_hms_opt(9, 0, 0).unwrap(),
-        end: chrono::NaiveTime::from_hms_opt(17, 0, 0).unwrap(),
-        holidays: Default::default(),
-    });
+    rows[0].clock = Clock::Business(BusinessCalendar::new(
+        "America/New_York".parse().unwrap(),
+        (1..=5).collect(),
+        chrono::NaiveTime::from_hms_opt(9, 0, 0).unwrap(),
+        chrono::NaiveTime::from_hms_opt(17, 0, 0).unwrap(),
+        Default::default(),
+    ));
     rows[0].resolution = clock(1440, 100);
     let screen = text(&draw(&state, &theme, 160, 10));
     assert!(

@@ -2,6 +2,7 @@
 
 pub mod aging;
 pub mod alerts;
+pub mod calendar;
 pub mod kpi;
 pub mod money;
 pub mod months;

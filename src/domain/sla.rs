@@ -1,182 +1,9 @@
 //! SLA clocks (DOMAIN.md "Disputes and SLA clocks"): business calendars or calendar hours,
 //! paused while a dispute awaits the customer, with ok / at risk / breached.
 
-use std::collections::BTreeSet;
+use chrono::{DateTime, Utc};
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
-use chrono_tz::Tz;
-
-/// Working days and hours in a time zone, less holidays.
-#[derive(Debug, Clone, PartialEq)]
-pub struct BusinessCalendar {
-    pub tz: Tz,
-    pub work_days: BTreeSet<u32>, // ISO weekday numbers, Monday = 1
-    pub start: NaiveTime,
-    pub end: NaiveTime,
-    pub holidays: BTreeSet<NaiveDate>,
-}
-
-/// How an SLA measures time.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Clock {
-    /// Every minute counts (calendar hours).
-    Wall,
-    Business(BusinessCalendar),
-}
-
-impl BusinessCalendar {
-    /// `Mon–Fri 09:00–17:00 America/New_York, less 9 holidays`.
-    pub fn describe(&self) -> String {
-        let name =
-            |d: &u32| ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][(*d as usize + 6) % 7];
-        let days: Vec<&u32> = self.work_days.iter().collect();
-        let contiguous = days.windows(2).all(|w| *w[1] == *w[0] + 1);
-        let days = match (days.first(), days.last()) {
-            (Some(a), Some(b)) if contiguous && a != b => format!("{}–{}", name(a), name(b)),
-            _ => days.iter().map(|d| name(d)).collect::<Vec<_>>().join(", "),
-        };
-        format!(
-            "{days} {}–{} {}, less {} holidays",
-            self.start.format("%H:%M"),
-            self.end.format("%H:%M"),
-            self.tz.name(),
-            self.holidays.len()
-        )
-    }
-
-    fn works_on(&self, day: NaiveDate) -> bool {
-        self.work_days.contains(&day.weekday().number_from_monday())
-            && !self.holidays.contains(&day)
-    }
-
-    /// The working window of a local day, in UTC (DST-safe: local times are resolved in
-    /// the zone on that very day).
-    fn window(&self, day: NaiveDate) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
-        if !self.works_on(day) {
-            return None;
-        }
-        let at = |t: NaiveTime| {
-            let local = day.and_time(t);
-            self.tz.from_local_datetime(&local).earliest().or_else(|| {
-                self.tz
-                    .from_local_datetime(&(local + Duration::hours(1)))
-                    .earliest()
-            })
-        };
-        Some((
-            at(self.start)?.with_timezone(&Utc),
-            at(self.end)?.with_timezone(&Utc),
-        ))
-    }
-
-    fn local_day(&self, t: DateTime<Utc>) -> NaiveDate {
-        t.with_timezone(&self.tz).date_naive()
-    }
-}
-
-/// A business clock standing still outside working hours, and when it runs again.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct OffHours {
-    pub resumes_at: DateTime<Utc>,
-    /// The calendar's time zone, to say the resume time as its people read it.
-    pub tz: Tz,
-}
-
-impl OffHours {
-    /// `Mon 09:00 EST`: when the clock runs again, in the calendar's own time.
-    pub fn when(&self) -> String {
-        self.resumes_at
-            .with_timezone(&self.tz)
-            .format("%a %H:%M %Z")
-            .to_string()
-    }
-
-    /// `resumes Mon 09:00 EST`.
-    pub fn resumes(&self) -> String {
-        format!("resumes {}", self.when())
-    }
-}
-
-impl Clock {
-    /// Outside working hours at `now`: when the clock runs again. None for calendar hours and
-    /// during working hours.
-    pub fn off_hours(&self, now: DateTime<Utc>) -> Option<OffHours> {
-        let Clock::Business(cal) = self else {
-            return None;
-        };
-        let mut day = cal.local_day(now);
-        for _ in 0..3660 {
-            if let Some((open, close)) = cal.window(day) {
-                if now < open {
-                    return Some(OffHours {
-                        resumes_at: open,
-                        tz: cal.tz,
-                    });
-                }
-                if now < close {
-                    return None;
-                }
-            }
-            day += Duration::days(1);
-        }
-        None
-    }
-
-    /// Minutes that count between two instants (zero if `to` is not after `from`).
-    pub fn minutes_between(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> i64 {
-        self.seconds_between(from, to) / 60
-    }
-
-    /// Seconds that count between two instants (zero if `to` is not after `from`).
-    pub fn seconds_between(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> i64 {
-        if to <= from {
-            return 0;
-        }
-        match self {
-            Clock::Wall => (to - from).num_seconds(),
-            Clock::Business(cal) => {
-                let mut seconds = 0;
-                let mut day = cal.local_day(from);
-                let last = cal.local_day(to);
-                while day <= last {
-                    if let Some((open, close)) = cal.window(day) {
-                        let (a, b) = (open.max(from), close.min(to));
-                        if b > a {
-                            seconds += (b - a).num_seconds();
-                        }
-                    }
-                    day += Duration::days(1);
-                }
-                seconds
-            }
-        }
-    }
-
-    /// The instant when `minutes` countable minutes have passed since `from`.
-    pub fn add_minutes(&self, from: DateTime<Utc>, minutes: i64) -> DateTime<Utc> {
-        match self {
-            Clock::Wall => from + Duration::minutes(minutes),
-            Clock::Business(cal) => {
-                let mut left = Duration::minutes(minutes.max(0));
-                let mut day = cal.local_day(from);
-                // A calendar with no working day at all would never finish: stop after ten years.
-                for _ in 0..3660 {
-                    if let Some((open, close)) = cal.window(day) {
-                        let a = open.max(from);
-                        if close > a {
-                            if a + left <= close {
-                                return a + left;
-                            }
-                            left -= close - a;
-                        }
-                    }
-                    day += Duration::days(1);
-                }
-                from + Duration::days(3660)
-            }
-        }
-    }
-}
+pub use super::calendar::{BusinessCalendar, Clock, OffHours};
 
 /// ok, at risk (less than 25 % of the target left), or breached.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -382,16 +209,17 @@ pub fn format_minutes(minutes: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::{NaiveDate, NaiveTime};
 
     #[test]
     fn a_business_clock_says_when_it_resumes_outside_working_hours() {
-        let cal = BusinessCalendar {
-            tz: "America/New_York".parse().unwrap(),
-            work_days: (1..=5).collect(),
-            start: NaiveTime::from_hms_opt(9, 0, 0).unwrap(),
-            end: NaiveTime::from_hms_opt(17, 0, 0).unwrap(),
-            holidays: [NaiveDate::from_ymd_opt(2026, 11, 26).unwrap()].into(),
-        };
+        let cal = BusinessCalendar::new(
+            "America/New_York".parse().unwrap(),
+            (1..=5).collect(),
+            NaiveTime::from_hms_opt(9, 0, 0).unwrap(),
+            NaiveTime::from_hms_opt(17, 0, 0).unwrap(),
+            [NaiveDate::from_ymd_opt(2026, 11, 26).unwrap()].into(),
+        );
         assert_eq!(
             cal.describe(),
             "Mon–Fri 09:00–17:00 America/New_York, less 1 holidays"
@@ -444,13 +272,13 @@ mod tests {
     }
 
     fn new_york(holidays: &[&str]) -> Clock {
-        Clock::Business(BusinessCalendar {
-            tz: chrono_tz::America::New_York,
-            work_days: [1, 2, 3, 4, 5].into(),
-            start: NaiveTime::from_hms_opt(9, 0, 0).unwrap(),
-            end: NaiveTime::from_hms_opt(17, 0, 0).unwrap(),
-            holidays: holidays.iter().map(|d| d.parse().unwrap()).collect(),
-        })
+        Clock::Business(BusinessCalendar::new(
+            chrono_tz::America::New_York,
+            [1, 2, 3, 4, 5].into(),
+            NaiveTime::from_hms_opt(9, 0, 0).unwrap(),
+            NaiveTime::from_hms_opt(17, 0, 0).unwrap(),
+            holidays.iter().map(|d| d.parse().unwrap()).collect(),
+        ))
     }
 
     #[test]

@@ -6,9 +6,11 @@ use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
 use super::StoreError;
-use super::disputes::{LINE_SQL, Row, SlaFacts, lines, open_disputes, queue_key, wanted_sla};
+use super::disputes::{
+    ClockInputs, LINE_SQL, Row, SlaFacts, lines_from, open_disputes, queue_key, wanted_sla,
+};
 use super::lists::ListQuery;
-use super::trust::{calendars, state_changes};
+use super::trust::{calendars, open_state_changes};
 use crate::domain::sla::{SlaClock, worst_state};
 use crate::lists::{Column, DisputeColumn, Sort};
 use crate::model::{DisputeLine, Page};
@@ -37,7 +39,7 @@ pub async fn open_disputes_page(
         let all = open_disputes(pool, q, now).await?;
         return Ok(window(all, q));
     }
-    let mut clocks = every_clock(pool, now).await?;
+    let (mut clocks, inputs) = every_clock(pool, now).await?;
     if let Some(want) = sla {
         clocks.retain(|c| worst_state(&c.first_response, &c.resolution).label() == want);
     }
@@ -57,7 +59,7 @@ pub async fn open_disputes_page(
         .build_query_as()
         .fetch_all(pool)
         .await?;
-    let mut shown = lines(pool, rows, now).await?;
+    let mut shown = lines_from(rows, &inputs, now);
     shown.sort_by_key(|d| ids.iter().position(|&id| id == d.id));
     Ok(Page {
         rows: shown,
@@ -66,31 +68,36 @@ pub async fn open_disputes_page(
     })
 }
 
-/// Every open dispute's two clocks at `now`, from its times, policy and state changes only.
-async fn every_clock(pool: &PgPool, now: DateTime<Utc>) -> Result<Vec<Clocks>, StoreError> {
-    let rows: Vec<SlaFacts> = sqlx::query_as(
+/// Every open dispute's two clocks at `now`, from its times, policy and state changes only
+/// (the three read side by side); and those inputs, for the lines shown.
+async fn every_clock(
+    pool: &PgPool,
+    now: DateTime<Utc>,
+) -> Result<(Vec<Clocks>, ClockInputs), StoreError> {
+    let facts = sqlx::query_as::<_, SlaFacts>(
         "SELECT d.id, d.opened_at, d.first_response_at, d.resolved_at,
                 s.first_response_minutes, s.resolution_minutes, s.calendar_id
            FROM disputes d JOIN sla_policies s ON s.id = d.policy_id
           WHERE d.state <> 'resolved'",
     )
-    .fetch_all(pool)
-    .await?;
-    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let mut changes = state_changes(pool, &ids).await?;
-    let calendars = calendars(pool).await?;
-    Ok(rows
-        .into_iter()
+    .fetch_all(pool);
+    let facts = async { facts.await.map_err(StoreError::from) };
+    let (rows, changes, calendars) =
+        tokio::try_join!(facts, open_state_changes(pool), calendars(pool))?;
+    let inputs = ClockInputs { changes, calendars };
+    let clocks = rows
+        .iter()
         .map(|r| {
-            let changes = changes.remove(&r.id).unwrap_or_default();
-            let (_, c) = r.measure(&calendars, &changes, now);
+            let changes = inputs.changes.get(&r.id).map_or(&[][..], Vec::as_slice);
+            let c = r.measure(r.clock(&inputs.calendars), changes, now);
             Clocks {
                 id: r.id,
                 first_response: c.first_response,
                 resolution: c.resolution,
             }
         })
-        .collect())
+        .collect();
+    Ok((clocks, inputs))
 }
 
 /// The window `q` asks for of a whole list.

@@ -1,12 +1,16 @@
 //! The dispute queue: open disputes with both SLA clocks, most urgent first.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use sqlx::{PgPool, QueryBuilder};
 
 use super::StoreError;
 use super::lists::{Field, FieldKind, ListQuery, push_filter};
 use super::trust::{calendars, state_changes};
-use crate::domain::sla::{Clock, DisputeTimes, SlaClock, dispute_clocks};
+use crate::domain::sla::{
+    Clock, DisputeClocks, DisputeTimes, SlaClock, StateChange, dispute_clocks,
+};
 use crate::lists::{Column, DisputeColumn, Sort, order_by};
 use crate::model::DisputeLine;
 
@@ -96,17 +100,21 @@ pub(super) struct SlaFacts {
 }
 
 impl SlaFacts {
-    /// Both clocks at `now`, on the policy's calendar (wall time without one).
+    /// The policy's calendar (wall time without one).
+    pub(super) fn clock<'a>(&self, calendars: &'a BTreeMap<i32, Clock>) -> &'a Clock {
+        static WALL: Clock = Clock::Wall;
+        self.calendar_id
+            .and_then(|c| calendars.get(&c))
+            .unwrap_or(&WALL)
+    }
+
+    /// Both clocks at `now`.
     pub(super) fn measure(
         &self,
-        calendars: &std::collections::BTreeMap<i32, Clock>,
-        changes: &[crate::domain::sla::StateChange],
+        clock: &Clock,
+        changes: &[StateChange],
         now: DateTime<Utc>,
-    ) -> (Clock, crate::domain::sla::DisputeClocks) {
-        let clock = self
-            .calendar_id
-            .and_then(|c| calendars.get(&c).cloned())
-            .unwrap_or(Clock::Wall);
+    ) -> DisputeClocks {
         let times = DisputeTimes {
             opened_at: self.opened_at,
             first_response_at: self.first_response_at,
@@ -115,8 +123,22 @@ impl SlaFacts {
             first_response_minutes: i64::from(self.first_response_minutes),
             resolution_minutes: i64::from(self.resolution_minutes),
         };
-        let clocks = dispute_clocks(&clock, &times, now);
-        (clock, clocks)
+        dispute_clocks(clock, &times, now)
+    }
+}
+
+/// What measuring disputes' clocks takes besides their own times: their state changes and
+/// the calendars.
+pub(super) struct ClockInputs {
+    pub(super) changes: BTreeMap<i64, Vec<StateChange>>,
+    pub(super) calendars: BTreeMap<i32, Clock>,
+}
+
+impl ClockInputs {
+    /// For the disputes `ids`.
+    pub(super) async fn read(pool: &PgPool, ids: &[i64]) -> Result<Self, StoreError> {
+        let (changes, calendars) = tokio::try_join!(state_changes(pool, ids), calendars(pool))?;
+        Ok(ClockInputs { changes, calendars })
     }
 }
 
@@ -197,13 +219,21 @@ pub(super) async fn lines(
     now: DateTime<Utc>,
 ) -> Result<Vec<DisputeLine>, StoreError> {
     let ids: Vec<i64> = rows.iter().map(|r| r.sla.id).collect();
-    let mut changes = state_changes(pool, &ids).await?;
-    let calendars = calendars(pool).await?;
-    let out: Vec<DisputeLine> = rows
-        .into_iter()
+    let inputs = ClockInputs::read(pool, &ids).await?;
+    Ok(lines_from(rows, &inputs, now))
+}
+
+/// Rows as queue lines, measured from inputs already read.
+pub(super) fn lines_from(
+    rows: Vec<Row>,
+    inputs: &ClockInputs,
+    now: DateTime<Utc>,
+) -> Vec<DisputeLine> {
+    rows.into_iter()
         .map(|r| {
-            let changes = changes.remove(&r.sla.id).unwrap_or_default();
-            let (clock, c) = r.sla.measure(&calendars, &changes, now);
+            let changes = inputs.changes.get(&r.sla.id).map_or(&[][..], Vec::as_slice);
+            let clock = r.sla.clock(&inputs.calendars);
+            let c = r.sla.measure(clock, changes, now);
             DisputeLine {
                 id: r.sla.id,
                 customer_id: r.customer_id,
@@ -222,12 +252,11 @@ pub(super) async fn lines(
                 first_response: c.first_response,
                 resolution: c.resolution,
                 measured_at: now,
-                clock,
+                clock: clock.clone(),
                 watchers: r.watchers,
             }
         })
-        .collect();
-    Ok(out)
+        .collect()
 }
 
 /// The `sla:` state a filter asks for, as the clock state's label (`at_risk` is "at risk").

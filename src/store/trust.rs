@@ -34,13 +34,7 @@ pub async fn calendars(pool: &PgPool) -> Result<BTreeMap<i32, Clock>, StoreError
         let work_days = days.into_iter().map(|d| d as u32).collect();
         out.insert(
             id,
-            Clock::Business(BusinessCalendar {
-                tz,
-                work_days,
-                start,
-                end,
-                holidays,
-            }),
+            Clock::Business(BusinessCalendar::new(tz, work_days, start, end, holidays)),
         );
     }
     Ok(out)
@@ -58,11 +52,29 @@ pub async fn state_changes(
     .bind(ids)
     .fetch_all(pool)
     .await?;
+    Ok(by_dispute(events))
+}
+
+fn by_dispute(events: Vec<(i64, DateTime<Utc>, String)>) -> BTreeMap<i64, Vec<StateChange>> {
     let mut changes: BTreeMap<i64, Vec<StateChange>> = BTreeMap::new();
     for (id, at, to) in events {
         changes.entry(id).or_default().push(StateChange { at, to });
     }
-    Ok(changes)
+    changes
+}
+
+/// The state changes of every open dispute (as `state_changes`, without naming them).
+pub async fn open_state_changes(
+    pool: &PgPool,
+) -> Result<BTreeMap<i64, Vec<StateChange>>, StoreError> {
+    let events: Vec<(i64, DateTime<Utc>, String)> = sqlx::query_as(
+        "SELECT e.dispute_id, e.at, e.to_state FROM dispute_events e JOIN disputes d ON d.id = e.dispute_id
+          WHERE d.state <> 'resolved' AND e.kind = 'state' AND e.to_state IS NOT NULL
+          ORDER BY e.dispute_id, e.at, e.id",
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(by_dispute(events))
 }
 
 type DisputeRow = (
