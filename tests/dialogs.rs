@@ -2,6 +2,8 @@
 //! editor collects the note; only `y` confirms; `esc` with text asks before discarding.
 #![allow(clippy::unwrap_used, clippy::too_many_lines)] // tests may unwrap: a failure is a failed test
 
+mod common;
+
 use chrono::{DateTime, Duration, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use settle::app::dialog::{Field, Request, Stage};
@@ -177,25 +179,9 @@ fn a_lead_picks_whom_to_give_a_dispute_to() {
     s.view = View::Disputes;
     s.list.total = 1;
     s.list.rows = Rows::Disputes(vec![DisputeLine {
-        id: 5,
-        customer_id: 1,
-        number: "DSP-00005".into(),
-        customer: "Acme".into(),
         segment: "vip".into(),
-        invoice: "INV-1".into(),
-        category: "tax".into(),
-        state: "open".parse().unwrap(),
-        amount: 100,
-        currency: "USD".into(),
         assignee: Some("Ben Okafor".into()),
-        escalated: false,
-        opened_at: now(),
-        policy: "Standard (business hours)".into(),
-        first_response: Default::default(),
-        resolution: Default::default(),
-        measured_at: now(),
-        clock: settle::domain::sla::Clock::Wall,
-        watchers: vec![],
+        ..common::open_dispute(5, now())
     }]);
     let effects = update(&mut s, Msg::Action(Action::AssignTo));
     let Some(Effect::LoadAgents { request }) = effects.first().cloned() else {

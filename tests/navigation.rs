@@ -2,6 +2,8 @@
 //! filter gives way, a key the role may not use says why, and j/k move.
 #![allow(clippy::unwrap_used)] // tests may unwrap: a failure is a failed test
 
+mod common;
+
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use settle::app::msg::TextKey;
@@ -230,29 +232,7 @@ fn an_overview_alert_opens_the_list_it_counts() {
 }
 
 fn disputes(n: i64) -> Vec<settle::model::DisputeLine> {
-    (1..=n)
-        .map(|id| settle::model::DisputeLine {
-            id,
-            customer_id: 1,
-            number: format!("DSP-{id:05}"),
-            customer: "Acme".into(),
-            segment: "standard".into(),
-            invoice: "INV-1".into(),
-            category: "tax".into(),
-            state: "open".parse().unwrap(),
-            amount: 100,
-            currency: "USD".into(),
-            assignee: None,
-            escalated: false,
-            opened_at: now(),
-            policy: "Standard (business hours)".into(),
-            first_response: Default::default(),
-            resolution: Default::default(),
-            measured_at: now(),
-            clock: settle::domain::sla::Clock::Wall,
-            watchers: vec![],
-        })
-        .collect()
+    (1..=n).map(|id| common::open_dispute(id, now())).collect()
 }
 
 fn touched(effects: &[Effect]) -> Option<i64> {

@@ -251,3 +251,28 @@ pub async fn assign_me(stores: &settle::runtime::stores::Stores, dispute: i64, u
         "{acted:?}"
     );
 }
+
+/// An open dispute on wall-clock hours, opened and measured at `now`, as the queue lists it.
+pub fn open_dispute(id: i64, now: DateTime<Utc>) -> settle::model::DisputeLine {
+    settle::model::DisputeLine {
+        id,
+        customer_id: 1,
+        number: format!("DSP-{id:05}"),
+        customer: "Acme".into(),
+        segment: "standard".into(),
+        invoice: "INV-1".into(),
+        category: "tax".into(),
+        state: "open".parse().unwrap(),
+        amount: 100,
+        currency: "USD".into(),
+        assignee: None,
+        escalated: false,
+        opened_at: now,
+        policy: "Standard (business hours)".into(),
+        first_response: Default::default(),
+        resolution: Default::default(),
+        measured_at: now,
+        clock: settle::domain::sla::Clock::Wall,
+        watchers: vec![],
+    }
+}
