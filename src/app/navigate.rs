@@ -55,9 +55,9 @@ pub(super) fn touch(state: &State) -> Vec<Effect> {
 /// tells nobody about the rows it passes.
 const CURSOR_REST_MS: u64 = 300;
 
-/// A cursor move: once the cursor rests, `touch`.
+/// A cursor move: once the cursor rests, `touch` (if there is anyone to tell of it here).
 fn rest_then_touch(state: &mut State) -> Vec<Effect> {
-    if !matches!(state.list.rows, Rows::Disputes(_)) || !state.may_act() {
+    if touch(state).is_empty() {
         return vec![];
     }
     state.side_request += 1;

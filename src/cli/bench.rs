@@ -14,6 +14,20 @@ pub(crate) fn median(mut samples: Vec<Duration>) -> Duration {
     samples[samples.len() / 2]
 }
 
+/// The nearest-rank `p` quantile (0 < p ≤ 1) of samples already sorted; zero when none.
+pub(crate) fn quantile(sorted: &[Duration], p: f64) -> Duration {
+    let rank = (p * sorted.len() as f64).ceil() as usize;
+    sorted
+        .get(rank.clamp(1, sorted.len().max(1)) - 1)
+        .copied()
+        .unwrap_or_default()
+}
+
+/// Milliseconds, for reports.
+pub(crate) fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
 pub async fn seed_and_aging(scale: Scale, seed: u64, runs: usize) -> anyhow::Result<()> {
     let cluster = tokio::task::spawn_blocking(PrivateCluster::start).await??;
     let (_, pool) = cluster.create_store("settle_bench", 4).await?;

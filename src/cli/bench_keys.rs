@@ -12,6 +12,8 @@ use std::time::{Duration, Instant};
 
 use nix::pty::{Winsize, openpty};
 
+use super::bench::{ms, quantile};
+
 /// The end of a synchronized update: the frame is on the terminal.
 const FRAME_END: &[u8] = b"\x1b[?2026l";
 /// A cursor-position query, answered as a terminal would (top left).
@@ -127,6 +129,7 @@ fn count(data: &[u8], mark: &[u8]) -> usize {
 }
 
 /// What one program's presses measured.
+#[derive(Default)]
 struct Timing {
     samples: Vec<Duration>,
     set_aside: usize,
@@ -159,14 +162,8 @@ pub fn run(url: &str, view: &str, presses: usize, rounds: usize) -> anyhow::Resu
         log.display().to_string(),
     ];
     let bare_args = vec!["bench".to_string(), "bare".to_string()];
-    let mut console = Timing {
-        samples: vec![],
-        set_aside: 0,
-    };
-    let mut bare = Timing {
-        samples: vec![],
-        set_aside: 0,
-    };
+    let mut console = Timing::default();
+    let mut bare = Timing::default();
     // Rounds alternate the two programs so both meet the machine's same moods.
     for _ in 0..rounds {
         let _ = std::fs::remove_file(&log);
@@ -206,18 +203,6 @@ fn report(view: &str, console: &Timing, bare: &Timing) {
     line("bare ratatui table", bare);
     let ratio = ms(quantile(&console.samples, 0.99)) / ms(quantile(&bare.samples, 0.99)).max(1e-9);
     crate::outln!("p99 ratio settle / bare: {ratio:.2}×");
-}
-
-fn quantile(sorted: &[Duration], q: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let i = ((sorted.len() - 1) as f64 * q).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
 }
 
 /// Where the log of a console under test goes (kept out of the user's state directory).

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 
+use super::bench::ms;
 use crate::demo::cluster::{PrivateCluster, find_server_bin_dir};
 use crate::store::{self, seed::Scale};
 
@@ -152,13 +153,9 @@ fn machine() -> String {
     format!("{cores} cores, {gib} GiB")
 }
 
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
-}
-
 fn p95(mut samples: Vec<Duration>) -> Duration {
     samples.sort();
-    samples[(samples.len() * 95).div_ceil(100).saturating_sub(1)]
+    super::bench::quantile(&samples, 0.95)
 }
 
 fn report(figures: &[ScaleFigures], runs: usize) -> String {

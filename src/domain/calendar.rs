@@ -24,16 +24,34 @@ pub struct BusinessCalendar {
 
 /// The working seconds of the local days from `first`, added up: `running[i]` is what the
 /// days before `first + i` hold.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Totals {
-    first: Option<NaiveDate>,
+    first: NaiveDate,
     running: Vec<i64>,
+}
+
+impl Totals {
+    /// Whether the days `from..to` are added up here.
+    fn covers(&self, from: NaiveDate, to: NaiveDate) -> bool {
+        from >= self.first && (to - self.first).num_days() < self.running.len() as i64
+    }
+
+    /// The working seconds of the days `from..to` (which it covers).
+    fn between(&self, from: NaiveDate, to: NaiveDate) -> i64 {
+        let at = |d: NaiveDate| self.running[(d - self.first).num_days() as usize];
+        at(to) - at(from)
+    }
+
+    /// The day after the last one added up.
+    fn end(&self) -> NaiveDate {
+        self.first + Duration::days(self.running.len() as i64 - 1)
+    }
 }
 
 /// `Totals` behind a lock, shared by a calendar's clones; never part of what a calendar is
 /// (two calendars with the same days and hours are equal whatever they have added up).
 #[derive(Debug, Clone, Default)]
-struct DayTotals(Arc<Mutex<Totals>>);
+struct DayTotals(Arc<Mutex<Option<Totals>>>);
 
 impl PartialEq for DayTotals {
     fn eq(&self, _: &Self) -> bool {
@@ -87,47 +105,37 @@ impl BusinessCalendar {
         if to <= from {
             return 0;
         }
-        let one_by_one = || {
-            from.iter_days()
-                .take_while(|d| *d < to)
-                .map(|d| self.day_seconds(d))
-                .sum()
-        };
-        if (to - from).num_days() > LONGEST_SPAN {
-            return one_by_one();
-        }
-        let Ok(mut totals) = self.totals.0.lock() else {
-            return one_by_one();
-        };
-        let covered = |t: &Totals| {
-            t.first.is_some_and(|first| {
-                from >= first && (to - first).num_days() < t.running.len() as i64
-            })
-        };
-        if !covered(&totals) {
-            let mut first = from - Duration::days(MARGIN_DAYS);
-            let mut last = to + Duration::days(MARGIN_DAYS);
-            if let Some(had) = totals.first {
-                first = first.min(had);
-                last = last.max(had + Duration::days(totals.running.len() as i64));
-            }
-            let mut running = Vec::with_capacity((last - first).num_days() as usize + 1);
-            let mut sum = 0;
-            running.push(0);
-            for day in first.iter_days().take_while(|d| *d < last) {
-                sum += self.day_seconds(day);
-                running.push(sum);
-            }
-            *totals = Totals {
-                first: Some(first),
-                running,
+        if (to - from).num_days() <= LONGEST_SPAN
+            && let Ok(mut totals) = self.totals.0.lock()
+        {
+            let totals = match totals.take() {
+                Some(t) if t.covers(from, to) => totals.insert(t),
+                had => totals.insert(self.added_up(had.as_ref(), from, to)),
             };
+            return totals.between(from, to);
         }
-        let Some(first) = totals.first else {
-            return one_by_one();
-        };
-        let at = |d: NaiveDate| totals.running[(d - first).num_days() as usize];
-        at(to) - at(from)
+        from.iter_days()
+            .take_while(|d| *d < to)
+            .map(|d| self.day_seconds(d))
+            .sum()
+    }
+
+    /// Totals of the days `from..to` and of what `had` held, with room on either side.
+    fn added_up(&self, had: Option<&Totals>, from: NaiveDate, to: NaiveDate) -> Totals {
+        let mut first = from - Duration::days(MARGIN_DAYS);
+        let mut end = to + Duration::days(MARGIN_DAYS);
+        if let Some(had) = had {
+            first = first.min(had.first);
+            end = end.max(had.end());
+        }
+        let mut running = Vec::with_capacity((end - first).num_days() as usize + 1);
+        running.push(0);
+        let mut sum = 0;
+        for day in first.iter_days().take_while(|d| *d < end) {
+            sum += self.day_seconds(day);
+            running.push(sum);
+        }
+        Totals { first, running }
     }
 
     /// `Mon–Fri 09:00–17:00 America/New_York, less 9 holidays`.

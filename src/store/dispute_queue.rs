@@ -88,8 +88,7 @@ async fn every_clock(
     let clocks = rows
         .iter()
         .map(|r| {
-            let changes = inputs.changes.get(&r.id).map_or(&[][..], Vec::as_slice);
-            let c = r.measure(r.clock(&inputs.calendars), changes, now);
+            let (_, c) = inputs.measure(r, now);
             Clocks {
                 id: r.id,
                 first_response: c.first_response,

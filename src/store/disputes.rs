@@ -99,34 +99,6 @@ pub(super) struct SlaFacts {
     calendar_id: Option<i32>,
 }
 
-impl SlaFacts {
-    /// The policy's calendar (wall time without one).
-    pub(super) fn clock<'a>(&self, calendars: &'a BTreeMap<i32, Clock>) -> &'a Clock {
-        static WALL: Clock = Clock::Wall;
-        self.calendar_id
-            .and_then(|c| calendars.get(&c))
-            .unwrap_or(&WALL)
-    }
-
-    /// Both clocks at `now`.
-    pub(super) fn measure(
-        &self,
-        clock: &Clock,
-        changes: &[StateChange],
-        now: DateTime<Utc>,
-    ) -> DisputeClocks {
-        let times = DisputeTimes {
-            opened_at: self.opened_at,
-            first_response_at: self.first_response_at,
-            resolved_at: self.resolved_at,
-            changes,
-            first_response_minutes: i64::from(self.first_response_minutes),
-            resolution_minutes: i64::from(self.resolution_minutes),
-        };
-        dispute_clocks(clock, &times, now)
-    }
-}
-
 /// What measuring disputes' clocks takes besides their own times: their state changes and
 /// the calendars.
 pub(super) struct ClockInputs {
@@ -135,6 +107,24 @@ pub(super) struct ClockInputs {
 }
 
 impl ClockInputs {
+    /// A dispute's calendar (wall time without one) and both its clocks at `now`.
+    pub(super) fn measure(&self, d: &SlaFacts, now: DateTime<Utc>) -> (&Clock, DisputeClocks) {
+        static WALL: Clock = Clock::Wall;
+        let clock = d
+            .calendar_id
+            .and_then(|c| self.calendars.get(&c))
+            .unwrap_or(&WALL);
+        let times = DisputeTimes {
+            opened_at: d.opened_at,
+            first_response_at: d.first_response_at,
+            resolved_at: d.resolved_at,
+            changes: self.changes.get(&d.id).map_or(&[][..], Vec::as_slice),
+            first_response_minutes: i64::from(d.first_response_minutes),
+            resolution_minutes: i64::from(d.resolution_minutes),
+        };
+        (clock, dispute_clocks(clock, &times, now))
+    }
+
     /// For the disputes `ids`.
     pub(super) async fn read(pool: &PgPool, ids: &[i64]) -> Result<Self, StoreError> {
         let (changes, calendars) = tokio::try_join!(state_changes(pool, ids), calendars(pool))?;
@@ -231,9 +221,7 @@ pub(super) fn lines_from(
 ) -> Vec<DisputeLine> {
     rows.into_iter()
         .map(|r| {
-            let changes = inputs.changes.get(&r.sla.id).map_or(&[][..], Vec::as_slice);
-            let clock = r.sla.clock(&inputs.calendars);
-            let c = r.sla.measure(clock, changes, now);
+            let (clock, c) = inputs.measure(&r.sla, now);
             DisputeLine {
                 id: r.sla.id,
                 customer_id: r.customer_id,

@@ -3,6 +3,7 @@
 //! selection and marks visible without colour (▶ + reverse, ✓ + bold).
 
 use ratatui::Frame;
+use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
@@ -11,7 +12,7 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use super::Theme;
 use unicode_width::UnicodeWidthStr;
 
-use super::text::{cell, cell_right, fit, safe};
+use super::text::{fit, safe};
 use crate::lists::{SortBy, Spec};
 
 /// A cell's text and style.
@@ -66,30 +67,26 @@ pub fn render(frame: &mut Frame, area: Rect, t: TableView<'_>, theme: &Theme) {
     // The last kept column takes whatever width is left.
     let fixed: usize = keep.iter().map(|&i| t.columns[i].width + 1).sum::<usize>() + 2;
     let spare = (inner.width as usize).saturating_sub(fixed);
-    let width_of =
-        |i: usize, pos: usize| t.columns[i].width + if pos + 1 == keep.len() { spare } else { 0 };
-    let mut header = vec![Span::raw("  ")];
-    for (pos, &i) in keep.iter().enumerate() {
-        let c = &t.columns[i];
-        let title = match t.sort {
+    let titles: Vec<String> = t
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| match t.sort {
             Some(s) if s.column == i => {
                 format!("{}{}", c.title, if s.descending { "▼" } else { "▲" })
             }
             _ => c.title.to_string(),
-        };
-        let text = if c.right {
-            cell_right(&title, width_of(i, pos))
-        } else {
-            cell(&title, width_of(i, pos))
-        };
-        header.push(Span::styled(text, theme.column_header));
-        header.push(Span::raw(" "));
-    }
-    frame.render_widget(
-        Paragraph::new(Line::from(header)),
-        Rect { height: 1, ..inner },
-    );
-    let body = inner.height.saturating_sub(1) as usize;
+        })
+        .collect();
+    let layout = Layout {
+        columns: t.columns,
+        keep: &keep,
+        spare,
+    };
+    let buf = frame.buffer_mut();
+    layout.put(buf, inner, inner.y, |i| {
+        Some((titles[i].as_str(), theme.column_header))
+    });
     if let Some(empty) = t.empty {
         let below = Rect {
             y: inner.y + 1,
@@ -99,11 +96,8 @@ pub fn render(frame: &mut Frame, area: Rect, t: TableView<'_>, theme: &Theme) {
         frame.render_widget(Paragraph::new(empty), below);
         return;
     }
-    let sel = t.selected.unwrap_or(0);
-    let start = (sel + 1).saturating_sub(body);
-    let buf = frame.buffer_mut();
-    // Each cell is written where it belongs, cut to its width (nothing is padded): the row's
-    // style is laid over the whole line first, so a selection shows across the gaps too.
+    let body = inner.height.saturating_sub(1) as usize;
+    let start = (t.selected.unwrap_or(0) + 1).saturating_sub(body);
     for (line, (n, row)) in t.rows.iter().enumerate().skip(start).take(body).enumerate() {
         let y = inner.y + 1 + line as u16;
         let selected = t.selected == Some(n);
@@ -121,6 +115,7 @@ pub fn render(frame: &mut Frame, area: Rect, t: TableView<'_>, theme: &Theme) {
                 style
             }
         };
+        // The row's style over the whole line first, so a selection shows across the gaps.
         buf.set_style(
             Rect {
                 y,
@@ -135,29 +130,54 @@ pub fn render(frame: &mut Frame, area: Rect, t: TableView<'_>, theme: &Theme) {
             (false, true) => "✓ ",
             (false, false) => "  ",
         };
-        let mark_style = row_style(if marked {
+        let mark_style = if marked {
             theme.hint_key
         } else {
             Style::default()
+        };
+        buf.set_stringn(inner.x, y, mark, 2, row_style(mark_style));
+        layout.put(buf, inner, y, |i| {
+            row.get(i)
+                .map(|(text, style)| (text.as_str(), row_style(*style)))
         });
-        buf.set_stringn(inner.x, y, mark, 2, mark_style);
+    }
+}
+
+/// Where the kept columns go across the table's inner area.
+struct Layout<'a> {
+    columns: &'a [Spec],
+    keep: &'a [usize],
+    /// What the last kept column takes beyond its width.
+    spare: usize,
+}
+
+impl Layout<'_> {
+    /// Writes one line's cells after the two-cell mark: each where it belongs, cut to its
+    /// column (`…` at a cut, nothing is padded), right-aligned where the column is, nothing
+    /// past the border (a column wider than what is left is cut there).
+    fn put<'t>(
+        &self,
+        buf: &mut Buffer,
+        inner: Rect,
+        y: u16,
+        cell: impl Fn(usize) -> Option<(&'t str, Style)>,
+    ) {
         let mut x = inner.x + 2;
-        for (pos, &i) in keep.iter().enumerate() {
-            // A column wider than what is left (a terminal narrower than the first column)
-            // is cut at the border.
+        for (pos, &i) in self.keep.iter().enumerate() {
             let room = usize::from(inner.right().saturating_sub(x));
             if room == 0 {
                 break;
             }
-            let w = width_of(i, pos).min(room);
-            if let Some((text, style)) = row.get(i) {
+            let last = pos + 1 == self.keep.len();
+            let w = (self.columns[i].width + if last { self.spare } else { 0 }).min(room);
+            if let Some((text, style)) = cell(i) {
                 let shown = fit(&safe(text), w);
-                let pad = if t.columns[i].right {
+                let pad = if self.columns[i].right {
                     w.saturating_sub(shown.width())
                 } else {
                     0
                 };
-                buf.set_stringn(x + pad as u16, y, &shown, w - pad, row_style(*style));
+                buf.set_stringn(x + pad as u16, y, &shown, w - pad, style);
             }
             x = x.saturating_add(w as u16 + 1);
         }
