@@ -248,3 +248,58 @@ async fn a_window_of_the_dispute_queue_is_that_slice_of_the_whole_queue() {
     }
     assert!(compared > 100, "only {compared} rows compared");
 }
+
+/// The worklist reads lines only for the disputes at risk or breached: exactly those of the
+/// whole queue whose worse clock is not ok.
+#[tokio::test]
+async fn the_worklists_disputes_are_the_queues_not_ok_ones() {
+    let (_db, pool) = seeded_db(200, 42).await;
+    let now = fixed_now();
+    let whole = ListQuery {
+        limit: 100_000,
+        ..Default::default()
+    };
+    let all = settle::store::disputes::open_disputes(&pool, &whole, now)
+        .await
+        .unwrap();
+    let mut want: Vec<_> = all
+        .into_iter()
+        .filter(|d| settle::store::disputes::worst(d) != settle::domain::sla::SlaState::Ok)
+        .collect();
+    let mut got = settle::store::dispute_queue::disputes_not_ok(&pool, now)
+        .await
+        .unwrap();
+    want.sort_by_key(|d| d.id);
+    got.sort_by_key(|d| d.id);
+    assert!(!want.is_empty(), "the seeded book has no dispute at risk");
+    assert_eq!(got, want);
+}
+
+/// A list's total is how many rows its pages hold, with and without a filter (`:outreach`
+/// counts an unfiltered list without its joins).
+#[tokio::test]
+async fn a_lists_total_is_what_its_pages_hold() {
+    let (_db, pool) = seeded_db(200, 42).await;
+    for filter in ["", "status:sent", "a", "channel:email e"] {
+        let mut seen = 0;
+        let mut total = None;
+        for offset in (0..).step_by(50) {
+            let q = ListQuery {
+                filter: settle::filter::Filter::parse(filter),
+                limit: 50,
+                offset,
+                ..Default::default()
+            };
+            let page = settle::store::lists::outreach(&pool, &q).await.unwrap();
+            total = Some(page.total);
+            seen += page.rows.len() as i64;
+            if page.rows.len() < 50 {
+                break;
+            }
+        }
+        assert_eq!(total, Some(seen), "`{filter}`");
+        if filter.is_empty() {
+            assert!(seen > 0, "the seeded book has no messages");
+        }
+    }
+}

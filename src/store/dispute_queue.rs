@@ -11,7 +11,7 @@ use super::disputes::{
 };
 use super::lists::ListQuery;
 use super::trust::{calendars, open_state_changes};
-use crate::domain::sla::{SlaClock, worst_state};
+use crate::domain::sla::{SlaClock, SlaState, worst_state};
 use crate::lists::{Column, DisputeColumn, Sort};
 use crate::model::{DisputeLine, Page};
 
@@ -52,20 +52,39 @@ pub async fn open_disputes_page(
     let shown = window_range(clocks.len(), q);
     let start = shown.start;
     let ids: Vec<i64> = clocks[shown].iter().map(|c| c.id).collect();
-    let rows: Vec<Row> = sqlx::QueryBuilder::new(LINE_SQL)
-        .push(" WHERE d.id = ANY(")
-        .push_bind(&ids)
-        .push(")")
-        .build_query_as()
-        .fetch_all(pool)
-        .await?;
-    let mut shown = lines_from(rows, &inputs, now);
+    let mut shown = lines_from(rows_of(pool, &ids).await?, &inputs, now);
     shown.sort_by_key(|d| ids.iter().position(|&id| id == d.id));
     Ok(Page {
         rows: shown,
         total,
         offset: start as i64,
     })
+}
+
+/// The open disputes at risk or breached (the worse clock), as queue lines in no order: the
+/// worklist's disputes. Every open dispute's clocks are measured; lines are read for these.
+pub async fn disputes_not_ok(
+    pool: &PgPool,
+    now: DateTime<Utc>,
+) -> Result<Vec<DisputeLine>, StoreError> {
+    let (clocks, inputs) = every_clock(pool, now).await?;
+    let ids: Vec<i64> = clocks
+        .iter()
+        .filter(|c| worst_state(&c.first_response, &c.resolution) != SlaState::Ok)
+        .map(|c| c.id)
+        .collect();
+    Ok(lines_from(rows_of(pool, &ids).await?, &inputs, now))
+}
+
+/// The queue lines' rows of the disputes `ids`.
+async fn rows_of(pool: &PgPool, ids: &[i64]) -> Result<Vec<Row>, StoreError> {
+    Ok(sqlx::QueryBuilder::new(LINE_SQL)
+        .push(" WHERE d.id = ANY(")
+        .push_bind(ids)
+        .push(")")
+        .build_query_as()
+        .fetch_all(pool)
+        .await?)
 }
 
 /// Every open dispute's two clocks at `now`, from its times, policy and state changes only

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgPool, QueryBuilder};
 
 use super::StoreError;
-use super::lists::{Field, FieldKind, ListQuery, ListView, count};
+use super::lists::{Field, FieldKind, ListQuery, ListView, page_and_count};
 use crate::lists::InboxColumn;
 use crate::model::{Notice, Page};
 
@@ -47,13 +47,13 @@ struct Row {
 }
 
 pub async fn inbox(pool: &PgPool, q: &ListQuery) -> Result<Page<Notice>, StoreError> {
-    let total = count(pool, &format!("SELECT count(*) {FROM}"), q, &INBOX_VIEW).await?;
-    let mut qb = QueryBuilder::new(format!(
+    let qb = QueryBuilder::new(format!(
         "SELECT n.id, n.created_at, n.kind, n.customer_id, c.name AS customer, n.message,
                 n.read_at IS NOT NULL AS read {FROM}"
     ));
-    INBOX_VIEW.filter_sort_page(&mut qb, q)?;
-    let rows: Vec<Row> = qb.build_query_as().fetch_all(pool).await?;
+    let count_sql = format!("SELECT count(*) {FROM}");
+    let (rows, total): (Vec<Row>, i64) =
+        page_and_count(pool, qb, &count_sql, q, &INBOX_VIEW).await?;
     Ok(Page {
         rows: rows
             .into_iter()

@@ -9,7 +9,7 @@ use serde_json::Value;
 use sqlx::{PgPool, QueryBuilder};
 
 use super::StoreError;
-use super::lists::{Field, FieldKind, ListQuery, ListView, count};
+use super::lists::{Field, FieldKind, ListQuery, ListView, page_and_count};
 use crate::domain::money::format_grouped;
 use crate::lists::ActivityColumn;
 use crate::model::{AuditEntry, Page};
@@ -89,16 +89,12 @@ pub async fn activity(
 ) -> Result<Page<AuditEntry>, StoreError> {
     // An integer, formatted: nothing from input reaches the SQL text.
     let only = customer.map_or(String::new(), |id| format!(" AND a.customer_id = {id}"));
-    let total = count(
-        pool,
-        &format!("SELECT count(*) FROM audit_log a LEFT JOIN customers c ON c.id = a.customer_id WHERE true{only}"),
-        q,
-        &AUDIT_VIEW,
-    )
-    .await?;
-    let mut qb = QueryBuilder::new(format!("{LINE} WHERE true{only}"));
-    AUDIT_VIEW.filter_sort_page(&mut qb, q)?;
-    let rows: Vec<Row> = qb.build_query_as().fetch_all(pool).await?;
+    let count_sql = format!(
+        "SELECT count(*) FROM audit_log a LEFT JOIN customers c ON c.id = a.customer_id WHERE true{only}"
+    );
+    let qb = QueryBuilder::new(format!("{LINE} WHERE true{only}"));
+    let (rows, total): (Vec<Row>, i64) =
+        page_and_count(pool, qb, &count_sql, q, &AUDIT_VIEW).await?;
     Ok(Page {
         rows: entries(pool, rows).await?,
         total,

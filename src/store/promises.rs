@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use sqlx::{PgPool, QueryBuilder};
 
 use super::StoreError;
-use super::lists::{Field, FieldKind, ListQuery, ListView, count};
+use super::lists::{Field, FieldKind, ListQuery, ListView, page_and_count};
 use crate::domain::states::PromiseStatus;
 use crate::lists::PromiseColumn;
 use crate::model::{Page, PromiseLine};
@@ -54,7 +54,10 @@ const PROMISE_VIEW: ListView<PromiseColumn> = ListView {
     columns: std::marker::PhantomData,
 };
 
-const FROM: &str = "FROM promises pr JOIN customers c ON c.id = pr.customer_id
+// The deadline is `promise_deadline(pr)` with the grace read once, not once a row (a function
+// with its own search path is not inlined: 15 µs a promise).
+const FROM: &str = "FROM promises pr CROSS JOIN (SELECT setting_int('promise_grace_days')::int AS grace) g
+      JOIN customers c ON c.id = pr.customer_id
       LEFT JOIN invoices i ON i.id = pr.invoice_id LEFT JOIN agents a ON a.id = pr.recorded_by WHERE true";
 
 #[derive(sqlx::FromRow)]
@@ -97,14 +100,14 @@ impl From<Row> for PromiseLine {
 
 const SELECT: &str = "SELECT pr.id, pr.customer_id, c.name AS customer, i.number AS invoice,
         pr.amount_minor::bigint AS amount, pr.paid_minor AS paid, pr.currency::text AS currency, pr.made_on,
-        pr.promised_for, promise_deadline(pr) AS deadline, pr.status, pr.closed_on, a.display_name AS taken_by";
+        pr.promised_for, pr.promised_for + g.grace AS deadline, pr.status, pr.closed_on, a.display_name AS taken_by";
 
 /// Promises, open ones soonest first, then broken and kept ones, newest first.
 pub async fn promises(pool: &PgPool, q: &ListQuery) -> Result<Page<PromiseLine>, StoreError> {
-    let total = count(pool, &format!("SELECT count(*) {FROM}"), q, &PROMISE_VIEW).await?;
-    let mut qb = QueryBuilder::new(format!("{SELECT} {FROM}"));
-    PROMISE_VIEW.filter_sort_page(&mut qb, q)?;
-    let rows: Vec<Row> = qb.build_query_as().fetch_all(pool).await?;
+    let qb = QueryBuilder::new(format!("{SELECT} {FROM}"));
+    let count_sql = format!("SELECT count(*) {FROM}");
+    let (rows, total): (Vec<Row>, i64) =
+        page_and_count(pool, qb, &count_sql, q, &PROMISE_VIEW).await?;
     Ok(Page {
         rows: rows.into_iter().map(PromiseLine::from).collect(),
         total,

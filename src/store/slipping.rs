@@ -4,7 +4,7 @@
 use sqlx::{PgPool, QueryBuilder};
 
 use super::StoreError;
-use super::lists::{Field, FieldKind, ListQuery, ListView, count};
+use super::lists::{Field, FieldKind, ListQuery, ListView, page_and_count};
 use crate::domain::rhythm::slipping_reason;
 use crate::lists::SlippingColumn;
 use crate::model::{Page, SlippingAccount};
@@ -55,7 +55,6 @@ struct Row {
 }
 
 pub async fn slipping(pool: &PgPool, q: &ListQuery) -> Result<Page<SlippingAccount>, StoreError> {
-    let total = count(pool, &format!("SELECT count(*) {FROM}"), q, &SLIPPING_VIEW).await?;
     // Open money in the reporting currency at today's rates, each invoice converted on its own
     // (the aging's rule); the oldest open invoice's days past the date its rhythm expected it
     // paid.
@@ -75,8 +74,9 @@ pub async fn slipping(pool: &PgPool, q: &ListQuery) -> Result<Page<SlippingAccou
            {FROM}",
         open = super::converted_sql("i.open_minor")
     ));
-    SLIPPING_VIEW.filter_sort_page(&mut qb, q)?;
-    let rows: Vec<Row> = qb.build_query_as().fetch_all(pool).await?;
+    let count_sql = format!("SELECT count(*) {FROM}");
+    let (rows, total): (Vec<Row>, i64) =
+        page_and_count(pool, qb, &count_sql, q, &SLIPPING_VIEW).await?;
     Ok(Page {
         rows: rows
             .into_iter()

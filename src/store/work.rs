@@ -115,28 +115,7 @@ pub async fn worklist(
         .await?;
     let scope = Scope::read(&q.filter, &q.me, lead)?;
     let ctx = Context::load(pool, now).await?;
-    let mut items = Vec::new();
-    if scope.wants(WorkKind::Dispute) {
-        items.extend(super::work_sources::disputes(pool, &ctx).await?);
-    }
-    if scope.lead && scope.wants(WorkKind::Hold) {
-        items.extend(super::work_sources::holds(pool, &ctx, &q.me).await?);
-    }
-    if scope.wants(WorkKind::PromiseDue) || scope.wants(WorkKind::PromiseBroken) {
-        items.extend(super::work_sources::promises(pool, &ctx).await?);
-    }
-    if scope.wants(WorkKind::Reminder) {
-        let only = (!scope.lead)
-            .then_some(q.me.as_str())
-            .or(scope.owner.as_deref());
-        items.extend(super::work_sources::reminders(pool, &ctx, only).await?);
-    }
-    if scope.lead && (scope.wants(WorkKind::Approval) || scope.wants(WorkKind::Uncertain)) {
-        items.extend(super::work_sources::messages(pool, &ctx).await?);
-    }
-    if scope.wants(WorkKind::Task) || scope.wants(WorkKind::Slipping) {
-        items.extend(super::work_sources::notices(pool, &ctx).await?);
-    }
+    let mut items = gather(pool, &ctx, &scope, &q.me).await?;
     owners(pool, &mut items, &q.me, scope.lead).await?;
     items.retain(|i| scope.wants(i.kind) && scope.keeps(i, &q.me));
     rank(&mut items, |i| Urgency {
@@ -145,6 +124,40 @@ pub async fn worklist(
     });
     sort(&mut items, q.sort);
     Ok(items)
+}
+
+/// Every source the scope asks for, read side by side (each on its own connection: the
+/// worklist waits for the slowest source, not for their sum).
+async fn gather(
+    pool: &PgPool,
+    ctx: &Context,
+    scope: &Scope,
+    me: &str,
+) -> Result<Vec<WorkItem>, StoreError> {
+    use super::work_sources as from;
+    use futures::future::{BoxFuture, FutureExt, try_join_all};
+    type Source<'a> = BoxFuture<'a, Result<Vec<WorkItem>, StoreError>>;
+    let mut sources: Vec<Source<'_>> = Vec::new();
+    if scope.wants(WorkKind::Dispute) {
+        sources.push(from::disputes(pool, ctx).boxed());
+    }
+    if scope.lead && scope.wants(WorkKind::Hold) {
+        sources.push(from::holds(pool, ctx, me).boxed());
+    }
+    if scope.wants(WorkKind::PromiseDue) || scope.wants(WorkKind::PromiseBroken) {
+        sources.push(from::promises(pool, ctx).boxed());
+    }
+    if scope.wants(WorkKind::Reminder) {
+        let only = (!scope.lead).then_some(me).or(scope.owner.as_deref());
+        sources.push(from::reminders(pool, ctx, only).boxed());
+    }
+    if scope.lead && (scope.wants(WorkKind::Approval) || scope.wants(WorkKind::Uncertain)) {
+        sources.push(from::messages(pool, ctx).boxed());
+    }
+    if scope.wants(WorkKind::Task) || scope.wants(WorkKind::Slipping) {
+        sources.push(from::notices(pool, ctx).boxed());
+    }
+    Ok(try_join_all(sources).await?.into_iter().flatten().collect())
 }
 
 /// Whose each item is: a dispute its assignee's, a task or slipping note its recipient's, the

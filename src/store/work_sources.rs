@@ -9,7 +9,7 @@ use sqlx::PgPool;
 use super::StoreError;
 use super::lists::ListQuery;
 use super::work::Context;
-use crate::domain::sla::{SlaState, format_minutes, worst_state};
+use crate::domain::sla::format_minutes;
 use crate::domain::states::{OutreachStatus, PromiseStatus, WorkKind};
 use crate::filter::Filter;
 use crate::model::{DisputeLine, Notice, OpenInvoice, WorkItem, WorkSubject};
@@ -165,14 +165,17 @@ pub(super) async fn notices(pool: &PgPool, ctx: &Context) -> Result<Vec<WorkItem
         "SELECT n.id, n.created_at, n.kind, n.customer_id, c.name AS customer, n.message,
                 a.role_name, a.display_name,
                 coalesce(b.open, '{}') AS open, coalesce(b.currencies, '{}') AS currencies
-           FROM notifications n JOIN agents a ON a.id = n.agent_id JOIN customers c ON c.id = n.customer_id
+           -- The newest 300 first, then each one's customer's balance (not every unread note's).
+           FROM (SELECT * FROM notifications
+                  WHERE read_at IS NULL AND kind IN ('outreach_task', 'slipping')
+                  ORDER BY created_at DESC LIMIT 300) n
+           JOIN agents a ON a.id = n.agent_id JOIN customers c ON c.id = n.customer_id
            -- The customer's open balance per currency, read once.
            LEFT JOIN LATERAL (
                SELECT array_agg(o.open ORDER BY o.currency) AS open, array_agg(o.currency ORDER BY o.currency) AS currencies
                  FROM (SELECT i.currency::text AS currency, sum(i.open_minor)::bigint AS open FROM invoices i
                         WHERE i.customer_id = n.customer_id AND i.open_minor > 0 GROUP BY 1) o) b ON true
-          WHERE n.read_at IS NULL AND n.kind IN ('outreach_task', 'slipping')
-          ORDER BY n.created_at DESC LIMIT 300",
+          ORDER BY n.created_at DESC",
     )
     .fetch_all(pool)
     .await?;
@@ -220,17 +223,9 @@ const REMINDERS: i64 = 150;
 
 /// Disputes at risk or breached (whose they are is settled with the other items').
 pub(super) async fn disputes(pool: &PgPool, ctx: &Context) -> Result<Vec<WorkItem>, StoreError> {
-    let q = ListQuery {
-        filter: Filter::default(),
-        sort: None,
-        limit: i64::MAX,
-        offset: 0,
-        me: String::new(),
-    };
-    let lines = super::disputes::open_disputes(pool, &q, ctx.now).await?;
-    Ok(lines
+    Ok(super::dispute_queue::disputes_not_ok(pool, ctx.now)
+        .await?
         .into_iter()
-        .filter(|d| worst_state(&d.first_response, &d.resolution) != SlaState::Ok)
         .map(|d| dispute_item(ctx, d))
         .collect())
 }
