@@ -39,6 +39,8 @@ enum Op {
     Rebuild,
     /// Someone asks for the receivables at a past day's end (remembered from then on).
     AskClose { ago: i64 },
+    /// The worker keeps one more past month end's overview ready (its opening receivables).
+    MonthEnd,
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -52,6 +54,7 @@ fn op() -> impl Strategy<Value = Op> {
         2 => Just(Op::Fold),
         1 => Just(Op::Rebuild),
         3 => (3i64..60).prop_map(|ago| Op::AskClose { ago }),
+        2 => Just(Op::MonthEnd),
     ]
 }
 
@@ -171,6 +174,18 @@ async fn apply(pool: &PgPool, customer: i64, today: NaiveDate, step: usize, op: 
             settle::store::summary::remember(pool, day(ago))
                 .await
                 .unwrap();
+        }
+        Op::MonthEnd => {
+            let openings = settle::domain::kpi::Period::month_end_openings(today, 12);
+            let kept = settle::store::summary::remember_first_missing(pool, &openings)
+                .await
+                .unwrap();
+            // The latest missing one, now remembered.
+            if let Some(day) = kept {
+                assert!(openings.contains(&day), "{day}");
+                let remembered = settle::store::summary::remembered_days(pool).await.unwrap();
+                assert!(remembered.contains(&day), "{day} not remembered");
+            }
         }
     }
 }

@@ -370,7 +370,7 @@ async fn report_cmd(
             let pool = report_pool(db).await?;
             let today = store::business_today(&pool, now.unwrap_or_else(chrono::Utc::now)).await?;
             let to = to.unwrap_or(today);
-            let from = from.unwrap_or(to - chrono::Duration::days(89));
+            let from = from.unwrap_or(crate::domain::kpi::Period::overview(to).from);
             if from > to {
                 bail!("--from {from} is after --to {to}");
             }

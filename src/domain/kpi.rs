@@ -69,7 +69,39 @@ pub struct Period {
     pub to: NaiveDate,
 }
 
+/// How many days the overview's KPIs look back over.
+pub const OVERVIEW_DAYS: i64 = 90;
+
+/// How many past month ends' overviews the worker keeps ready (their opening receivables
+/// remembered): a year of month-end reviews with `[`.
+pub const MONTH_ENDS_KEPT: usize = 12;
+
 impl Period {
+    /// The overview's period ending on `as_of` (`OVERVIEW_DAYS` days, `as_of` included).
+    pub fn overview(as_of: NaiveDate) -> Period {
+        Period {
+            from: as_of - chrono::Duration::days(OVERVIEW_DAYS - 1),
+            to: as_of,
+        }
+    }
+
+    /// The day whose closing receivables open the period (the day before it).
+    pub fn opening_day(&self) -> NaiveDate {
+        self.from - chrono::Duration::days(1)
+    }
+
+    /// The opening days of the overviews as of the `n` month ends before `today`'s month,
+    /// latest first: what a lead stepping back with `[` asks for.
+    pub fn month_end_openings(today: NaiveDate, n: usize) -> Vec<NaiveDate> {
+        std::iter::successors(
+            Some(crate::domain::months::previous_month_end(today)),
+            |m| Some(crate::domain::months::previous_month_end(*m)),
+        )
+        .take(n)
+        .map(|m| Period::overview(m).opening_day())
+        .collect()
+    }
+
     /// P: the days in the period.
     pub fn days(&self) -> i64 {
         (self.to - self.from).num_days() + 1
@@ -242,6 +274,28 @@ pub fn kpis(inputs: KpiInputs, monthly_sales: &[(i64, i64)]) -> Kpis {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn month_end_overviews_open_the_day_before_their_ninety_days() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let p = Period::overview(d("2026-10-31"));
+        assert_eq!(
+            (p.from, p.to, p.days()),
+            (d("2026-08-03"), d("2026-10-31"), 90)
+        );
+        assert_eq!(p.opening_day(), d("2026-08-02"));
+        let openings = Period::month_end_openings(d("2026-12-04"), 3);
+        // 30 Nov, 31 Oct, 30 Sep: each one's period less a day.
+        assert_eq!(
+            openings,
+            [d("2026-09-01"), d("2026-08-02"), d("2026-07-02")]
+        );
+        // On a month end itself that month is not over yet: 31 Oct comes first.
+        assert_eq!(
+            Period::month_end_openings(d("2026-11-30"), 1),
+            [d("2026-08-02")]
+        );
+    }
 
     fn inputs(br: i64, cs: i64, etr: i64, ecr: i64, days: i64, months: i64) -> KpiInputs {
         KpiInputs {

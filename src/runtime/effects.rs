@@ -1,6 +1,6 @@
 //! Running effects: each one a store call whose answer comes back as a message.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
 use crate::app::msg::ListRequest;
@@ -166,10 +166,7 @@ pub(crate) async fn overview_money(
 ) -> Result<(crate::domain::aging::AgingSummary, crate::domain::kpi::Kpis), StoreError> {
     let aging =
         store::aging::aging_summary(pool, params.as_of, params.basis, &params.edges).await?;
-    let period = Period {
-        from: params.as_of - Duration::days(89),
-        to: params.as_of,
-    };
+    let period = Period::overview(params.as_of);
     let kpis = store::kpi::period_kpis_ending(pool, period, Some(&aging)).await?;
     Ok((aging, kpis))
 }

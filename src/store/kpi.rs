@@ -83,7 +83,7 @@ pub async fn period_kpis_ending(
     end: Option<&crate::domain::aging::AgingSummary>,
 ) -> Result<Kpis, StoreError> {
     let edges = BucketEdges::default();
-    let beginning = super::summary::receivables_at(pool, period.from - Duration::days(1)).await?;
+    let beginning = super::summary::receivables_at(pool, period.opening_day()).await?;
     let end = match end {
         Some(s)
             if s.as_of == period.to

@@ -158,6 +158,14 @@ async fn rounds(
                 Err(e) => complain(opts, &format!("time jobs failed: {e}; retrying")),
             }
         }
+        // Month-end overviews a lead steps back to with `[`: their opening receivables, one
+        // day a round until a year of them is kept.
+        if let Err(e) = remember_month_ends(pool, opts).await {
+            complain(
+                opts,
+                &format!("remembering month ends failed: {e}; retrying"),
+            );
+        }
         // The overview's summaries: fold what writers appended since the last round.
         if let Err(e) = store::summary::fold(pool).await {
             complain(
@@ -184,6 +192,24 @@ async fn rounds(
             return Ok(());
         }
     }
+}
+
+/// Remembers the opening receivables of one past month end's overview that is not yet kept
+/// (`Period::month_end_openings`), saying which.
+async fn remember_month_ends(pool: &PgPool, opts: &WorkerOptions) -> anyhow::Result<()> {
+    let today = match opts.today {
+        Some(day) => day,
+        None => store::business_today(pool, chrono::Utc::now()).await?,
+    };
+    let days =
+        crate::domain::kpi::Period::month_end_openings(today, crate::domain::kpi::MONTH_ENDS_KEPT);
+    if let Some(day) = store::summary::remember_first_missing(pool, &days).await? {
+        say(
+            opts,
+            &format!("remembered the receivables at the end of {day}"),
+        );
+    }
+    Ok(())
 }
 
 #[cfg(test)]

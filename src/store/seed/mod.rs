@@ -162,7 +162,11 @@ pub async fn seed(
     super::refresh_profiles(pool, today).await?;
     // The book went in with triggers off: build the overview's summaries from it.
     super::summary::rebuild(pool, Some(today)).await?;
-    super::summary::remember(pool, today - chrono::Duration::days(90)).await?;
+    super::summary::remember(
+        pool,
+        crate::domain::kpi::Period::overview(today).opening_day(),
+    )
+    .await?;
     // The summaries went in after the VACUUM above: set their visibility maps too, so the
     // customers of a bucket are counted from the index alone from the first look.
     let mut conn = pool.acquire().await?;
