@@ -205,8 +205,8 @@ async fn the_alert_for_old_disputes_opens_exactly_the_disputes_it_counts() {
 }
 
 /// The console's dispute queue reads names only for the window on screen: every window, in
-/// every clock order and `sla:` filter (and a customer filter, which takes the whole-list
-/// path), is the same slice of the whole queue.
+/// every clock order and by an SQL column, with and without `sla:` and other filters, is the
+/// same slice of the whole queue.
 #[tokio::test]
 async fn a_window_of_the_dispute_queue_is_that_slice_of_the_whole_queue() {
     let (_db, pool) = seeded_db(200, 42).await;
@@ -216,8 +216,18 @@ async fn a_window_of_the_dispute_queue_is_that_slice_of_the_whole_queue() {
         by(DisputeColumn::Response, false),
         by(DisputeColumn::Resolve, true),
         by(DisputeColumn::Customer, false),
+        by(DisputeColumn::Amount, true),
     ];
-    let filters = ["", "sla:breached", "sla:at_risk", "sla:ok", "customer:a"];
+    let filters = [
+        "",
+        "sla:breached",
+        "sla:at_risk",
+        "sla:ok",
+        "customer:a",
+        "a",
+        "state:investigating",
+        "customer:a sla:breached",
+    ];
     let mut compared = 0;
     for sort in sorts {
         for filter in filters {

@@ -129,6 +129,19 @@ pub async fn view_samples(
             list(View::Aging(AgingLevel::Customers { bucket: 0 }), &params),
         ),
         ("disputes", list(View::Disputes, &params)),
+        (
+            "disputes by customer",
+            narrowed(
+                View::Disputes,
+                &params,
+                "",
+                by(crate::lists::DisputeColumn::Customer),
+            ),
+        ),
+        (
+            "disputes investigating",
+            narrowed(View::Disputes, &params, "state:investigating", None),
+        ),
         ("holds", list(View::Holds, &params)),
         ("outreach", list(View::Outreach, &params)),
         ("activity", list(View::Activity, &params)),
@@ -154,6 +167,26 @@ pub async fn view_samples(
                 params: params.clone(),
             },
         }
+    }
+    /// The same list filtered or sorted as a person would.
+    fn narrowed(
+        view: View,
+        params: &AgingParams,
+        filter: &str,
+        sort: Option<crate::lists::SortBy>,
+    ) -> Effect {
+        let mut effect = list(view, params);
+        if let Effect::LoadList { request, .. } = &mut effect {
+            request.filter = filter.to_string();
+            request.sort = sort;
+        }
+        effect
+    }
+    fn by<C: crate::lists::Column>(column: C) -> Option<crate::lists::SortBy> {
+        Some(crate::lists::SortBy {
+            column: C::ALL.iter().position(|c| *c == column)?,
+            descending: false,
+        })
     }
     let stores = crate::runtime::stores::Stores::primary_only(pool.clone());
     let mut out = Vec::new();

@@ -1,15 +1,17 @@
-//! The dispute queue as the console pages it: the clocks of every open dispute decide the
-//! order (and `sla:` filters), but names, invoices and watchers are read only for the window
-//! on screen. Filters on other fields and sorts on SQL columns take the whole-list path.
+//! The dispute queue as the console pages it: the clocks of every open dispute the filter
+//! matches decide the order (and `sla:` filters), but names, invoices and watchers are read
+//! only for the window on screen. Sorted by a column SQL holds, the queue is paged in SQL and
+//! only the window's clocks are measured; with an `sla:` filter too, the whole list is built.
 
 use chrono::{DateTime, Utc};
-use sqlx::PgPool;
+use sqlx::{PgPool, QueryBuilder};
 
 use super::StoreError;
 use super::disputes::{
-    ClockInputs, LINE_SQL, Row, SlaFacts, lines_from, open_disputes, queue_key, wanted_sla,
+    ClockInputs, DISPUTE_FIELDS, DISPUTE_TEXT, DISPUTE_VIEW, LINE_SQL, Row, SlaFacts, line_from,
+    lines, lines_from, open_disputes, queue_key, wanted_sla,
 };
-use super::lists::ListQuery;
+use super::lists::{ListQuery, page_and_count, push_filter};
 use super::trust::{calendars, open_state_changes};
 use crate::domain::sla::{SlaClock, SlaState, worst_state};
 use crate::lists::{Column, DisputeColumn, Sort};
@@ -29,17 +31,18 @@ pub async fn open_disputes_page(
     now: DateTime<Utc>,
 ) -> Result<Page<DisputeLine>, StoreError> {
     let sla = wanted_sla(&q.filter);
-    let only_sla =
-        q.filter.words.is_empty() && q.filter.predicates.iter().all(|p| p.field == "sla");
     let column = q
         .sort
         .and_then(|s| DisputeColumn::at(s.column).map(|c| (c, s.descending)));
     let by_sql = column.is_some_and(|(c, _)| matches!(c.spec().sort, Sort::Sql(_)));
-    if !only_sla || by_sql {
-        let all = open_disputes(pool, q, now).await?;
-        return Ok(window(all, q));
+    if by_sql {
+        if sla.is_some() {
+            let all = open_disputes(pool, q, now).await?;
+            return Ok(window(all, q));
+        }
+        return sql_page(pool, q, now).await;
     }
-    let (mut clocks, inputs) = every_clock(pool, now).await?;
+    let (mut clocks, inputs) = every_clock(pool, q, now).await?;
     if let Some(want) = sla {
         clocks.retain(|c| worst_state(&c.first_response, &c.resolution).label() == want);
     }
@@ -67,7 +70,7 @@ pub async fn disputes_not_ok(
     pool: &PgPool,
     now: DateTime<Utc>,
 ) -> Result<Vec<DisputeLine>, StoreError> {
-    let (clocks, inputs) = every_clock(pool, now).await?;
+    let (clocks, inputs) = every_clock(pool, &ListQuery::default(), now).await?;
     let ids: Vec<i64> = clocks
         .iter()
         .filter(|c| worst_state(&c.first_response, &c.resolution) != SlaState::Ok)
@@ -87,19 +90,51 @@ async fn rows_of(pool: &PgPool, ids: &[i64]) -> Result<Vec<Row>, StoreError> {
         .await?)
 }
 
-/// Every open dispute's two clocks at `now`, from its times, policy and state changes only
-/// (the three read side by side); and those inputs, for the lines shown.
+/// Sorted by a column SQL holds (no `sla:` filter): the page and the count from SQL, the
+/// clocks of the page's disputes only.
+async fn sql_page(
+    pool: &PgPool,
+    q: &ListQuery,
+    now: DateTime<Utc>,
+) -> Result<Page<DisputeLine>, StoreError> {
+    let mut page = QueryBuilder::new(LINE_SQL);
+    page.push(" WHERE d.state <> 'resolved'");
+    let count_sql = concat!(
+        "SELECT count(*) ",
+        line_from!(),
+        " WHERE d.state <> 'resolved'"
+    );
+    let (rows, total): (Vec<Row>, i64) =
+        page_and_count(pool, page, count_sql, q, &DISPUTE_VIEW).await?;
+    Ok(Page {
+        rows: lines(pool, rows, now).await?,
+        total,
+        offset: q.offset,
+    })
+}
+
+/// The two clocks at `now` of every open dispute `q`'s filter matches (its `sla:` aside),
+/// from its times, policy and state changes only (the three read side by side); and those
+/// inputs, for the lines shown. Unfiltered, the facts are read without the lines' joins.
 async fn every_clock(
     pool: &PgPool,
+    q: &ListQuery,
     now: DateTime<Utc>,
 ) -> Result<(Vec<Clocks>, ClockInputs), StoreError> {
-    let facts = sqlx::query_as::<_, SlaFacts>(
-        "SELECT d.id, d.opened_at, d.first_response_at, d.resolved_at,
-                s.first_response_minutes, s.resolution_minutes, s.calendar_id
-           FROM disputes d JOIN sla_policies s ON s.id = d.policy_id
-          WHERE d.state <> 'resolved'",
-    )
-    .fetch_all(pool);
+    const FACTS: &str = "SELECT d.id, d.opened_at, d.first_response_at, d.resolved_at,
+                s.first_response_minutes, s.resolution_minutes, s.calendar_id ";
+    let mut filter = q.filter.clone();
+    filter.predicates.retain(|p| p.field != "sla");
+    let mut qb = QueryBuilder::new(FACTS);
+    if filter.is_empty() {
+        qb.push(
+            "FROM disputes d JOIN sla_policies s ON s.id = d.policy_id WHERE d.state <> 'resolved'",
+        );
+    } else {
+        qb.push(concat!(line_from!(), " WHERE d.state <> 'resolved'"));
+        push_filter(&mut qb, &filter, DISPUTE_FIELDS, DISPUTE_TEXT, &q.me)?;
+    }
+    let facts = qb.build_query_as::<SlaFacts>().fetch_all(pool);
     let facts = async { facts.await.map_err(StoreError::from) };
     let (rows, changes, calendars) =
         tokio::try_join!(facts, open_state_changes(pool), calendars(pool))?;

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgPool, QueryBuilder};
 
 use super::StoreError;
-use super::lists::{Field, FieldKind, ListQuery, push_filter};
+use super::lists::{Field, FieldKind, ListQuery, ListView, push_filter};
 use super::trust::{calendars, state_changes};
 use crate::domain::sla::{
     Clock, DisputeClocks, DisputeTimes, SlaClock, StateChange, dispute_clocks,
@@ -144,13 +144,7 @@ pub async fn open_disputes(
     filter.predicates.retain(|p| p.field != "sla");
     let mut qb = QueryBuilder::new(LINE_SQL);
     qb.push(" WHERE d.state <> 'resolved'");
-    push_filter(
-        &mut qb,
-        &filter,
-        DISPUTE_FIELDS,
-        "c.name || ' ' || d.number || ' ' || i.number",
-        &q.me,
-    )?;
+    push_filter(&mut qb, &filter, DISPUTE_FIELDS, DISPUTE_TEXT, &q.me)?;
     qb.push(order_by::<DisputeColumn>(q.sort, "d.id", "d.id"));
     let rows: Vec<Row> = qb.build_query_as().fetch_all(pool).await?;
     let mut out = lines(pool, rows, now).await?;
@@ -190,17 +184,39 @@ pub async fn dispute_line(
 }
 
 /// What a queue line is made of; each caller adds its WHERE.
-pub(super) const LINE_SQL: &str = "SELECT d.id, d.customer_id, d.number, c.name AS customer,
+pub(super) const LINE_SQL: &str = concat!(
+    "SELECT d.id, d.customer_id, d.number, c.name AS customer,
         coalesce(c.segment_override, p.segment, 'standard') AS segment,
         i.number AS invoice, d.category, d.state, d.amount_minor::bigint AS amount, d.currency::text AS currency,
         a.display_name AS assignee, d.escalated, d.opened_at, d.first_response_at, d.resolved_at,
         s.name AS policy, s.first_response_minutes, s.resolution_minutes, s.calendar_id,
         array(SELECT coalesce(ag.display_name, w.role_name) FROM presence w LEFT JOIN agents ag ON ag.role_name = w.role_name
                WHERE w.entity = 'dispute' AND w.key = d.id AND w.role_name <> session_user
-                 AND w.seen_at > now() - interval '2 minutes' ORDER BY 1) AS watchers
-   FROM disputes d JOIN customers c ON c.id = d.customer_id JOIN invoices i ON i.id = d.invoice_id
+                 AND w.seen_at > now() - interval '2 minutes' ORDER BY 1) AS watchers ",
+    line_from!()
+);
+
+/// The tables a queue line (and every dispute filter field) reads from.
+macro_rules! line_from {
+    () => {
+        "FROM disputes d JOIN customers c ON c.id = d.customer_id JOIN invoices i ON i.id = d.invoice_id
    JOIN sla_policies s ON s.id = d.policy_id LEFT JOIN agents a ON a.id = d.assignee_id
-   LEFT JOIN customer_profiles p ON p.customer_id = c.id";
+   LEFT JOIN customer_profiles p ON p.customer_id = c.id"
+    };
+}
+pub(super) use line_from;
+
+/// What free words in a dispute filter are matched against.
+pub(super) const DISPUTE_TEXT: &str = "c.name || ' ' || d.number || ' ' || i.number";
+
+/// The queue as a list paged in SQL, when it is sorted by a column SQL holds.
+pub(super) const DISPUTE_VIEW: ListView<DisputeColumn> = ListView {
+    fields: DISPUTE_FIELDS,
+    text_sql: DISPUTE_TEXT,
+    default_order: "d.id",
+    tiebreak: "d.id",
+    columns: std::marker::PhantomData,
+};
 
 /// Rows as queue lines, their clocks measured at `now`.
 pub(super) async fn lines(
