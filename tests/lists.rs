@@ -338,3 +338,32 @@ async fn a_lists_total_is_what_its_pages_hold() {
         .await;
     }
 }
+
+/// `:slipping` unfiltered in its default order picks the page by open money before joining
+/// names: every page is the one the full query gives sorted by Open, largest first.
+#[tokio::test]
+async fn slipping_pages_are_the_full_querys_largest_first() {
+    let (_db, pool) = seeded_db(300, 42).await;
+    let mut compared = 0;
+    for offset in [0, 3, 10, 40] {
+        let default = ListQuery {
+            limit: 7,
+            offset,
+            ..Default::default()
+        };
+        let sorted = ListQuery {
+            sort: by(settle::lists::SlippingColumn::Open, true),
+            ..default.clone()
+        };
+        let fast = settle::store::slipping::slipping(&pool, &default)
+            .await
+            .unwrap();
+        let full = settle::store::slipping::slipping(&pool, &sorted)
+            .await
+            .unwrap();
+        assert_eq!(fast.total, full.total, "from {offset}");
+        assert_eq!(fast.rows, full.rows, "from {offset}");
+        compared += fast.rows.len();
+    }
+    assert!(compared >= 7, "only {compared} slipping accounts compared");
+}

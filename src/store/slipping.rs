@@ -40,6 +40,62 @@ const FROM: &str = "FROM customer_profiles p JOIN customers c ON c.id = p.custom
       LEFT JOIN agents a ON a.id = co.agent_id
      WHERE p.slipping";
 
+/// A slipping account's line but its open money (`open_reporting`, which the caller adds).
+const LINE: &str =
+    "c.id AS customer_id, c.code, c.name, coalesce(c.segment_override, p.segment) AS segment,
+        p.recent_days, p.typical_days, a.display_name AS collector,
+        (SELECT (settle_today() - min(i.issue_date) - p.typical_days)::int FROM invoices i
+          WHERE i.customer_id = c.id AND i.open_minor > 0) AS days_past_expected,
+        setting_int('drift_days')::int AS drift_days";
+
+/// The open money of customer `id` (an SQL expression) at the `rate` CTE's rates.
+fn open_money(id: &str) -> String {
+    format!(
+        "coalesce((SELECT sum({})::bigint FROM invoices i LEFT JOIN rate r ON r.currency = i.currency
+                    WHERE i.customer_id = {id} AND i.open_minor > 0), 0)",
+        super::converted_sql("i.open_minor")
+    )
+}
+
+/// Unfiltered in the default order: the page's accounts are picked by their open money alone,
+/// then only they are joined to their names and collectors (every slipping profile has its
+/// customer; a customer has one collector at most), the count beside.
+async fn largest_first(
+    pool: &PgPool,
+    mut qb: QueryBuilder<sqlx::Postgres>,
+    q: &ListQuery,
+) -> Result<(Vec<Row>, i64), StoreError> {
+    qb.push(format!(
+        ", top AS (SELECT p.customer_id, {} AS open_reporting FROM customer_profiles p
+                    WHERE p.slipping ORDER BY 2 DESC, 1 LIMIT ",
+        open_money("p.customer_id")
+    ));
+    qb.push_bind(q.limit)
+        .push(" OFFSET ")
+        .push_bind(q.offset)
+        .push(format!(
+            ") SELECT {LINE}, top.open_reporting
+                 FROM top JOIN customer_profiles p ON p.customer_id = top.customer_id
+                 JOIN customers c ON c.id = p.customer_id
+                 LEFT JOIN customer_owners co ON co.customer_id = c.id AND co.relation = 'collector'
+                 LEFT JOIN agents a ON a.id = co.agent_id
+                ORDER BY top.open_reporting DESC, c.id"
+        ));
+    let rows = async {
+        qb.build_query_as::<Row>()
+            .fetch_all(pool)
+            .await
+            .map_err(StoreError::from)
+    };
+    let count = async {
+        sqlx::query_scalar("SELECT count(*) FROM customer_profiles WHERE slipping")
+            .fetch_one(pool)
+            .await
+            .map_err(StoreError::from)
+    };
+    tokio::try_join!(rows, count)
+}
+
 #[derive(sqlx::FromRow)]
 struct Row {
     customer_id: i64,
@@ -54,6 +110,7 @@ struct Row {
     drift_days: i32,
 }
 
+/// The slipping accounts `q` asks for, most money open first unless sorted otherwise.
 pub async fn slipping(pool: &PgPool, q: &ListQuery) -> Result<Page<SlippingAccount>, StoreError> {
     // Open money in the reporting currency at today's rates, each invoice converted on its own
     // (the aging's rule); the oldest open invoice's days past the date its rhythm expected it
@@ -63,20 +120,16 @@ pub async fn slipping(pool: &PgPool, q: &ListQuery) -> Result<Page<SlippingAccou
         .await?;
     let mut qb = QueryBuilder::new("WITH ");
     super::aging::push_rate_cte(&mut qb, super::aging::rate_arrays(pool, today).await?);
-    qb.push(format!(
-        " SELECT c.id AS customer_id, c.code, c.name, coalesce(c.segment_override, p.segment) AS segment,
-                p.recent_days, p.typical_days, a.display_name AS collector,
-                coalesce((SELECT sum({open})::bigint FROM invoices i LEFT JOIN rate r ON r.currency = i.currency
-                           WHERE i.customer_id = c.id AND i.open_minor > 0), 0) AS open_reporting,
-                (SELECT (settle_today() - min(i.issue_date) - p.typical_days)::int FROM invoices i
-                  WHERE i.customer_id = c.id AND i.open_minor > 0) AS days_past_expected,
-                setting_int('drift_days')::int AS drift_days
-           {FROM}",
-        open = super::converted_sql("i.open_minor")
-    ));
-    let count_sql = format!("SELECT count(*) {FROM}");
-    let (rows, total): (Vec<Row>, i64) =
-        page_and_count(pool, qb, &count_sql, q, &SLIPPING_VIEW).await?;
+    let (rows, total): (Vec<Row>, i64) = if q.filter.is_empty() && q.sort.is_none() {
+        largest_first(pool, qb, q).await?
+    } else {
+        qb.push(format!(
+            " SELECT {LINE}, {} AS open_reporting {FROM}",
+            open_money("c.id")
+        ));
+        let count_sql = format!("SELECT count(*) {FROM}");
+        page_and_count(pool, qb, &count_sql, q, &SLIPPING_VIEW).await?
+    };
     Ok(Page {
         rows: rows
             .into_iter()
