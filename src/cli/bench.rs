@@ -188,13 +188,15 @@ pub async fn view_samples(
             descending: false,
         })
     }
+    // Each view as the connected person sees it (`owner:me`, a collector's own work).
+    let me = store::session(pool).await?.user;
     let stores = crate::runtime::stores::Stores::primary_only(pool.clone());
     let mut out = Vec::new();
     for (name, effect) in views.into_iter().filter(|(name, _)| name.contains(only)) {
         let mut samples = Vec::new();
         for _ in 0..runs.max(1) {
             let t = Instant::now();
-            let msg = crate::runtime::effects::run(&stores, effect.clone(), now, "postgres").await;
+            let msg = crate::runtime::effects::run(&stores, effect.clone(), now, &me).await;
             if let Some(crate::app::Msg::Failed { error, .. }) = msg {
                 anyhow::bail!("{name}: {error}");
             }
