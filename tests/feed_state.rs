@@ -9,6 +9,40 @@ fn now() -> DateTime<Utc> {
     "2026-11-20T15:30:00Z".parse().unwrap()
 }
 
+/// The screen's top line as text.
+fn header(state: &State) -> String {
+    let theme = settle::config::theme::load("default", None).unwrap();
+    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 12)).unwrap();
+    term.draw(|f| settle::ui::render(f, state, &theme)).unwrap();
+    let buf = term.backend().buffer();
+    (0..buf.area.width).map(|x| buf[(x, 0)].symbol()).collect()
+}
+
+/// An empty overview, as a load would bring it.
+fn overview_data() -> settle::app::Data {
+    let summary = settle::domain::aging::AgingSummary {
+        as_of: now().date_naive(),
+        basis: Default::default(),
+        currency: "USD".into(),
+        lines: vec![],
+        unapplied: 0,
+    };
+    let inputs = settle::domain::kpi::KpiInputs {
+        beginning_receivables: 0,
+        credit_sales: 0,
+        ending_total_receivables: 0,
+        ending_current_receivables: 0,
+        days: 1,
+        months: 1,
+    };
+    settle::app::Data::Overview(Box::new(settle::app::state::OverviewData {
+        aging: summary,
+        kpis: settle::domain::kpi::kpis(inputs, &[]),
+        trust: settle::domain::trust::trust_metrics(now(), 30, &[], &[]),
+        alerts: vec![],
+    }))
+}
+
 #[test]
 fn live_then_stale_then_lost_then_resynced() {
     let mut s = State::new(now(), now().date_naive(), SessionInfo::default());
@@ -52,7 +86,6 @@ fn a_frozen_console_holds_changes_until_it_thaws() {
 
 #[test]
 fn a_burst_of_changes_costs_one_refresh_per_view() {
-    use settle::app::Data;
     let mut s = State::new(now(), now().date_naive(), SessionInfo::default());
     let first = init(&mut s);
     let Effect::LoadOverview { generation, .. } = first[0].clone() else {
@@ -64,27 +97,7 @@ fn a_burst_of_changes_costs_one_refresh_per_view() {
             "no new load while one is on its way"
         );
     }
-    let summary = settle::domain::aging::AgingSummary {
-        as_of: now().date_naive(),
-        basis: Default::default(),
-        currency: "USD".into(),
-        lines: vec![],
-        unapplied: 0,
-    };
-    let inputs = settle::domain::kpi::KpiInputs {
-        beginning_receivables: 0,
-        credit_sales: 0,
-        ending_total_receivables: 0,
-        ending_current_receivables: 0,
-        days: 1,
-        months: 1,
-    };
-    let data = Data::Overview(Box::new(settle::app::state::OverviewData {
-        aging: summary,
-        kpis: settle::domain::kpi::kpis(inputs, &[]),
-        trust: settle::domain::trust::trust_metrics(now(), 30, &[], &[]),
-        alerts: vec![],
-    }));
+    let data = overview_data();
     // The load took 450 ms: the view rests four times that before it may reload.
     update(
         &mut s,
@@ -135,6 +148,49 @@ fn a_burst_of_changes_costs_one_refresh_per_view() {
     assert!(
         update(&mut s, Msg::Wake { generation: second }).is_empty(),
         "and with nothing new it stays"
+    );
+}
+
+#[test]
+fn many_consoles_on_one_store_rest_longer_and_the_header_says_how_often() {
+    let mut s = State::new(now(), now().date_naive(), SessionInfo::default());
+    let Effect::LoadOverview { generation, .. } = init(&mut s)[0].clone() else {
+        panic!()
+    };
+    update(&mut s, Msg::FeedOk);
+    update(&mut s, Msg::Sharing { settles: 40 });
+    update(
+        &mut s,
+        Msg::Cost {
+            generation,
+            millis: 30,
+        },
+    );
+    // Alone a 30 ms view would rest the 250 ms floor; forty consoles on the store together
+    // spend at most a quarter of a backend: 30 ms × 40 × 4 = 4.8 s each.
+    let rest = update(
+        &mut s,
+        Msg::Loaded {
+            generation,
+            data: overview_data(),
+        },
+    );
+    assert_eq!(
+        rest,
+        [Effect::Wake {
+            generation,
+            after_ms: 4_800
+        }]
+    );
+    let top = header(&s);
+    assert!(top.contains("● live · every 5s"), "{top}");
+    // Alone again: the floor, and the header says only live.
+    update(&mut s, Msg::Sharing { settles: 1 });
+    assert_eq!(s.refresh_pause_ms(), 250);
+    let top = header(&s);
+    assert!(
+        top.contains("● live") && !top.contains("every"),
+        "{top}"
     );
 }
 

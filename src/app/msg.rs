@@ -91,6 +91,11 @@ pub enum Msg {
     Replica {
         behind_tenths: Option<u64>,
     },
+    /// How many settle processes share the store (counted every few seconds): views rest
+    /// longer between reloads when many do (`domain::pace`).
+    Sharing {
+        settles: u64,
+    },
     /// Committed changes are held back (seconds waiting) by an open transaction (whose).
     FeedBehind {
         seconds: u64,

@@ -272,7 +272,7 @@ pub(super) fn load_if_due(state: &mut State, generation: u64) -> Vec<Effect> {
     state.resting = Some(generation);
     vec![Effect::Wake {
         generation,
-        after_ms: crate::domain::pace::refresh_pause(state.view_cost_ms),
+        after_ms: state.refresh_pause_ms(),
     }]
 }
 

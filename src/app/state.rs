@@ -389,6 +389,8 @@ pub struct State {
     pub resting: Option<u64>,
     /// What loading the current view costs, smoothed, in milliseconds.
     pub view_cost_ms: u64,
+    /// How many settle processes share the store (0: not counted yet).
+    pub settles: u64,
     /// Live updates paused; `pending` counts changes seen meanwhile.
     pub frozen: bool,
     pub pending: bool,
@@ -447,6 +449,7 @@ impl State {
             refresh_due: false,
             resting: None,
             view_cost_ms: 0,
+            settles: 0,
             frozen: false,
             pending: false,
             page_rows: 20,
@@ -465,6 +468,18 @@ impl State {
             self.view,
             View::Disputes | View::Holds | View::Case(_) | View::Work
         )
+    }
+
+    /// How long the view rests between reloads on changes, given its cost and how many share
+    /// the store (`domain::pace`).
+    pub fn refresh_pause_ms(&self) -> u64 {
+        crate::domain::pace::refresh_pause(self.view_cost_ms, self.settles)
+    }
+
+    /// The rest in whole seconds, when it is long enough for the header to say it.
+    pub fn refresh_said(&self) -> Option<u64> {
+        let ms = self.refresh_pause_ms();
+        (ms >= crate::domain::pace::SAID_FROM_MS).then(|| ms.div_ceil(1000))
     }
 
     /// Decimal places of `currency` (two if the store did not say).

@@ -95,6 +95,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         msg @ (Msg::Tick(_)
         | Msg::FeedOk
         | Msg::Replica { .. }
+        | Msg::Sharing { .. }
         | Msg::FeedBehind { .. }
         | Msg::Changed
         | Msg::FeedLost(_)) => feed(state, msg),
@@ -208,6 +209,10 @@ fn feed(state: &mut State, msg: Msg) -> Vec<Effect> {
                 return vec![];
             }
             load(state)
+        }
+        Msg::Sharing { settles } => {
+            state.settles = settles;
+            vec![]
         }
         Msg::Replica { behind_tenths } => {
             state.replica = Some(behind_tenths);

@@ -1,7 +1,9 @@
 //! How fast a console may reload a view while others write: never faster than the store can
-//! afford. After each load a view rests for a pause that grows with what the load cost, so a
-//! console spends at most a fifth of one store backend on any view, however busy the writers.
-//! Changes that arrive meanwhile are folded into one reload when the pause ends.
+//! afford. After each load a view rests for a pause that grows with what the load cost and
+//! with how many consoles share the store, so one console spends at most a fifth of a store
+//! backend on its view and all consoles together about a quarter of one, however busy the
+//! writers (the writers keep the rest). Changes that arrive meanwhile are folded into one
+//! reload when the pause ends. A person's own action and a move to another view load at once.
 
 /// The shortest rest between two reloads of a view, in milliseconds: a change still shows
 /// within about this long on a cheap view.
@@ -30,12 +32,21 @@ pub fn feed_pause(settles: u64) -> u64 {
     (FEED_MS * settles / FEEDS_AT_FULL_PACE).clamp(FEED_MS, FEED_CEILING_MS)
 }
 
-/// The rest after a load that took `cost_ms`.
-pub fn refresh_pause(cost_ms: u64) -> u64 {
-    cost_ms
-        .saturating_mul(COST_FACTOR)
-        .clamp(FLOOR_MS, CEILING_MS)
+/// What all consoles on one store together may spend reloading their views: this many
+/// milliseconds of store time each second (a quarter of one backend).
+pub const SHARED_MS_PER_S: u64 = 250;
+
+/// The rest after a load that took `cost_ms`, when `settles` settle processes share the store
+/// (0 when not yet counted: taken as one).
+pub fn refresh_pause(cost_ms: u64, settles: u64) -> u64 {
+    let own = cost_ms.saturating_mul(COST_FACTOR);
+    let shared = cost_ms.saturating_mul(settles.max(1)).saturating_mul(1000) / SHARED_MS_PER_S;
+    own.max(shared).clamp(FLOOR_MS, CEILING_MS)
 }
+
+/// A rest this long or longer is said in the header: the screen is live, but refreshes only
+/// this often while the store is shared this widely.
+pub const SAID_FROM_MS: u64 = 2_000;
 
 /// The cost to weigh next time: a moving average, so one slow load does not slow the view
 /// for long and one fast load does not undo a trend (`previous` 0: nothing measured yet).
@@ -53,15 +64,35 @@ mod tests {
 
     #[test]
     fn cheap_views_rest_the_floor_and_costly_ones_rest_four_times_their_cost() {
-        assert_eq!(refresh_pause(0), FLOOR_MS);
-        assert_eq!(refresh_pause(20), FLOOR_MS);
-        assert_eq!(refresh_pause(450), 1_800);
-        assert_eq!(refresh_pause(60_000), CEILING_MS);
+        assert_eq!(refresh_pause(0, 1), FLOOR_MS);
+        assert_eq!(refresh_pause(20, 1), FLOOR_MS);
+        assert_eq!(refresh_pause(450, 1), 1_800);
+        assert_eq!(refresh_pause(450, 0), 1_800);
+        assert_eq!(refresh_pause(60_000, 1), CEILING_MS);
         // At most a fifth of a backend: cost / (cost + pause).
         for cost in [63, 100, 450, 2_000] {
-            let share = cost as f64 / (cost + refresh_pause(cost)) as f64;
+            let share = cost as f64 / (cost + refresh_pause(cost, 1)) as f64;
             assert!(share <= 0.2 + 1e-9, "{cost}: {share}");
         }
+    }
+
+    #[test]
+    fn many_consoles_together_spend_a_quarter_backend_until_the_ceiling() {
+        // A published overview (a fraction of a millisecond) stays at the floor for 200.
+        assert_eq!(refresh_pause(0, 200), FLOOR_MS);
+        // Four consoles on a 25 ms view: 400 ms each, 250 ms of store time a second in all.
+        assert_eq!(refresh_pause(25, 4), 400);
+        // 200 consoles on a 2 ms view: 1.6 s each.
+        assert_eq!(refresh_pause(2, 200), 1_600);
+        for (cost, settles) in [(2u64, 200u64), (5, 50), (25, 4), (10, 100), (31, 80)] {
+            let spent = settles as f64 * cost as f64 * 1000.0 / refresh_pause(cost, settles) as f64;
+            assert!(
+                spent <= SHARED_MS_PER_S as f64 + 1e-9,
+                "{cost} × {settles}: {spent}"
+            );
+        }
+        // Past the ceiling the view still refreshes every ten seconds.
+        assert_eq!(refresh_pause(31, 200), CEILING_MS);
     }
 
     #[test]

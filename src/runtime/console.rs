@@ -179,13 +179,21 @@ pub async fn run(stores: Stores, opts: ConsoleOptions) -> anyhow::Result<()> {
         // clock on screen counts down: idle costs nothing over a slow link.
         let quiet = matches!(
             msg,
-            Msg::Tick(_) | Msg::FeedOk | Msg::Cost { .. } | Msg::Rested { .. }
+            Msg::Tick(_)
+                | Msg::FeedOk
+                | Msg::Cost { .. }
+                | Msg::Rested { .. }
+                | Msg::Sharing { .. }
         );
         let tick = matches!(msg, Msg::Tick(_));
         let feed_before = state.feed.clone();
+        let said_before = state.refresh_said();
         let effects = update(&mut state, msg);
         run_effects(effects, &stores, &tx, clock, &me);
-        dirty = !quiet || state.feed != feed_before || (tick && state.has_ticking_clocks());
+        dirty = !quiet
+            || state.feed != feed_before
+            || state.refresh_said() != said_before
+            || (tick && state.has_ticking_clocks());
     }
     keep_draft(&state);
     drop(guard);
@@ -411,7 +419,11 @@ pub(crate) fn spawn_feed(stores: Stores, tx: UnboundedSender<Msg>) {
             if counted.is_none_or(|t: std::time::Instant| t.elapsed() >= FEED_RECOUNT) {
                 counted = Some(std::time::Instant::now());
                 if let Ok(settles) = store::settles_connected(&pool).await {
-                    pause = crate::domain::pace::feed_pause(settles.max(0).unsigned_abs());
+                    let settles = settles.max(0).unsigned_abs();
+                    pause = crate::domain::pace::feed_pause(settles);
+                    if tx.send(Msg::Sharing { settles }).is_err() {
+                        return;
+                    }
                 }
             }
             tokio::time::sleep(Duration::from_millis(pause)).await;

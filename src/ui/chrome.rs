@@ -42,7 +42,11 @@ pub fn header(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let (feed, style) = match &state.feed {
         Feed::Connecting => ("◌ connecting".to_string(), theme.feed_stale),
         Feed::Live if state.frozen => ("❄ frozen".to_string(), theme.feed_stale),
-        Feed::Live => ("● live".to_string(), theme.feed_live),
+        // Live, but on a busy shared store the view refreshes only this often: say so.
+        Feed::Live => match state.refresh_said() {
+            Some(secs) => (format!("● live · every {secs}s"), theme.feed_live),
+            None => ("● live".to_string(), theme.feed_live),
+        },
         Feed::Stale(secs) => (format!("◐ stale {secs}s"), theme.feed_stale),
         Feed::Lost(_) => ("○ lost".to_string(), theme.feed_lost),
         Feed::Behind(secs) => (format!("◐ behind {secs}s"), theme.feed_stale),
