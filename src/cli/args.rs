@@ -314,6 +314,10 @@ pub enum Bench {
         /// `holds`); the overview if not given.
         #[arg(long, default_value = "")]
         view: String,
+        /// Who posts the payments and runs the worker beside the store (the ERP's and the
+        /// worker's connection); the consoles' database URL if not given.
+        #[arg(long)]
+        writer_url: Option<String>,
     },
     /// An hour of load, shortened or not, on a private store: N headless consoles on a view,
     /// a writer posting payments at a steady rate, a worker delivering outreach, and optional

@@ -91,8 +91,11 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
+/// `url` is the consoles' store (as the person watching), `writer` the ERP's and the
+/// worker's connection.
 pub async fn run(
     url: &str,
+    writer: &str,
     consoles: usize,
     seconds: f64,
     rounds: usize,
@@ -103,11 +106,11 @@ pub async fn run(
     // flat-out writer leaves hundreds of thousands for every overview to add up).
     let publishing = Arc::new(AtomicBool::new(false));
     let publisher = crate::runtime::shared_overview::spawn_publisher(
-        store::pool(url, 1).await?,
+        store::pool(writer, 1).await?,
         publishing.clone(),
     );
     let folder = {
-        let pool = store::pool(url, 1).await?;
+        let pool = store::pool(writer, 1).await?;
         tokio::spawn(async move {
             loop {
                 if let Err(e) = store::summary::fold(&pool).await {
@@ -121,7 +124,7 @@ pub async fn run(
     let run_id = chrono::Utc::now().timestamp_millis();
     let (mut alone, mut watched) = (Vec::new(), Vec::new());
     for round in 0..rounds.max(1) {
-        alone.push(write_apart(url, seconds, format!("{run_id}-a{round}")).await?);
+        alone.push(write_apart(writer, seconds, format!("{run_id}-a{round}")).await?);
         let stop = Arc::new(AtomicBool::new(false));
         let counters = Arc::new(Counters::default());
         let handles = start_consoles(url, consoles, view, stop.clone(), counters.clone());
@@ -137,7 +140,7 @@ pub async fn run(
         tokio::time::sleep(Duration::from_secs(1)).await;
         let before = counters.landed.load(Ordering::Relaxed);
         let t = Instant::now();
-        watched.push(write_apart(url, seconds, format!("{run_id}-w{round}")).await?);
+        watched.push(write_apart(writer, seconds, format!("{run_id}-w{round}")).await?);
         let rate =
             (counters.landed.load(Ordering::Relaxed) - before) as f64 / t.elapsed().as_secs_f64();
         stop.store(true, Ordering::Relaxed);

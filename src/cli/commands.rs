@@ -89,6 +89,7 @@ async fn bench_cmd(
             seconds,
             rounds,
             view,
+            writer_url,
         } => {
             let cluster;
             let url = match db {
@@ -101,7 +102,8 @@ async fn bench_cmd(
                     url
                 }
             };
-            crate::cli::bench_feed::run(&url, consoles, seconds, rounds, &view).await?;
+            let writer = writer_url.unwrap_or_else(|| url.clone());
+            crate::cli::bench_feed::run(&url, &writer, consoles, seconds, rounds, &view).await?;
         }
         Bench::Send {
             messages,
