@@ -46,7 +46,12 @@ fn overview_data() -> settle::app::Data {
 #[test]
 fn live_then_stale_then_lost_then_resynced() {
     let mut s = State::new(now(), now().date_naive(), SessionInfo::default());
-    init(&mut s);
+    let Effect::LoadOverview {
+        generation: first, ..
+    } = init(&mut s)[0].clone()
+    else {
+        panic!()
+    };
     update(&mut s, Msg::FeedOk);
     assert_eq!(s.feed, Feed::Live);
     update(&mut s, Msg::Tick(now() + Duration::seconds(2)));
@@ -60,9 +65,26 @@ fn live_then_stale_then_lost_then_resynced() {
         matches!(s.feed, Feed::Lost(_)),
         "lost stays lost until the store answers"
     );
-    // The store is back: the feed resyncs and the view reloads from the database.
-    let effects = update(&mut s, Msg::Changed);
+    // The store is back: the feed resyncs. The first load is still out (it answers or fails
+    // within its time limit): no second load goes on top of it.
+    assert!(update(&mut s, Msg::Changed).is_empty());
     assert_eq!(s.feed, Feed::Live);
+    // It failed; after its rest the view reloads from the database.
+    let rest = update(
+        &mut s,
+        Msg::Failed {
+            generation: first,
+            error: "connection refused".into(),
+        },
+    );
+    assert_eq!(
+        rest,
+        [Effect::Wake {
+            generation: first,
+            after_ms: 250
+        }]
+    );
+    let effects = update(&mut s, Msg::Wake { generation: first });
     assert!(matches!(effects.as_slice(), [Effect::LoadOverview { .. }]));
 }
 
@@ -188,10 +210,7 @@ fn many_consoles_on_one_store_rest_longer_and_the_header_says_how_often() {
     update(&mut s, Msg::Sharing { settles: 1 });
     assert_eq!(s.refresh_pause_ms(), 250);
     let top = header(&s);
-    assert!(
-        top.contains("● live") && !top.contains("every"),
-        "{top}"
-    );
+    assert!(top.contains("● live") && !top.contains("every"), "{top}");
 }
 
 #[test]

@@ -219,9 +219,9 @@ fn feed(state: &mut State, msg: Msg) -> Vec<Effect> {
             vec![]
         }
         Msg::FeedLost(why) => {
+            // A load in flight still answers (or fails) within its time limit; the resync on
+            // return reloads once it has, never on top of it.
             state.feed = Feed::Lost(why);
-            // A load in flight may never answer now; the resync on return loads afresh.
-            state.loading_generation = None;
             vec![]
         }
         _ => vec![],

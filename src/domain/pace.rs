@@ -10,7 +10,7 @@
 pub const FLOOR_MS: u64 = 250;
 
 /// The longest rest: a very slow view still refreshes at least this often.
-pub const CEILING_MS: u64 = 10_000;
+pub const CEILING_MS: u64 = 30_000;
 
 /// A view's load cost is weighed this many times over in its rest (at most 1/(1+4) of a
 /// backend per console).

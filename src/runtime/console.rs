@@ -42,6 +42,9 @@ const FEED_RECOUNT: Duration = Duration::from_secs(10);
 /// How long a poll (one index probe) may take before the feed counts as lost.
 const FEED_TIMEOUT: Duration = Duration::from_secs(3);
 
+/// How long a view load may take before it counts as failed (and the view may ask again).
+const LOAD_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// Logs, once, the first frame drawn with the view's data on it: how long a person waited
 /// from launch (`settle` measures it from `main`).
 fn note_first_frame(state: &State, first: &mut bool) {
@@ -313,9 +316,24 @@ pub(crate) fn run_effects(
         tokio::spawn(async move {
             let view_load = effect.view_generation();
             let started = std::time::Instant::now();
-            let reply =
-                crate::runtime::effects::run(&stores, effect, clock.unwrap_or_else(Utc::now), &me)
-                    .await;
+            let run =
+                crate::runtime::effects::run(&stores, effect, clock.unwrap_or_else(Utc::now), &me);
+            // A view load always answers, so a console never asks for another on top of one
+            // still out (which, on a store already slow, only slows it further).
+            let reply = match view_load {
+                Some(generation) => tokio::time::timeout(LOAD_TIMEOUT, run)
+                    .await
+                    .unwrap_or_else(|_| {
+                        Some(Msg::Failed {
+                            generation,
+                            error: format!(
+                                "the store did not answer within {} s",
+                                LOAD_TIMEOUT.as_secs()
+                            ),
+                        })
+                    }),
+                None => run.await,
+            };
             // What the view cost, so the console rests in proportion before reloading it.
             if let Some(generation) = view_load {
                 let millis = started.elapsed().as_millis().min(u64::MAX as u128) as u64;

@@ -110,7 +110,8 @@ pub async fn run_as(
                     });
                 }
             }
-            Msg::Failed { generation, .. } => {
+            Msg::Failed { generation, error } => {
+                tracing::warn!("headless console {console}: a load failed: {error}");
                 counters.landed.fetch_add(1, Ordering::Relaxed);
                 counters.failed.fetch_add(1, Ordering::Relaxed);
                 asked.remove(generation);
