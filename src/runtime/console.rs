@@ -316,27 +316,30 @@ pub(crate) fn run_effects(
         tokio::spawn(async move {
             let view_load = effect.view_generation();
             let started = std::time::Instant::now();
-            let run =
-                crate::runtime::effects::run(&stores, effect, clock.unwrap_or_else(Utc::now), &me);
+            let now = clock.unwrap_or_else(Utc::now);
+            let run = crate::runtime::effects::run_waiting(&stores, effect, now, &me);
             // A view load always answers, so a console never asks for another on top of one
             // still out (which, on a store already slow, only slows it further).
-            let reply = match view_load {
+            let (reply, waited) = match view_load {
                 Some(generation) => tokio::time::timeout(LOAD_TIMEOUT, run)
                     .await
                     .unwrap_or_else(|_| {
-                        Some(Msg::Failed {
+                        let failed = Msg::Failed {
                             generation,
                             error: format!(
                                 "the store did not answer within {} s",
                                 LOAD_TIMEOUT.as_secs()
                             ),
-                        })
+                        };
+                        (Some(failed), Duration::ZERO)
                     }),
                 None => run.await,
             };
-            // What the view cost, so the console rests in proportion before reloading it.
+            // What the view cost the store (not the time it only waited for a replica or the
+            // worker's overview), so the console rests in proportion before reloading it.
             if let Some(generation) = view_load {
-                let millis = started.elapsed().as_millis().min(u64::MAX as u128) as u64;
+                let cost = started.elapsed().saturating_sub(waited);
+                let millis = cost.as_millis().min(u64::MAX as u128) as u64;
                 let _ = tx.send(Msg::Cost { generation, millis });
             }
             if let Some(msg) = reply {

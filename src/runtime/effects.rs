@@ -19,25 +19,41 @@ pub async fn run(
     now: DateTime<Utc>,
     me: &str,
 ) -> Option<Msg> {
+    run_waiting(stores, effect, now, me).await.0
+}
+
+/// The same, saying also how long it only waited (for the replica to replay, for the worker
+/// to publish the overview): time that cost the store nothing, left out of a view's cost.
+pub async fn run_waiting(
+    stores: &super::stores::Stores,
+    effect: Effect,
+    now: DateTime<Utc>,
+    me: &str,
+) -> (Option<Msg>, std::time::Duration) {
     if let Some(generation) = effect.view_generation() {
+        let asked = std::time::Instant::now();
         let pool = match stores.for_views().await {
             Ok(pool) => pool,
             Err(e) => {
-                return Some(Msg::Failed {
+                let failed = Msg::Failed {
                     generation,
                     error: e.to_string(),
-                });
+                };
+                return (Some(failed), asked.elapsed());
             }
         };
+        let mut waited = asked.elapsed();
         if let Effect::LoadOverview { generation, params } = &effect
-            && let Some(data) = super::shared_overview::covered(pool, params, stores.need()).await
+            && let Some(data) =
+                super::shared_overview::covered(pool, params, stores.need(), &mut waited).await
         {
-            return Some(Msg::Loaded {
+            let loaded = Msg::Loaded {
                 generation: *generation,
                 data: Data::Overview(Box::new(data)),
-            });
+            };
+            return (Some(loaded), waited);
         }
-        return run_on(pool, effect, now, me).await;
+        return (run_on(pool, effect, now, me).await, waited);
     }
     let acted = matches!(effect, Effect::Act(_));
     let reply = run_on(&stores.primary, effect, now, me).await;
@@ -45,7 +61,7 @@ pub async fn run(
         // The next view must show it, wherever views are read.
         stores.after_action().await;
     }
-    reply
+    (reply, std::time::Duration::ZERO)
 }
 
 /// Runs one effect on the pool chosen for it.

@@ -41,7 +41,13 @@ fn published_params(day: chrono::NaiveDate) -> AgingParams {
 }
 
 /// The published overview if it answers `params` and covers `need`; None: compute it here.
-pub async fn covered(pool: &PgPool, params: &AgingParams, need: Need) -> Option<OverviewData> {
+/// The time spent waiting for the worker to publish is added to `waited`.
+pub async fn covered(
+    pool: &PgPool,
+    params: &AgingParams,
+    need: Need,
+    waited: &mut Duration,
+) -> Option<OverviewData> {
     let started = Instant::now();
     loop {
         let published = match shared::read(pool).await {
@@ -68,7 +74,9 @@ pub async fn covered(pool: &PgPool, params: &AgingParams, need: Need) -> Option<
             tracing::info!("the shared overview is behind; computing it here");
             return None;
         }
-        tokio::time::sleep(Duration::from_millis(60)).await;
+        let nap = Duration::from_millis(60);
+        tokio::time::sleep(nap).await;
+        *waited += nap;
     }
 }
 
