@@ -518,7 +518,9 @@ fn a_collectors_morning_on_the_worklist() {
     tmux.keys(&["Enter"]);
     tmux.wait_for("Called their AP team", Duration::from_secs(10));
     tmux.keys(&["Escape"]);
-    let back = tmux.wait_for(" Work · ", Duration::from_secs(10));
+    tmux.wait_for(" Work · ", Duration::from_secs(10));
+    // The title can be on screen a moment before the rows: wait for the cursor's row.
+    let back = tmux.wait_for("│▶", Duration::from_secs(10));
     let row = list_rows(&back, "Goes late")
         .into_iter()
         .find(|r| r.starts_with("│▶"))
