@@ -1,13 +1,13 @@
 //! The header's feed state: live, stale after quiet seconds, lost, and a resync on return.
 #![allow(clippy::unwrap_used, clippy::too_many_lines)] // tests may unwrap: a failure is a failed test
 
-use chrono::{DateTime, Duration, Utc};
+mod common;
+
+use common::fixed_now as now;
+
+use chrono::Duration;
 use settle::app::state::{Feed, SessionInfo, State};
 use settle::app::{Effect, Msg, init, update};
-
-fn now() -> DateTime<Utc> {
-    "2026-11-20T15:30:00Z".parse().unwrap()
-}
 
 /// The screen's top line as text.
 fn header(state: &State) -> String {
@@ -20,27 +20,7 @@ fn header(state: &State) -> String {
 
 /// An empty overview, as a load would bring it.
 fn overview_data() -> settle::app::Data {
-    let summary = settle::domain::aging::AgingSummary {
-        as_of: now().date_naive(),
-        basis: Default::default(),
-        currency: "USD".into(),
-        lines: vec![],
-        unapplied: 0,
-    };
-    let inputs = settle::domain::kpi::KpiInputs {
-        beginning_receivables: 0,
-        credit_sales: 0,
-        ending_total_receivables: 0,
-        ending_current_receivables: 0,
-        days: 1,
-        months: 1,
-    };
-    settle::app::Data::Overview(Box::new(settle::app::state::OverviewData {
-        aging: summary,
-        kpis: settle::domain::kpi::kpis(inputs, &[]),
-        trust: settle::domain::trust::trust_metrics(now(), 30, &[], &[]),
-        alerts: vec![],
-    }))
+    settle::app::Data::Overview(Box::new(common::empty_overview(now())))
 }
 
 #[test]

@@ -4,15 +4,12 @@
 
 mod common;
 
-use chrono::{DateTime, Utc};
+use common::fixed_now as now;
+
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use settle::app::msg::TextKey;
 use settle::app::state::{SessionInfo, State, View};
 use settle::app::{Action, Effect, Msg, init, update};
-
-fn now() -> DateTime<Utc> {
-    "2026-11-20T15:30:00Z".parse().unwrap()
-}
 
 fn console(role: &str, readonly: bool) -> State {
     let session = SessionInfo {
@@ -192,29 +189,12 @@ fn quitting_a_demo_others_use_asks_first_and_a_failed_check_still_quits() {
 #[test]
 fn an_overview_alert_opens_the_list_it_counts() {
     let mut s = console("lead", false);
-    let summary = settle::domain::aging::AgingSummary {
-        as_of: now().date_naive(),
-        basis: Default::default(),
-        currency: "USD".into(),
-        lines: vec![],
-        unapplied: 0,
-    };
-    let inputs = settle::domain::kpi::KpiInputs {
-        beginning_receivables: 0,
-        credit_sales: 0,
-        ending_total_receivables: 0,
-        ending_current_receivables: 0,
-        days: 1,
-        months: 1,
-    };
     s.overview = settle::app::state::Loadable::Ready(settle::app::state::OverviewData {
-        aging: summary,
-        kpis: settle::domain::kpi::kpis(inputs, &[]),
-        trust: settle::domain::trust::trust_metrics(now(), 30, &[], &[]),
         alerts: vec![
             "✖ 2 disputes have breached an SLA clock  (:disputes sla=breached)".into(),
             "▲ 4 accounts slipping from their usual pay day".into(),
         ],
+        ..common::empty_overview(now())
     });
     update(&mut s, Msg::Action(Action::Down));
     assert_eq!(s.alert, Some(0));

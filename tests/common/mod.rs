@@ -127,6 +127,32 @@ pub fn fixed_now() -> DateTime<Utc> {
     "2026-11-20T15:30:00Z".parse().unwrap()
 }
 
+/// An overview with nothing in it (no invoices, no disputes) as of `now`, in USD: for tests
+/// of what the console does around an overview rather than of its figures.
+pub fn empty_overview(now: DateTime<Utc>) -> settle::app::state::OverviewData {
+    let aging = settle::domain::aging::AgingSummary {
+        as_of: now.date_naive(),
+        basis: Default::default(),
+        currency: "USD".into(),
+        lines: vec![],
+        unapplied: 0,
+    };
+    let inputs = settle::domain::kpi::KpiInputs {
+        beginning_receivables: 0,
+        credit_sales: 0,
+        ending_total_receivables: 0,
+        ending_current_receivables: 0,
+        days: 1,
+        months: 1,
+    };
+    settle::app::state::OverviewData {
+        aging,
+        kpis: settle::domain::kpi::kpis(inputs, &[]),
+        trust: settle::domain::trust::trust_metrics(now, 30, &[], &[]),
+        alerts: vec![],
+    }
+}
+
 /// A fresh database seeded with `customers` demo customers.
 pub async fn seeded_db(customers: usize, seed: u64) -> (TestDb, PgPool) {
     let db = fresh_db().await;
