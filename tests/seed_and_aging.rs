@@ -332,3 +332,30 @@ async fn every_cut_of_the_aging_adds_up_to_the_book_to_the_cent() {
         }
     }
 }
+
+/// The store's business calendars come with their holidays (read in one query): the US
+/// calendar counts no working time on Thanksgiving 2026 (a Thursday) and a whole day on the
+/// Wednesday before; the UK calendar, which does not keep Thanksgiving, a whole day on both.
+#[tokio::test]
+async fn calendars_are_read_with_their_holidays() {
+    use settle::domain::sla::Clock;
+    let (_db, pool) = seeded_db(20, 3).await;
+    let calendars = settle::store::trust::calendars(&pool).await.unwrap();
+    let minutes_on = |id: i32, day: &str| {
+        let clock = &calendars[&id];
+        assert!(
+            matches!(clock, Clock::Business(_)),
+            "calendar {id} is not a business calendar"
+        );
+        let from: chrono::DateTime<chrono::Utc> = format!("{day}T00:00:00Z").parse().unwrap();
+        clock.minutes_between(from, from + chrono::Duration::days(1))
+    };
+    assert_eq!(minutes_on(1, "2026-11-25"), 8 * 60);
+    assert_eq!(
+        minutes_on(1, "2026-11-26"),
+        0,
+        "Thanksgiving is a US holiday"
+    );
+    assert_eq!(minutes_on(2, "2026-11-25"), 8 * 60 + 30);
+    assert_eq!(minutes_on(2, "2026-11-26"), 8 * 60 + 30);
+}

@@ -236,10 +236,9 @@ const HOLDS_FROM: &str =
     "FROM holds h JOIN orders o ON o.id = h.order_id JOIN customers c ON c.id = o.customer_id
            JOIN hold_policies p ON p.reason = h.reason";
 
-/// Orders on hold: cleared-but-held first (the customer paid and waits), then by age.
-pub async fn holds(pool: &PgPool, q: &ListQuery) -> Result<Page<HeldOrder>, StoreError> {
-    // The default order is an index (migration 0020): the page stops at its LIMIT.
-    let qb = QueryBuilder::new(format!(
+/// A held order's line, before its filter, order and window.
+fn holds_query() -> QueryBuilder<Postgres> {
+    QueryBuilder::new(format!(
         "SELECT h.id, o.customer_id, o.number, c.name AS customer, h.reason, h.status, o.amount_minor::bigint AS amount,
                 o.currency::text AS currency, h.placed_at, h.cleared_at, p.release_lag_minutes AS lag_minutes,
                 coalesce(bl.blockers, '{{}}') AS blockers, coalesce(bl.blocker_open, '{{}}') AS blocker_open,
@@ -252,7 +251,12 @@ pub async fn holds(pool: &PgPool, q: &ListQuery) -> Result<Page<HeldOrder>, Stor
                       array_agg(i.open_minor > 0 ORDER BY i.number) AS blocker_open
                  FROM hold_blockers b JOIN invoices i ON i.id = b.invoice_id WHERE b.hold_id = h.id) bl ON true
           WHERE h.status <> 'released'"
-    ));
+    ))
+}
+
+/// Orders on hold: cleared-but-held first (the customer paid and waits), then by age.
+pub async fn holds(pool: &PgPool, q: &ListQuery) -> Result<Page<HeldOrder>, StoreError> {
+    // The default order is an index (migration 0020): the page stops at its LIMIT.
     // Every hold has its order, customer and policy (foreign keys; no row security on them):
     // with nothing to filter on, the count needs no join.
     let count_sql = if q.filter.is_empty() {
@@ -261,30 +265,39 @@ pub async fn holds(pool: &PgPool, q: &ListQuery) -> Result<Page<HeldOrder>, Stor
         format!("SELECT count(*) {HOLDS_FROM} WHERE h.status <> 'released'")
     };
     let (rows, total): (Vec<HoldRow>, i64) =
-        page_and_count(pool, qb, &count_sql, q, &HOLD_VIEW).await?;
-    let rows = rows
-        .into_iter()
-        .map(|r| HeldOrder {
-            hold_id: r.id,
-            customer_id: r.customer_id,
-            order: r.number,
-            customer: r.customer,
-            reason: r.reason,
-            status: r.status,
-            amount: r.amount,
-            currency: r.currency,
-            placed_at: r.placed_at,
-            cleared_at: r.cleared_at,
-            lag_target_minutes: r.lag_minutes as i64,
-            blockers: r.blockers.into_iter().zip(r.blocker_open).collect(),
-            told: r.told,
-        })
-        .collect();
+        page_and_count(pool, holds_query(), &count_sql, q, &HOLD_VIEW).await?;
     Ok(Page {
-        rows,
+        rows: rows.into_iter().map(held_order).collect(),
         total,
         offset: q.offset,
     })
+}
+
+/// The held orders `q` asks for, without counting how many match in all (the worklist's
+/// cleared holds: it shows them all, ranked).
+pub async fn held_orders(pool: &PgPool, q: &ListQuery) -> Result<Vec<HeldOrder>, StoreError> {
+    let mut qb = holds_query();
+    HOLD_VIEW.filter_sort_page(&mut qb, q)?;
+    let rows: Vec<HoldRow> = qb.build_query_as().fetch_all(pool).await?;
+    Ok(rows.into_iter().map(held_order).collect())
+}
+
+fn held_order(r: HoldRow) -> HeldOrder {
+    HeldOrder {
+        hold_id: r.id,
+        customer_id: r.customer_id,
+        order: r.number,
+        customer: r.customer,
+        reason: r.reason,
+        status: r.status,
+        amount: r.amount,
+        currency: r.currency,
+        placed_at: r.placed_at,
+        cleared_at: r.cleared_at,
+        lag_target_minutes: r.lag_minutes as i64,
+        blockers: r.blockers.into_iter().zip(r.blocker_open).collect(),
+        told: r.told,
+    }
 }
 
 pub const OUTREACH_FIELDS: &[Field] = &[

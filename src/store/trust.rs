@@ -10,27 +10,23 @@ use super::StoreError;
 use crate::domain::sla::{BusinessCalendar, Clock, StateChange};
 use crate::domain::trust::{DisputeFacts, HoldFacts, TrustMetrics, trust_metrics};
 
-/// Every business calendar, by id.
+/// Every business calendar, by id, with its holidays (one round trip: the queue and the
+/// worklist ask for them on every load).
 pub async fn calendars(pool: &PgPool) -> Result<BTreeMap<i32, Clock>, StoreError> {
-    let rows: Vec<(i32, String, Vec<i16>, NaiveTime, NaiveTime)> = sqlx::query_as(
-        "SELECT id, time_zone, work_days, day_start, day_end FROM business_calendars",
+    type CalendarRow = (i32, String, Vec<i16>, NaiveTime, NaiveTime, Vec<NaiveDate>);
+    let rows: Vec<CalendarRow> = sqlx::query_as(
+        "SELECT b.id, b.time_zone, b.work_days, b.day_start, b.day_end,
+                array(SELECT h.day FROM calendar_holidays h WHERE h.calendar_id = b.id)
+           FROM business_calendars b",
     )
     .fetch_all(pool)
     .await?;
-    let holidays: Vec<(i32, NaiveDate)> =
-        sqlx::query_as("SELECT calendar_id, day FROM calendar_holidays")
-            .fetch_all(pool)
-            .await?;
     let mut out = BTreeMap::new();
-    for (id, zone, days, start, end) in rows {
+    for (id, zone, days, start, end, holidays) in rows {
         let tz = zone.parse().map_err(|_| {
             StoreError::Refused(format!("calendar {id}: `{zone}` is not a time zone"))
         })?;
-        let holidays: BTreeSet<NaiveDate> = holidays
-            .iter()
-            .filter(|(c, _)| *c == id)
-            .map(|(_, d)| *d)
-            .collect();
+        let holidays: BTreeSet<NaiveDate> = holidays.into_iter().collect();
         let work_days = days.into_iter().map(|d| d as u32).collect();
         out.insert(
             id,

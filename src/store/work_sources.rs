@@ -30,9 +30,8 @@ pub(super) async fn holds(
     ctx: &Context,
     me: &str,
 ) -> Result<Vec<WorkItem>, StoreError> {
-    let page = super::lists::holds(pool, &query("status:cleared", me)).await?;
-    Ok(page
-        .rows
+    let held = super::lists::held_orders(pool, &query("status:cleared", me)).await?;
+    Ok(held
         .into_iter()
         .filter_map(|h| {
             let cleared = h.cleared_at?;
