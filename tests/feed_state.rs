@@ -78,7 +78,15 @@ fn a_frozen_console_holds_changes_until_it_thaws() {
         "no refresh while frozen"
     );
     assert!(s.pending);
+    assert!(
+        s.reload_due(),
+        "the feed may slow down: the thaw reloads anyway"
+    );
     let effects = update(&mut s, Msg::Action(settle::app::Action::Freeze));
+    assert!(
+        !s.reload_due(),
+        "thawed: the feed must hear the next change soon"
+    );
     assert_eq!(
         effects.len(),
         1,
@@ -93,12 +101,20 @@ fn a_burst_of_changes_costs_one_refresh_per_view() {
     let Effect::LoadOverview { generation, .. } = first[0].clone() else {
         panic!()
     };
+    assert!(
+        !s.reload_due(),
+        "nothing known yet: the feed looks at its pace"
+    );
     for _ in 0..50 {
         assert!(
             update(&mut s, Msg::Changed).is_empty(),
             "no new load while one is on its way"
         );
     }
+    assert!(
+        s.reload_due(),
+        "one more load is coming: the feed may slow down"
+    );
     let data = overview_data();
     // The load took 450 ms: the view rests four times that before it may reload.
     update(
@@ -124,10 +140,18 @@ fn a_burst_of_changes_costs_one_refresh_per_view() {
         "no reload straight away: the view rests in proportion to its cost"
     );
     assert!(
+        s.reload_due(),
+        "the changes seen during the load still wait for the rest"
+    );
+    assert!(
         update(&mut s, Msg::Changed).is_empty(),
         "changes during the rest wait for it"
     );
     let after = update(&mut s, Msg::Wake { generation });
+    assert!(
+        !s.reload_due(),
+        "reloading: changes from now on need the feed again"
+    );
     assert_eq!(
         after.len(),
         1,
@@ -147,6 +171,10 @@ fn a_burst_of_changes_costs_one_refresh_per_view() {
         },
     );
     assert!(matches!(rest.as_slice(), [Effect::Wake { .. }]));
+    assert!(
+        !s.reload_due(),
+        "resting with nothing new: the feed looks at its pace"
+    );
     assert!(
         update(&mut s, Msg::Wake { generation: second }).is_empty(),
         "and with nothing new it stays"

@@ -476,6 +476,12 @@ impl State {
         crate::domain::pace::refresh_pause(self.view_cost_ms, self.settles)
     }
 
+    /// A change is known and the view will reload for it (after its rest or its load in
+    /// flight, or when live updates resume): the feed need not look as often meanwhile.
+    pub fn reload_due(&self) -> bool {
+        self.refresh_due || (self.frozen && self.pending)
+    }
+
     /// The rest in whole seconds, when it is long enough for the header to say it.
     pub fn refresh_said(&self) -> Option<u64> {
         let ms = self.refresh_pause_ms();

@@ -11,6 +11,9 @@ use crate::domain::months::{next_month_end, previous_month_end};
 /// Seconds without a successful poll before the header says the feed is stale.
 const STALE_AFTER_SECS: i64 = 3;
 
+// A feed that waits its longest between looks still looks before the header calls it stale.
+const _: () = assert!(crate::domain::pace::FEED_CEILING_MS < STALE_AFTER_SECS as u64 * 1000);
+
 /// Starts the console: ask for the first view's data.
 /// The first view: `start` (`--view`) if given, else `:work` for the people who work the
 /// list (collectors and leads) and the overview for everyone else.

@@ -140,17 +140,20 @@ pub async fn run(
         tokio::time::sleep(Duration::from_secs(1)).await;
         let before = counters.landed.load(Ordering::Relaxed);
         let failed_before = counters.failed.load(Ordering::Relaxed);
+        let looks_before = counters.looks.load(Ordering::Relaxed);
         let t = Instant::now();
         watched.push(write_apart(writer, seconds, format!("{run_id}-w{round}")).await?);
         let rate =
             (counters.landed.load(Ordering::Relaxed) - before) as f64 / t.elapsed().as_secs_f64();
         let failed = counters.failed.load(Ordering::Relaxed) - failed_before;
+        let looks = (counters.looks.load(Ordering::Relaxed) - looks_before) as f64
+            / t.elapsed().as_secs_f64();
         stop.store(true, Ordering::Relaxed);
         for h in handles {
             let _ = h.await;
         }
         crate::outln!(
-            "round {}: alone {:.0} tx/s, with {consoles} consoles on {} {:.0} tx/s ({rate:.1} view loads/s, {failed} of them failed)",
+            "round {}: alone {:.0} tx/s, with {consoles} consoles on {} {:.0} tx/s ({rate:.1} view loads/s, {failed} of them failed; feeds looked {looks:.0} times/s)",
             round + 1,
             alone[round],
             if view.is_empty() {

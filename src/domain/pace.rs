@@ -32,6 +32,18 @@ pub fn feed_pause(settles: u64) -> u64 {
     (FEED_MS * settles / FEEDS_AT_FULL_PACE).clamp(FEED_MS, FEED_CEILING_MS)
 }
 
+/// The wait between a feed's looks while its console already knows of a change it will
+/// reload for (the view rests, or live updates are paused): another look cannot show anything
+/// sooner, so the feed only keeps the header honest (the ceiling, under the three seconds
+/// after which the header says stale) and keeps its cursor near the head.
+pub fn feed_pause_while(settles: u64, reload_due: bool) -> u64 {
+    if reload_due {
+        FEED_CEILING_MS.max(feed_pause(settles))
+    } else {
+        feed_pause(settles)
+    }
+}
+
 /// What all consoles on one store together may spend reloading their views: this many
 /// milliseconds of store time each second (a quarter of one backend).
 pub const SHARED_MS_PER_S: u64 = 250;
@@ -110,6 +122,17 @@ mod tests {
             let looks = n as f64 * 1000.0 / feed_pause(n) as f64;
             assert!((looks - 250.0).abs() < 1.0, "{n}: {looks}");
         }
+    }
+
+    #[test]
+    fn a_feed_whose_console_will_reload_anyway_looks_only_as_often_as_the_header_needs() {
+        for n in [0u64, 1, 100, 200, 5_000] {
+            assert_eq!(feed_pause_while(n, false), feed_pause(n), "{n}");
+            assert_eq!(feed_pause_while(n, true), FEED_CEILING_MS, "{n}");
+        }
+        // 200 consoles resting on a slow view look 100 times a second, not 250.
+        let looks = 200.0 * 1000.0 / feed_pause_while(200, true) as f64;
+        assert!((looks - 100.0).abs() < 1.0, "{looks}");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! `update` decides, effects run as tokio tasks, and the screen is drawn only when dirty.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
@@ -10,6 +10,7 @@ use crossterm::event::{Event, KeyEventKind};
 use sqlx::PgPool;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
+use tokio::sync::watch;
 
 use crate::app::msg::TextKey;
 use crate::app::state::SessionInfo;
@@ -96,7 +97,8 @@ pub async fn run(stores: Stores, opts: ConsoleOptions) -> anyhow::Result<()> {
     let mut state = initial_state(&stores.primary, &opts).await?;
     let me = state.session.user.clone();
     let (tx, mut rx) = unbounded_channel::<Msg>();
-    spawn_feed(stores.clone(), tx.clone());
+    let (due_tx, due_rx) = watch::channel(false);
+    spawn_feed(stores.clone(), tx.clone(), due_rx);
     let mut guard = TerminalGuard::enter(opts.basic_colours).context("preparing the terminal")?;
     // A panic in any task (a query, an action) ends the console the way a hang-up does: the
     // terminal put back, a draft kept, and where it happened in the log.
@@ -193,6 +195,7 @@ pub async fn run(stores: Stores, opts: ConsoleOptions) -> anyhow::Result<()> {
         let said_before = state.refresh_said();
         let effects = update(&mut state, msg);
         run_effects(effects, &stores, &tx, clock, &me);
+        tell_feed(&due_tx, &state);
         dirty = !quiet
             || state.feed != feed_before
             || state.refresh_said() != said_before
@@ -382,15 +385,17 @@ async fn replica_lag(
 /// Polls the head of the change log; one `Changed` per poll that finds it moved (a burst of
 /// changes costs one refresh), and a resync (`Changed`) after the store comes back. With a
 /// replica, each poll also tells the views what the replica must have replayed, and the
-/// header how far behind it is.
-pub(crate) fn spawn_feed(stores: Stores, tx: UnboundedSender<Msg>) {
+/// header how far behind it is. While `due` says the console will reload anyway, it looks
+/// only as often as the header needs (`domain::pace::feed_pause_while`).
+pub(crate) fn spawn_feed(stores: Stores, tx: UnboundedSender<Msg>, due: watch::Receiver<bool>) {
     tokio::spawn(async move {
+        let mut due = due;
         let pool = stores.primary.clone();
         let mut cursor = None;
         let mut lost = false;
         let mut lag = crate::runtime::stores::LagClock::default();
         let mut shown_lag = None;
-        let mut pause = crate::domain::pace::FEED_MS;
+        let mut settles = 0;
         let mut counted = None;
         loop {
             // A connection that dies without a word (a dropped network) must not leave the
@@ -439,15 +444,40 @@ pub(crate) fn spawn_feed(stores: Stores, tx: UnboundedSender<Msg>) {
             }
             if counted.is_none_or(|t: std::time::Instant| t.elapsed() >= FEED_RECOUNT) {
                 counted = Some(std::time::Instant::now());
-                if let Ok(settles) = store::settles_connected(&pool).await {
-                    let settles = settles.max(0).unsigned_abs();
-                    pause = crate::domain::pace::feed_pause(settles);
+                if let Ok(counted) = store::settles_connected(&pool).await {
+                    settles = counted.max(0).unsigned_abs();
                     if tx.send(Msg::Sharing { settles }).is_err() {
                         return;
                     }
                 }
             }
-            tokio::time::sleep(Duration::from_millis(pause)).await;
+            wait_for_next_look(&mut due, settles, std::time::Instant::now()).await;
         }
     });
+}
+
+/// Tells the feed whether the console is due a reload, when that changes.
+pub(crate) fn tell_feed(due: &watch::Sender<bool>, state: &State) {
+    due.send_if_modified(|was| {
+        let now = state.reload_due();
+        std::mem::replace(was, now) != now
+    });
+}
+
+/// Waits out the feed's pause from `looked`, shortening it when the console stops being due
+/// a reload (it must hear of the next change soon again) and lengthening it when it starts.
+async fn wait_for_next_look(due: &mut watch::Receiver<bool>, settles: u64, looked: Instant) {
+    let mut listening = true;
+    loop {
+        let pause = crate::domain::pace::feed_pause_while(settles, *due.borrow());
+        let until = tokio::time::Instant::from_std(looked + Duration::from_millis(pause));
+        if !listening {
+            tokio::time::sleep_until(until).await;
+            return;
+        }
+        tokio::select! {
+            () = tokio::time::sleep_until(until) => return,
+            changed = due.changed() => listening = changed.is_ok(),
+        }
+    }
 }

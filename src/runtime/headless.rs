@@ -10,7 +10,7 @@ use chrono::Utc;
 use sqlx::PgPool;
 use tokio::sync::mpsc::unbounded_channel;
 
-use super::console::{run_effects, spawn_feed};
+use super::console::{run_effects, spawn_feed, tell_feed};
 use crate::app::state::SessionInfo;
 use crate::app::{Msg, State, update};
 use crate::store;
@@ -24,6 +24,8 @@ pub struct Counters {
     pub landed: AtomicU64,
     /// View loads the store refused or could not answer.
     pub failed: AtomicU64,
+    /// Looks the consoles' feeds took at the change log (answered or not).
+    pub looks: AtomicU64,
     /// Every load that came back, when `timeline` is on: which console, when it was asked for
     /// (it shows everything committed before) and when it landed.
     pub timeline: std::sync::Mutex<Vec<Landing>>,
@@ -72,7 +74,8 @@ pub async fn run_as(
     let mut state = State::new(now, today, info);
     let (tx, mut rx) = unbounded_channel::<Msg>();
     let stores = super::stores::Stores::primary_only(pool.clone());
-    spawn_feed(stores.clone(), tx.clone());
+    let (due_tx, due_rx) = tokio::sync::watch::channel(false);
+    spawn_feed(stores.clone(), tx.clone(), due_rx);
     // The view the bench asked for, as a console started with `--view` opens it.
     let start = if command.is_empty() {
         crate::app::command::Command::Overview
@@ -97,6 +100,9 @@ pub async fn run_as(
             () = tokio::time::sleep(Duration::from_millis(200)) => continue,
         };
         match &msg {
+            Msg::FeedOk | Msg::Changed | Msg::FeedBehind { .. } | Msg::FeedLost(_) => {
+                counters.looks.fetch_add(1, Ordering::Relaxed);
+            }
             Msg::Loaded { generation, .. } => {
                 counters.landed.fetch_add(1, Ordering::Relaxed);
                 if let Some(at) = asked.remove(generation)
@@ -119,6 +125,7 @@ pub async fn run_as(
             _ => {}
         }
         effects = update(&mut state, msg);
+        tell_feed(&due_tx, &state);
     }
     Ok(())
 }
