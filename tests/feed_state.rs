@@ -12,9 +12,7 @@ use settle::app::{Effect, Msg, init, update};
 /// The screen's top line as text.
 fn header(state: &State) -> String {
     let theme = settle::config::theme::load("default", None).unwrap();
-    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 12)).unwrap();
-    term.draw(|f| settle::ui::render(f, state, &theme)).unwrap();
-    let buf = term.backend().buffer();
+    let buf = common::draw(state, &theme, 120, 12);
     (0..buf.area.width).map(|x| buf[(x, 0)].symbol()).collect()
 }
 

@@ -2,9 +2,10 @@
 //! carry meaning, and every size from 1x1 to 300x100 with 0, 1 and 100,000 rows.
 #![allow(clippy::unwrap_used, clippy::too_many_lines)] // tests may unwrap: a failure is a failed test
 
+mod common;
+
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+use common::draw;
 use ratatui::buffer::Buffer;
 use ratatui::style::Modifier;
 use settle::app::state::{AgingLevel, Loadable, OverviewData, Rows, SessionInfo, State, View};
@@ -18,7 +19,7 @@ use settle::model::{
     Account, AuditEntry, Case, CaseEvent, CustomerAging, DisputeLine, HeldOrder, OpenInvoice,
     OutreachLine, PromiseLine,
 };
-use settle::ui::{Theme, render};
+use settle::ui::Theme;
 
 fn now() -> DateTime<Utc> {
     "2026-11-20T15:30:00Z".parse().unwrap()
@@ -334,12 +335,6 @@ fn state_with(view: View, n: usize, name: &str) -> State {
         });
     }
     s
-}
-
-fn draw(state: &State, theme: &Theme, w: u16, h: u16) -> Buffer {
-    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
-    term.draw(|f| render(f, state, theme)).unwrap();
-    term.backend().buffer().clone()
 }
 
 /// The screen as text; the cell after a wide character is skipped, as a terminal shows it.

@@ -38,7 +38,7 @@ pub fn feed_pause(settles: u64) -> u64 {
 /// after which the header says stale) and keeps its cursor near the head.
 pub fn feed_pause_while(settles: u64, reload_due: bool) -> u64 {
     if reload_due {
-        FEED_CEILING_MS.max(feed_pause(settles))
+        FEED_CEILING_MS
     } else {
         feed_pause(settles)
     }

@@ -387,9 +387,8 @@ async fn replica_lag(
 /// replica, each poll also tells the views what the replica must have replayed, and the
 /// header how far behind it is. While `due` says the console will reload anyway, it looks
 /// only as often as the header needs (`domain::pace::feed_pause_while`).
-pub(crate) fn spawn_feed(stores: Stores, tx: UnboundedSender<Msg>, due: watch::Receiver<bool>) {
+pub(crate) fn spawn_feed(stores: Stores, tx: UnboundedSender<Msg>, mut due: watch::Receiver<bool>) {
     tokio::spawn(async move {
-        let mut due = due;
         let pool = stores.primary.clone();
         let mut cursor = None;
         let mut lost = false;

@@ -11,7 +11,7 @@ use super::disputes::{
     ClockInputs, DISPUTE_FIELDS, DISPUTE_TEXT, DISPUTE_VIEW, LINE_SQL, Row, SlaFacts, line_from,
     lines, lines_from, open_disputes, queue_key, wanted_sla,
 };
-use super::lists::{ListQuery, page_and_count, push_filter};
+use super::lists::{ListQuery, count_sql, page_and_count, push_filter};
 use super::trust::{calendars, open_state_changes};
 use crate::domain::sla::{SlaClock, SlaState, worst_state};
 use crate::lists::{Column, DisputeColumn, Sort};
@@ -99,19 +99,14 @@ async fn sql_page(
 ) -> Result<Page<DisputeLine>, StoreError> {
     let mut page = QueryBuilder::new(LINE_SQL);
     page.push(" WHERE d.state <> 'resolved'");
-    // Every dispute has its customer, invoice and policy (NOT NULL foreign keys, no row
-    // security on them): with nothing to filter on, the count needs no join.
-    let count_sql = if q.filter.is_empty() {
-        "SELECT count(*) FROM disputes d WHERE d.state <> 'resolved'"
-    } else {
-        concat!(
-            "SELECT count(*) ",
-            line_from!(),
-            " WHERE d.state <> 'resolved'"
-        )
-    };
+    // Every dispute has its customer, invoice and policy.
+    let count_sql = count_sql(
+        q,
+        "FROM disputes d WHERE d.state <> 'resolved'",
+        concat!(line_from!(), " WHERE d.state <> 'resolved'"),
+    );
     let (rows, total): (Vec<Row>, i64) =
-        page_and_count(pool, page, count_sql, q, &DISPUTE_VIEW).await?;
+        page_and_count(pool, page, &count_sql, q, &DISPUTE_VIEW).await?;
     Ok(Page {
         rows: lines(pool, rows, now).await?,
         total,

@@ -113,6 +113,15 @@ pub(super) async fn count<C: Column>(
     Ok(qb.build_query_scalar().fetch_one(pool).await?)
 }
 
+/// The count query of a list read through joins: from `bare` (its own table, with its own
+/// condition) when nothing filters it, else from `joined` (the tables its filter fields read).
+/// Only for lists whose every row has its joined rows (NOT NULL foreign keys, no row security
+/// on the joined tables), so both count the same rows.
+pub(super) fn count_sql(q: &ListQuery, bare: &str, joined: &str) -> String {
+    let from_where = if q.filter.is_empty() { bare } else { joined };
+    format!("SELECT count(*) {from_where}")
+}
+
 /// A list's page and how many rows match in all, read side by side (the count is often the
 /// slower of the two: it visits every matching row, the page stops at its LIMIT).
 pub(super) async fn page_and_count<R, C>(
@@ -257,13 +266,12 @@ fn holds_query() -> QueryBuilder<Postgres> {
 /// Orders on hold: cleared-but-held first (the customer paid and waits), then by age.
 pub async fn holds(pool: &PgPool, q: &ListQuery) -> Result<Page<HeldOrder>, StoreError> {
     // The default order is an index (migration 0020): the page stops at its LIMIT.
-    // Every hold has its order, customer and policy (foreign keys; no row security on them):
-    // with nothing to filter on, the count needs no join.
-    let count_sql = if q.filter.is_empty() {
-        "SELECT count(*) FROM holds h WHERE h.status <> 'released'".to_string()
-    } else {
-        format!("SELECT count(*) {HOLDS_FROM} WHERE h.status <> 'released'")
-    };
+    // Every hold has its order, customer and policy.
+    let count_sql = count_sql(
+        q,
+        "FROM holds h WHERE h.status <> 'released'",
+        &format!("{HOLDS_FROM} WHERE h.status <> 'released'"),
+    );
     let (rows, total): (Vec<HoldRow>, i64) =
         page_and_count(pool, holds_query(), &count_sql, q, &HOLD_VIEW).await?;
     Ok(Page {
@@ -424,14 +432,12 @@ pub async fn outreach(pool: &PgPool, q: &ListQuery) -> Result<Page<OutreachLine>
     let qb = QueryBuilder::new(format!(
         "SELECT {OUTREACH_LINE} FROM {OUTREACH_FROM} WHERE true"
     ));
-    // Every message has its customer (a foreign key; no row security on either): with nothing
-    // to filter on, the count needs no join (16 ms instead of 47 over 280 k messages).
-    let counted = if q.filter.is_empty() {
-        "outreach m"
-    } else {
-        OUTREACH_FROM
-    };
-    let count_sql = format!("SELECT count(*) FROM {counted} WHERE true");
+    // Every message has its customer: unfiltered, 16 ms instead of 47 over 280 k messages.
+    let count_sql = count_sql(
+        q,
+        "FROM outreach m WHERE true",
+        &format!("FROM {OUTREACH_FROM} WHERE true"),
+    );
     let (rows, total): (Vec<OutreachRow>, i64) =
         page_and_count(pool, qb, &count_sql, q, &OUTREACH_VIEW).await?;
     let rows = rows.into_iter().map(OutreachLine::from).collect();

@@ -153,6 +153,18 @@ pub fn empty_overview(now: DateTime<Utc>) -> settle::app::state::OverviewData {
     }
 }
 
+/// The console drawn from `state` on a `w`×`h` test terminal.
+pub fn draw(
+    state: &settle::app::state::State,
+    theme: &settle::ui::Theme,
+    w: u16,
+    h: u16,
+) -> ratatui::buffer::Buffer {
+    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
+    term.draw(|f| settle::ui::render(f, state, theme)).unwrap();
+    term.backend().buffer().clone()
+}
+
 /// A fresh database seeded with `customers` demo customers.
 pub async fn seeded_db(customers: usize, seed: u64) -> (TestDb, PgPool) {
     let db = fresh_db().await;
