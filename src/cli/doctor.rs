@@ -1,6 +1,6 @@
-//! `settle doctor`: the overview's maintained summaries against the full computation on a
-//! live store. Every figure the overview reads from a summary is computed both ways; any
-//! difference is printed and the command exits 1.
+//! `settle doctor`: the overview's maintained summaries, and the dispute clocks the store
+//! keeps, against the full computation on a live store. Every figure read from a summary is
+//! computed both ways; any difference is printed and the command exits 1.
 
 use std::process::ExitCode;
 
@@ -114,15 +114,42 @@ pub async fn run(pool: &PgPool, today: NaiveDate) -> anyhow::Result<ExitCode> {
             full.lines.iter().map(|l| l.amount).sum(),
         );
     }
+    differ += dispute_clocks(pool).await?;
     Ok(if differ == 0 {
         crate::outln!("every summary agrees with the full computation");
         ExitCode::SUCCESS
     } else {
         crate::outln!(
-            "{differ} figures differ: run `SELECT rebuild_summaries()` as a lead or the worker"
+            "{differ} figures differ: run `SELECT rebuild_summaries()` as a lead or the worker \
+             (dispute clocks: `SELECT settle_measure_all()` as the store's owner)"
         );
         ExitCode::from(1)
     })
+}
+
+/// The clocks the store keeps for every dispute against the full measure: how many differ
+/// (each said).
+async fn dispute_clocks(pool: &PgPool) -> anyhow::Result<usize> {
+    let clocks = store::clock_check::check_clocks(pool, chrono::Utc::now()).await?;
+    for d in &clocks.differ {
+        crate::outln!(
+            "DIFF dispute {} clocks: kept {:?}, full {:?}",
+            d.number,
+            d.kept,
+            d.full
+        );
+    }
+    crate::outln!(
+        "{} disputes of {} whose kept clocks differ: {}",
+        if clocks.differ.is_empty() {
+            "ok  "
+        } else {
+            "DIFF"
+        },
+        clocks.measured,
+        clocks.differ.len()
+    );
+    Ok(usize::from(!clocks.differ.is_empty()))
 }
 
 type CustomerPages = Vec<(Basis, String, Page<CustomerAging>, Page<CustomerAging>)>;

@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, SubsecRound, TimeZone, Utc};
 use chrono_tz::Tz;
 
 /// Working days and hours in a time zone, less holidays. Made with `new`; its working days
@@ -240,8 +240,10 @@ impl Clock {
         self.seconds_between(from, to) / 60
     }
 
-    /// Seconds that count between two instants (zero if `to` is not after `from`).
+    /// Seconds that count between two instants (zero if `to` is not after `from`), each taken
+    /// to its whole second: counts add up exactly (from a to b, then b to c, is a to c).
     pub fn seconds_between(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> i64 {
+        let (from, to) = (from.trunc_subsecs(0), to.trunc_subsecs(0));
         if to <= from {
             return 0;
         }

@@ -144,19 +144,21 @@ pub fn pauses(changes: &[StateChange], now: DateTime<Utc>) -> Vec<(DateTime<Utc>
     out
 }
 
-/// Countable minutes from `start` to `end`, less the paused ones.
+/// Countable minutes from `start` to `end`, less the paused ones: the seconds that count, less
+/// the paused seconds, in whole minutes (so the store can keep a clock as seconds counted and
+/// add the seconds since: migrations/0021_dispute_clocks.sql).
 pub fn elapsed(
     clock: &Clock,
     start: DateTime<Utc>,
     end: DateTime<Utc>,
     paused: &[(DateTime<Utc>, DateTime<Utc>)],
 ) -> i64 {
-    let total = clock.minutes_between(start, end);
+    let total = clock.seconds_between(start, end);
     let held: i64 = paused
         .iter()
-        .map(|(a, b)| clock.minutes_between((*a).max(start), (*b).min(end)))
+        .map(|(a, b)| clock.seconds_between((*a).max(start), (*b).min(end)))
         .sum();
-    (total - held).max(0)
+    (total - held).max(0) / 60
 }
 
 /// Both clocks of a dispute at `now`.

@@ -1,28 +1,15 @@
-//! The dispute queue as the console pages it: the clocks of every open dispute the filter
-//! matches decide the order (and `sla:` filters), but names, invoices and watchers are read
-//! only for the window on screen. Sorted by a column SQL holds, the queue is paged in SQL and
-//! only the window's clocks are measured; with an `sla:` filter too, the whole list is built.
+//! The dispute queue as the console pages it: filtered, ordered and windowed in SQL on the
+//! clocks the store keeps, only the window's lines read.
 
 use chrono::{DateTime, Utc};
-use sqlx::{PgPool, QueryBuilder};
+use sqlx::PgPool;
 
 use super::StoreError;
 use super::disputes::{
-    ClockInputs, DISPUTE_FIELDS, DISPUTE_TEXT, DISPUTE_VIEW, LINE_SQL, Row, SlaFacts, line_from,
-    lines, lines_from, open_disputes, queue_key, wanted_sla,
+    DISPUTE_FIELDS, DISPUTE_TEXT, DISPUTE_VIEW, LINE_SELECT, read_lines, with_clocks,
 };
-use super::lists::{ListQuery, count_sql, page_and_count, push_filter};
-use super::trust::{calendars, open_state_changes};
-use crate::domain::sla::{SlaClock, SlaState, worst_state};
-use crate::lists::{Column, DisputeColumn, Sort};
+use super::lists::{ListQuery, push_filter};
 use crate::model::{DisputeLine, Page};
-
-/// One open dispute's clocks.
-struct Clocks {
-    id: i64,
-    first_response: SlaClock,
-    resolution: SlaClock,
-}
 
 /// The window `q` asks for of the open disputes matching it, and how many match in all.
 pub async fn open_disputes_page(
@@ -30,148 +17,39 @@ pub async fn open_disputes_page(
     q: &ListQuery,
     now: DateTime<Utc>,
 ) -> Result<Page<DisputeLine>, StoreError> {
-    let sla = wanted_sla(&q.filter);
-    let column = q
-        .sort
-        .and_then(|s| DisputeColumn::at(s.column).map(|c| (c, s.descending)));
-    let by_sql = column.is_some_and(|(c, _)| matches!(c.spec().sort, Sort::Sql(_)));
-    if by_sql {
-        if sla.is_some() {
-            let all = open_disputes(pool, q, now).await?;
-            return Ok(window(all, q));
-        }
-        return sql_page(pool, q, now).await;
-    }
-    let (mut clocks, inputs) = every_clock(pool, q, now).await?;
-    if let Some(want) = sla {
-        clocks.retain(|c| worst_state(&c.first_response, &c.resolution).label() == want);
-    }
-    let by = column.map(|(c, _)| c);
-    clocks.sort_by_key(|c| queue_key(by, &c.first_response, &c.resolution, c.id));
-    if column.is_some_and(|(_, descending)| descending) {
-        clocks.reverse();
-    }
-    let total = clocks.len() as i64;
-    let shown = window_range(clocks.len(), q);
-    let start = shown.start;
-    let ids: Vec<i64> = clocks[shown].iter().map(|c| c.id).collect();
-    let mut shown = lines_from(rows_of(pool, &ids).await?, &inputs, now);
-    shown.sort_by_key(|d| ids.iter().position(|&id| id == d.id));
-    Ok(Page {
-        rows: shown,
-        total,
-        offset: start as i64,
-    })
-}
-
-/// The open disputes at risk or breached (the worse clock), as queue lines in no order: the
-/// worklist's disputes. Every open dispute's clocks are measured; lines are read for these.
-pub async fn disputes_not_ok(
-    pool: &PgPool,
-    now: DateTime<Utc>,
-) -> Result<Vec<DisputeLine>, StoreError> {
-    let (clocks, inputs) = every_clock(pool, &ListQuery::default(), now).await?;
-    let ids: Vec<i64> = clocks
-        .iter()
-        .filter(|c| worst_state(&c.first_response, &c.resolution) != SlaState::Ok)
-        .map(|c| c.id)
-        .collect();
-    Ok(lines_from(rows_of(pool, &ids).await?, &inputs, now))
-}
-
-/// The queue lines' rows of the disputes `ids`.
-async fn rows_of(pool: &PgPool, ids: &[i64]) -> Result<Vec<Row>, StoreError> {
-    Ok(sqlx::QueryBuilder::new(LINE_SQL)
-        .push(" WHERE d.id = ANY(")
-        .push_bind(ids)
-        .push(")")
-        .build_query_as()
-        .fetch_all(pool)
-        .await?)
-}
-
-/// Sorted by a column SQL holds (no `sla:` filter): the page and the count from SQL, the
-/// clocks of the page's disputes only.
-async fn sql_page(
-    pool: &PgPool,
-    q: &ListQuery,
-    now: DateTime<Utc>,
-) -> Result<Page<DisputeLine>, StoreError> {
-    let mut page = QueryBuilder::new(LINE_SQL);
+    let mut page = with_clocks(now, LINE_SELECT);
     page.push(" WHERE d.state <> 'resolved'");
-    // Every dispute has its customer, invoice and policy.
-    let count_sql = count_sql(
-        q,
-        "FROM disputes d WHERE d.state <> 'resolved'",
-        concat!(line_from!(), " WHERE d.state <> 'resolved'"),
-    );
-    let (rows, total): (Vec<Row>, i64) =
-        page_and_count(pool, page, &count_sql, q, &DISPUTE_VIEW).await?;
+    DISPUTE_VIEW.filter_sort_page(&mut page, q)?;
+    let (rows, total) = tokio::try_join!(read_lines(pool, page, now), count(pool, q, now))?;
     Ok(Page {
-        rows: lines(pool, rows, now).await?,
+        rows,
         total,
         offset: q.offset,
     })
 }
 
-/// The two clocks at `now` of every open dispute `q`'s filter matches (its `sla:` aside),
-/// from its times, policy and state changes only (the three read side by side); and those
-/// inputs, for the lines shown. Unfiltered, the facts are read without the lines' joins.
-async fn every_clock(
+/// How many open disputes `q`'s filter matches: from the disputes alone when nothing filters.
+async fn count(pool: &PgPool, q: &ListQuery, now: DateTime<Utc>) -> Result<i64, StoreError> {
+    if q.filter.is_empty() {
+        return Ok(sqlx::query_scalar(
+            "SELECT count(*) FROM disputes d WHERE d.state <> 'resolved'",
+        )
+        .fetch_one(pool)
+        .await?);
+    }
+    let mut qb = with_clocks(now, "SELECT count(*) ");
+    qb.push(" WHERE d.state <> 'resolved'");
+    push_filter(&mut qb, &q.filter, DISPUTE_FIELDS, DISPUTE_TEXT, &q.me)?;
+    Ok(qb.build_query_scalar().fetch_one(pool).await?)
+}
+
+/// The open disputes at risk or breached (the worse clock), as queue lines in no order: the
+/// worklist's disputes.
+pub async fn disputes_not_ok(
     pool: &PgPool,
-    q: &ListQuery,
     now: DateTime<Utc>,
-) -> Result<(Vec<Clocks>, ClockInputs), StoreError> {
-    const FACTS: &str = "SELECT d.id, d.opened_at, d.first_response_at, d.resolved_at,
-                s.first_response_minutes, s.resolution_minutes, s.calendar_id ";
-    let mut filter = q.filter.clone();
-    filter.predicates.retain(|p| p.field != "sla");
-    let mut qb = QueryBuilder::new(FACTS);
-    if filter.is_empty() {
-        qb.push(
-            "FROM disputes d JOIN sla_policies s ON s.id = d.policy_id WHERE d.state <> 'resolved'",
-        );
-    } else {
-        qb.push(concat!(line_from!(), " WHERE d.state <> 'resolved'"));
-        push_filter(&mut qb, &filter, DISPUTE_FIELDS, DISPUTE_TEXT, &q.me)?;
-    }
-    let facts = qb.build_query_as::<SlaFacts>().fetch_all(pool);
-    let facts = async { facts.await.map_err(StoreError::from) };
-    let (rows, changes, calendars) =
-        tokio::try_join!(facts, open_state_changes(pool), calendars(pool))?;
-    let inputs = ClockInputs { changes, calendars };
-    let clocks = rows
-        .iter()
-        .map(|r| {
-            let (_, c) = inputs.measure(r, now);
-            Clocks {
-                id: r.id,
-                first_response: c.first_response,
-                resolution: c.resolution,
-            }
-        })
-        .collect();
-    Ok((clocks, inputs))
-}
-
-/// The window `q` asks for of a whole list.
-fn window(all: Vec<DisputeLine>, q: &ListQuery) -> Page<DisputeLine> {
-    let total = all.len() as i64;
-    let shown = window_range(all.len(), q);
-    Page {
-        offset: shown.start as i64,
-        rows: all
-            .into_iter()
-            .skip(shown.start)
-            .take(shown.len())
-            .collect(),
-        total,
-    }
-}
-
-/// The rows `q`'s offset and limit cover of `len`.
-fn window_range(len: usize, q: &ListQuery) -> std::ops::Range<usize> {
-    let start = usize::try_from(q.offset.max(0)).unwrap_or(0).min(len);
-    let limit = usize::try_from(q.limit.max(0)).unwrap_or(0);
-    start..start.saturating_add(limit).min(len)
+) -> Result<Vec<DisputeLine>, StoreError> {
+    let mut qb = with_clocks(now, LINE_SELECT);
+    qb.push(" WHERE d.state <> 'resolved' AND k.sla < 2");
+    read_lines(pool, qb, now).await
 }

@@ -1,24 +1,24 @@
-//! The dispute queue: open disputes with both SLA clocks, most urgent first.
+//! The dispute queue's lines: disputes with both SLA clocks as the store keeps them
+//! (migrations/0021_dispute_clocks.sql), so the queue is ordered, filtered by SLA state and
+//! paged in SQL like any list.
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use sqlx::{PgPool, QueryBuilder};
+use sqlx::{PgPool, Postgres, QueryBuilder};
 
 use super::StoreError;
 use super::lists::{Field, FieldKind, ListQuery, ListView, push_filter};
-use super::trust::{calendars, state_changes};
-use crate::domain::sla::{
-    Clock, DisputeClocks, DisputeTimes, SlaClock, StateChange, dispute_clocks,
-};
-use crate::lists::{Column, DisputeColumn, Sort, order_by};
+use super::trust::calendars;
+use crate::domain::sla::{Clock, SlaClock};
+use crate::lists::{DisputeColumn, order_by};
 use crate::model::DisputeLine;
 
-/// `sla:ok|at_risk|breached` is listed with the others but filtered on the clocks, in Rust.
+/// What the dispute queue can be filtered by; `sla:ok|at_risk|breached` is the worse clock.
 pub const DISPUTE_FIELDS: &[Field] = &[
     Field {
         name: "sla",
-        sql: "true",
+        sql: "k.sla_word",
         kind: FieldKind::Text,
     },
     Field {
@@ -67,8 +67,18 @@ pub const DISPUTE_FIELDS: &[Field] = &[
     },
 ];
 
+/// The tables a queue line (and every dispute filter field) reads from.
+macro_rules! line_from {
+    () => {
+        "FROM disputes d JOIN customers c ON c.id = d.customer_id JOIN invoices i ON i.id = d.invoice_id
+   JOIN sla_policies s ON s.id = d.policy_id LEFT JOIN agents a ON a.id = d.assignee_id
+   LEFT JOIN customer_profiles p ON p.customer_id = c.id"
+    };
+}
+
 #[derive(sqlx::FromRow)]
 pub(super) struct Row {
+    id: i64,
     customer_id: i64,
     number: String,
     customer: String,
@@ -81,94 +91,36 @@ pub(super) struct Row {
     currency: String,
     assignee: Option<String>,
     escalated: bool,
+    opened_at: DateTime<Utc>,
     policy: String,
-    #[sqlx(flatten)]
-    sla: SlaFacts,
+    calendar_id: Option<i32>,
+    response_target: i32,
+    response_elapsed: i64,
+    response_stopped: bool,
+    response_paused: bool,
+    resolution_target: i32,
+    resolution_elapsed: i64,
+    resolution_stopped: bool,
+    resolution_paused: bool,
     watchers: Vec<String>,
 }
 
-/// What a dispute's two SLA clocks are measured from (with its state changes).
-#[derive(sqlx::FromRow)]
-pub(super) struct SlaFacts {
-    pub(super) id: i64,
-    opened_at: DateTime<Utc>,
-    first_response_at: Option<DateTime<Utc>>,
-    resolved_at: Option<DateTime<Utc>>,
-    first_response_minutes: i32,
-    resolution_minutes: i32,
-    calendar_id: Option<i32>,
-}
-
-/// What measuring disputes' clocks takes besides their own times: their state changes and
-/// the calendars.
-pub(super) struct ClockInputs {
-    pub(super) changes: BTreeMap<i64, Vec<StateChange>>,
-    pub(super) calendars: BTreeMap<i32, Clock>,
-}
-
-impl ClockInputs {
-    /// A dispute's calendar (wall time without one) and both its clocks at `now`.
-    pub(super) fn measure(&self, d: &SlaFacts, now: DateTime<Utc>) -> (&Clock, DisputeClocks) {
-        static WALL: Clock = Clock::Wall;
-        let clock = d
-            .calendar_id
-            .and_then(|c| self.calendars.get(&c))
-            .unwrap_or(&WALL);
-        let times = DisputeTimes {
-            opened_at: d.opened_at,
-            first_response_at: d.first_response_at,
-            resolved_at: d.resolved_at,
-            changes: self.changes.get(&d.id).map_or(&[][..], Vec::as_slice),
-            first_response_minutes: i64::from(d.first_response_minutes),
-            resolution_minutes: i64::from(d.resolution_minutes),
-        };
-        (clock, dispute_clocks(clock, &times, now))
-    }
-
-    /// For the disputes `ids`.
-    pub(super) async fn read(pool: &PgPool, ids: &[i64]) -> Result<Self, StoreError> {
-        let (changes, calendars) = tokio::try_join!(state_changes(pool, ids), calendars(pool))?;
-        Ok(ClockInputs { changes, calendars })
-    }
-}
-
-/// Every open dispute matching the filter (open disputes are hundreds, not millions), with
-/// clocks measured at `now`. `sla:ok|at_risk|breached` filters on the worse clock.
+/// Every open dispute matching the filter, most urgent first unless sorted (the queue whole,
+/// for `settle disputes`).
 pub async fn open_disputes(
     pool: &PgPool,
     q: &ListQuery,
     now: DateTime<Utc>,
 ) -> Result<Vec<DisputeLine>, StoreError> {
-    let mut filter = q.filter.clone();
-    let sla = wanted_sla(&filter);
-    filter.predicates.retain(|p| p.field != "sla");
-    let mut qb = QueryBuilder::new(LINE_SQL);
+    let mut qb = with_clocks(now, LINE_SELECT);
     qb.push(" WHERE d.state <> 'resolved'");
-    push_filter(&mut qb, &filter, DISPUTE_FIELDS, DISPUTE_TEXT, &q.me)?;
-    qb.push(order_by::<DisputeColumn>(q.sort, "d.id", "d.id"));
-    let rows: Vec<Row> = qb.build_query_as().fetch_all(pool).await?;
-    let mut out = lines(pool, rows, now).await?;
-    if let Some(want) = sla {
-        out.retain(|d| worst(d).label() == want);
-    }
-    let column = q
-        .sort
-        .and_then(|s| DisputeColumn::at(s.column).map(|c| (c, s.descending)));
-    // Sorted in SQL already when the column is.
-    if !column.is_some_and(|(c, _)| matches!(c.spec().sort, Sort::Sql(_))) {
-        out.sort_by_key(|d| {
-            queue_key(
-                column.map(|(c, _)| c),
-                &d.first_response,
-                &d.resolution,
-                d.id,
-            )
-        });
-        if column.is_some_and(|(_, descending)| descending) {
-            out.reverse();
-        }
-    }
-    Ok(out)
+    push_filter(&mut qb, &q.filter, DISPUTE_FIELDS, DISPUTE_TEXT, &q.me)?;
+    qb.push(order_by::<DisputeColumn>(
+        q.sort,
+        DISPUTE_VIEW.default_order,
+        DISPUTE_VIEW.tiebreak,
+    ));
+    read_lines(pool, qb, now).await
 }
 
 /// One dispute as its queue line (open or resolved), or `None` if there is no such dispute.
@@ -177,69 +129,121 @@ pub async fn dispute_line(
     id: i64,
     now: DateTime<Utc>,
 ) -> Result<Option<DisputeLine>, StoreError> {
-    let mut qb = QueryBuilder::new(LINE_SQL);
+    let mut qb = with_clocks(now, LINE_SELECT);
     qb.push(" WHERE d.id = ").push_bind(id);
-    let rows: Vec<Row> = qb.build_query_as().fetch_all(pool).await?;
-    Ok(lines(pool, rows, now).await?.pop())
+    Ok(read_lines(pool, qb, now).await?.pop())
 }
 
-/// What a queue line is made of; each caller adds its WHERE.
-pub(super) const LINE_SQL: &str = concat!(
-    "SELECT d.id, d.customer_id, d.number, c.name AS customer,
-        coalesce(c.segment_override, p.segment, 'standard') AS segment,
-        i.number AS invoice, d.category, d.state, d.amount_minor::bigint AS amount, d.currency::text AS currency,
-        a.display_name AS assignee, d.escalated, d.opened_at, d.first_response_at, d.resolved_at,
-        s.name AS policy, s.first_response_minutes, s.resolution_minutes, s.calendar_id,
-        array(SELECT coalesce(ag.display_name, w.role_name) FROM presence w LEFT JOIN agents ag ON ag.role_name = w.role_name
-               WHERE w.entity = 'dispute' AND w.key = d.id AND w.role_name <> session_user
-                 AND w.seen_at > now() - interval '2 minutes' ORDER BY 1) AS watchers ",
-    line_from!()
+/// The lines a query over `with_clocks(now, LINE_SELECT)` finds, with their calendars (read
+/// side by side).
+pub(super) async fn read_lines(
+    pool: &PgPool,
+    mut qb: QueryBuilder<Postgres>,
+    now: DateTime<Utc>,
+) -> Result<Vec<DisputeLine>, StoreError> {
+    let rows = async {
+        qb.build_query_as::<Row>()
+            .fetch_all(pool)
+            .await
+            .map_err(StoreError::from)
+    };
+    let (rows, calendars) = tokio::try_join!(rows, calendars(pool))?;
+    Ok(lines(rows, &calendars, now))
+}
+
+/// Starts a query over the queue's tables with every dispute's clocks at `now` (a `WITH`,
+/// then `select`, then the FROM): callers add the WHERE, the order and the window. The clocks
+/// come as `k.sla` (0 breached, 1 at risk, 2 ok: the worse clock; `k.sla_word` says it),
+/// `k.urgency` (minutes to the first breach of a clock not stopped), `k.response_left` and
+/// `k.resolution_left` (minutes to each clock's breach; a stopped clock never: the largest
+/// bigint), beside each clock's minutes counted (`m.*_elapsed`).
+///
+/// The rules are domain::sla's (the quarter rule, the worse clock, a late stop stays breached),
+/// said again here in SQL so the queue can be read a window at a time; tests/dispute_clocks.rs
+/// holds the two to the same answers.
+pub(super) fn with_clocks(now: DateTime<Utc>, select: &str) -> QueryBuilder<Postgres> {
+    let mut qb = QueryBuilder::new("WITH now_s AS (SELECT ");
+    qb.push_bind(now.timestamp());
+    qb.push("::bigint AS s), ")
+        .push(CLOCK_NOW)
+        .push(select)
+        .push(CLOCKS_FROM);
+    qb
+}
+
+/// Each calendar's counted seconds at `now_s` (E(now) in the migration's words).
+const CLOCK_NOW: &str = "clock_now AS (
+    SELECT b.id AS calendar_id, e.e FROM now_s t CROSS JOIN business_calendars b
+     CROSS JOIN LATERAL settle_counted_seconds(b.id, b.time_zone, to_timestamp(t.s)) e) ";
+
+/// The queue's tables and the clocks (see `with_clocks`). A running clock's count is its
+/// calendar's seconds now less its base; a count below zero is none, and a calendar without
+/// a day for now leaves it NULL (an error when read, never a quiet zero).
+const CLOCKS_FROM: &str = concat!(
+    line_from!(),
+    " JOIN dispute_clocks dk ON dk.dispute_id = d.id CROSS JOIN now_s t
+   LEFT JOIN clock_now n ON n.calendar_id = s.calendar_id
+   CROSS JOIN LATERAL (SELECT CASE WHEN s.calendar_id IS NULL THEN t.s ELSE n.e END AS e) e
+   CROSS JOIN LATERAL (SELECT
+       CASE WHEN dk.response_stopped OR dk.response_paused THEN dk.response_s ELSE e.e - dk.response_s END AS response_s,
+       CASE WHEN dk.resolution_stopped OR dk.resolution_paused THEN dk.resolution_s ELSE e.e - dk.resolution_s END AS resolution_s) counted
+   CROSS JOIN LATERAL (SELECT
+       CASE WHEN counted.response_s < 0 THEN 0 ELSE counted.response_s / 60 END AS response_elapsed,
+       CASE WHEN counted.resolution_s < 0 THEN 0 ELSE counted.resolution_s / 60 END AS resolution_elapsed) m
+   CROSS JOIN LATERAL (SELECT
+       s.first_response_minutes - m.response_elapsed AS response,
+       s.resolution_minutes - m.resolution_elapsed AS resolution) r
+   CROSS JOIN LATERAL (SELECT
+       least(CASE WHEN r.response < 0 THEN 0
+                  WHEN NOT dk.response_stopped AND r.response * 4 < s.first_response_minutes THEN 1 ELSE 2 END,
+             CASE WHEN r.resolution < 0 THEN 0
+                  WHEN NOT dk.resolution_stopped AND r.resolution * 4 < s.resolution_minutes THEN 1 ELSE 2 END) AS sla,
+       CASE WHEN dk.response_stopped THEN 9223372036854775807 ELSE r.response END AS response_left,
+       CASE WHEN dk.resolution_stopped THEN 9223372036854775807 ELSE r.resolution END AS resolution_left) x
+   CROSS JOIN LATERAL (SELECT x.sla, least(x.response_left, x.resolution_left) AS urgency,
+       x.response_left, x.resolution_left,
+       CASE x.sla WHEN 0 THEN 'breached' WHEN 1 THEN 'at_risk' ELSE 'ok' END AS sla_word) k"
 );
 
-/// The tables a queue line (and every dispute filter field) reads from.
-macro_rules! line_from {
-    () => {
-        "FROM disputes d JOIN customers c ON c.id = d.customer_id JOIN invoices i ON i.id = d.invoice_id
-   JOIN sla_policies s ON s.id = d.policy_id LEFT JOIN agents a ON a.id = d.assignee_id
-   LEFT JOIN customer_profiles p ON p.customer_id = c.id"
-    };
-}
-pub(super) use line_from;
+/// What a queue line is made of (after `with_clocks`).
+pub(super) const LINE_SELECT: &str = "SELECT d.id, d.customer_id, d.number, c.name AS customer,
+        coalesce(c.segment_override, p.segment, 'standard') AS segment,
+        i.number AS invoice, d.category, d.state, d.amount_minor::bigint AS amount, d.currency::text AS currency,
+        a.display_name AS assignee, d.escalated, d.opened_at, s.name AS policy, s.calendar_id,
+        s.first_response_minutes AS response_target, m.response_elapsed, dk.response_stopped, dk.response_paused,
+        s.resolution_minutes AS resolution_target, m.resolution_elapsed, dk.resolution_stopped, dk.resolution_paused,
+        array(SELECT coalesce(ag.display_name, w.role_name) FROM presence w LEFT JOIN agents ag ON ag.role_name = w.role_name
+               WHERE w.entity = 'dispute' AND w.key = d.id AND w.role_name <> session_user
+                 AND w.seen_at > now() - interval '2 minutes' ORDER BY 1) AS watchers ";
 
 /// What free words in a dispute filter are matched against.
 pub(super) const DISPUTE_TEXT: &str = "c.name || ' ' || d.number || ' ' || i.number";
 
-/// The queue as a list paged in SQL, when it is sorted by a column SQL holds.
+/// The queue as a list paged in SQL: most urgent first (the worse clock's state, then minutes
+/// to the first breach) unless sorted.
 pub(super) const DISPUTE_VIEW: ListView<DisputeColumn> = ListView {
     fields: DISPUTE_FIELDS,
     text_sql: DISPUTE_TEXT,
-    default_order: "d.id",
+    default_order: "k.sla, k.urgency, d.id",
     tiebreak: "d.id",
     columns: std::marker::PhantomData,
 };
 
-/// Rows as queue lines, their clocks measured at `now`.
-pub(super) async fn lines(
-    pool: &PgPool,
+/// Rows as queue lines, measured at `now` on their calendars.
+pub(super) fn lines(
     rows: Vec<Row>,
-    now: DateTime<Utc>,
-) -> Result<Vec<DisputeLine>, StoreError> {
-    let ids: Vec<i64> = rows.iter().map(|r| r.sla.id).collect();
-    let inputs = ClockInputs::read(pool, &ids).await?;
-    Ok(lines_from(rows, &inputs, now))
-}
-
-/// Rows as queue lines, measured from inputs already read.
-pub(super) fn lines_from(
-    rows: Vec<Row>,
-    inputs: &ClockInputs,
+    calendars: &BTreeMap<i32, Clock>,
     now: DateTime<Utc>,
 ) -> Vec<DisputeLine> {
     rows.into_iter()
         .map(|r| {
-            let (clock, c) = inputs.measure(&r.sla, now);
+            let clock = r
+                .calendar_id
+                .and_then(|c| calendars.get(&c))
+                .cloned()
+                .unwrap_or(Clock::Wall);
             DisputeLine {
-                id: r.sla.id,
+                id: r.id,
                 customer_id: r.customer_id,
                 number: r.number,
                 customer: r.customer,
@@ -251,45 +255,26 @@ pub(super) fn lines_from(
                 currency: r.currency,
                 assignee: r.assignee,
                 escalated: r.escalated,
-                opened_at: r.sla.opened_at,
+                opened_at: r.opened_at,
                 policy: r.policy,
-                first_response: c.first_response,
-                resolution: c.resolution,
+                first_response: SlaClock {
+                    target_minutes: i64::from(r.response_target),
+                    elapsed_minutes: r.response_elapsed,
+                    stopped: r.response_stopped,
+                    paused: r.response_paused,
+                },
+                resolution: SlaClock {
+                    target_minutes: i64::from(r.resolution_target),
+                    elapsed_minutes: r.resolution_elapsed,
+                    stopped: r.resolution_stopped,
+                    paused: r.resolution_paused,
+                },
                 measured_at: now,
-                clock: clock.clone(),
+                clock,
                 watchers: r.watchers,
             }
         })
         .collect()
-}
-
-/// The `sla:` state a filter asks for, as the clock state's label (`at_risk` is "at risk").
-pub(super) fn wanted_sla(filter: &crate::filter::Filter) -> Option<String> {
-    filter
-        .predicates
-        .iter()
-        .rfind(|p| p.field == "sla")
-        .map(|p| p.value.replace('_', " "))
-}
-
-/// Where a dispute sorts in the queue when `column` (or nothing) is not an SQL column: minutes
-/// left on that clock (a met clock after every running one), else the worse SLA state then
-/// the urgency; the id breaks ties.
-pub(super) fn queue_key(
-    column: Option<DisputeColumn>,
-    first_response: &SlaClock,
-    resolution: &SlaClock,
-    id: i64,
-) -> (i64, i64, i64) {
-    match column {
-        Some(DisputeColumn::Response) => (first_response.minutes_to_breach(), 0, id),
-        Some(DisputeColumn::Resolve) => (resolution.minutes_to_breach(), 0, id),
-        _ => (
-            crate::domain::sla::worst_state(first_response, resolution) as i64,
-            crate::domain::sla::urgency(first_response, resolution),
-            id,
-        ),
-    }
 }
 
 /// The worse of a dispute's two clock states.

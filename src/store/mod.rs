@@ -17,6 +17,7 @@ pub mod audit;
 pub mod bench;
 pub mod bucket_customers;
 pub mod case;
+pub mod clock_check;
 pub mod dispute_queue;
 pub mod disputes;
 pub mod feed;

@@ -147,6 +147,10 @@ pub async fn seed(
     let load = started.elapsed();
 
     let started = Instant::now();
+    // The calendars and disputes went in with triggers off: the clocks the store keeps.
+    sqlx::query("SELECT settle_measure_all()")
+        .execute(&mut *conn)
+        .await?;
     // VACUUM sets the visibility map, so aging reads open items from the index alone. It can
     // mark a page all-visible only once the inserting commit is flushed; with asynchronous
     // commit (the private cluster's setting) the per-table commits of VACUUM (ANALYZE) itself
