@@ -10,7 +10,7 @@ pub enum Sort {
     No,
     /// By this SQL expression (a fixed string from this file, never input).
     Sql(&'static str),
-    /// By a figure computed outside SQL (the worklist's ranking), sorted by the store in Rust.
+    /// By a figure computed outside SQL (the dispute clocks), sorted by the store in Rust.
     Computed,
 }
 
@@ -172,10 +172,9 @@ columns!(
 columns!(
     /// The dispute queue (SLA urgency first unless sorted).
     DisputeColumn {
-        // The clocks the store keeps (store::disputes::with_clocks).
-        Sla => text("SLA", 11, 0, Sort::Sql("(k.sla, k.urgency)")),
-        Response => number("Response", 12, 1, Sort::Sql("k.response_left")),
-        Resolve => number("Resolve", 9, 0, Sort::Sql("k.resolution_left")),
+        Sla => text("SLA", 11, 0, Sort::Computed),
+        Response => number("Response", 12, 1, Sort::Computed),
+        Resolve => number("Resolve", 9, 0, Sort::Computed),
         Dispute => text("Dispute", 9, 0, Sort::Sql("d.number")),
         Customer => text("Customer", 24, 1, Sort::Sql("lower(c.name)")),
         Segment => text("Segment", 12, 5, Sort::Sql("coalesce(c.segment_override, p.segment, 'standard')")),
@@ -326,9 +325,9 @@ mod tests {
             descending: false,
         });
         assert_eq!(
-            order_by::<WorkColumn>(computed, "w.rank", "w.id"),
-            " ORDER BY w.rank",
-            "the worklist sorts outside SQL"
+            order_by::<DisputeColumn>(computed, "d.id", "d.id"),
+            " ORDER BY d.id",
+            "clocks sort outside SQL"
         );
     }
 

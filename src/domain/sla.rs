@@ -117,6 +117,34 @@ impl SlaClock {
     }
 }
 
+/// What the store keeps of one clock (migrations/0021_dispute_clocks.sql): stopped or paused,
+/// the seconds it has counted; running, its base, so that it has counted the calendar's
+/// seconds now less the base.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeptClock {
+    pub target_minutes: i64,
+    pub stopped: bool,
+    pub paused: bool,
+    pub seconds: i64,
+}
+
+impl KeptClock {
+    /// The clock when its calendar has counted `counted_now` seconds (on the store's scale).
+    pub fn at(self, counted_now: i64) -> SlaClock {
+        let counted = if self.stopped || self.paused {
+            self.seconds
+        } else {
+            counted_now - self.seconds
+        };
+        SlaClock {
+            target_minutes: self.target_minutes,
+            elapsed_minutes: counted.max(0) / 60,
+            stopped: self.stopped,
+            paused: self.paused,
+        }
+    }
+}
+
 /// A state change on a dispute's timeline.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StateChange {
@@ -379,6 +407,31 @@ mod tests {
             paused_now.resolution.elapsed_minutes, 120,
             "no time counts while awaiting the customer"
         );
+    }
+
+    #[test]
+    fn a_kept_clock_counts_on_from_its_base_unless_it_stands_still() {
+        let kept = KeptClock {
+            target_minutes: 240,
+            stopped: false,
+            paused: false,
+            seconds: 1_000,
+        };
+        assert_eq!(kept.at(1_000 + 61 * 60 + 59).elapsed_minutes, 61);
+        assert_eq!(kept.at(900).elapsed_minutes, 0, "nothing counted yet");
+        let paused = KeptClock {
+            paused: true,
+            seconds: 7_200,
+            ..kept
+        };
+        assert_eq!(paused.at(1_000_000).elapsed_minutes, 120);
+        assert!(paused.at(0).paused);
+        let stopped = KeptClock {
+            stopped: true,
+            seconds: 250 * 60,
+            ..kept
+        };
+        assert_eq!(stopped.at(1_000_000).late_by(), Some(10));
     }
 
     #[test]

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
 use super::StoreError;
-use super::disputes::{LINE_SELECT, read_lines, with_clocks};
+use super::disputes::{LINE_SQL, Row, lines};
 use super::trust::{calendars, state_changes};
 use crate::domain::sla::{Clock, DisputeClocks, DisputeTimes, SlaClock, dispute_clocks};
 
@@ -47,7 +47,7 @@ pub async fn check_clocks(pool: &PgPool, now: DateTime<Utc>) -> Result<ClockChec
     let ids: Vec<i64> = facts.iter().map(|f| f.0).collect();
     let (changes, calendars) = tokio::try_join!(state_changes(pool, &ids), calendars(pool))?;
     let kept: std::collections::HashMap<i64, DisputeClocks> =
-        read_lines(pool, with_clocks(now, LINE_SELECT), now)
+        lines(pool, every_line(pool).await?, now)
             .await?
             .into_iter()
             .map(|l| {
@@ -87,4 +87,9 @@ pub async fn check_clocks(pool: &PgPool, now: DateTime<Utc>) -> Result<ClockChec
         measured: facts.len(),
         differ,
     })
+}
+
+/// Every dispute's line (open and resolved).
+async fn every_line(pool: &PgPool) -> Result<Vec<Row>, StoreError> {
+    Ok(sqlx::query_as(LINE_SQL).fetch_all(pool).await?)
 }

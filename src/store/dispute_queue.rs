@@ -1,15 +1,27 @@
-//! The dispute queue as the console pages it: filtered, ordered and windowed in SQL on the
-//! clocks the store keeps, only the window's lines read.
+//! The dispute queue as the console pages it: the clocks of every open dispute the filter
+//! matches decide the order (and `sla:` filters), each from what the store keeps of it, but
+//! names, invoices and watchers are read only for the window on screen. Sorted by a column
+//! SQL holds, the queue is paged in SQL; with an `sla:` filter too, the whole list is built.
 
 use chrono::{DateTime, Utc};
-use sqlx::PgPool;
+use sqlx::{PgPool, QueryBuilder};
 
 use super::StoreError;
 use super::disputes::{
-    DISPUTE_FIELDS, DISPUTE_TEXT, DISPUTE_VIEW, LINE_SELECT, read_lines, with_clocks,
+    ClockInputs, DISPUTE_FIELDS, DISPUTE_TEXT, DISPUTE_VIEW, KEPT_COLUMNS, KEPT_FROM, Kept,
+    LINE_SQL, Row, line_from, lines, lines_from, open_disputes, queue_key, wanted_sla,
 };
-use super::lists::{ListQuery, push_filter};
+use super::lists::{ListQuery, count_sql, page_and_count, push_filter};
+use crate::domain::sla::{SlaClock, SlaState, worst_state};
+use crate::lists::{Column, DisputeColumn, Sort};
 use crate::model::{DisputeLine, Page};
+
+/// One open dispute's clocks.
+struct Clocks {
+    id: i64,
+    first_response: SlaClock,
+    resolution: SlaClock,
+}
 
 /// The window `q` asks for of the open disputes matching it, and how many match in all.
 pub async fn open_disputes_page(
@@ -17,39 +29,147 @@ pub async fn open_disputes_page(
     q: &ListQuery,
     now: DateTime<Utc>,
 ) -> Result<Page<DisputeLine>, StoreError> {
-    let mut page = with_clocks(now, LINE_SELECT);
-    page.push(" WHERE d.state <> 'resolved'");
-    DISPUTE_VIEW.filter_sort_page(&mut page, q)?;
-    let (rows, total) = tokio::try_join!(read_lines(pool, page, now), count(pool, q, now))?;
+    let sla = wanted_sla(&q.filter);
+    let column = q
+        .sort
+        .and_then(|s| DisputeColumn::at(s.column).map(|c| (c, s.descending)));
+    let by_sql = column.is_some_and(|(c, _)| matches!(c.spec().sort, Sort::Sql(_)));
+    if by_sql {
+        if sla.is_some() {
+            let all = open_disputes(pool, q, now).await?;
+            return Ok(window(all, q));
+        }
+        return sql_page(pool, q, now).await;
+    }
+    let (mut clocks, kept, inputs) = every_clock(pool, q, now).await?;
+    if let Some(want) = sla {
+        clocks.retain(|c| worst_state(&c.first_response, &c.resolution).label() == want);
+    }
+    let by = column.map(|(c, _)| c);
+    clocks.sort_by_key(|c| queue_key(by, &c.first_response, &c.resolution, c.id));
+    if column.is_some_and(|(_, descending)| descending) {
+        clocks.reverse();
+    }
+    let total = clocks.len() as i64;
+    let shown = window_range(clocks.len(), q);
+    let start = shown.start;
+    let ids: Vec<i64> = clocks[shown].iter().map(|c| c.id).collect();
+    let mut shown = lines_from(rows_of(pool, &ids).await?, &kept, &inputs)?;
+    shown.sort_by_key(|d| ids.iter().position(|&id| id == d.id));
     Ok(Page {
-        rows,
+        rows: shown,
+        total,
+        offset: start as i64,
+    })
+}
+
+/// The open disputes at risk or breached (the worse clock), as queue lines in no order: the
+/// worklist's disputes. Every open dispute's clocks are measured; lines are read for these.
+pub async fn disputes_not_ok(
+    pool: &PgPool,
+    now: DateTime<Utc>,
+) -> Result<Vec<DisputeLine>, StoreError> {
+    let (clocks, kept, inputs) = every_clock(pool, &ListQuery::default(), now).await?;
+    let ids: Vec<i64> = clocks
+        .iter()
+        .filter(|c| worst_state(&c.first_response, &c.resolution) != SlaState::Ok)
+        .map(|c| c.id)
+        .collect();
+    lines_from(rows_of(pool, &ids).await?, &kept, &inputs)
+}
+
+/// The queue lines' rows of the disputes `ids`.
+async fn rows_of(pool: &PgPool, ids: &[i64]) -> Result<Vec<Row>, StoreError> {
+    Ok(sqlx::QueryBuilder::new(LINE_SQL)
+        .push(" WHERE d.id = ANY(")
+        .push_bind(ids)
+        .push(")")
+        .build_query_as()
+        .fetch_all(pool)
+        .await?)
+}
+
+/// Sorted by a column SQL holds (no `sla:` filter): the page and the count from SQL, the
+/// clocks of the page's disputes only.
+async fn sql_page(
+    pool: &PgPool,
+    q: &ListQuery,
+    now: DateTime<Utc>,
+) -> Result<Page<DisputeLine>, StoreError> {
+    let mut page = QueryBuilder::new(LINE_SQL);
+    page.push(" WHERE d.state <> 'resolved'");
+    // Every dispute has its customer, invoice and policy.
+    let count_sql = count_sql(
+        q,
+        "FROM disputes d WHERE d.state <> 'resolved'",
+        concat!(line_from!(), " WHERE d.state <> 'resolved'"),
+    );
+    let (rows, total): (Vec<Row>, i64) =
+        page_and_count(pool, page, &count_sql, q, &DISPUTE_VIEW).await?;
+    Ok(Page {
+        rows: lines(pool, rows, now).await?,
         total,
         offset: q.offset,
     })
 }
 
-/// How many open disputes `q`'s filter matches: from the disputes alone when nothing filters.
-async fn count(pool: &PgPool, q: &ListQuery, now: DateTime<Utc>) -> Result<i64, StoreError> {
-    if q.filter.is_empty() {
-        return Ok(sqlx::query_scalar(
-            "SELECT count(*) FROM disputes d WHERE d.state <> 'resolved'",
-        )
-        .fetch_one(pool)
-        .await?);
+/// The two clocks at `now` of every open dispute `q`'s filter matches (its `sla:` aside),
+/// from what the store keeps of them; and what they were measured from, for the lines
+/// shown. Unfiltered, they are read without the lines' joins.
+async fn every_clock(
+    pool: &PgPool,
+    q: &ListQuery,
+    now: DateTime<Utc>,
+) -> Result<(Vec<Clocks>, Vec<Kept>, ClockInputs), StoreError> {
+    let mut filter = q.filter.clone();
+    filter.predicates.retain(|p| p.field != "sla");
+    let mut qb = QueryBuilder::new("SELECT ");
+    qb.push(KEPT_COLUMNS);
+    if filter.is_empty() {
+        qb.push(KEPT_FROM).push(" WHERE d.state <> 'resolved'");
+    } else {
+        qb.push(concat!(
+            " ",
+            line_from!(),
+            " JOIN dispute_clocks k ON k.dispute_id = d.id WHERE d.state <> 'resolved'"
+        ));
+        push_filter(&mut qb, &filter, DISPUTE_FIELDS, DISPUTE_TEXT, &q.me)?;
     }
-    let mut qb = with_clocks(now, "SELECT count(*) ");
-    qb.push(" WHERE d.state <> 'resolved'");
-    push_filter(&mut qb, &q.filter, DISPUTE_FIELDS, DISPUTE_TEXT, &q.me)?;
-    Ok(qb.build_query_scalar().fetch_one(pool).await?)
+    let kept = qb.build_query_as::<Kept>().fetch_all(pool);
+    let kept = async { kept.await.map_err(StoreError::from) };
+    let (kept, inputs) = tokio::try_join!(kept, ClockInputs::read(pool, now))?;
+    let clocks = kept
+        .iter()
+        .map(|k| {
+            let (_, first_response, resolution) = inputs.measure(k)?;
+            Ok(Clocks {
+                id: k.id,
+                first_response,
+                resolution,
+            })
+        })
+        .collect::<Result<_, StoreError>>()?;
+    Ok((clocks, kept, inputs))
 }
 
-/// The open disputes at risk or breached (the worse clock), as queue lines in no order: the
-/// worklist's disputes.
-pub async fn disputes_not_ok(
-    pool: &PgPool,
-    now: DateTime<Utc>,
-) -> Result<Vec<DisputeLine>, StoreError> {
-    let mut qb = with_clocks(now, LINE_SELECT);
-    qb.push(" WHERE d.state <> 'resolved' AND k.sla < 2");
-    read_lines(pool, qb, now).await
+/// The window `q` asks for of a whole list.
+fn window(all: Vec<DisputeLine>, q: &ListQuery) -> Page<DisputeLine> {
+    let total = all.len() as i64;
+    let shown = window_range(all.len(), q);
+    Page {
+        offset: shown.start as i64,
+        rows: all
+            .into_iter()
+            .skip(shown.start)
+            .take(shown.len())
+            .collect(),
+        total,
+    }
+}
+
+/// The rows `q`'s offset and limit cover of `len`.
+fn window_range(len: usize, q: &ListQuery) -> std::ops::Range<usize> {
+    let start = usize::try_from(q.offset.max(0)).unwrap_or(0).min(len);
+    let limit = usize::try_from(q.limit.max(0)).unwrap_or(0);
+    start..start.saturating_add(limit).min(len)
 }

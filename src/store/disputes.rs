@@ -1,24 +1,24 @@
-//! The dispute queue's lines: disputes with both SLA clocks as the store keeps them
-//! (migrations/0021_dispute_clocks.sql), so the queue is ordered, filtered by SLA state and
-//! paged in SQL like any list.
+//! The dispute queue: open disputes with both SLA clocks, most urgent first. The clocks come
+//! from what the store keeps of them (migrations/0021_dispute_clocks.sql) and each calendar's
+//! count of seconds now: no state change is read to measure a clock.
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use sqlx::{PgPool, Postgres, QueryBuilder};
+use sqlx::{PgPool, QueryBuilder};
 
 use super::StoreError;
 use super::lists::{Field, FieldKind, ListQuery, ListView, push_filter};
 use super::trust::calendars;
-use crate::domain::sla::{Clock, SlaClock};
-use crate::lists::{DisputeColumn, order_by};
+use crate::domain::sla::{Clock, KeptClock, SlaClock};
+use crate::lists::{Column, DisputeColumn, Sort, order_by};
 use crate::model::DisputeLine;
 
-/// What the dispute queue can be filtered by; `sla:ok|at_risk|breached` is the worse clock.
+/// `sla:ok|at_risk|breached` is listed with the others but filtered on the clocks, in Rust.
 pub const DISPUTE_FIELDS: &[Field] = &[
     Field {
         name: "sla",
-        sql: "k.sla_word",
+        sql: "true",
         kind: FieldKind::Text,
     },
     Field {
@@ -67,18 +67,8 @@ pub const DISPUTE_FIELDS: &[Field] = &[
     },
 ];
 
-/// The tables a queue line (and every dispute filter field) reads from.
-macro_rules! line_from {
-    () => {
-        "FROM disputes d JOIN customers c ON c.id = d.customer_id JOIN invoices i ON i.id = d.invoice_id
-   JOIN sla_policies s ON s.id = d.policy_id LEFT JOIN agents a ON a.id = d.assignee_id
-   LEFT JOIN customer_profiles p ON p.customer_id = c.id"
-    };
-}
-
 #[derive(sqlx::FromRow)]
 pub(super) struct Row {
-    id: i64,
     customer_id: i64,
     number: String,
     customer: String,
@@ -91,36 +81,133 @@ pub(super) struct Row {
     currency: String,
     assignee: Option<String>,
     escalated: bool,
-    opened_at: DateTime<Utc>,
     policy: String,
-    calendar_id: Option<i32>,
-    response_target: i32,
-    response_elapsed: i64,
-    response_stopped: bool,
-    response_paused: bool,
-    resolution_target: i32,
-    resolution_elapsed: i64,
-    resolution_stopped: bool,
-    resolution_paused: bool,
+    pub(super) id: i64,
+    opened_at: DateTime<Utc>,
     watchers: Vec<String>,
 }
 
-/// Every open dispute matching the filter, most urgent first unless sorted (the queue whole,
-/// for `settle disputes`).
+/// What the store keeps of a dispute's two clocks, and its calendar.
+#[derive(sqlx::FromRow)]
+pub(super) struct Kept {
+    pub(super) id: i64,
+    calendar_id: Option<i32>,
+    first_response_minutes: i32,
+    response_stopped: bool,
+    response_paused: bool,
+    response_s: i64,
+    resolution_minutes: i32,
+    resolution_stopped: bool,
+    resolution_paused: bool,
+    resolution_s: i64,
+}
+
+/// The columns of `Kept`, from `dispute_clocks k` and `sla_policies s`.
+pub(super) const KEPT_COLUMNS: &str = "d.id, s.calendar_id, s.first_response_minutes,
+        k.response_stopped, k.response_paused, k.response_s, s.resolution_minutes,
+        k.resolution_stopped, k.resolution_paused, k.resolution_s";
+
+/// Where `KEPT_COLUMNS` are read from.
+pub(super) const KEPT_FROM: &str = " FROM disputes d JOIN dispute_clocks k ON k.dispute_id = d.id
+   JOIN sla_policies s ON s.id = d.policy_id";
+
+/// What measuring disputes' clocks at a moment takes besides what the store keeps: the
+/// calendars, and how many seconds each has counted by then.
+pub(super) struct ClockInputs {
+    calendars: BTreeMap<i32, Clock>,
+    counted: BTreeMap<i32, i64>,
+    now: DateTime<Utc>,
+}
+
+impl ClockInputs {
+    /// A dispute's calendar (wall time without one) and both its clocks.
+    pub(super) fn measure(&self, k: &Kept) -> Result<(&Clock, SlaClock, SlaClock), StoreError> {
+        static WALL: Clock = Clock::Wall;
+        let (clock, counted) = match k.calendar_id {
+            None => (&WALL, self.now.timestamp()),
+            Some(c) => (
+                self.calendars.get(&c).unwrap_or(&WALL),
+                *self.counted.get(&c).ok_or_else(|| {
+                    StoreError::Refused(format!(
+                        "business calendar {c} has no day for {}: SLA clocks count from 2000 to 2060",
+                        self.now.date_naive()
+                    ))
+                })?,
+            ),
+        };
+        let response = KeptClock {
+            target_minutes: i64::from(k.first_response_minutes),
+            stopped: k.response_stopped,
+            paused: k.response_paused,
+            seconds: k.response_s,
+        };
+        let resolution = KeptClock {
+            target_minutes: i64::from(k.resolution_minutes),
+            stopped: k.resolution_stopped,
+            paused: k.resolution_paused,
+            seconds: k.resolution_s,
+        };
+        Ok((clock, response.at(counted), resolution.at(counted)))
+    }
+
+    /// The calendars and their counts at `now`, read side by side.
+    pub(super) async fn read(pool: &PgPool, now: DateTime<Utc>) -> Result<Self, StoreError> {
+        let counted = async {
+            sqlx::query_as::<_, (i32, i64)>(
+                "SELECT b.id, e.e FROM business_calendars b
+                  CROSS JOIN LATERAL settle_counted_seconds(b.id, b.time_zone, $1) e",
+            )
+            .bind(now)
+            .fetch_all(pool)
+            .await
+            .map_err(StoreError::from)
+        };
+        let (calendars, counted) = tokio::try_join!(calendars(pool), counted)?;
+        Ok(ClockInputs {
+            calendars,
+            counted: counted.into_iter().collect(),
+            now,
+        })
+    }
+}
+
+/// Every open dispute matching the filter, with clocks at `now`. `sla:ok|at_risk|breached`
+/// filters on the worse clock.
 pub async fn open_disputes(
     pool: &PgPool,
     q: &ListQuery,
     now: DateTime<Utc>,
 ) -> Result<Vec<DisputeLine>, StoreError> {
-    let mut qb = with_clocks(now, LINE_SELECT);
+    let mut filter = q.filter.clone();
+    let sla = wanted_sla(&filter);
+    filter.predicates.retain(|p| p.field != "sla");
+    let mut qb = QueryBuilder::new(LINE_SQL);
     qb.push(" WHERE d.state <> 'resolved'");
-    push_filter(&mut qb, &q.filter, DISPUTE_FIELDS, DISPUTE_TEXT, &q.me)?;
-    qb.push(order_by::<DisputeColumn>(
-        q.sort,
-        DISPUTE_VIEW.default_order,
-        DISPUTE_VIEW.tiebreak,
-    ));
-    read_lines(pool, qb, now).await
+    push_filter(&mut qb, &filter, DISPUTE_FIELDS, DISPUTE_TEXT, &q.me)?;
+    qb.push(order_by::<DisputeColumn>(q.sort, "d.id", "d.id"));
+    let rows: Vec<Row> = qb.build_query_as().fetch_all(pool).await?;
+    let mut out = lines(pool, rows, now).await?;
+    if let Some(want) = sla {
+        out.retain(|d| worst(d).label() == want);
+    }
+    let column = q
+        .sort
+        .and_then(|s| DisputeColumn::at(s.column).map(|c| (c, s.descending)));
+    // Sorted in SQL already when the column is.
+    if !column.is_some_and(|(c, _)| matches!(c.spec().sort, Sort::Sql(_))) {
+        out.sort_by_key(|d| {
+            queue_key(
+                column.map(|(c, _)| c),
+                &d.first_response,
+                &d.resolution,
+                d.id,
+            )
+        });
+        if column.is_some_and(|(_, descending)| descending) {
+            out.reverse();
+        }
+    }
+    Ok(out)
 }
 
 /// One dispute as its queue line (open or resolved), or `None` if there is no such dispute.
@@ -129,120 +216,88 @@ pub async fn dispute_line(
     id: i64,
     now: DateTime<Utc>,
 ) -> Result<Option<DisputeLine>, StoreError> {
-    let mut qb = with_clocks(now, LINE_SELECT);
+    let mut qb = QueryBuilder::new(LINE_SQL);
     qb.push(" WHERE d.id = ").push_bind(id);
-    Ok(read_lines(pool, qb, now).await?.pop())
+    let rows: Vec<Row> = qb.build_query_as().fetch_all(pool).await?;
+    Ok(lines(pool, rows, now).await?.pop())
 }
 
-/// The lines a query over `with_clocks(now, LINE_SELECT)` finds, with their calendars (read
-/// side by side).
-pub(super) async fn read_lines(
-    pool: &PgPool,
-    mut qb: QueryBuilder<Postgres>,
-    now: DateTime<Utc>,
-) -> Result<Vec<DisputeLine>, StoreError> {
-    let rows = async {
-        qb.build_query_as::<Row>()
-            .fetch_all(pool)
-            .await
-            .map_err(StoreError::from)
-    };
-    let (rows, calendars) = tokio::try_join!(rows, calendars(pool))?;
-    Ok(lines(rows, &calendars, now))
-}
-
-/// Starts a query over the queue's tables with every dispute's clocks at `now` (a `WITH`,
-/// then `select`, then the FROM): callers add the WHERE, the order and the window. The clocks
-/// come as `k.sla` (0 breached, 1 at risk, 2 ok: the worse clock; `k.sla_word` says it),
-/// `k.urgency` (minutes to the first breach of a clock not stopped), `k.response_left` and
-/// `k.resolution_left` (minutes to each clock's breach; a stopped clock never: the largest
-/// bigint), beside each clock's minutes counted (`m.*_elapsed`).
-///
-/// The rules are domain::sla's (the quarter rule, the worse clock, a late stop stays breached),
-/// said again here in SQL so the queue can be read a window at a time; tests/dispute_clocks.rs
-/// holds the two to the same answers.
-pub(super) fn with_clocks(now: DateTime<Utc>, select: &str) -> QueryBuilder<Postgres> {
-    let mut qb = QueryBuilder::new("WITH now_s AS (SELECT ");
-    qb.push_bind(now.timestamp());
-    qb.push("::bigint AS s), ")
-        .push(CLOCK_NOW)
-        .push(select)
-        .push(CLOCKS_FROM);
-    qb
-}
-
-/// Each calendar's counted seconds at `now_s` (E(now) in the migration's words).
-const CLOCK_NOW: &str = "clock_now AS (
-    SELECT b.id AS calendar_id, e.e FROM now_s t CROSS JOIN business_calendars b
-     CROSS JOIN LATERAL settle_counted_seconds(b.id, b.time_zone, to_timestamp(t.s)) e) ";
-
-/// The queue's tables and the clocks (see `with_clocks`). A running clock's count is its
-/// calendar's seconds now less its base; a count below zero is none, and a calendar without
-/// a day for now leaves it NULL (an error when read, never a quiet zero).
-const CLOCKS_FROM: &str = concat!(
-    line_from!(),
-    " JOIN dispute_clocks dk ON dk.dispute_id = d.id CROSS JOIN now_s t
-   LEFT JOIN clock_now n ON n.calendar_id = s.calendar_id
-   CROSS JOIN LATERAL (SELECT CASE WHEN s.calendar_id IS NULL THEN t.s ELSE n.e END AS e) e
-   CROSS JOIN LATERAL (SELECT
-       CASE WHEN dk.response_stopped OR dk.response_paused THEN dk.response_s ELSE e.e - dk.response_s END AS response_s,
-       CASE WHEN dk.resolution_stopped OR dk.resolution_paused THEN dk.resolution_s ELSE e.e - dk.resolution_s END AS resolution_s) counted
-   CROSS JOIN LATERAL (SELECT
-       CASE WHEN counted.response_s < 0 THEN 0 ELSE counted.response_s / 60 END AS response_elapsed,
-       CASE WHEN counted.resolution_s < 0 THEN 0 ELSE counted.resolution_s / 60 END AS resolution_elapsed) m
-   CROSS JOIN LATERAL (SELECT
-       s.first_response_minutes - m.response_elapsed AS response,
-       s.resolution_minutes - m.resolution_elapsed AS resolution) r
-   CROSS JOIN LATERAL (SELECT
-       least(CASE WHEN r.response < 0 THEN 0
-                  WHEN NOT dk.response_stopped AND r.response * 4 < s.first_response_minutes THEN 1 ELSE 2 END,
-             CASE WHEN r.resolution < 0 THEN 0
-                  WHEN NOT dk.resolution_stopped AND r.resolution * 4 < s.resolution_minutes THEN 1 ELSE 2 END) AS sla,
-       CASE WHEN dk.response_stopped THEN 9223372036854775807 ELSE r.response END AS response_left,
-       CASE WHEN dk.resolution_stopped THEN 9223372036854775807 ELSE r.resolution END AS resolution_left) x
-   CROSS JOIN LATERAL (SELECT x.sla, least(x.response_left, x.resolution_left) AS urgency,
-       x.response_left, x.resolution_left,
-       CASE x.sla WHEN 0 THEN 'breached' WHEN 1 THEN 'at_risk' ELSE 'ok' END AS sla_word) k"
-);
-
-/// What a queue line is made of (after `with_clocks`).
-pub(super) const LINE_SELECT: &str = "SELECT d.id, d.customer_id, d.number, c.name AS customer,
+/// What a queue line is made of; each caller adds its WHERE.
+pub(super) const LINE_SQL: &str = concat!(
+    "SELECT d.customer_id, d.number, c.name AS customer,
         coalesce(c.segment_override, p.segment, 'standard') AS segment,
         i.number AS invoice, d.category, d.state, d.amount_minor::bigint AS amount, d.currency::text AS currency,
-        a.display_name AS assignee, d.escalated, d.opened_at, s.name AS policy, s.calendar_id,
-        s.first_response_minutes AS response_target, m.response_elapsed, dk.response_stopped, dk.response_paused,
-        s.resolution_minutes AS resolution_target, m.resolution_elapsed, dk.resolution_stopped, dk.resolution_paused,
+        a.display_name AS assignee, d.escalated, s.name AS policy, d.id, d.opened_at,
         array(SELECT coalesce(ag.display_name, w.role_name) FROM presence w LEFT JOIN agents ag ON ag.role_name = w.role_name
                WHERE w.entity = 'dispute' AND w.key = d.id AND w.role_name <> session_user
-                 AND w.seen_at > now() - interval '2 minutes' ORDER BY 1) AS watchers ";
+                 AND w.seen_at > now() - interval '2 minutes' ORDER BY 1) AS watchers ",
+    line_from!()
+);
+
+/// The tables a queue line (and every dispute filter field) reads from.
+macro_rules! line_from {
+    () => {
+        "FROM disputes d JOIN customers c ON c.id = d.customer_id JOIN invoices i ON i.id = d.invoice_id
+   JOIN sla_policies s ON s.id = d.policy_id LEFT JOIN agents a ON a.id = d.assignee_id
+   LEFT JOIN customer_profiles p ON p.customer_id = c.id"
+    };
+}
+pub(super) use line_from;
 
 /// What free words in a dispute filter are matched against.
 pub(super) const DISPUTE_TEXT: &str = "c.name || ' ' || d.number || ' ' || i.number";
 
-/// The queue as a list paged in SQL: most urgent first (the worse clock's state, then minutes
-/// to the first breach) unless sorted.
+/// The queue as a list paged in SQL, when it is sorted by a column SQL holds.
 pub(super) const DISPUTE_VIEW: ListView<DisputeColumn> = ListView {
     fields: DISPUTE_FIELDS,
     text_sql: DISPUTE_TEXT,
-    default_order: "k.sla, k.urgency, d.id",
+    default_order: "d.id",
     tiebreak: "d.id",
     columns: std::marker::PhantomData,
 };
 
-/// Rows as queue lines, measured at `now` on their calendars.
-pub(super) fn lines(
+/// Rows as queue lines, their clocks measured at `now`.
+pub(super) async fn lines(
+    pool: &PgPool,
     rows: Vec<Row>,
-    calendars: &BTreeMap<i32, Clock>,
     now: DateTime<Utc>,
-) -> Vec<DisputeLine> {
+) -> Result<Vec<DisputeLine>, StoreError> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let (kept, inputs) = tokio::try_join!(kept_of(pool, &ids), ClockInputs::read(pool, now))?;
+    lines_from(rows, &kept, &inputs)
+}
+
+/// What the store keeps of the clocks of the disputes `ids`.
+pub(super) async fn kept_of(pool: &PgPool, ids: &[i64]) -> Result<Vec<Kept>, StoreError> {
+    Ok(QueryBuilder::new("SELECT ")
+        .push(KEPT_COLUMNS)
+        .push(KEPT_FROM)
+        .push(" WHERE d.id = ANY(")
+        .push_bind(ids)
+        .push(")")
+        .build_query_as()
+        .fetch_all(pool)
+        .await?)
+}
+
+/// Rows as queue lines, measured from inputs already read (a row whose clocks are not kept
+/// is an error, never a line with empty clocks).
+pub(super) fn lines_from(
+    rows: Vec<Row>,
+    kept: &[Kept],
+    inputs: &ClockInputs,
+) -> Result<Vec<DisputeLine>, StoreError> {
+    let kept: BTreeMap<i64, &Kept> = kept.iter().map(|k| (k.id, k)).collect();
     rows.into_iter()
         .map(|r| {
-            let clock = r
-                .calendar_id
-                .and_then(|c| calendars.get(&c))
-                .cloned()
-                .unwrap_or(Clock::Wall);
-            DisputeLine {
+            let k = kept.get(&r.id).ok_or_else(|| {
+                StoreError::Refused(format!(
+                    "dispute {} has no clocks kept: run `SELECT settle_measure_all()` as the store's owner",
+                    r.number
+                ))
+            })?;
+            let (clock, first_response, resolution) = inputs.measure(k)?;
+            Ok(DisputeLine {
                 id: r.id,
                 customer_id: r.customer_id,
                 number: r.number,
@@ -257,24 +312,43 @@ pub(super) fn lines(
                 escalated: r.escalated,
                 opened_at: r.opened_at,
                 policy: r.policy,
-                first_response: SlaClock {
-                    target_minutes: i64::from(r.response_target),
-                    elapsed_minutes: r.response_elapsed,
-                    stopped: r.response_stopped,
-                    paused: r.response_paused,
-                },
-                resolution: SlaClock {
-                    target_minutes: i64::from(r.resolution_target),
-                    elapsed_minutes: r.resolution_elapsed,
-                    stopped: r.resolution_stopped,
-                    paused: r.resolution_paused,
-                },
-                measured_at: now,
-                clock,
+                first_response,
+                resolution,
+                measured_at: inputs.now,
+                clock: clock.clone(),
                 watchers: r.watchers,
-            }
+            })
         })
         .collect()
+}
+
+/// The `sla:` state a filter asks for, as the clock state's label (`at_risk` is "at risk").
+pub(super) fn wanted_sla(filter: &crate::filter::Filter) -> Option<String> {
+    filter
+        .predicates
+        .iter()
+        .rfind(|p| p.field == "sla")
+        .map(|p| p.value.replace('_', " "))
+}
+
+/// Where a dispute sorts in the queue when `column` (or nothing) is not an SQL column: minutes
+/// left on that clock (a met clock after every running one), else the worse SLA state then
+/// the urgency; the id breaks ties.
+pub(super) fn queue_key(
+    column: Option<DisputeColumn>,
+    first_response: &SlaClock,
+    resolution: &SlaClock,
+    id: i64,
+) -> (i64, i64, i64) {
+    match column {
+        Some(DisputeColumn::Response) => (first_response.minutes_to_breach(), 0, id),
+        Some(DisputeColumn::Resolve) => (resolution.minutes_to_breach(), 0, id),
+        _ => (
+            crate::domain::sla::worst_state(first_response, resolution) as i64,
+            crate::domain::sla::urgency(first_response, resolution),
+            id,
+        ),
+    }
 }
 
 /// The worse of a dispute's two clock states.
