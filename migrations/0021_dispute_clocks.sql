@@ -1,6 +1,8 @@
--- Dispute clocks kept by the store: the queue's order (worst SLA state, then minutes to the
--- first breach) read in one query instead of every open dispute's state changes and every
--- clock measured in the console on each load.
+-- Dispute clocks kept by the store. The queue (and the worklist) order every open dispute by
+-- its clocks; measuring them meant reading every open dispute's state changes and walking its
+-- calendar on each load. Now a load reads what is kept here, one row per open dispute, and
+-- each calendar's count of seconds now (index 0019 still serves the case timelines and the
+-- trust metrics).
 --
 -- A clock's elapsed minutes (domain::sla::dispute_clocks, DOMAIN.md "Disputes and SLA
 -- clocks") are the seconds that count on its calendar from opening to now (or to its stop),

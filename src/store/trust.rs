@@ -59,20 +59,6 @@ fn by_dispute(events: Vec<(i64, DateTime<Utc>, String)>) -> BTreeMap<i64, Vec<St
     changes
 }
 
-/// The state changes of every open dispute (as `state_changes`, without naming them).
-pub async fn open_state_changes(
-    pool: &PgPool,
-) -> Result<BTreeMap<i64, Vec<StateChange>>, StoreError> {
-    let events: Vec<(i64, DateTime<Utc>, String)> = sqlx::query_as(
-        "SELECT e.dispute_id, e.at, e.to_state FROM dispute_events e JOIN disputes d ON d.id = e.dispute_id
-          WHERE d.state <> 'resolved' AND e.kind = 'state' AND e.to_state IS NOT NULL
-          ORDER BY e.dispute_id, e.at, e.id",
-    )
-    .fetch_all(pool)
-    .await?;
-    Ok(by_dispute(events))
-}
-
 type DisputeRow = (
     i64,
     DateTime<Utc>,
