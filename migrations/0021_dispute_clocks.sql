@@ -65,15 +65,18 @@ REVOKE ALL ON FUNCTION settle_build_calendar_days(int) FROM PUBLIC;
 
 -- E(t): the seconds that count on a calendar (in its zone) up to t; calendar hours (no
 -- calendar): every second. No row for a day the calendar does not hold. Inlined by the
--- planner where it is joined (a plain SQL function: no settings, tables named with their
--- schema).
+-- planner wherever it is joined (measuring a dispute calls it five times), so it cannot carry
+-- a search_path setting: instead every operator, function, type and table in it is named with
+-- its schema, and it is no definer (as settle_convert, migration 0016).
 CREATE FUNCTION settle_counted_seconds(p_calendar int, p_zone text, p_at timestamptz) RETURNS TABLE (e bigint)
 LANGUAGE sql STABLE AS $$
-    SELECT floor(extract(epoch FROM p_at))::bigint WHERE p_calendar IS NULL
+    SELECT pg_catalog.floor(EXTRACT(epoch FROM p_at))::bigint WHERE p_calendar IS NULL
     UNION ALL
-    SELECT d.before_s + least(d.length_s, greatest(0, floor(extract(epoch FROM p_at))::bigint - d.opens_s))
+    SELECT d.before_s OPERATOR(pg_catalog.+)
+           least(d.length_s, greatest(0::bigint, pg_catalog.floor(EXTRACT(epoch FROM p_at))::bigint OPERATOR(pg_catalog.-) d.opens_s))
       FROM public.calendar_days d
-     WHERE p_calendar IS NOT NULL AND d.calendar_id = p_calendar AND d.day = (p_at AT TIME ZONE p_zone)::date
+     WHERE p_calendar IS NOT NULL AND d.calendar_id OPERATOR(pg_catalog.=) p_calendar
+       AND d.day OPERATOR(pg_catalog.=) (p_at AT TIME ZONE p_zone)::pg_catalog.date
 $$;
 
 CREATE TABLE dispute_clocks (

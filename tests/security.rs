@@ -34,7 +34,10 @@ async fn every_function_of_the_schema_runs_on_the_safe_search_path() {
           ORDER BY 1",
     )
     .bind(SAFE_PATH)
-    .bind(["settle_convert(bigint,bigint)"])
+    .bind([
+        "settle_convert(bigint,bigint)",
+        "settle_counted_seconds(integer,text,timestamp with time zone)",
+    ])
     .fetch_all(&admin)
     .await
     .unwrap();
