@@ -79,8 +79,12 @@ LANGUAGE sql STABLE AS $$
        AND d.day OPERATOR(pg_catalog.=) (p_at AT TIME ZONE p_zone)::pg_catalog.date
 $$;
 
+-- A dispute's clocks, with whether it is open and its policy (the dispute's own, kept here so
+-- the queue reads its open disputes' clocks from this table alone).
 CREATE TABLE dispute_clocks (
     dispute_id         bigint PRIMARY KEY REFERENCES disputes ON DELETE CASCADE,
+    open               boolean NOT NULL,
+    policy_id          int NOT NULL REFERENCES sla_policies,
     response_stopped   boolean NOT NULL,
     response_paused    boolean NOT NULL,
     response_s         bigint NOT NULL,   -- running: base; stopped or paused: counted seconds
@@ -88,6 +92,7 @@ CREATE TABLE dispute_clocks (
     resolution_paused  boolean NOT NULL,
     resolution_s       bigint NOT NULL
 );
+CREATE INDEX dispute_clocks_open_idx ON dispute_clocks (dispute_id) WHERE open;
 
 -- Recomputes the clocks of the disputes p_ids from their times, state changes and policy, all
 -- at once. As domain::sla: a pause starts at a change to awaiting the customer and ends at the
@@ -108,10 +113,10 @@ BEGIN
             outside USING ERRCODE = 'data_exception';
     END IF;
     DELETE FROM dispute_clocks WHERE dispute_id = ANY (p_ids);
-    INSERT INTO dispute_clocks (dispute_id, response_stopped, response_paused, response_s,
+    INSERT INTO dispute_clocks (dispute_id, open, policy_id, response_stopped, response_paused, response_s,
                                 resolution_stopped, resolution_paused, resolution_s)
     WITH d AS (
-        SELECT x.id, x.first_response_at IS NOT NULL AS responded, x.resolved_at IS NOT NULL AS resolved,
+        SELECT x.id, x.policy_id, x.first_response_at IS NOT NULL AS responded, x.resolved_at IS NOT NULL AS resolved,
                p.calendar_id AS cal, b.time_zone AS zone, eo.e AS eo, ef.e AS ef, er.e AS er
           FROM disputes x JOIN sla_policies p ON p.id = x.policy_id
           LEFT JOIN business_calendars b ON b.id = p.calendar_id
@@ -145,7 +150,7 @@ BEGIN
                    FILTER (WHERE NOT p.open OR d.resolved) AS resolution,
                max(p.ea) FILTER (WHERE p.open AND NOT d.resolved) AS since
           FROM pauses p JOIN d ON d.id = p.id GROUP BY p.id)
-    SELECT d.id,
+    SELECT d.id, NOT d.resolved, d.policy_id,
            d.responded, NOT d.responded AND h.since IS NOT NULL,
            CASE WHEN d.responded THEN greatest(0, greatest(0, d.ef - d.eo) - coalesce(h.response, 0))
                 WHEN h.since IS NOT NULL THEN greatest(0, greatest(h.since, d.eo) - d.eo - coalesce(h.response, 0))

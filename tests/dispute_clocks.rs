@@ -256,6 +256,21 @@ async fn assert_agree(pool: &PgPool, now: DateTime<Utc>, when: &str) {
             "{when}: sla:{word}"
         );
     }
+    // Filtered by the dispute's own state (read without the line's tables): in the same order.
+    let awaiting: Vec<i64> = all
+        .iter()
+        .filter(|d| d.state == settle::domain::states::DisputeState::AwaitingCustomer)
+        .map(|d| d.id)
+        .collect();
+    let page = open_disputes_page(pool, &query("state:awaiting_customer", None), now)
+        .await
+        .unwrap();
+    assert_eq!(page.total, awaiting.len() as i64, "{when}: state filter");
+    assert_eq!(
+        page.rows.iter().map(|d| d.id).collect::<Vec<_>>(),
+        awaiting.iter().skip(1).take(5).copied().collect::<Vec<_>>(),
+        "{when}: state filter"
+    );
     // Sorted by the response clock, most time left first: a stopped clock (never breaches) first.
     let by_response = Some(SortBy {
         column: 1,

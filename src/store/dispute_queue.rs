@@ -126,7 +126,17 @@ async fn every_clock(
     let mut qb = QueryBuilder::new("SELECT ");
     qb.push(KEPT_COLUMNS);
     if filter.is_empty() {
-        qb.push(KEPT_FROM).push(" WHERE d.state <> 'resolved'");
+        qb.push(KEPT_FROM).push(" WHERE k.open");
+    } else if filter.words.is_empty()
+        && filter
+            .predicates
+            .iter()
+            .all(|p| DISPUTE_OWN_FIELDS.contains(&p.field.as_str()))
+    {
+        // Only the dispute's own columns filter: no line tables.
+        qb.push(KEPT_FROM)
+            .push(" JOIN disputes d ON d.id = k.dispute_id WHERE k.open");
+        push_filter(&mut qb, &filter, DISPUTE_FIELDS, DISPUTE_TEXT, &q.me)?;
     } else {
         qb.push(concat!(
             " ",
@@ -151,6 +161,9 @@ async fn every_clock(
         .collect::<Result<_, StoreError>>()?;
     Ok((clocks, kept, inputs))
 }
+
+/// The filter fields read from the dispute's own row (`d`).
+const DISPUTE_OWN_FIELDS: [&str; 4] = ["state", "category", "amount", "age"];
 
 /// The window `q` asks for of a whole list.
 fn window(all: Vec<DisputeLine>, q: &ListQuery) -> Page<DisputeLine> {

@@ -103,13 +103,13 @@ pub(super) struct Kept {
 }
 
 /// The columns of `Kept`, from `dispute_clocks k` and `sla_policies s`.
-pub(super) const KEPT_COLUMNS: &str = "d.id, s.calendar_id, s.first_response_minutes,
+pub(super) const KEPT_COLUMNS: &str = "k.dispute_id AS id, s.calendar_id, s.first_response_minutes,
         k.response_stopped, k.response_paused, k.response_s, s.resolution_minutes,
         k.resolution_stopped, k.resolution_paused, k.resolution_s";
 
-/// Where `KEPT_COLUMNS` are read from.
-pub(super) const KEPT_FROM: &str = " FROM disputes d JOIN dispute_clocks k ON k.dispute_id = d.id
-   JOIN sla_policies s ON s.id = d.policy_id";
+/// Where `KEPT_COLUMNS` are read from without a line's tables (`k.open`: not resolved).
+pub(super) const KEPT_FROM: &str =
+    " FROM dispute_clocks k JOIN sla_policies s ON s.id = k.policy_id";
 
 /// What measuring disputes' clocks at a moment takes besides what the store keeps: the
 /// calendars, and how many seconds each has counted by then.
@@ -272,7 +272,7 @@ pub(super) async fn kept_of(pool: &PgPool, ids: &[i64]) -> Result<Vec<Kept>, Sto
     Ok(QueryBuilder::new("SELECT ")
         .push(KEPT_COLUMNS)
         .push(KEPT_FROM)
-        .push(" WHERE d.id = ANY(")
+        .push(" WHERE k.dispute_id = ANY(")
         .push_bind(ids)
         .push(")")
         .build_query_as()
