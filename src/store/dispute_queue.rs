@@ -63,11 +63,25 @@ pub async fn open_disputes_page(
     })
 }
 
+/// Whose disputes the worklist may keep: its lines are read for those only (the worklist's own
+/// rule, store::work, still decides; this is never narrower than it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DisputesFor<'a> {
+    /// A lead's whole worklist: every dispute.
+    Everyone,
+    /// `owner:x`: the disputes assigned to that role.
+    AssignedTo(&'a str),
+    /// A collector's own worklist: assigned to them, or to nobody on a customer no other
+    /// collector collects.
+    Collector(&'a str),
+}
+
 /// The open disputes at risk or breached (the worse clock), as queue lines in no order: the
 /// worklist's disputes. Every open dispute's clocks are measured; lines are read for these.
 pub async fn disputes_not_ok(
     pool: &PgPool,
     now: DateTime<Utc>,
+    whose: DisputesFor<'_>,
 ) -> Result<Vec<DisputeLine>, StoreError> {
     let (clocks, kept, inputs) = every_clock(pool, &ListQuery::default(), now).await?;
     let ids: Vec<i64> = clocks
@@ -75,7 +89,28 @@ pub async fn disputes_not_ok(
         .filter(|c| worst_state(&c.first_response, &c.resolution) != SlaState::Ok)
         .map(|c| c.id)
         .collect();
-    lines_from(rows_of(pool, &ids).await?, &kept, &inputs)
+    let mut qb = QueryBuilder::new(LINE_SQL);
+    qb.push(" WHERE d.id = ANY(").push_bind(ids).push(")");
+    match whose {
+        DisputesFor::Everyone => {}
+        DisputesFor::AssignedTo(role) => {
+            qb.push(" AND a.role_name = ").push_bind(role.to_string());
+        }
+        DisputesFor::Collector(role) => {
+            qb.push(" AND (a.role_name = ")
+                .push_bind(role.to_string())
+                .push(
+                    " OR (d.assignee_id IS NULL AND NOT EXISTS (
+                        SELECT 1 FROM customer_owners co JOIN agents oa ON oa.id = co.agent_id
+                         WHERE co.customer_id = d.customer_id AND co.relation = 'collector'
+                           AND oa.role_name <> ",
+                )
+                .push_bind(role.to_string())
+                .push(")))");
+        }
+    }
+    let rows: Vec<Row> = qb.build_query_as().fetch_all(pool).await?;
+    lines_from(rows, &kept, &inputs)
 }
 
 /// The queue lines' rows of the disputes `ids`.

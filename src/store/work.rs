@@ -139,7 +139,13 @@ async fn gather(
     type Source<'a> = BoxFuture<'a, Result<Vec<WorkItem>, StoreError>>;
     let mut sources: Vec<Source<'_>> = Vec::new();
     if scope.wants(WorkKind::Dispute) {
-        sources.push(from::disputes(pool, ctx).boxed());
+        use super::dispute_queue::DisputesFor;
+        let whose = match (&scope.owner, scope.lead) {
+            (Some(owner), _) => DisputesFor::AssignedTo(owner),
+            (None, true) => DisputesFor::Everyone,
+            (None, false) => DisputesFor::Collector(me),
+        };
+        sources.push(from::disputes(pool, ctx, whose).boxed());
     }
     if scope.lead && scope.wants(WorkKind::Hold) {
         sources.push(from::holds(pool, ctx, me).boxed());

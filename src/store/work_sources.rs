@@ -220,9 +220,14 @@ pub(super) async fn notices(pool: &PgPool, ctx: &Context) -> Result<Vec<WorkItem
 /// How many reminders that may go the list shows: the largest (a day's calls and e-mails).
 const REMINDERS: i64 = 150;
 
-/// Disputes at risk or breached (whose they are is settled with the other items').
-pub(super) async fn disputes(pool: &PgPool, ctx: &Context) -> Result<Vec<WorkItem>, StoreError> {
-    Ok(super::dispute_queue::disputes_not_ok(pool, ctx.now)
+/// Disputes at risk or breached, of those `whose` names (whose each is, is settled with the
+/// other items').
+pub(super) async fn disputes(
+    pool: &PgPool,
+    ctx: &Context,
+    whose: super::dispute_queue::DisputesFor<'_>,
+) -> Result<Vec<WorkItem>, StoreError> {
+    Ok(super::dispute_queue::disputes_not_ok(pool, ctx.now, whose)
         .await?
         .into_iter()
         .map(|d| dispute_item(ctx, d))
