@@ -276,13 +276,32 @@ async fn the_worklists_disputes_are_the_queues_not_ok_ones() {
         .into_iter()
         .filter(|d| settle::store::disputes::worst(d) != settle::domain::sla::SlaState::Ok)
         .collect();
-    let mut got = settle::store::dispute_queue::disputes_not_ok(&pool, now)
+    use settle::store::dispute_queue::{DisputesFor, disputes_not_ok};
+    let mut got = disputes_not_ok(&pool, now, DisputesFor::Everyone)
         .await
         .unwrap();
     want.sort_by_key(|d| d.id);
     got.sort_by_key(|d| d.id);
     assert!(!want.is_empty(), "the seeded book has no dispute at risk");
     assert_eq!(got, want);
+    // A collector's: every one assigned to them, none assigned to anyone else.
+    let ben = disputes_not_ok(&pool, now, DisputesFor::Collector("ben"))
+        .await
+        .unwrap();
+    let bens = |d: &settle::model::DisputeLine| d.assignee.as_deref() == Some("Ben Okafor");
+    assert_eq!(
+        ben.iter().filter(|d| bens(d)).count(),
+        want.iter().filter(|d| bens(d)).count()
+    );
+    assert!(ben.iter().all(|d| bens(d) || d.assignee.is_none()));
+    assert!(
+        ben.len() < want.len(),
+        "a collector's are fewer than everyone's"
+    );
+    let assigned = disputes_not_ok(&pool, now, DisputesFor::AssignedTo("ben"))
+        .await
+        .unwrap();
+    assert!(!assigned.is_empty() && assigned.iter().all(bens));
 }
 
 /// Walks every page of 50 of list `name` through `read` (rows on the page, total it claims):
