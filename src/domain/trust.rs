@@ -12,6 +12,7 @@ use super::sla::{
 /// A dispute as the trust metrics need it.
 #[derive(Debug, Clone)]
 pub struct DisputeFacts {
+    pub id: i64,
     pub opened_at: DateTime<Utc>,
     pub first_response_at: Option<DateTime<Utc>>,
     pub resolved_at: Option<DateTime<Utc>>,
@@ -22,8 +23,9 @@ pub struct DisputeFacts {
 }
 
 impl DisputeFacts {
-    /// Both clocks at `now`.
-    fn clocks(&self, now: DateTime<Utc>) -> DisputeClocks {
+    /// Both clocks at `now`, measured in full (the definition the store's kept clocks are held
+    /// to).
+    pub fn clocks(&self, now: DateTime<Utc>) -> DisputeClocks {
         let times = DisputeTimes {
             opened_at: self.opened_at,
             first_response_at: self.first_response_at,
@@ -175,6 +177,7 @@ mod tests {
 
     fn dispute(opened: &str, responded: Option<&str>, resolved: Option<&str>) -> DisputeFacts {
         DisputeFacts {
+            id: 1,
             opened_at: t(opened),
             first_response_at: responded.map(t),
             resolved_at: resolved.map(t),

@@ -89,6 +89,7 @@ pub async fn dispute_facts(
         .into_iter()
         .map(
             |(id, opened_at, first_response_at, resolved_at, fr, res, cal)| DisputeFacts {
+                id,
                 opened_at,
                 first_response_at,
                 resolved_at,
