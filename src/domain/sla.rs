@@ -138,7 +138,7 @@ impl KeptClock {
         };
         SlaClock {
             target_minutes: self.target_minutes,
-            elapsed_minutes: counted.max(0) / 60,
+            elapsed_minutes: whole_minutes(counted),
             stopped: self.stopped,
             paused: self.paused,
         }
@@ -186,7 +186,13 @@ pub fn elapsed(
         .iter()
         .map(|(a, b)| clock.seconds_between((*a).max(start), (*b).min(end)))
         .sum();
-    (total - held).max(0) / 60
+    whole_minutes(total - held)
+}
+
+/// Seconds counted on a clock as its whole minutes (none below zero): the one rounding every
+/// clock's minutes take, measured in full or from what the store keeps.
+fn whole_minutes(seconds: i64) -> i64 {
+    seconds.max(0) / 60
 }
 
 /// Both clocks of a dispute at `now`.

@@ -54,7 +54,11 @@ pub async fn open_disputes_page(
     let shown = window_range(clocks.len(), q);
     let start = shown.start;
     let ids: Vec<i64> = clocks[shown].iter().map(|c| c.id).collect();
-    let mut shown = lines_from(rows_of(pool, &ids).await?, &kept, &inputs)?;
+    let mut shown = lines_from(
+        rows_of(pool, &ids, DisputesFor::Everyone).await?,
+        &kept,
+        &inputs,
+    )?;
     shown.sort_by_key(|d| ids.iter().position(|&id| id == d.id));
     Ok(Page {
         rows: shown,
@@ -89,6 +93,15 @@ pub async fn disputes_not_ok(
         .filter(|c| worst_state(&c.first_response, &c.resolution) != SlaState::Ok)
         .map(|c| c.id)
         .collect();
+    lines_from(rows_of(pool, &ids, whose).await?, &kept, &inputs)
+}
+
+/// The queue lines' rows of the disputes `ids`, of those `whose` names.
+async fn rows_of(
+    pool: &PgPool,
+    ids: &[i64],
+    whose: DisputesFor<'_>,
+) -> Result<Vec<Row>, StoreError> {
     let mut qb = QueryBuilder::new(LINE_SQL);
     qb.push(" WHERE d.id = ANY(").push_bind(ids).push(")");
     match whose {
@@ -109,19 +122,7 @@ pub async fn disputes_not_ok(
                 .push(")))");
         }
     }
-    let rows: Vec<Row> = qb.build_query_as().fetch_all(pool).await?;
-    lines_from(rows, &kept, &inputs)
-}
-
-/// The queue lines' rows of the disputes `ids`.
-async fn rows_of(pool: &PgPool, ids: &[i64]) -> Result<Vec<Row>, StoreError> {
-    Ok(sqlx::QueryBuilder::new(LINE_SQL)
-        .push(" WHERE d.id = ANY(")
-        .push_bind(ids)
-        .push(")")
-        .build_query_as()
-        .fetch_all(pool)
-        .await?)
+    Ok(qb.build_query_as().fetch_all(pool).await?)
 }
 
 /// Sorted by a column SQL holds (no `sla:` filter): the page and the count from SQL, the
