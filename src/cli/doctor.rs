@@ -1,6 +1,6 @@
-//! `settle doctor`: the overview's maintained summaries, and the dispute clocks the store
-//! keeps, against the full computation on a live store. Every figure read from a summary is
-//! computed both ways; any difference is printed and the command exits 1.
+//! `settle doctor`: the overview's maintained summaries, the message counts and the dispute
+//! clocks the store keeps, against the full computation on a live store. Every figure read
+//! from a summary is computed both ways; any difference is printed and the command exits 1.
 
 use std::process::ExitCode;
 
@@ -114,6 +114,9 @@ pub async fn run(pool: &PgPool, today: NaiveDate) -> anyhow::Result<ExitCode> {
             full.lines.iter().map(|l| l.amount).sum(),
         );
     }
+    for (status, kept, full) in summary::outreach_counts(pool).await? {
+        report(format!("messages {status}"), kept, full);
+    }
     differ += dispute_clocks(pool).await?;
     Ok(if differ == 0 {
         crate::outln!("every summary agrees with the full computation");
@@ -121,7 +124,8 @@ pub async fn run(pool: &PgPool, today: NaiveDate) -> anyhow::Result<ExitCode> {
     } else {
         crate::outln!(
             "{differ} figures differ: run `SELECT rebuild_summaries()` as a lead or the worker \
-             (dispute clocks: `SELECT settle_measure_all()` as the store's owner)"
+             (dispute clocks: `SELECT settle_measure_all()`; message counts: \
+             `SELECT rebuild_outreach_counts()`; both as the store's owner)"
         );
         ExitCode::from(1)
     })

@@ -378,12 +378,12 @@ pub(super) async fn messages_to_decide(
 /// deadline), the day it may go first (`until 26 Nov: …`) so a narrow column never hides it.
 pub(super) const OUTREACH_LINE: &str = "m.id, m.customer_id, c.name AS customer, i.number AS invoice,
         m.purpose, m.channel, m.tone, m.status, m.subject, m.copies, m.send_after, m.last_error,
-        CASE WHEN m.status IN ('draft', 'queued') AND m.purpose = 'reminder' AND m.invoice_id IS NOT NULL
-             THEN (SELECT CASE WHEN b IS NULL OR b LIKE 'the invoice is %' THEN b
-                               ELSE 'until ' || to_char(reminder_due_at(m.invoice_id, settle_today())
-                                                        AT TIME ZONE (SELECT value FROM settings WHERE key = 'business_time_zone'),
-                                                        'FMDD Mon') || ': ' || b END
-                     FROM reminder_block(m.invoice_id, settle_today()) b) END AS suppression";
+        (SELECT CASE WHEN h.block IS NULL OR h.block LIKE 'the invoice is %' THEN h.block
+                     ELSE 'until ' || to_char(h.due_at AT TIME ZONE (SELECT value FROM settings WHERE key = 'business_time_zone'),
+                                              'FMDD Mon') || ': ' || h.block END
+           FROM (SELECT settle_today() AS today OFFSET 0) t,
+                settle_reminder_hold(CASE WHEN m.status IN ('draft', 'queued') AND m.purpose = 'reminder'
+                                          THEN m.invoice_id END, t.today) h) AS suppression";
 
 #[derive(sqlx::FromRow)]
 pub(super) struct OutreachRow {
@@ -426,18 +426,29 @@ impl From<OutreachRow> for OutreachLine {
     }
 }
 
+/// How many messages there are, from the counts the store keeps by status (migration 0022),
+/// pending deltas included; `m.status` is the status field's column, so a `status:` filter
+/// narrows it as it narrows the messages.
+const OUTREACH_BY_STATUS: &str = "SELECT coalesce(sum(m.n), 0)::bigint
+    FROM (SELECT status, n FROM outreach_counts UNION ALL SELECT status, n FROM outreach_count_deltas) m
+   WHERE true";
+
+/// A filter the kept counts answer: none, or `status:` alone.
+fn by_status_only(filter: &crate::filter::Filter) -> bool {
+    filter.words.is_empty() && filter.predicates.iter().all(|p| p.field == "status")
+}
+
 /// Queued and sent messages, newest first, each queued reminder with the reason the store
 /// would hold it back now (disputed, paid, or before the customer's usual pay day).
 pub async fn outreach(pool: &PgPool, q: &ListQuery) -> Result<Page<OutreachLine>, StoreError> {
     let qb = QueryBuilder::new(format!(
         "SELECT {OUTREACH_LINE} FROM {OUTREACH_FROM} WHERE true"
     ));
-    // Every message has its customer: unfiltered, 16 ms instead of 47 over 280 k messages.
-    let count_sql = count_sql(
-        q,
-        "FROM outreach m WHERE true",
-        &format!("FROM {OUTREACH_FROM} WHERE true"),
-    );
+    let count_sql = if by_status_only(&q.filter) {
+        OUTREACH_BY_STATUS.to_string()
+    } else {
+        format!("SELECT count(*) FROM {OUTREACH_FROM} WHERE true")
+    };
     let (rows, total): (Vec<OutreachRow>, i64) =
         page_and_count(pool, qb, &count_sql, q, &OUTREACH_VIEW).await?;
     let rows = rows.into_iter().map(OutreachLine::from).collect();

@@ -182,12 +182,29 @@ pub async fn remembered_days(pool: &PgPool) -> Result<Vec<NaiveDate>, StoreError
     )
 }
 
+/// Messages by status as the store keeps them (pending deltas included) beside a count of the
+/// messages themselves: `(status, kept, counted)`, every status either names.
+pub async fn outreach_counts(pool: &PgPool) -> Result<Vec<(String, i64, i64)>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT status, coalesce(k.n, 0)::bigint, coalesce(m.n, 0)::bigint
+           FROM (SELECT status, sum(n) AS n
+                   FROM (SELECT status, n FROM outreach_counts
+                         UNION ALL SELECT status, n FROM outreach_count_deltas) x GROUP BY 1) k
+           FULL JOIN (SELECT status, count(*) AS n FROM outreach GROUP BY 1) m USING (status)
+          ORDER BY 1",
+    )
+    .fetch_all(pool)
+    .await?)
+}
+
 /// Folds the pending deltas into the summaries (the worker does, every few seconds); the
 /// number of summary rows it touched.
 pub async fn fold(pool: &PgPool) -> Result<i64, StoreError> {
-    Ok(sqlx::query_scalar("SELECT fold_summaries()")
-        .fetch_one(pool)
-        .await?)
+    Ok(
+        sqlx::query_scalar("SELECT fold_summaries() + fold_outreach_counts()")
+            .fetch_one(pool)
+            .await?,
+    )
 }
 
 /// Rebuilds the summaries at the rates in force on `today` (`None`: the business day).

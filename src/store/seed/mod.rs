@@ -147,8 +147,9 @@ pub async fn seed(
     let load = started.elapsed();
 
     let started = Instant::now();
-    // The calendars and disputes went in with triggers off: the clocks the store keeps.
-    sqlx::query("SELECT settle_measure_all()")
+    // The calendars, disputes and messages went in with triggers off: the clocks and the
+    // message counts the store keeps.
+    sqlx::query("SELECT settle_measure_all(), rebuild_outreach_counts()")
         .execute(&mut *conn)
         .await?;
     // VACUUM sets the visibility map, so aging reads open items from the index alone. It can
