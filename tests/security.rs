@@ -37,6 +37,7 @@ async fn every_function_of_the_schema_runs_on_the_safe_search_path() {
     .bind([
         "settle_convert(bigint,bigint)",
         "settle_counted_seconds(integer,text,timestamp with time zone)",
+        "settle_reminder_hold(bigint,date)",
     ])
     .fetch_all(&admin)
     .await
