@@ -140,25 +140,10 @@ pub async fn pool(url: &str, max: u32) -> Result<PgPool, StoreError> {
     connect(options(url)?, max).await
 }
 
-/// How long a pooled connection may sit idle before it is pinged on its way out.
-const IDLE_PING: Duration = Duration::from_secs(5);
-
 async fn connect(opts: PgConnectOptions, max: u32) -> Result<PgPool, StoreError> {
     PgPoolOptions::new()
         .max_connections(max)
         .acquire_timeout(Duration::from_secs(5))
-        // sqlx pings every connection it hands out: a round trip before each query. A
-        // connection used within the last few seconds is taken as it is (one the server
-        // dropped meanwhile fails its query, which the console reports and retries).
-        .test_before_acquire(false)
-        .before_acquire(|conn, meta| {
-            Box::pin(async move {
-                if meta.idle_for >= IDLE_PING {
-                    sqlx::Connection::ping(conn).await?;
-                }
-                Ok(true)
-            })
-        })
         .connect_with(opts)
         .await
         .map_err(StoreError::Connect)
