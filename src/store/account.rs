@@ -167,10 +167,7 @@ pub(super) async fn fetch_customer_page(
         "6 DESC, 1",
         "1",
     ));
-    qb.push(" LIMIT ")
-        .push_bind(q.limit)
-        .push(" OFFSET ")
-        .push_bind(q.offset);
+    qb.push(super::lists::page_window(q));
     let rows: Vec<CustomerRow> = qb.build_query_as().fetch_all(pool).await?;
     Ok(customer_page(rows, q.offset))
 }

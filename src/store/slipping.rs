@@ -67,20 +67,18 @@ async fn largest_first(
 ) -> Result<(Vec<Row>, i64), StoreError> {
     qb.push(format!(
         ", top AS (SELECT p.customer_id, {} AS open_reporting FROM customer_profiles p
-                    WHERE p.slipping ORDER BY 2 DESC, 1 LIMIT ",
-        open_money("p.customer_id")
+                    WHERE p.slipping ORDER BY 2 DESC, 1{}",
+        open_money("p.customer_id"),
+        super::lists::page_window(q)
     ));
-    qb.push_bind(q.limit)
-        .push(" OFFSET ")
-        .push_bind(q.offset)
-        .push(format!(
-            ") SELECT {LINE}, top.open_reporting
+    qb.push(format!(
+        ") SELECT {LINE}, top.open_reporting
                  FROM top JOIN customer_profiles p ON p.customer_id = top.customer_id
                  JOIN customers c ON c.id = p.customer_id
                  LEFT JOIN customer_owners co ON co.customer_id = c.id AND co.relation = 'collector'
                  LEFT JOIN agents a ON a.id = co.agent_id
                 ORDER BY top.open_reporting DESC, c.id"
-        ));
+    ));
     let rows = async {
         qb.build_query_as::<Row>()
             .fetch_all(pool)
