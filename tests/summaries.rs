@@ -218,6 +218,7 @@ async fn check(book: Vec<(i64, bool, i64, i64)>, ops: Vec<Op>) {
     assert_customers(&pool, today).await;
     assert_sales(&pool, today).await;
     assert_closes(&pool, today).await;
+    assert_open(&pool).await;
     pool.close().await;
 }
 
@@ -294,6 +295,15 @@ async fn assert_customers(pool: &PgPool, today: NaiveDate) {
             }
         }
     }
+}
+
+/// Each customer's kept open money (migration 0023) is what its open invoices add up to at
+/// the summaries' rates, whatever the rates of the day.
+async fn assert_open(pool: &PgPool) {
+    let differ = settle::store::summary::open_money_differs(pool)
+        .await
+        .unwrap();
+    assert_eq!(differ, vec![], "(customer, added up, kept)");
 }
 
 async fn assert_sales(pool: &PgPool, today: NaiveDate) {
@@ -411,5 +421,41 @@ async fn kept_buckets_rank_many_customers_as_the_full_computation_does() {
                 assert_eq!(kept, exact, "{basis:?} {} from {offset}", bucket.label);
             }
         }
+    }
+    // The slipping accounts, most money open first, from the kept open money and in full.
+    sqlx::query("UPDATE customer_profiles SET slipping = (customer_id % 3 <> 0)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    // Some slipping accounts with nothing open: they come last, by customer.
+    sqlx::query(
+        "UPDATE invoices SET open_minor = 0, settled_on = coalesce(settled_on, issue_date)
+          WHERE customer_id IN (SELECT customer_id FROM customer_profiles WHERE slipping ORDER BY customer_id DESC LIMIT 5)",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    assert_open(&pool).await;
+    for offset in (0..=84).step_by(6) {
+        let q = settle::store::lists::ListQuery {
+            limit: 7,
+            offset,
+            ..Default::default()
+        };
+        let kept = settle::store::slipping::slipping_by(&pool, &q, Path::Any)
+            .await
+            .unwrap();
+        let full = settle::store::slipping::slipping_by(&pool, &q, Path::Full)
+            .await
+            .unwrap();
+        assert_eq!(kept.total, full.total);
+        let open = |p: &settle::model::Page<settle::model::SlippingAccount>| {
+            p.rows
+                .iter()
+                .map(|a| (a.customer_id, a.open))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(open(&kept), open(&full), "from {offset}");
+        assert!(offset + 7 > kept.total || kept.rows.len() == 7);
     }
 }

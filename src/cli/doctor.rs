@@ -114,8 +114,8 @@ pub async fn run(pool: &PgPool, today: NaiveDate) -> anyhow::Result<ExitCode> {
             full.lines.iter().map(|l| l.amount).sum(),
         );
     }
-    for (status, kept, full) in summary::outreach_counts(pool).await? {
-        report(format!("messages {status}"), kept, full);
+    for (what, kept, full) in kept_counts(pool).await? {
+        report(what, kept, full);
     }
     differ += dispute_clocks(pool).await?;
     Ok(if differ == 0 {
@@ -129,6 +129,23 @@ pub async fn run(pool: &PgPool, today: NaiveDate) -> anyhow::Result<ExitCode> {
         );
         ExitCode::from(1)
     })
+}
+
+/// Each customer's open money and the messages by status, as kept and counted in full.
+async fn kept_counts(pool: &PgPool) -> anyhow::Result<Vec<(String, i64, i64)>> {
+    let open = summary::open_money_differs(pool).await?;
+    for (customer, full, kept) in open.iter().take(10) {
+        crate::outln!("DIFF customer {customer} open money: kept {kept}, added up {full}");
+    }
+    let mut out = vec![(
+        "customers whose kept open money differs".to_string(),
+        open.len() as i64,
+        0,
+    )];
+    for (status, kept, full) in summary::outreach_counts(pool).await? {
+        out.push((format!("messages {status}"), kept, full));
+    }
+    Ok(out)
 }
 
 /// The clocks the store keeps for every dispute against the full measure: how many differ

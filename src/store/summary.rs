@@ -197,6 +197,24 @@ pub async fn outreach_counts(pool: &PgPool) -> Result<Vec<(String, i64, i64)>, S
     .await?)
 }
 
+/// Customers whose kept open money (migration 0023) is not what their open invoices add up to
+/// at the summaries' rates: `(customer, added up, kept)`.
+pub async fn open_money_differs(pool: &PgPool) -> Result<Vec<(i64, i64, i64)>, StoreError> {
+    Ok(sqlx::query_as(
+        "WITH full_open AS (
+             SELECT i.customer_id, count(*) AS n, coalesce(sum(settle_convert(i.open_minor, r.rate_e8)), 0) AS converted
+               FROM invoices i LEFT JOIN summary_rates r ON r.currency = i.currency
+              WHERE i.open_minor > 0 GROUP BY 1)
+         SELECT coalesce(f.customer_id, o.customer_id), coalesce(f.converted, 0)::bigint, coalesce(o.converted_minor, 0)
+           FROM full_open f FULL JOIN (SELECT * FROM customer_open WHERE n <> 0 OR converted_minor <> 0) o
+             ON o.customer_id = f.customer_id
+          WHERE f.n IS DISTINCT FROM o.n OR f.converted IS DISTINCT FROM o.converted_minor
+          ORDER BY 1",
+    )
+    .fetch_all(pool)
+    .await?)
+}
+
 /// Folds the pending deltas into the summaries (the worker does, every few seconds); the
 /// number of summary rows it touched.
 pub async fn fold(pool: &PgPool) -> Result<i64, StoreError> {
