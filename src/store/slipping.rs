@@ -159,7 +159,7 @@ pub async fn slipping(pool: &PgPool, q: &ListQuery) -> Result<Page<SlippingAccou
 }
 
 /// As `slipping`; `Path::Full` adds up the open invoices even where the kept open money would
-/// answer (`settle doctor`, tests).
+/// answer (the tests compare the two).
 pub async fn slipping_by(
     pool: &PgPool,
     q: &ListQuery,
