@@ -4,8 +4,8 @@
 -- large book). Kept like the customers' buckets (migration 0017): the summaries' statement
 -- trigger upserts one row per customer a statement touched, each invoice converted at
 -- summary_rates and then summed, so only payments to the same customer wait on each other;
--- rebuilt with the buckets (new rates, a new day). A reader uses it only when summary_rates
--- are the rates it would convert at. Unlike the buckets it counts every open invoice, whatever
+-- rebuilt when the summaries take new rates (the day's turn does not change it). A reader
+-- uses it only when summary_rates are the rates it would convert at. Unlike the buckets it counts every open invoice, whatever
 -- its dates, as the slipping list always has.
 
 CREATE TABLE customer_open (
@@ -18,7 +18,7 @@ CREATE INDEX customer_open_largest_idx ON customer_open (converted_minor DESC, c
     WHERE converted_minor > 0;
 GRANT SELECT ON customer_open TO settle_viewer;
 
--- Every customer's open money again, at summary_rates (the buckets' rebuild calls it).
+-- Every customer's open money again, at summary_rates.
 CREATE FUNCTION rebuild_customer_open() RETURNS bigint
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
@@ -89,35 +89,17 @@ BEGIN
     HAVING sum(x.sign * x.amount_minor) <> 0 OR sum(x.sign * settle_convert(x.amount_minor, r.rate_e8)) <> 0;
 END $$;
 
--- Rebuilding the customers' buckets rebuilds their open money at the same rates.
-CREATE OR REPLACE FUNCTION rebuild_customer_buckets(p_today date DEFAULT NULL, p_edges integer[] DEFAULT '{30,60,90,120}')
-RETURNS bigint
+-- New rates in the summaries (rebuild_summaries sets them in one statement, holding writers
+-- of invoices): every customer's open money again, at those rates.
+CREATE FUNCTION settle_summary_rates_set() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
-DECLARE
-    today date := coalesce(p_today, settle_today());
-    built bigint;
 BEGIN
-    IF coalesce(cardinality(p_edges), 0) = 0 OR p_edges[1] < 1
-       OR EXISTS (SELECT 1 FROM unnest(p_edges) WITH ORDINALITY a(e, i)
-                   WHERE i > 1 AND e <= p_edges[(i - 1)::integer]) THEN
-        RAISE EXCEPTION 'bucket edges must be increasing days from 1: %', p_edges USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    PERFORM pg_advisory_xact_lock(hashtext('settle summaries'));
-    LOCK TABLE invoices IN SHARE MODE;
-    DELETE FROM customer_buckets_state;
-    INSERT INTO customer_buckets_state
-    SELECT true, today, p_edges, array_prepend(1, array_agg(e + 1 ORDER BY e)) FROM unnest(p_edges) e;
-    DELETE FROM customer_buckets;
-    INSERT INTO customer_buckets
-    SELECT k.basis, k.bucket, i.customer_id, count(*), sum(settle_convert(i.open_minor, r.rate_e8))
-      FROM invoices i CROSS JOIN customer_buckets_state s LEFT JOIN summary_rates r ON r.currency = i.currency
-     CROSS JOIN LATERAL (VALUES ('due', width_bucket(s.day - i.due_date, s.thresholds)::smallint),
-                                ('invoice', width_bucket(s.day - i.issue_date, s.thresholds)::smallint)) k(basis, bucket)
-     WHERE i.open_minor > 0 AND i.issue_date <= today
-     GROUP BY 1, 2, 3;
-    GET DIAGNOSTICS built = ROW_COUNT;
     PERFORM rebuild_customer_open();
-    RETURN built;
+    RETURN NULL;
 END $$;
+REVOKE ALL ON FUNCTION settle_summary_rates_set() FROM PUBLIC;
+
+CREATE TRIGGER summary_rates_customer_open AFTER INSERT ON summary_rates
+    FOR EACH STATEMENT EXECUTE FUNCTION settle_summary_rates_set();
 
 SELECT rebuild_customer_open();

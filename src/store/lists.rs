@@ -431,13 +431,6 @@ impl From<OutreachRow> for OutreachLine {
     }
 }
 
-/// How many messages there are, from the counts the store keeps by status (migration 0022),
-/// pending deltas included; `m.status` is the status field's column, so a `status:` filter
-/// narrows it as it narrows the messages.
-const OUTREACH_BY_STATUS: &str = "SELECT coalesce(sum(m.n), 0)::bigint
-    FROM (SELECT status, n FROM outreach_counts UNION ALL SELECT status, n FROM outreach_count_deltas) m
-   WHERE true";
-
 /// A filter the kept counts answer: none, or `status:` alone.
 fn by_status_only(filter: &crate::filter::Filter) -> bool {
     filter.words.is_empty() && filter.predicates.iter().all(|p| p.field == "status")
@@ -450,7 +443,12 @@ pub async fn outreach(pool: &PgPool, q: &ListQuery) -> Result<Page<OutreachLine>
         "SELECT {OUTREACH_LINE} FROM {OUTREACH_FROM} WHERE true"
     ));
     let count_sql = if by_status_only(&q.filter) {
-        OUTREACH_BY_STATUS.to_string()
+        // From the counts the store keeps; `m.status` is the status field's column, so a
+        // `status:` filter narrows them as it narrows the messages.
+        format!(
+            "SELECT coalesce(sum(m.n), 0)::bigint FROM {} m WHERE true",
+            super::summary::KEPT_OUTREACH
+        )
     } else {
         format!("SELECT count(*) FROM {OUTREACH_FROM} WHERE true")
     };

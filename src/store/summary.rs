@@ -182,17 +182,20 @@ pub async fn remembered_days(pool: &PgPool) -> Result<Vec<NaiveDate>, StoreError
     )
 }
 
-/// Messages by status as the store keeps them (pending deltas included) beside a count of the
-/// messages themselves: `(status, kept, counted)`, every status either names.
+/// Messages by status as the store keeps them (migration 0022): the folded counts and the
+/// deltas not folded yet, rows of `(status, n)` to add up.
+pub(super) const KEPT_OUTREACH: &str =
+    "(SELECT status, n FROM outreach_counts UNION ALL SELECT status, n FROM outreach_count_deltas)";
+
+/// Messages by status as the store keeps them beside a count of the messages themselves:
+/// `(status, kept, counted)`, every status either names.
 pub async fn outreach_counts(pool: &PgPool) -> Result<Vec<(String, i64, i64)>, StoreError> {
-    Ok(sqlx::query_as(
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT status, coalesce(k.n, 0)::bigint, coalesce(m.n, 0)::bigint
-           FROM (SELECT status, sum(n) AS n
-                   FROM (SELECT status, n FROM outreach_counts
-                         UNION ALL SELECT status, n FROM outreach_count_deltas) x GROUP BY 1) k
+           FROM (SELECT status, sum(n) AS n FROM {KEPT_OUTREACH} x GROUP BY 1) k
            FULL JOIN (SELECT status, count(*) AS n FROM outreach GROUP BY 1) m USING (status)
-          ORDER BY 1",
-    )
+          ORDER BY 1"
+    )))
     .fetch_all(pool)
     .await?)
 }
