@@ -9,7 +9,8 @@ use sqlx::{PgPool, QueryBuilder};
 use super::StoreError;
 use super::disputes::{
     ClockInputs, DISPUTE_FIELDS, DISPUTE_TEXT, DISPUTE_VIEW, KEPT_COLUMNS, KEPT_FROM, Kept,
-    LINE_SQL, Row, line_from, lines, lines_from, open_disputes, queue_key, wanted_sla,
+    LINE_BY_ID_JOINS, LINE_BY_ID_SQL, LINE_SQL, Row, line_from, lines, lines_from, open_disputes,
+    queue_key, wanted_sla,
 };
 use super::lists::{ListQuery, count_sql, page_and_count, push_filter};
 use crate::domain::sla::{SlaClock, SlaState, worst_state};
@@ -102,15 +103,15 @@ async fn rows_of(
     ids: &[i64],
     whose: DisputesFor<'_>,
 ) -> Result<Vec<Row>, StoreError> {
-    let mut qb = QueryBuilder::new(LINE_SQL);
-    qb.push(" WHERE d.id = ANY(").push_bind(ids).push(")");
+    let mut qb = QueryBuilder::new(LINE_BY_ID_SQL);
+    qb.push_bind(ids).push(LINE_BY_ID_JOINS);
     match whose {
         DisputesFor::Everyone => {}
         DisputesFor::AssignedTo(role) => {
-            qb.push(" AND a.role_name = ").push_bind(role.to_string());
+            qb.push(" WHERE a.role_name = ").push_bind(role.to_string());
         }
         DisputesFor::Collector(role) => {
-            qb.push(" AND (a.role_name = ")
+            qb.push(" WHERE (a.role_name = ")
                 .push_bind(role.to_string())
                 .push(
                     " OR (d.assignee_id IS NULL AND NOT EXISTS (

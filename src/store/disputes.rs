@@ -224,16 +224,38 @@ pub async fn dispute_line(
 }
 
 /// What a queue line is made of; each caller adds its WHERE.
-pub(super) const LINE_SQL: &str = concat!(
-    "SELECT d.customer_id, d.number, c.name AS customer,
+pub(super) const LINE_SQL: &str = concat!(line_columns!(), line_from!());
+
+/// A queue line read for disputes named by id, hundreds at a time on a lead's worklist: the
+/// caller binds the ids' array straight after this and adds `LINE_BY_ID_JOINS`. Joined from
+/// `unnest`, not matched by `d.id = ANY(…)`, whose custom plan weighs every id of the array
+/// apart (767 ids: 2.6 ms of planning against 1.0); and each customer looked up by its key,
+/// where the planner's custom plan would hash every customer of the book to name a few
+/// hundred disputes.
+pub(super) const LINE_BY_ID_SQL: &str = concat!(line_columns!(), "FROM unnest(");
+
+/// What follows the ids' array in `LINE_BY_ID_SQL`.
+pub(super) const LINE_BY_ID_JOINS: &str =
+    "::bigint[]) AS want(id) JOIN disputes d ON d.id = want.id
+   CROSS JOIN LATERAL (SELECT c.id, c.name, c.segment_override FROM customers c
+                        WHERE c.id = d.customer_id OFFSET 0) c
+   JOIN invoices i ON i.id = d.invoice_id
+   JOIN sla_policies s ON s.id = d.policy_id LEFT JOIN agents a ON a.id = d.assignee_id
+   LEFT JOIN customer_profiles p ON p.customer_id = c.id";
+
+/// The columns of a queue line, read from `line_from!()`'s tables.
+macro_rules! line_columns {
+    () => {
+        "SELECT d.customer_id, d.number, c.name AS customer,
         coalesce(c.segment_override, p.segment, 'standard') AS segment,
         i.number AS invoice, d.category, d.state, d.amount_minor::bigint AS amount, d.currency::text AS currency,
         a.display_name AS assignee, d.escalated, s.name AS policy, d.id, d.opened_at,
         array(SELECT coalesce(ag.display_name, w.role_name) FROM presence w LEFT JOIN agents ag ON ag.role_name = w.role_name
                WHERE w.entity = 'dispute' AND w.key = d.id AND w.role_name <> session_user
-                 AND w.seen_at > now() - interval '2 minutes' ORDER BY 1) AS watchers ",
-    line_from!()
-);
+                 AND w.seen_at > now() - interval '2 minutes' ORDER BY 1) AS watchers "
+    };
+}
+use line_columns;
 
 /// The tables a queue line (and every dispute filter field) reads from.
 macro_rules! line_from {
