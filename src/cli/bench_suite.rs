@@ -204,10 +204,11 @@ fn report(figures: &[ScaleFigures], runs: usize) -> String {
         for (name, samples) in &f.views {
             let med = ms(super::bench::median(samples.clone()));
             let tail = ms(p95(samples.clone()));
-            let baseline = store::bench::PSQL_QUESTIONS
+            // A row for each psql question the view answers, or one without.
+            let mut baselines: Vec<String> = store::bench::PSQL_QUESTIONS
                 .iter()
                 .zip(&f.psql)
-                .find(|((_, view, _), _)| view == name)
+                .filter(|((_, view, _), _)| view == name)
                 .map(|((question, _, _), (_, times))| {
                     let pm = ms(super::bench::median(times.clone()));
                     format!(
@@ -216,8 +217,13 @@ fn report(figures: &[ScaleFigures], runs: usize) -> String {
                         med / pm.max(0.001)
                     )
                 })
-                .unwrap_or_else(|| "— | | |".into());
-            let _ = writeln!(s, "| {name} | {med:.1} | {tail:.1} | {baseline} |");
+                .collect();
+            if baselines.is_empty() {
+                baselines.push("— | | |".into());
+            }
+            for baseline in baselines {
+                let _ = writeln!(s, "| {name} | {med:.1} | {tail:.1} | {baseline} |");
+            }
         }
         let _ = writeln!(
             s,
@@ -237,4 +243,62 @@ fn report(figures: &[ScaleFigures], runs: usize) -> String {
          soak`). Writer throughput with 200 consoles: `settle bench feed --consoles 200`."
     );
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn millis(v: &[u64]) -> Vec<Duration> {
+        v.iter().map(|&m| Duration::from_millis(m)).collect()
+    }
+
+    #[test]
+    fn a_view_gets_a_row_for_each_psql_question_it_answers() {
+        // psql's figures line up with PSQL_QUESTIONS by position: 1 ms for the first, 2 ms for
+        // the second, …
+        let psql = store::bench::PSQL_QUESTIONS
+            .iter()
+            .zip(1u64..)
+            .map(|((name, _, _), n)| (*name, millis(&[n, n, n])))
+            .collect();
+        let figures = ScaleFigures {
+            scale: "small".into(),
+            seed: Duration::from_secs(1),
+            invoices: 10,
+            views: vec![
+                ("disputes", millis(&[8, 8, 8])),
+                ("activity", millis(&[3, 3, 3])),
+            ],
+            psql,
+            first_frame_ms: vec![30, 31, 32],
+            work_frame_ms: vec![40, 41, 42],
+        };
+        let text = report(&[figures], 3);
+        let rows: Vec<&str> = text
+            .lines()
+            .filter(|l| l.starts_with("| disputes |"))
+            .collect();
+        let answering: Vec<(usize, &str)> = store::bench::PSQL_QUESTIONS
+            .iter()
+            .enumerate()
+            .filter(|(_, (_, view, _))| *view == "disputes")
+            .map(|(i, (question, _, _))| (i, *question))
+            .collect();
+        assert_eq!(rows.len(), answering.len(), "{text}");
+        assert!(answering.len() >= 2);
+        for ((i, question), row) in answering.iter().zip(&rows) {
+            let psql_ms = (*i + 1) as f64;
+            let want = format!(
+                "| disputes | 8.0 | 8.0 | {question} | {psql_ms:.1} | {psql_ms:.1} | {:.2}× |",
+                8.0 / psql_ms
+            );
+            assert_eq!(*row, want);
+        }
+        assert!(
+            text.lines()
+                .any(|l| l == "| activity | 3.0 | 3.0 | — | | | |"),
+            "{text}"
+        );
+    }
 }

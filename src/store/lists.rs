@@ -381,12 +381,13 @@ pub(super) async fn messages_to_decide(
 /// The columns of an outreach line: a queued reminder comes with the reason the store would
 /// hold it back now (disputed, paid, or before the customer's usual pay day or a promise's
 /// deadline), the day it may go first (`until 26 Nov: …`) so a narrow column never hides it.
+/// Today is asked once a statement (an uncorrelated sub-select), not once a line.
 pub(super) const OUTREACH_LINE: &str = "m.id, m.customer_id, c.name AS customer, i.number AS invoice,
         m.purpose, m.channel, m.tone, m.status, m.subject, m.copies, m.send_after, m.last_error,
         (SELECT CASE WHEN h.block IS NULL OR h.block LIKE 'the invoice is %' THEN h.block
                      ELSE 'until ' || to_char(h.due_at AT TIME ZONE (SELECT value FROM settings WHERE key = 'business_time_zone'),
                                               'FMDD Mon') || ': ' || h.block END
-           FROM (SELECT settle_today() AS today OFFSET 0) t,
+           FROM (SELECT (SELECT settle_today()) AS today OFFSET 0) t,
                 settle_reminder_hold(CASE WHEN m.status IN ('draft', 'queued') AND m.purpose = 'reminder'
                                           THEN m.invoice_id END, t.today) h) AS suppression";
 
