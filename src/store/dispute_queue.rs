@@ -8,9 +8,9 @@ use sqlx::{PgPool, QueryBuilder};
 
 use super::StoreError;
 use super::disputes::{
-    ClockInputs, DISPUTE_FIELDS, DISPUTE_TEXT, DISPUTE_VIEW, KEPT_COLUMNS, KEPT_FROM, Kept,
-    LINE_BY_ID_JOINS, LINE_BY_ID_SQL, LINE_SQL, Row, line_from, lines, lines_from, open_disputes,
-    queue_key, wanted_sla,
+    ClockInputs, DISPUTE_FIELDS, DISPUTE_TEXT, DISPUTE_VIEW, KEPT_ARRAYS, KEPT_ARRAYS_END,
+    KEPT_COLUMNS, KEPT_FROM, Kept, KeptArrays, LINE_BY_ID_JOINS, LINE_BY_ID_SQL, LINE_SQL, Row,
+    line_from, lines, lines_from, open_disputes, queue_key, wanted_sla,
 };
 use super::lists::{ListQuery, count_sql, page_and_count, push_filter};
 use crate::domain::sla::{SlaClock, SlaState, worst_state};
@@ -160,8 +160,8 @@ async fn every_clock(
 ) -> Result<(Vec<Clocks>, Vec<Kept>, ClockInputs), StoreError> {
     let mut filter = q.filter.clone();
     filter.predicates.retain(|p| p.field != "sla");
-    let mut qb = QueryBuilder::new("SELECT ");
-    qb.push(KEPT_COLUMNS);
+    let mut qb = QueryBuilder::new(KEPT_ARRAYS);
+    qb.push("SELECT ").push(KEPT_COLUMNS);
     if filter.is_empty() {
         qb.push(KEPT_FROM).push(" WHERE k.open");
     } else if filter.words.is_empty()
@@ -182,8 +182,9 @@ async fn every_clock(
         ));
         push_filter(&mut qb, &filter, DISPUTE_FIELDS, DISPUTE_TEXT, &q.me)?;
     }
-    let kept = qb.build_query_as::<Kept>().fetch_all(pool);
-    let kept = async { kept.await.map_err(StoreError::from) };
+    qb.push(KEPT_ARRAYS_END);
+    let kept = qb.build_query_as::<KeptArrays>().fetch_one(pool);
+    let kept = async { Ok::<_, StoreError>(kept.await?.rows()) };
     let (kept, inputs) = tokio::try_join!(kept, ClockInputs::read(pool, now))?;
     let clocks = kept
         .iter()
