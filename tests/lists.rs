@@ -260,11 +260,25 @@ async fn a_window_of_the_dispute_queue_is_that_slice_of_the_whole_queue() {
 }
 
 /// The worklist reads lines only for the disputes at risk or breached: exactly those of the
-/// whole queue whose worse clock is not ok.
+/// whole queue whose worse clock is not ok. A few (read matched by id) and many (read joined
+/// from the ids' array: a month later, most open disputes of a larger book are late).
 #[tokio::test]
 async fn the_worklists_disputes_are_the_queues_not_ok_ones() {
     let (_db, pool) = seeded_db(200, 42).await;
-    let now = fixed_now();
+    let few = worklist_disputes_match_the_queue(&pool, fixed_now()).await;
+    assert!(few < 100, "{few} disputes at risk: not a few");
+    let (_db, pool) = seeded_db(8000, 42).await;
+    let many =
+        worklist_disputes_match_the_queue(&pool, fixed_now() + chrono::Duration::days(30)).await;
+    assert!(many > 100, "only {many} disputes at risk");
+}
+
+/// Checks the worklist's dispute lines at `now` against the whole queue's; how many are at risk.
+async fn worklist_disputes_match_the_queue(
+    pool: &sqlx::PgPool,
+    now: chrono::DateTime<chrono::Utc>,
+) -> usize {
+    let pool = pool.clone();
     let whole = ListQuery {
         limit: 100_000,
         ..Default::default()
@@ -302,6 +316,7 @@ async fn the_worklists_disputes_are_the_queues_not_ok_ones() {
         .await
         .unwrap();
     assert!(!assigned.is_empty() && assigned.iter().all(bens));
+    want.len()
 }
 
 /// Walks every page of 50 of list `name` through `read` (rows on the page, total it claims):

@@ -97,21 +97,33 @@ pub async fn disputes_not_ok(
     lines_from(rows_of(pool, &ids, whose).await?, &kept, &inputs)
 }
 
+/// From how many ids lines are read by `LINE_BY_ID_SQL`: a page's window (70 at most) plans and
+/// runs faster on `LINE_SQL` (0.3 ms less on the small demo store), a lead's worklist (767
+/// disputes on the large one) on `LINE_BY_ID_SQL` (its dispute lines 16 → 13 ms).
+const MANY_IDS: usize = 100;
+
 /// The queue lines' rows of the disputes `ids`, of those `whose` names.
 async fn rows_of(
     pool: &PgPool,
     ids: &[i64],
     whose: DisputesFor<'_>,
 ) -> Result<Vec<Row>, StoreError> {
-    let mut qb = QueryBuilder::new(LINE_BY_ID_SQL);
-    qb.push_bind(ids).push(LINE_BY_ID_JOINS);
+    let mut qb = if ids.len() > MANY_IDS {
+        let mut qb = QueryBuilder::new(LINE_BY_ID_SQL);
+        qb.push_bind(ids).push(LINE_BY_ID_JOINS).push(" WHERE true");
+        qb
+    } else {
+        let mut qb = QueryBuilder::new(LINE_SQL);
+        qb.push(" WHERE d.id = ANY(").push_bind(ids).push(")");
+        qb
+    };
     match whose {
         DisputesFor::Everyone => {}
         DisputesFor::AssignedTo(role) => {
-            qb.push(" WHERE a.role_name = ").push_bind(role.to_string());
+            qb.push(" AND a.role_name = ").push_bind(role.to_string());
         }
         DisputesFor::Collector(role) => {
-            qb.push(" WHERE (a.role_name = ")
+            qb.push(" AND (a.role_name = ")
                 .push_bind(role.to_string())
                 .push(
                     " OR (d.assignee_id IS NULL AND NOT EXISTS (
