@@ -41,9 +41,13 @@ pub async fn state_changes(
     pool: &PgPool,
     ids: &[i64],
 ) -> Result<BTreeMap<i64, Vec<StateChange>>, StoreError> {
+    // Joined from `unnest`: `dispute_id = ANY($1)` had the planner weigh each of the 2,098
+    // disputes a 30-day trust reading asks about apart (2.9 ms of planning) and then scan
+    // the table (4.5 ms; 2.6 through the state index).
     let events: Vec<(i64, DateTime<Utc>, String)> = sqlx::query_as(
-        "SELECT dispute_id, at, to_state FROM dispute_events
-          WHERE dispute_id = ANY($1) AND kind = 'state' AND to_state IS NOT NULL ORDER BY dispute_id, at, id",
+        "SELECT e.dispute_id, e.at, e.to_state FROM unnest($1::bigint[]) AS want(id)
+           JOIN dispute_events e ON e.dispute_id = want.id
+          WHERE e.kind = 'state' AND e.to_state IS NOT NULL ORDER BY e.dispute_id, e.at, e.id",
     )
     .bind(ids)
     .fetch_all(pool)
