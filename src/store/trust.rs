@@ -78,17 +78,21 @@ pub async fn dispute_facts(
     pool: &PgPool,
     since: DateTime<Utc>,
 ) -> Result<Vec<DisputeFacts>, StoreError> {
-    let rows: Vec<DisputeRow> = sqlx::query_as(
-        "SELECT d.id, d.opened_at, d.first_response_at, d.resolved_at, p.first_response_minutes, p.resolution_minutes, p.calendar_id
-           FROM disputes d JOIN sla_policies p ON p.id = d.policy_id
-          WHERE d.state <> 'resolved' OR d.opened_at >= $1 OR d.first_response_at >= $1 OR d.resolved_at >= $1",
-    )
-    .bind(since)
-    .fetch_all(pool)
-    .await?;
+    let rows = async {
+        sqlx::query_as::<_, DisputeRow>(
+            "SELECT d.id, d.opened_at, d.first_response_at, d.resolved_at, p.first_response_minutes, p.resolution_minutes, p.calendar_id
+               FROM disputes d JOIN sla_policies p ON p.id = d.policy_id
+              WHERE d.state <> 'resolved' OR d.opened_at >= $1 OR d.first_response_at >= $1 OR d.resolved_at >= $1",
+        )
+        .bind(since)
+        .fetch_all(pool)
+        .await
+        .map_err(StoreError::from)
+    };
+    // The calendars side by side with the disputes; the state changes need their ids.
+    let (rows, clocks) = tokio::try_join!(rows, calendars(pool))?;
     let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
     let mut changes = state_changes(pool, &ids).await?;
-    let clocks = calendars(pool).await?;
     Ok(rows
         .into_iter()
         .map(
