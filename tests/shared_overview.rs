@@ -236,3 +236,66 @@ async fn the_publisher_computes_again_only_the_figures_a_change_touches() {
     .unwrap();
     assert_eq!(published, after_dispute.data);
 }
+
+/// The number an alert starts with (`✖ 7 orders cleared …` → 7), for the alert that says `what`.
+fn alert_count(alerts: &[String], what: &str) -> Option<i64> {
+    let line = alerts.iter().find(|a| a.contains(what))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// The overview a console computes says the store's own counts in its alerts, each in its own
+/// line: orders cleared but held, slipping accounts, messages waiting for a lead.
+#[tokio::test]
+async fn the_computed_overviews_alerts_say_the_stores_counts() {
+    let (db, admin) = common::seeded_db(200, 42).await;
+    common::login_role(&admin, "ava", Some("settle_lead")).await;
+    let ava = store::pool(&db.url_as("ava"), 2).await.unwrap();
+    let today = store::business_today(&admin, Utc::now()).await.unwrap();
+    let params = AgingParams {
+        as_of: today,
+        basis: Basis::Due,
+        edges: BucketEdges::default(),
+    };
+    // Three messages waiting for a lead (the seeded book has none).
+    sqlx::query(
+        "UPDATE outreach SET status = 'pending_approval'
+          WHERE id IN (SELECT id FROM outreach WHERE status = 'queued' ORDER BY id LIMIT 3)",
+    )
+    .execute(&admin)
+    .await
+    .unwrap();
+    let o = load(&Stores::primary_only(ava.clone()), &params).await;
+    assert!(!marked(&o));
+    let count = |sql: &'static str| {
+        let admin = admin.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(sql)
+                .fetch_one(&admin)
+                .await
+                .unwrap()
+        }
+    };
+    let held = count("SELECT count(*) FROM holds WHERE status = 'cleared'").await;
+    let slipping = count("SELECT count(*) FROM customer_profiles WHERE slipping").await;
+    let waiting =
+        count("SELECT count(*) FROM outreach WHERE status IN ('pending_approval', 'uncertain')")
+            .await;
+    assert!(
+        held > 0 && slipping > 0 && waiting > 0,
+        "{held} {slipping} {waiting}"
+    );
+    // Different counts, so a line carrying another's number is seen.
+    assert!(held != slipping && slipping != waiting && held != waiting);
+    for (what, want) in [
+        ("cleared but still held", held),
+        ("slipping", slipping),
+        ("for a lead", waiting),
+    ] {
+        assert_eq!(
+            alert_count(&o.alerts, what),
+            Some(want),
+            "{what}: {:?}",
+            o.alerts
+        );
+    }
+}

@@ -193,26 +193,27 @@ pub(crate) async fn overview_work(
     now: DateTime<Utc>,
 ) -> Result<(crate::domain::trust::TrustMetrics, Vec<String>), StoreError> {
     // The disputes' facts once: the trust metrics and the alerts' clocks both come from them.
-    let (disputes, holds) = store::trust::facts(pool, now, 30).await?;
+    // The alerts' other counts are read beside them.
+    let ((disputes, holds), counts) = tokio::try_join!(
+        store::trust::facts(pool, now, 30),
+        store::alert_counts(pool)
+    )?;
     let trust = crate::domain::trust::trust_metrics(now, 30, &disputes, &holds);
     let alerts = alerts(
-        pool,
+        counts,
         crate::domain::trust::open_dispute_states(now, &disputes),
         &trust,
-    )
-    .await?;
+    );
     Ok((trust, alerts))
 }
 
-/// Counts what the overview's alerts are about (the open disputes' breached and at-risk counts
-/// given); `domain::alerts` says what they say.
-async fn alerts(
-    pool: &PgPool,
+/// What the overview's alerts say (`domain::alerts`), from the store's counts and the open
+/// disputes' breached and at-risk counts.
+fn alerts(
+    (cleared_but_held, slipping, promises_broken, messages_waiting): (i64, i64, i64, i64),
     (disputes_breached, disputes_at_risk): (usize, usize),
     trust: &crate::domain::trust::TrustMetrics,
-) -> Result<Vec<String>, StoreError> {
-    let (cleared_but_held, slipping, promises_broken, messages_waiting) =
-        store::alert_counts(pool).await?;
+) -> Vec<String> {
     let counts = crate::domain::alerts::AlertCounts {
         disputes_breached,
         disputes_at_risk,
@@ -221,7 +222,7 @@ async fn alerts(
         promises_broken,
         messages_waiting,
     };
-    Ok(crate::domain::alerts::alerts(&counts, trust))
+    crate::domain::alerts::alerts(&counts, trust)
 }
 
 async fn list(

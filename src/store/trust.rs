@@ -152,8 +152,5 @@ pub async fn facts(
     window_days: i64,
 ) -> Result<(Vec<DisputeFacts>, Vec<HoldFacts>), StoreError> {
     let since = now - Duration::days(window_days);
-    Ok((
-        dispute_facts(pool, since).await?,
-        cleared_holds(pool, since).await?,
-    ))
+    tokio::try_join!(dispute_facts(pool, since), cleared_holds(pool, since))
 }
