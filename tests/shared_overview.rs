@@ -61,6 +61,19 @@ async fn look(pool: &PgPool) -> store::shared_overview::Look {
     store::shared_overview::look(pool).await.unwrap()
 }
 
+/// A lead's (`ava`) pool on `db`, and today's overview as the worker publishes it.
+async fn lead_on_today(db: &common::TestDb, admin: &PgPool) -> (PgPool, AgingParams) {
+    common::login_role(admin, "ava", Some("settle_lead")).await;
+    let ava = store::pool(&db.url_as("ava"), 2).await.unwrap();
+    let today = store::business_today(admin, Utc::now()).await.unwrap();
+    let params = AgingParams {
+        as_of: today,
+        basis: Basis::Due,
+        edges: BucketEdges::default(),
+    };
+    (ava, params)
+}
+
 fn marked(o: &OverviewData) -> bool {
     o.alerts == [MARK.to_string()]
 }
@@ -68,14 +81,7 @@ fn marked(o: &OverviewData) -> bool {
 #[tokio::test]
 async fn a_console_shows_the_published_overview_only_when_it_covers_what_it_must_show() {
     let (db, admin) = common::seeded_db(40, 3).await;
-    common::login_role(&admin, "ava", Some("settle_lead")).await;
-    let ava = store::pool(&db.url_as("ava"), 2).await.unwrap();
-    let today = store::business_today(&admin, Utc::now()).await.unwrap();
-    let params = AgingParams {
-        as_of: today,
-        basis: Basis::Due,
-        edges: BucketEdges::default(),
-    };
+    let (ava, params) = lead_on_today(&db, &admin).await;
     let stores = Stores::primary_only(ava.clone());
 
     // No worker has published: the console computes it.
@@ -248,14 +254,7 @@ fn alert_count(alerts: &[String], what: &str) -> Option<i64> {
 #[tokio::test]
 async fn the_computed_overviews_alerts_say_the_stores_counts() {
     let (db, admin) = common::seeded_db(200, 42).await;
-    common::login_role(&admin, "ava", Some("settle_lead")).await;
-    let ava = store::pool(&db.url_as("ava"), 2).await.unwrap();
-    let today = store::business_today(&admin, Utc::now()).await.unwrap();
-    let params = AgingParams {
-        as_of: today,
-        basis: Basis::Due,
-        edges: BucketEdges::default(),
-    };
+    let (ava, params) = lead_on_today(&db, &admin).await;
     // Three messages waiting for a lead (the seeded book has none).
     sqlx::query(
         "UPDATE outreach SET status = 'pending_approval'
