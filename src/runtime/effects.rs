@@ -199,30 +199,15 @@ pub(crate) async fn overview_work(
         store::alert_counts(pool)
     )?;
     let trust = crate::domain::trust::trust_metrics(now, 30, &disputes, &holds);
-    let alerts = alerts(
-        counts,
-        crate::domain::trust::open_dispute_states(now, &disputes),
-        &trust,
-    );
-    Ok((trust, alerts))
-}
-
-/// What the overview's alerts say (`domain::alerts`), from the store's counts and the open
-/// disputes' breached and at-risk counts.
-fn alerts(
-    (cleared_but_held, slipping, promises_broken, messages_waiting): (i64, i64, i64, i64),
-    (disputes_breached, disputes_at_risk): (usize, usize),
-    trust: &crate::domain::trust::TrustMetrics,
-) -> Vec<String> {
+    let (disputes_breached, disputes_at_risk) =
+        crate::domain::trust::open_dispute_states(now, &disputes);
     let counts = crate::domain::alerts::AlertCounts {
         disputes_breached,
         disputes_at_risk,
-        cleared_but_held,
-        slipping,
-        promises_broken,
-        messages_waiting,
+        ..counts
     };
-    crate::domain::alerts::alerts(&counts, trust)
+    let alerts = crate::domain::alerts::alerts(&counts, &trust);
+    Ok((trust, alerts))
 }
 
 async fn list(

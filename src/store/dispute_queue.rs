@@ -8,9 +8,8 @@ use sqlx::{PgPool, QueryBuilder};
 
 use super::StoreError;
 use super::disputes::{
-    ClockInputs, DISPUTE_FIELDS, DISPUTE_TEXT, DISPUTE_VIEW, KEPT_ARRAYS, KEPT_ARRAYS_END,
-    KEPT_COLUMNS, KEPT_FROM, Kept, KeptArrays, LINE_BY_ID_JOINS, LINE_BY_ID_SQL, LINE_SQL, Row,
-    line_from, lines, lines_from, open_disputes, queue_key, wanted_sla,
+    ClockInputs, DISPUTE_FIELDS, DISPUTE_TEXT, DISPUTE_VIEW, KEPT_FROM, Kept, KeptArrays, LINE_SQL,
+    Row, line_from, lines, lines_by_id, lines_from, open_disputes, queue_key, wanted_sla,
 };
 use super::lists::{ListQuery, count_sql, page_and_count, push_filter};
 use crate::domain::sla::{SlaClock, SlaState, worst_state};
@@ -97,9 +96,9 @@ pub async fn disputes_not_ok(
     lines_from(rows_of(pool, &ids, whose).await?, &kept, &inputs)
 }
 
-/// From how many ids lines are read by `LINE_BY_ID_SQL`: a page's window (70 at most) plans and
+/// From how many ids lines are read by `lines_by_id`: a page's window (70 at most) plans and
 /// runs faster on `LINE_SQL` (0.3 ms less on the small demo store), a lead's worklist (767
-/// disputes on the large one) on `LINE_BY_ID_SQL` (its dispute lines 16 → 13 ms).
+/// disputes on the large one) on `lines_by_id` (its dispute lines 16 → 13 ms).
 const MANY_IDS: usize = 100;
 
 /// The queue lines' rows of the disputes `ids`, of those `whose` names.
@@ -109,9 +108,7 @@ async fn rows_of(
     whose: DisputesFor<'_>,
 ) -> Result<Vec<Row>, StoreError> {
     let mut qb = if ids.len() > MANY_IDS {
-        let mut qb = QueryBuilder::new(LINE_BY_ID_SQL);
-        qb.push_bind(ids).push(LINE_BY_ID_JOINS).push(" WHERE true");
-        qb
+        lines_by_id(ids)
     } else {
         let mut qb = QueryBuilder::new(LINE_SQL);
         qb.push(" WHERE d.id = ANY(").push_bind(ids).push(")");
@@ -172,8 +169,7 @@ async fn every_clock(
 ) -> Result<(Vec<Clocks>, Vec<Kept>, ClockInputs), StoreError> {
     let mut filter = q.filter.clone();
     filter.predicates.retain(|p| p.field != "sla");
-    let mut qb = QueryBuilder::new(KEPT_ARRAYS);
-    qb.push("SELECT ").push(KEPT_COLUMNS);
+    let mut qb = KeptArrays::query();
     if filter.is_empty() {
         qb.push(KEPT_FROM).push(" WHERE k.open");
     } else if filter.words.is_empty()
@@ -194,9 +190,7 @@ async fn every_clock(
         ));
         push_filter(&mut qb, &filter, DISPUTE_FIELDS, DISPUTE_TEXT, &q.me)?;
     }
-    qb.push(KEPT_ARRAYS_END);
-    let kept = qb.build_query_as::<KeptArrays>().fetch_one(pool);
-    let kept = async { Ok::<_, StoreError>(kept.await?.rows()) };
+    let kept = KeptArrays::fetch(qb, pool);
     let (kept, inputs) = tokio::try_join!(kept, ClockInputs::read(pool, now))?;
     let clocks = kept
         .iter()

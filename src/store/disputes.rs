@@ -102,9 +102,10 @@ pub(super) struct Kept {
     resolution_s: i64,
 }
 
-/// Many disputes' `Kept` as one row of arrays (`KEPT_ARRAYS` around a `KEPT_COLUMNS` query):
-/// the queue reads every open dispute's clocks, and 1,331 rows decoded one by one cost the
-/// console more than the store took to find them.
+/// Many disputes' `Kept` as one row of arrays: the queue reads every open dispute's clocks,
+/// and 1,331 rows decoded one by one cost the console more than the store took to find them.
+/// `KeptArrays::query` starts the statement (`SELECT KEPT_COLUMNS`), the caller adds its FROM
+/// and WHERE, `KeptArrays::fetch` closes and reads it.
 #[derive(sqlx::FromRow)]
 pub(super) struct KeptArrays {
     id: Vec<i64>,
@@ -119,38 +120,47 @@ pub(super) struct KeptArrays {
     resolution_s: Vec<i64>,
 }
 
-/// Wraps a `KEPT_COLUMNS` query (the caller closes it with `KEPT_ARRAYS_END`).
-pub(super) const KEPT_ARRAYS: &str = "SELECT coalesce(array_agg(id), '{}') AS id,
-        coalesce(array_agg(calendar_id), '{}') AS calendar_id,
-        coalesce(array_agg(first_response_minutes), '{}') AS first_response_minutes,
-        coalesce(array_agg(response_stopped), '{}') AS response_stopped,
-        coalesce(array_agg(response_paused), '{}') AS response_paused,
-        coalesce(array_agg(response_s), '{}') AS response_s,
-        coalesce(array_agg(resolution_minutes), '{}') AS resolution_minutes,
-        coalesce(array_agg(resolution_stopped), '{}') AS resolution_stopped,
-        coalesce(array_agg(resolution_paused), '{}') AS resolution_paused,
-        coalesce(array_agg(resolution_s), '{}') AS resolution_s FROM (";
-
-/// Closes `KEPT_ARRAYS`.
-pub(super) const KEPT_ARRAYS_END: &str = ") kept";
-
 impl KeptArrays {
-    /// Back to one `Kept` a dispute (the arrays are aggregated together, so of one length).
-    pub(super) fn rows(self) -> Vec<Kept> {
-        (0..self.id.len())
+    /// `SELECT KEPT_COLUMNS`, inside the aggregation into arrays.
+    pub(super) fn query() -> QueryBuilder<sqlx::Postgres> {
+        let mut qb = QueryBuilder::new(
+            "SELECT coalesce(array_agg(id), '{}') AS id,
+                coalesce(array_agg(calendar_id), '{}') AS calendar_id,
+                coalesce(array_agg(first_response_minutes), '{}') AS first_response_minutes,
+                coalesce(array_agg(response_stopped), '{}') AS response_stopped,
+                coalesce(array_agg(response_paused), '{}') AS response_paused,
+                coalesce(array_agg(response_s), '{}') AS response_s,
+                coalesce(array_agg(resolution_minutes), '{}') AS resolution_minutes,
+                coalesce(array_agg(resolution_stopped), '{}') AS resolution_stopped,
+                coalesce(array_agg(resolution_paused), '{}') AS resolution_paused,
+                coalesce(array_agg(resolution_s), '{}') AS resolution_s FROM (SELECT ",
+        );
+        qb.push(KEPT_COLUMNS);
+        qb
+    }
+
+    /// Closes `query`'s statement and reads it: one `Kept` a dispute.
+    pub(super) async fn fetch(
+        mut qb: QueryBuilder<sqlx::Postgres>,
+        pool: &PgPool,
+    ) -> Result<Vec<Kept>, StoreError> {
+        qb.push(") kept");
+        let a: KeptArrays = qb.build_query_as().fetch_one(pool).await?;
+        // Aggregated together, the arrays are of one length.
+        Ok((0..a.id.len())
             .map(|n| Kept {
-                id: self.id[n],
-                calendar_id: self.calendar_id[n],
-                first_response_minutes: self.first_response_minutes[n],
-                response_stopped: self.response_stopped[n],
-                response_paused: self.response_paused[n],
-                response_s: self.response_s[n],
-                resolution_minutes: self.resolution_minutes[n],
-                resolution_stopped: self.resolution_stopped[n],
-                resolution_paused: self.resolution_paused[n],
-                resolution_s: self.resolution_s[n],
+                id: a.id[n],
+                calendar_id: a.calendar_id[n],
+                first_response_minutes: a.first_response_minutes[n],
+                response_stopped: a.response_stopped[n],
+                response_paused: a.response_paused[n],
+                response_s: a.response_s[n],
+                resolution_minutes: a.resolution_minutes[n],
+                resolution_stopped: a.resolution_stopped[n],
+                resolution_paused: a.resolution_paused[n],
+                resolution_s: a.resolution_s[n],
             })
-            .collect()
+            .collect())
     }
 }
 
@@ -278,22 +288,23 @@ pub async fn dispute_line(
 /// What a queue line is made of; each caller adds its WHERE.
 pub(super) const LINE_SQL: &str = concat!(line_columns!(), line_from!());
 
-/// A queue line read for disputes named by id, hundreds at a time on a lead's worklist: the
-/// caller binds the ids' array straight after this and adds `LINE_BY_ID_JOINS`. Joined from
-/// `unnest`, not matched by `d.id = ANY(…)`, whose custom plan weighs every id of the array
-/// apart (767 ids: 2.6 ms of planning against 1.0); and each customer looked up by its key,
-/// where the planner's custom plan would hash every customer of the book to name a few
-/// hundred disputes.
-pub(super) const LINE_BY_ID_SQL: &str = concat!(line_columns!(), "FROM unnest(");
-
-/// What follows the ids' array in `LINE_BY_ID_SQL`.
-pub(super) const LINE_BY_ID_JOINS: &str =
-    "::bigint[]) AS want(id) JOIN disputes d ON d.id = want.id
+/// The queue lines of the disputes `ids`, hundreds at a time on a lead's worklist; the caller
+/// adds its conditions with ` AND …`. Joined from `unnest`, not matched by `d.id = ANY(…)`,
+/// whose custom plan weighs every id of the array apart (767 ids: 2.6 ms of planning against
+/// 1.0); and each customer looked up by its key, where the planner's custom plan would hash
+/// every customer of the book to name a few hundred disputes.
+pub(super) fn lines_by_id(ids: &[i64]) -> QueryBuilder<sqlx::Postgres> {
+    let mut qb = QueryBuilder::new(concat!(line_columns!(), "FROM unnest("));
+    qb.push_bind(ids).push(
+        "::bigint[]) AS want(id) JOIN disputes d ON d.id = want.id
    CROSS JOIN LATERAL (SELECT c.id, c.name, c.segment_override FROM customers c
                         WHERE c.id = d.customer_id OFFSET 0) c
    JOIN invoices i ON i.id = d.invoice_id
    JOIN sla_policies s ON s.id = d.policy_id LEFT JOIN agents a ON a.id = d.assignee_id
-   LEFT JOIN customer_profiles p ON p.customer_id = c.id";
+   LEFT JOIN customer_profiles p ON p.customer_id = c.id WHERE true",
+    );
+    qb
+}
 
 /// The columns of a queue line, read from `line_from!()`'s tables.
 macro_rules! line_columns {

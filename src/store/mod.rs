@@ -266,15 +266,23 @@ pub async fn refresh_profiles(pool: &PgPool, today: chrono::NaiveDate) -> Result
 }
 
 /// Orders cleared but still held, accounts slipping, promises broken in the last 7 days, and
-/// messages waiting for a lead (approval, or an uncertain send): counts for the overview's alerts.
-pub async fn alert_counts(pool: &PgPool) -> Result<(i64, i64, i64, i64), StoreError> {
-    Ok(sqlx::query_as(
+/// messages waiting for a lead (approval, or an uncertain send): the overview's alert counts
+/// but the disputes', which come from their clocks.
+pub async fn alert_counts(pool: &PgPool) -> Result<crate::domain::alerts::AlertCounts, StoreError> {
+    let (cleared_but_held, slipping, promises_broken, messages_waiting) = sqlx::query_as(
         "SELECT (SELECT count(*) FROM holds WHERE status = 'cleared'), (SELECT count(*) FROM customer_profiles WHERE slipping),
                 (SELECT count(*) FROM promises WHERE status = 'broken' AND closed_on > (SELECT settle_today()) - 7),
                 (SELECT count(*) FROM outreach WHERE status IN ('pending_approval', 'uncertain'))",
     )
     .fetch_one(pool)
-    .await?)
+    .await?;
+    Ok(crate::domain::alerts::AlertCounts {
+        cleared_but_held,
+        slipping,
+        promises_broken,
+        messages_waiting,
+        ..Default::default()
+    })
 }
 
 /// A customer's segment (its override if any), `standard` if it has no profile yet.
