@@ -1,6 +1,7 @@
 //! The binary's edge: parse the command line, set up logging, run a command.
 #![forbid(unsafe_code)]
 
+use std::io::Write as _;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches};
@@ -47,7 +48,8 @@ fn main() -> ExitCode {
         Err(e) => {
             let text = settle::error_text(&e);
             tracing::error!("{text}");
-            eprintln!("settle: {text}");
+            // Not `eprintln!`, which panics when the terminal has gone (the log has it).
+            let _ = writeln!(std::io::stderr(), "settle: {text}");
             ExitCode::FAILURE
         }
     }

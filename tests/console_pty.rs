@@ -132,6 +132,156 @@ fn a_terminal_too_small_gets_a_message_not_a_panic() {
 }
 
 #[test]
+fn a_window_made_larger_or_smaller_is_redrawn_at_once_without_a_key() {
+    let bin = env!("CARGO_BIN_EXE_settle");
+    let cmd = format!(
+        "SETTLE_NOW=2026-11-20T15:30:00Z SETTLE_VIEW=overview {bin} --log-file /dev/null demo --scale 5"
+    );
+    let tmux = Tmux::start("resize", &cmd, 30, 5);
+    tmux.wait_for("too small", Duration::from_secs(60));
+    let resize = |w: u16, h: u16| {
+        Command::new("tmux")
+            .args(["-L", &tmux.session, "resize-window", "-t", &tmux.session])
+            .args(["-x", &w.to_string(), "-y", &h.to_string()])
+            .status()
+            .expect("resize-window");
+    };
+    // The top border of the overview's first panel, as wide as the window it was drawn for.
+    let border_width = |screen: &str| {
+        screen
+            .lines()
+            .find(|l| l.trim_start().starts_with('┌'))
+            .map(|l| l.trim_end().chars().count())
+    };
+    for (w, h) in [(100, 30), (72, 24), (130, 36)] {
+        resize(w, h);
+        let start = Instant::now();
+        loop {
+            let screen = tmux.screen();
+            if screen.contains("Total") && border_width(&screen) == Some(usize::from(w)) {
+                break;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "not redrawn at {w}×{h}:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+    tmux.keys(&["q"]);
+    let screen = tmux.wait_for("EXITED=", Duration::from_secs(20));
+    assert!(screen.contains("EXITED=0"), "{screen}");
+}
+
+#[test]
+fn a_terminal_that_closes_without_a_hang_up_ends_the_console() {
+    use std::io::Read;
+    use std::process::Stdio;
+    // A terminal that is not the console's controlling one (no SIGHUP comes when it closes),
+    // on the overview (nothing on it ticks, so no frame would find the terminal gone).
+    let size = nix::pty::Winsize {
+        ws_row: 30,
+        ws_col: 100,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    let pty = nix::pty::openpty(Some(&size), None).unwrap();
+    // Descriptors of our own that no child inherits (std's clones close on exec; openpty's do
+    // not): the console's own copy of the terminal's other end would keep it from closing.
+    let (master, slave) = (
+        pty.master.try_clone().unwrap(),
+        pty.slave.try_clone().unwrap(),
+    );
+    drop(pty);
+    let log = std::env::temp_dir().join(format!("settle-closed-{}.log", std::process::id()));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_settle"))
+        .args([
+            "--log-file",
+            &log.display().to_string(),
+            "demo",
+            "--scale",
+            "5",
+        ])
+        .env("SETTLE_NOW", "2026-11-20T15:30:00Z")
+        .env("SETTLE_VIEW", "overview")
+        .env("TERM", "xterm-256color")
+        .stdin(Stdio::from(slave.try_clone().unwrap()))
+        .stdout(Stdio::from(slave.try_clone().unwrap()))
+        .stderr(Stdio::from(slave))
+        .spawn()
+        .unwrap();
+    let mut master = std::fs::File::from(master);
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !String::from_utf8_lossy(&seen).contains("Total") {
+        let n = master
+            .read(&mut buf)
+            .expect("the console writes its frames");
+        assert!(
+            n > 0,
+            "the console ended early: {}",
+            String::from_utf8_lossy(&seen)
+        );
+        seen.extend_from_slice(&buf[..n]);
+    }
+    // The terminal window closes.
+    drop(master);
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if start.elapsed() > Duration::from_secs(30) {
+            let _ = child.kill();
+            panic!("the console kept running after its terminal closed");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let logged = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(
+        logged.contains("the terminal went away") && !logged.contains("panicked"),
+        "{status}; the log says why it ended:\n{logged}"
+    );
+    assert!(status.success(), "{status}:\n{logged}");
+    let _ = std::fs::remove_file(log);
+}
+
+#[test]
+fn a_closed_ssh_session_ends_the_console_cleanly() {
+    // The session's terminal closes and the console gets its hang-up: nothing may be printed
+    // to the terminal that has gone (a panic would leave the demo's store running).
+    let bin = env!("CARGO_BIN_EXE_settle");
+    let log = std::env::temp_dir().join(format!("settle-ssh-{}.log", std::process::id()));
+    let cmd = format!(
+        "SETTLE_NOW=2026-11-20T15:30:00Z SETTLE_VIEW=overview {bin} --log-file {} demo --scale 5",
+        log.display()
+    );
+    let tmux = Tmux::start("ssh", &cmd, 100, 30);
+    tmux.wait_for("Total", Duration::from_secs(60));
+    Command::new("tmux")
+        .args(["-L", &tmux.session, "kill-session", "-t", &tmux.session])
+        .status()
+        .expect("kill-session");
+    let start = Instant::now();
+    let pattern = format!("^{bin} --log-file {}", log.display());
+    while Command::new("pgrep")
+        .args(["-f", &pattern])
+        .status()
+        .unwrap()
+        .success()
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "the console kept running after its session closed"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(!logged.contains("panicked"), "{logged}");
+    let _ = std::fs::remove_file(log);
+}
+
+#[test]
 fn every_view_is_reachable_by_command_and_esc_goes_back() {
     let bin = env!("CARGO_BIN_EXE_settle");
     let cmd = format!(

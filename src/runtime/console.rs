@@ -8,6 +8,7 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use crossterm::event::{Event, KeyEventKind};
 use sqlx::PgPool;
+use tokio::runtime::Handle;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 use tokio::sync::watch;
@@ -16,6 +17,7 @@ use crate::app::msg::TextKey;
 use crate::app::state::SessionInfo;
 use crate::app::{Effect, Msg, State, update};
 use crate::config::keymap::Keymap;
+use crate::runtime::input::TerminalInput;
 use crate::runtime::stores::Stores;
 use crate::runtime::term::TerminalGuard;
 use crate::store;
@@ -93,12 +95,45 @@ async fn initial_state(pool: &PgPool, opts: &ConsoleOptions) -> anyhow::Result<S
 }
 
 /// Runs the console until the user quits or the terminal goes away.
+///
+/// The console reads keys and draws on a thread of its own with a runtime of its own, which
+/// watches the terminal itself (`input`): a key wakes the thread that draws, and nothing else
+/// runs there. Queries, actions and the feed run as tasks on the runtime `run` is called from.
 pub async fn run(stores: Stores, opts: ConsoleOptions) -> anyhow::Result<()> {
-    let mut state = initial_state(&stores.primary, &opts).await?;
+    let state = initial_state(&stores.primary, &opts).await?;
+    let tasks = Handle::current();
+    let (done, finished) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name("settle-console".into())
+        .spawn(move || {
+            let ran = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .context("starting the console's runtime")
+                .and_then(|console| console.block_on(drive(state, stores, opts, tasks)));
+            let _ = done.send(ran);
+        })
+        .context("starting the console's thread")?;
+    // No answer: the console's thread panicked (the terminal is put back as it unwinds).
+    finished.await.unwrap_or_else(|_| {
+        Err(anyhow::anyhow!(
+            "settle stopped after an internal error; the log says where"
+        ))
+    })
+}
+
+/// The console's loop: keys and replies in, frames out, until the user quits or the terminal
+/// goes away. Effects are spawned on `tasks`.
+async fn drive(
+    mut state: State,
+    stores: Stores,
+    opts: ConsoleOptions,
+    tasks: Handle,
+) -> anyhow::Result<()> {
     let me = state.session.user.clone();
     let (tx, mut rx) = unbounded_channel::<Msg>();
     let (due_tx, due_rx) = watch::channel(false);
-    spawn_feed(stores.clone(), tx.clone(), due_rx);
+    spawn_feed(&tasks, stores.clone(), tx.clone(), due_rx);
     let mut guard = TerminalGuard::enter(opts.basic_colours).context("preparing the terminal")?;
     // A panic in any task (a query, an action) ends the console the way a hang-up does: the
     // terminal put back, a draft kept, and where it happened in the log.
@@ -122,12 +157,13 @@ pub async fn run(stores: Stores, opts: ConsoleOptions) -> anyhow::Result<()> {
             rows: body_rows(size.height),
         },
     );
-    let mut events = spawn_input();
+    let mut events = TerminalInput::open().context("reading the terminal")?;
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
     let clock = opts.fixed_now;
     run_effects(
+        &tasks,
         crate::app::start(&mut state, opts.start.clone()),
         &stores,
         &tx,
@@ -144,8 +180,10 @@ pub async fn run(stores: Stores, opts: ConsoleOptions) -> anyhow::Result<()> {
             note_first_frame(&state, &mut first_complete);
         }
         let msg = tokio::select! {
-            event = events.recv() => match event {
-                Some(Ok(Event::Key(key))) if key.kind == KeyEventKind::Press => {
+            // A key waiting beside a reply is drawn first: the person is looking.
+            biased;
+            event = events.next() => match event {
+                Ok(Event::Key(key)) if key.kind == KeyEventKind::Press => {
                     let msg = if state.dialog.is_some() {
                         Some(dialog_key(&state, key))
                     } else if state.input.is_some() || state.show_help {
@@ -158,17 +196,16 @@ pub async fn run(stores: Stores, opts: ConsoleOptions) -> anyhow::Result<()> {
                         None => continue,
                     }
                 }
-                Some(Ok(Event::Resize(w, h))) => {
+                Ok(Event::Resize(w, h)) => {
                     guard.resize(w, h)?;
                     Msg::Resized { rows: body_rows(h) }
                 }
-                Some(Ok(_)) => continue,
+                Ok(_) => continue,
                 // The terminal went away without a hang-up (pty closed, I/O error): end as on SIGHUP.
-                Some(Err(e)) => {
+                Err(e) => {
                     tracing::warn!("the terminal went away: {e}");
                     break;
                 }
-                None => break,
             },
             Some(msg) = rx.recv() => msg,
             _ = tick.tick() => Msg::Tick(opts.fixed_now.unwrap_or_else(Utc::now)),
@@ -194,7 +231,7 @@ pub async fn run(stores: Stores, opts: ConsoleOptions) -> anyhow::Result<()> {
         let feed_before = state.feed.clone();
         let said_before = state.refresh_said();
         let effects = update(&mut state, msg);
-        run_effects(effects, &stores, &tx, clock, &me);
+        run_effects(&tasks, effects, &stores, &tx, clock, &me);
         tell_feed(&due_tx, &state);
         dirty = !quiet
             || state.feed != feed_before
@@ -227,27 +264,6 @@ fn keep_draft(state: &State) {
 fn draw(guard: &mut TerminalGuard, state: &State, theme: &Theme) -> anyhow::Result<()> {
     guard.draw(|frame| ui::render(frame, state, theme))?;
     Ok(())
-}
-
-/// The terminal's events, read on a thread of their own (blocking reads: a key reaches
-/// `update` without a poll loop in between) and sent to the console's loop.
-fn spawn_input() -> tokio::sync::mpsc::UnboundedReceiver<std::io::Result<Event>> {
-    let (tx, rx) = unbounded_channel();
-    let spawned = std::thread::Builder::new()
-        .name("settle-input".into())
-        .spawn(move || {
-            loop {
-                let event = crossterm::event::read();
-                let failed = event.is_err();
-                if tx.send(event).is_err() || failed {
-                    return;
-                }
-            }
-        });
-    if let Err(e) = spawned {
-        tracing::error!("cannot read the terminal: {e}");
-    }
-    rx
 }
 
 /// Rows a list can show in a terminal `height` lines high (header, breadcrumbs, hints,
@@ -298,6 +314,7 @@ fn text_key(key: &crossterm::event::KeyEvent) -> Option<TextKey> {
 /// Runs each effect in its own task; its result comes back as a message. Copying to the
 /// clipboard writes to the terminal, so it happens here, between frames.
 pub(crate) fn run_effects(
+    tasks: &Handle,
     effects: Vec<Effect>,
     stores: &Stores,
     tx: &UnboundedSender<Msg>,
@@ -316,7 +333,7 @@ pub(crate) fn run_effects(
         let stores = stores.clone();
         let tx = tx.clone();
         let me = me.to_string();
-        tokio::spawn(async move {
+        tasks.spawn(async move {
             let view_load = effect.view_generation();
             let started = std::time::Instant::now();
             let now = clock.unwrap_or_else(Utc::now);
@@ -387,8 +404,13 @@ async fn replica_lag(
 /// replica, each poll also tells the views what the replica must have replayed, and the
 /// header how far behind it is. While `due` says the console will reload anyway, it looks
 /// only as often as the header needs (`domain::pace::feed_pause_while`).
-pub(crate) fn spawn_feed(stores: Stores, tx: UnboundedSender<Msg>, mut due: watch::Receiver<bool>) {
-    tokio::spawn(async move {
+pub(crate) fn spawn_feed(
+    tasks: &Handle,
+    stores: Stores,
+    tx: UnboundedSender<Msg>,
+    mut due: watch::Receiver<bool>,
+) {
+    tasks.spawn(async move {
         let pool = stores.primary.clone();
         let mut cursor = None;
         let mut lost = false;

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use sqlx::PgPool;
+use tokio::runtime::Handle;
 use tokio::sync::mpsc::unbounded_channel;
 
 use super::console::{run_effects, spawn_feed, tell_feed};
@@ -75,7 +76,7 @@ pub async fn run_as(
     let (tx, mut rx) = unbounded_channel::<Msg>();
     let stores = super::stores::Stores::primary_only(pool.clone());
     let (due_tx, due_rx) = tokio::sync::watch::channel(false);
-    spawn_feed(stores.clone(), tx.clone(), due_rx);
+    spawn_feed(&Handle::current(), stores.clone(), tx.clone(), due_rx);
     // The view the bench asked for, as a console started with `--view` opens it.
     let start = if command.is_empty() {
         crate::app::command::Command::Overview
@@ -94,7 +95,14 @@ pub async fn run_as(
         for g in loads {
             asked.insert(g, std::time::Instant::now());
         }
-        run_effects(std::mem::take(&mut effects), &stores, &tx, None, &me);
+        run_effects(
+            &Handle::current(),
+            std::mem::take(&mut effects),
+            &stores,
+            &tx,
+            None,
+            &me,
+        );
         let msg = tokio::select! {
             Some(msg) = rx.recv() => msg,
             () = tokio::time::sleep(Duration::from_millis(200)) => continue,

@@ -6,6 +6,7 @@ pub mod console;
 pub mod drafts;
 pub mod effects;
 pub mod headless;
+mod input;
 pub mod shared_overview;
 pub mod stores;
 pub mod term;

@@ -186,6 +186,14 @@ impl TerminalGuard {
 
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
+        // ratatui's `Terminal` shows the cursor as it is dropped and prints to stderr when it
+        // cannot, which panics when the terminal has gone (a closed SSH session, a closed
+        // window): the cursor is shown here, and to a terminal that has gone the writer keeps
+        // what it cannot write.
+        if self.terminal.show_cursor().is_err() {
+            self.holding.store(true, Ordering::Relaxed);
+            let _ = self.terminal.show_cursor();
+        }
         restore();
     }
 }
