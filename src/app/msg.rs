@@ -223,4 +223,16 @@ impl Effect {
             _ => None,
         }
     }
+
+    /// A timer: the message to send back and after how many milliseconds, if this is one.
+    pub fn timer(&self) -> Option<(Msg, u64)> {
+        match *self {
+            Effect::Wake {
+                generation,
+                after_ms,
+            } => Some((Msg::Wake { generation }, after_ms)),
+            Effect::Rest { request, after_ms } => Some((Msg::Rested { request }, after_ms)),
+            _ => None,
+        }
+    }
 }

@@ -311,8 +311,9 @@ fn text_key(key: &crossterm::event::KeyEvent) -> Option<TextKey> {
     })
 }
 
-/// Runs each effect in its own task; its result comes back as a message. Copying to the
-/// clipboard writes to the terminal, so it happens here, between frames.
+/// Runs each effect in its own task on `tasks`; its result comes back as a message. Copying to
+/// the clipboard writes to the terminal, so it happens here, between frames; timers run on the
+/// caller's runtime.
 pub(crate) fn run_effects(
     tasks: &Handle,
     effects: Vec<Effect>,
@@ -328,6 +329,16 @@ pub(crate) fn run_effects(
         }
         if let Effect::ForgetDraft(key) = &effect {
             crate::runtime::drafts::forget(me, key);
+            continue;
+        }
+        // A timer runs on the loop's own runtime: a cursor move (which sets one to learn when
+        // the cursor rests) wakes no other thread.
+        if let Some((msg, after_ms)) = effect.timer() {
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(after_ms)).await;
+                let _ = tx.send(msg);
+            });
             continue;
         }
         let stores = stores.clone();

@@ -104,7 +104,11 @@ async fn run_on(pool: &PgPool, effect: Effect, now: DateTime<Utc>, me: &str) -> 
                 .map(|found| Data::Found(found, query));
             return Some(side(request, found));
         }
-        Effect::Copy(_) | Effect::ForgetDraft(_) => return None,
+        // Done where they were asked for (`console::run_effects`): copying writes to the
+        // terminal, and a timer wakes only the loop that set it.
+        Effect::Copy(_) | Effect::ForgetDraft(_) | Effect::Wake { .. } | Effect::Rest { .. } => {
+            return None;
+        }
         Effect::PrepareReminder {
             request,
             invoice,
@@ -118,17 +122,6 @@ async fn run_on(pool: &PgPool, effect: Effect, now: DateTime<Utc>, me: &str) -> 
         Effect::LoadAgents { request } => {
             let agents = store::assignable_agents(pool).await.map(Data::Agents);
             return Some(side(request, agents));
-        }
-        Effect::Wake {
-            generation,
-            after_ms,
-        } => {
-            tokio::time::sleep(std::time::Duration::from_millis(after_ms)).await;
-            return Some(Msg::Wake { generation });
-        }
-        Effect::Rest { request, after_ms } => {
-            tokio::time::sleep(std::time::Duration::from_millis(after_ms)).await;
-            return Some(Msg::Rested { request });
         }
         Effect::ReadNotice { id } => {
             if let Err(e) = store::inbox::read(pool, id).await {
