@@ -57,18 +57,31 @@ impl Tmux {
     }
 
     fn wait_for(&self, text: &str, limit: Duration) -> String {
+        self.wait_until(&format!("`{text}` appeared"), limit, |screen| {
+            screen.contains(text)
+        })
+    }
+
+    /// The screen once `ok` holds for it; fails saying `what` never happened.
+    fn wait_until(&self, what: &str, limit: Duration, ok: impl Fn(&str) -> bool) -> String {
         let start = Instant::now();
         loop {
             let screen = self.screen();
-            if screen.contains(text) {
+            if ok(&screen) {
                 return screen;
             }
-            assert!(
-                start.elapsed() < limit,
-                "`{text}` never appeared; screen:\n{screen}"
-            );
+            assert!(start.elapsed() < limit, "never: {what}; screen:\n{screen}");
             std::thread::sleep(Duration::from_millis(150));
         }
+    }
+
+    /// A tmux command on this session (`resize-window`, `kill-session`, `pipe-pane`).
+    fn tmux(&self, command: &str, args: &[&str]) {
+        Command::new("tmux")
+            .args(["-L", &self.session, command, "-t", &self.session])
+            .args(args)
+            .status()
+            .expect(command);
     }
 }
 
@@ -139,13 +152,6 @@ fn a_window_made_larger_or_smaller_is_redrawn_at_once_without_a_key() {
     );
     let tmux = Tmux::start("resize", &cmd, 30, 5);
     tmux.wait_for("too small", Duration::from_secs(60));
-    let resize = |w: u16, h: u16| {
-        Command::new("tmux")
-            .args(["-L", &tmux.session, "resize-window", "-t", &tmux.session])
-            .args(["-x", &w.to_string(), "-y", &h.to_string()])
-            .status()
-            .expect("resize-window");
-    };
     // The top border of the overview's first panel, as wide as the window it was drawn for.
     let border_width = |screen: &str| {
         screen
@@ -153,20 +159,16 @@ fn a_window_made_larger_or_smaller_is_redrawn_at_once_without_a_key() {
             .find(|l| l.trim_start().starts_with('┌'))
             .map(|l| l.trim_end().chars().count())
     };
-    for (w, h) in [(100, 30), (72, 24), (130, 36)] {
-        resize(w, h);
-        let start = Instant::now();
-        loop {
-            let screen = tmux.screen();
-            if screen.contains("Total") && border_width(&screen) == Some(usize::from(w)) {
-                break;
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(10),
-                "not redrawn at {w}×{h}:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
+    for (w, h) in [(100_u16, 30_u16), (72, 24), (130, 36)] {
+        tmux.tmux(
+            "resize-window",
+            &["-x", &w.to_string(), "-y", &h.to_string()],
+        );
+        tmux.wait_until(
+            &format!("redrawn at {w}×{h}"),
+            Duration::from_secs(10),
+            |screen| screen.contains("Total") && border_width(screen) == Some(usize::from(w)),
+        );
     }
     tmux.keys(&["q"]);
     let screen = tmux.wait_for("EXITED=", Duration::from_secs(20));
@@ -258,10 +260,7 @@ fn a_closed_ssh_session_ends_the_console_cleanly() {
     );
     let tmux = Tmux::start("ssh", &cmd, 100, 30);
     tmux.wait_for("Total", Duration::from_secs(60));
-    Command::new("tmux")
-        .args(["-L", &tmux.session, "kill-session", "-t", &tmux.session])
-        .status()
-        .expect("kill-session");
+    tmux.tmux("kill-session", &[]);
     let start = Instant::now();
     let pattern = format!("^{bin} --log-file {}", log.display());
     while Command::new("pgrep")
@@ -567,11 +566,7 @@ fn color_16_writes_only_basic_colour_codes() {
     );
     let tmux = Tmux::start("color16", &cmd, 100, 30);
     // The program's raw output, as the terminal receives it.
-    Command::new("tmux")
-        .args(["-L", &tmux.session, "pipe-pane", "-o", "-t", &tmux.session])
-        .arg(format!("cat >> {}", raw.display()))
-        .status()
-        .unwrap();
+    tmux.tmux("pipe-pane", &["-o", &format!("cat >> {}", raw.display())]);
     tmux.wait_for("Total", Duration::from_secs(60));
     tmux.keys(&["q"]);
     tmux.wait_for("EXITED=", Duration::from_secs(20));

@@ -76,7 +76,8 @@ pub async fn run_as(
     let (tx, mut rx) = unbounded_channel::<Msg>();
     let stores = super::stores::Stores::primary_only(pool.clone());
     let (due_tx, due_rx) = tokio::sync::watch::channel(false);
-    spawn_feed(&Handle::current(), stores.clone(), tx.clone(), due_rx);
+    let tasks = Handle::current();
+    spawn_feed(&tasks, stores.clone(), tx.clone(), due_rx);
     // The view the bench asked for, as a console started with `--view` opens it.
     let start = if command.is_empty() {
         crate::app::command::Command::Overview
@@ -96,7 +97,7 @@ pub async fn run_as(
             asked.insert(g, std::time::Instant::now());
         }
         run_effects(
-            &Handle::current(),
+            &tasks,
             std::mem::take(&mut effects),
             &stores,
             &tx,
