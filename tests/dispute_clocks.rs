@@ -212,6 +212,23 @@ async fn assert_agree(pool: &PgPool, now: DateTime<Utc>, when: &str) {
     assert!(check.measured > 0);
     assert_eq!(check.differ, vec![], "{when}, at {now}");
 
+    // The overview's trust inputs from the kept clocks: the same disputes, measured alike, as
+    // the full measure from their state changes (reports).
+    let since = now - Duration::days(30);
+    let mut kept = settle::store::trust::measured_disputes(pool, now, since)
+        .await
+        .unwrap();
+    let mut full: Vec<_> = settle::store::trust::dispute_facts(pool, since)
+        .await
+        .unwrap()
+        .iter()
+        .map(|d| d.measured(now))
+        .collect();
+    kept.sort_by_key(|d| d.id);
+    full.sort_by_key(|d| d.id);
+    assert!(!full.is_empty());
+    assert_eq!(kept, full, "{when}: the trust metrics' disputes, at {now}");
+
     // The whole queue, most urgent first: the worse state, then minutes to the first breach.
     let all = open_disputes(pool, &ListQuery::default(), now)
         .await

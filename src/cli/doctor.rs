@@ -118,6 +118,7 @@ pub async fn run(pool: &PgPool, today: NaiveDate) -> anyhow::Result<ExitCode> {
         report(what, kept, full);
     }
     differ += dispute_clocks(pool).await?;
+    differ += trust_metrics(pool).await?;
     Ok(if differ == 0 {
         crate::outln!("every summary agrees with the full computation");
         ExitCode::SUCCESS
@@ -129,6 +130,26 @@ pub async fn run(pool: &PgPool, today: NaiveDate) -> anyhow::Result<ExitCode> {
         );
         ExitCode::from(1)
     })
+}
+
+/// The overview's 30-day trust metrics, from the kept clocks (as the overview reads them) and
+/// measured in full (as reports do): 1 if they differ.
+async fn trust_metrics(pool: &PgPool) -> anyhow::Result<usize> {
+    let now = chrono::Utc::now();
+    let (disputes, holds) = store::trust::facts(pool, now, 30).await?;
+    let kept = crate::domain::trust::trust_metrics(now, 30, &disputes, &holds);
+    let full = store::trust::metrics(pool, now, 30).await?;
+    let same = kept == full;
+    crate::outln!(
+        "{} the overview's trust metrics from the kept clocks{}",
+        if same { "ok  " } else { "DIFF" },
+        if same {
+            String::new()
+        } else {
+            format!(": kept {kept:?}, full {full:?}")
+        }
+    );
+    Ok(usize::from(!same))
 }
 
 /// Each customer's open money and the messages by status, as kept and counted in full.

@@ -36,14 +36,37 @@ impl DisputeFacts {
         };
         dispute_clocks(&self.clock, &times, now)
     }
+
+    /// The dispute as the metrics read it, its clocks measured in full at `now`.
+    pub fn measured(&self, now: DateTime<Utc>) -> MeasuredDispute {
+        MeasuredDispute {
+            id: self.id,
+            opened_at: self.opened_at,
+            first_response_at: self.first_response_at,
+            resolved_at: self.resolved_at,
+            clocks: self.clocks(now),
+        }
+    }
 }
 
-/// How many unresolved disputes stand breached and how many at risk at `now`, by the worse of
-/// their two clocks (the dispute queue's rule): what the overview's alerts count.
-pub fn open_dispute_states(now: DateTime<Utc>, disputes: &[DisputeFacts]) -> (usize, usize) {
+/// A dispute's times and both its clocks at the moment the metrics are taken: measured in full
+/// from its state changes (`DisputeFacts::measured`) or read from what the store keeps of them
+/// (`store::trust::measured_disputes`); the two are held equal by tests and `settle doctor`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MeasuredDispute {
+    pub id: i64,
+    pub opened_at: DateTime<Utc>,
+    pub first_response_at: Option<DateTime<Utc>>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub clocks: DisputeClocks,
+}
+
+/// How many unresolved disputes stand breached and how many at risk, by the worse of their two
+/// clocks (the dispute queue's rule): what the overview's alerts count.
+pub fn open_dispute_states(disputes: &[MeasuredDispute]) -> (usize, usize) {
     let mut counts = (0, 0);
     for d in disputes.iter().filter(|d| d.resolved_at.is_none()) {
-        let c = d.clocks(now);
+        let c = &d.clocks;
         match worst_state(&c.first_response, &c.resolution) {
             SlaState::Breached => counts.0 += 1,
             SlaState::AtRisk => counts.1 += 1,
@@ -107,7 +130,7 @@ pub struct TrustMetrics {
 pub fn trust_metrics(
     now: DateTime<Utc>,
     window_days: i64,
-    disputes: &[DisputeFacts],
+    disputes: &[MeasuredDispute],
     holds: &[HoldFacts],
 ) -> TrustMetrics {
     let since = now - Duration::days(window_days);
@@ -116,7 +139,7 @@ pub fn trust_metrics(
     let mut resolved = Vec::new();
     let (mut opened, mut breached, mut stale) = (0, 0, 0);
     for d in disputes {
-        let clocks = d.clocks(now);
+        let clocks = &d.clocks;
         if in_window(d.first_response_at) {
             first.push(clocks.first_response.elapsed_minutes);
         }
@@ -201,7 +224,8 @@ mod tests {
             // Resolved long ago, late: not counted.
             dispute("2026-11-10T00:00:00Z", None, Some("2026-11-12T00:00:00Z")),
         ];
-        assert_eq!(open_dispute_states(now, &disputes), (1, 1));
+        let measured: Vec<_> = disputes.iter().map(|d| d.measured(now)).collect();
+        assert_eq!(open_dispute_states(&measured), (1, 1));
     }
 
     #[test]
@@ -244,7 +268,8 @@ mod tests {
                 lag_target_minutes: 240,
             }, // still held, late
         ];
-        let m = trust_metrics(now, 30, &disputes, &holds);
+        let measured: Vec<_> = disputes.iter().map(|d| d.measured(now)).collect();
+        let m = trust_metrics(now, 30, &measured, &holds);
         assert_eq!(
             m.first_response,
             Spread {

@@ -158,8 +158,9 @@ pub(crate) async fn overview(
     params: &crate::app::state::AgingParams,
     now: DateTime<Utc>,
 ) -> Result<OverviewData, StoreError> {
-    let (aging, kpis) = overview_money(pool, params).await?;
-    let (trust, alerts) = overview_work(pool, now).await?;
+    // The money and the work side by side: neither waits for the other's round trips.
+    let ((aging, kpis), (trust, alerts)) =
+        tokio::try_join!(overview_money(pool, params), overview_work(pool, now))?;
     Ok(OverviewData {
         aging,
         kpis,
@@ -173,10 +174,13 @@ pub(crate) async fn overview_money(
     pool: &PgPool,
     params: &crate::app::state::AgingParams,
 ) -> Result<(crate::domain::aging::AgingSummary, crate::domain::kpi::Kpis), StoreError> {
-    let aging =
-        store::aging::aging_summary(pool, params.as_of, params.basis, &params.edges).await?;
     let period = Period::overview(params.as_of);
-    let kpis = store::kpi::period_kpis_ending(pool, period, Some(&aging)).await?;
+    // The KPIs' sales and opening receivables beside the aging they close with.
+    let (aging, reads) = tokio::try_join!(
+        store::aging::aging_summary(pool, params.as_of, params.basis, &params.edges),
+        store::kpi::kpi_reads(pool, period)
+    )?;
+    let kpis = store::kpi::kpis_from(pool, period, reads, Some(&aging)).await?;
     Ok((aging, kpis))
 }
 
@@ -193,7 +197,7 @@ pub(crate) async fn overview_work(
     )?;
     let trust = crate::domain::trust::trust_metrics(now, 30, &disputes, &holds);
     let (disputes_breached, disputes_at_risk) =
-        crate::domain::trust::open_dispute_states(now, &disputes);
+        crate::domain::trust::open_dispute_states(&disputes);
     let counts = crate::domain::alerts::AlertCounts {
         disputes_breached,
         disputes_at_risk,

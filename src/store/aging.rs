@@ -59,10 +59,11 @@ struct InForce {
 
 impl InForce {
     async fn read(pool: &PgPool, day: NaiveDate) -> Result<Self, StoreError> {
-        Ok(InForce {
-            reporting: super::setting(pool, "reporting_currency").await?,
-            rates: rates_at(pool, day).await?,
-        })
+        let (reporting, rates) = tokio::try_join!(
+            super::setting(pool, "reporting_currency"),
+            rates_at(pool, day)
+        )?;
+        Ok(InForce { reporting, rates })
     }
 
     /// As `rate_arrays` gives them: the reporting currency at one among them.
@@ -139,11 +140,13 @@ impl GroupBy {
 type DayRow = (String, NaiveDate, i64, i64);
 
 /// Sums by group key, bucketed per the domain rule.
+/// `standing`: the summaries' standing when the caller may age from them (the whole book,
+/// `Path::Any`), read beside the rates.
 async fn bucket_sums(
     pool: &PgPool,
     (as_of, basis, edges): (NaiveDate, Basis, &BucketEdges),
     in_force: &InForce,
-    (group, path): (GroupBy, Path),
+    (group, standing): (GroupBy, Option<&super::summary::Standing>),
 ) -> Result<BTreeMap<String, BucketSums>, StoreError> {
     let mut out: BTreeMap<String, BucketSums> = BTreeMap::new();
     let mut add = |rows: Vec<DayRow>| {
@@ -155,10 +158,7 @@ async fn bucket_sums(
         }
     };
     let rates = in_force.arrays();
-    if group == GroupBy::Book
-        && path == Path::Any
-        && super::summary::standing(pool, as_of).await?.ages(&rates)
-    {
+    if group == GroupBy::Book && standing.is_some_and(|s| s.ages(&rates)) {
         let rows = super::summary::open_by_day(pool, as_of, basis).await?;
         add(rows
             .into_iter()
@@ -245,18 +245,29 @@ pub async fn aging_summary_by(
     edges: &BucketEdges,
     path: Path,
 ) -> Result<AgingSummary, StoreError> {
-    let in_force = InForce::read(pool, as_of).await?;
+    // What does not depend on another read, side by side: the rates, the summaries' standing
+    // and the unapplied credit.
+    let standing = async {
+        match path {
+            Path::Any => super::summary::standing(pool, as_of).await.map(Some),
+            Path::Full => Ok(None),
+        }
+    };
+    let (in_force, standing, unapplied) = tokio::try_join!(
+        InForce::read(pool, as_of),
+        standing,
+        unapplied_at(pool, as_of)
+    )?;
     let sums = bucket_sums(
         pool,
         (as_of, basis, edges),
         &in_force,
-        (GroupBy::Book, path),
+        (GroupBy::Book, standing.as_ref()),
     )
     .await?
     .into_values()
     .next()
     .unwrap_or_default();
-    let unapplied = unapplied_at(pool, as_of).await?;
     Ok(summarise(
         as_of,
         basis,
@@ -284,7 +295,7 @@ pub async fn aging_by(
     group: GroupBy,
 ) -> Result<Vec<GroupAging>, StoreError> {
     let in_force = InForce::read(pool, as_of).await?;
-    let groups = bucket_sums(pool, (as_of, basis, edges), &in_force, (group, Path::Full)).await?;
+    let groups = bucket_sums(pool, (as_of, basis, edges), &in_force, (group, None)).await?;
     let (currency, rates) = (&in_force.reporting, &in_force.rates);
     let mut out: Vec<GroupAging> = groups
         .into_iter()

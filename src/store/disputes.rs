@@ -123,6 +123,12 @@ pub(super) struct KeptArrays {
 impl KeptArrays {
     /// `SELECT KEPT_COLUMNS`, inside the aggregation into arrays.
     pub(super) fn query() -> QueryBuilder<sqlx::Postgres> {
+        Self::query_with("", "")
+    }
+
+    /// The same with more arrays beside the clocks: `outer` aggregates them
+    /// (`, array_agg(x) AS x`) from what `inner` selects (`, d.x`).
+    pub(super) fn query_with(outer: &str, inner: &str) -> QueryBuilder<sqlx::Postgres> {
         let mut qb = QueryBuilder::new(
             "SELECT coalesce(array_agg(id), '{}') AS id,
                 coalesce(array_agg(calendar_id), '{}') AS calendar_id,
@@ -133,9 +139,10 @@ impl KeptArrays {
                 coalesce(array_agg(resolution_minutes), '{}') AS resolution_minutes,
                 coalesce(array_agg(resolution_stopped), '{}') AS resolution_stopped,
                 coalesce(array_agg(resolution_paused), '{}') AS resolution_paused,
-                coalesce(array_agg(resolution_s), '{}') AS resolution_s FROM (SELECT ",
+                coalesce(array_agg(resolution_s), '{}') AS resolution_s",
         );
-        qb.push(KEPT_COLUMNS);
+        qb.push(outer).push(" FROM (SELECT ").push(KEPT_COLUMNS);
+        qb.push(inner);
         qb
     }
 
@@ -146,8 +153,13 @@ impl KeptArrays {
     ) -> Result<Vec<Kept>, StoreError> {
         qb.push(") kept");
         let a: KeptArrays = qb.build_query_as().fetch_one(pool).await?;
-        // Aggregated together, the arrays are of one length.
-        Ok((0..a.id.len())
+        Ok(a.into_kept())
+    }
+
+    /// One `Kept` a dispute (aggregated together, the arrays are of one length).
+    pub(super) fn into_kept(self) -> Vec<Kept> {
+        let a = self;
+        (0..a.id.len())
             .map(|n| Kept {
                 id: a.id[n],
                 calendar_id: a.calendar_id[n],
@@ -160,7 +172,7 @@ impl KeptArrays {
                 resolution_paused: a.resolution_paused[n],
                 resolution_s: a.resolution_s[n],
             })
-            .collect())
+            .collect()
     }
 }
 

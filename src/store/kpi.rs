@@ -20,11 +20,11 @@ pub async fn sales_by_day(
     to: NaiveDate,
     rate_day: NaiveDate,
 ) -> Result<BTreeMap<NaiveDate, i64>, StoreError> {
-    let rates = super::aging::rate_arrays(pool, rate_day).await?;
-    if super::summary::standing(pool, rate_day)
-        .await?
-        .converts_at(&rates)
-    {
+    let (rates, standing) = tokio::try_join!(
+        super::aging::rate_arrays(pool, rate_day),
+        super::summary::standing(pool, rate_day)
+    )?;
+    if standing.converts_at(&rates) {
         return super::summary::sales_by_day(pool, from, to).await;
     }
     sales_by_day_full(pool, from, to, rates).await
@@ -82,8 +82,51 @@ pub async fn period_kpis_ending(
     period: Period,
     end: Option<&crate::domain::aging::AgingSummary>,
 ) -> Result<Kpis, StoreError> {
+    let reads = kpi_reads(pool, period).await?;
+    kpis_from(pool, period, reads, end).await
+}
+
+/// What a period's KPIs read besides its closing aging: the receivables it opened with and the
+/// credit sales by day from the months a countback usually needs. Independent of the aging,
+/// so the overview reads them beside it.
+pub struct KpiReads {
+    beginning: i64,
+    short_from: NaiveDate,
+    by_day: BTreeMap<NaiveDate, i64>,
+}
+
+/// Reads `KpiReads` for `period`, side by side.
+pub async fn kpi_reads(pool: &PgPool, period: Period) -> Result<KpiReads, StoreError> {
+    // Sales by day, once: the period's sales are its days, the countback's its months; first
+    // the period and the few months a countback usually needs, the full two years only if the
+    // receivables outlast them (`kpis_from`).
+    let short_from =
+        first_of_month(period.to - Duration::days(120)).min(first_of_month(period.from));
+    let (beginning, by_day) = tokio::try_join!(
+        super::summary::receivables_at(pool, period.opening_day()),
+        sales_by_day(pool, short_from, period.to, period.to)
+    )?;
+    Ok(KpiReads {
+        beginning,
+        short_from,
+        by_day,
+    })
+}
+
+/// The period's KPIs from `reads` and its closing aging (`end` when it is the due-date aging
+/// of the period's last day by the default buckets; read here otherwise).
+pub async fn kpis_from(
+    pool: &PgPool,
+    period: Period,
+    reads: KpiReads,
+    end: Option<&crate::domain::aging::AgingSummary>,
+) -> Result<Kpis, StoreError> {
     let edges = BucketEdges::default();
-    let beginning = super::summary::receivables_at(pool, period.opening_day()).await?;
+    let KpiReads {
+        beginning,
+        short_from,
+        by_day,
+    } = reads;
     let end = match end {
         Some(s)
             if s.as_of == period.to
@@ -96,14 +139,6 @@ pub async fn period_kpis_ending(
     };
     let open =
         |s: &crate::domain::aging::AgingSummary| s.lines.iter().map(|l| l.amount).sum::<i64>();
-    // One query gives the period's sales and the countback's: the month of the last day
-    // (up to it), then whole months before it, 24 at most.
-    // Sales by month: first the period and the few months a countback usually needs; the
-    // full two years only if the receivables outlast them.
-    let short_from =
-        first_of_month(period.to - Duration::days(120)).min(first_of_month(period.from));
-    // By day, once: the period's sales are its days, the countback's its months.
-    let by_day = sales_by_day(pool, short_from, period.to, period.to).await?;
     let in_period = by_day.range(period.from..).map(|(_, v)| v).sum();
     let mut by_month: BTreeMap<NaiveDate, i64> = BTreeMap::new();
     for (day, amount) in &by_day {

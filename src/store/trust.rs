@@ -7,8 +7,9 @@ use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use sqlx::PgPool;
 
 use super::StoreError;
-use crate::domain::sla::{BusinessCalendar, Clock, StateChange};
-use crate::domain::trust::{DisputeFacts, HoldFacts, TrustMetrics, trust_metrics};
+use super::disputes::{ClockInputs, KEPT_FROM, KeptArrays};
+use crate::domain::sla::{BusinessCalendar, Clock, DisputeClocks, StateChange};
+use crate::domain::trust::{DisputeFacts, HoldFacts, MeasuredDispute, TrustMetrics, trust_metrics};
 
 /// Every business calendar, by id, with its holidays (one round trip: the queue and the
 /// worklist ask for them on every load).
@@ -112,45 +113,113 @@ pub async fn dispute_facts(
         .collect())
 }
 
+/// The same disputes as `dispute_facts`, their clocks at `now` read from what the store keeps
+/// of them (migrations/0021_dispute_clocks.sql): one row of arrays and a count per calendar,
+/// no state change read and no calendar walked. What the overview measures on every load.
+pub async fn measured_disputes(
+    pool: &PgPool,
+    now: DateTime<Utc>,
+    since: DateTime<Utc>,
+) -> Result<Vec<MeasuredDispute>, StoreError> {
+    #[derive(sqlx::FromRow)]
+    struct TimesArrays {
+        opened_at: Vec<DateTime<Utc>>,
+        first_response_at: Vec<Option<DateTime<Utc>>>,
+        resolved_at: Vec<Option<DateTime<Utc>>>,
+        #[sqlx(flatten)]
+        kept: KeptArrays,
+    }
+    let mut qb = KeptArrays::query_with(
+        ", coalesce(array_agg(opened_at), '{}') AS opened_at,
+           coalesce(array_agg(first_response_at), '{}') AS first_response_at,
+           coalesce(array_agg(resolved_at), '{}') AS resolved_at",
+        ", d.opened_at, d.first_response_at, d.resolved_at",
+    );
+    qb.push(KEPT_FROM)
+        .push(" JOIN disputes d ON d.id = k.dispute_id WHERE d.state <> 'resolved' OR d.opened_at >= ")
+        .push_bind(since)
+        .push(" OR d.first_response_at >= ")
+        .push_bind(since)
+        .push(" OR d.resolved_at >= ")
+        .push_bind(since)
+        .push(") kept");
+    let arrays = async {
+        let a: TimesArrays = qb.build_query_as().fetch_one(pool).await?;
+        Ok::<_, StoreError>(a)
+    };
+    let (a, inputs) = tokio::try_join!(arrays, ClockInputs::read(pool, now))?;
+    let kept = a.kept.into_kept();
+    let mut out = Vec::with_capacity(kept.len());
+    for (n, k) in kept.iter().enumerate() {
+        let (_, first_response, resolution) = inputs.measure(k)?;
+        out.push(MeasuredDispute {
+            id: k.id,
+            opened_at: a.opened_at[n],
+            first_response_at: a.first_response_at[n],
+            resolved_at: a.resolved_at[n],
+            clocks: DisputeClocks {
+                first_response,
+                resolution,
+            },
+        });
+    }
+    Ok(out)
+}
+
 /// Holds cleared since `since`, with their release-lag targets.
 pub async fn cleared_holds(
     pool: &PgPool,
     since: DateTime<Utc>,
 ) -> Result<Vec<HoldFacts>, StoreError> {
-    let rows: Vec<(DateTime<Utc>, Option<DateTime<Utc>>, i32)> = sqlx::query_as(
-        "SELECT h.cleared_at, h.released_at, p.release_lag_minutes FROM holds h JOIN hold_policies p ON p.reason = h.reason
-          WHERE h.cleared_at >= $1",
+    // As one row of arrays: a busy month clears thousands of holds, and rows decoded one by
+    // one cost the console more than the store takes to find them.
+    type Arrays = (Vec<DateTime<Utc>>, Vec<Option<DateTime<Utc>>>, Vec<i32>);
+    let (cleared, released, lag): Arrays = sqlx::query_as(
+        "SELECT coalesce(array_agg(h.cleared_at), '{}'), coalesce(array_agg(h.released_at), '{}'),
+                    coalesce(array_agg(p.release_lag_minutes), '{}')
+               FROM holds h JOIN hold_policies p ON p.reason = h.reason
+              WHERE h.cleared_at >= $1",
     )
     .bind(since)
-    .fetch_all(pool)
+    .fetch_one(pool)
     .await?;
-    Ok(rows
+    Ok(cleared
         .into_iter()
-        .map(|(cleared_at, released_at, lag)| HoldFacts {
+        .zip(released)
+        .zip(lag)
+        .map(|((cleared_at, released_at), lag)| HoldFacts {
             cleared_at,
             released_at,
-            lag_target_minutes: lag as i64,
+            lag_target_minutes: i64::from(lag),
         })
         .collect())
 }
 
-/// The trust metrics over the `window_days` before `now`.
+/// The trust metrics over the `window_days` before `now`, every clock measured in full from
+/// its state changes (reports; `settle doctor` holds the overview's kept path to it).
 pub async fn metrics(
     pool: &PgPool,
     now: DateTime<Utc>,
     window_days: i64,
 ) -> Result<TrustMetrics, StoreError> {
-    let (disputes, holds) = facts(pool, now, window_days).await?;
-    Ok(trust_metrics(now, window_days, &disputes, &holds))
+    let since = now - Duration::days(window_days);
+    let (disputes, holds) =
+        tokio::try_join!(dispute_facts(pool, since), cleared_holds(pool, since))?;
+    let measured: Vec<MeasuredDispute> = disputes.iter().map(|d| d.measured(now)).collect();
+    Ok(trust_metrics(now, window_days, &measured, &holds))
 }
 
-/// What the trust metrics are computed from, for a window ending `now`: the disputes (every
-/// open one, and those that opened, answered or resolved in it) and the holds cleared in it.
+/// What the overview's trust metrics are computed from, for a window ending `now`: the
+/// disputes (every open one, and those that opened, answered or resolved in it) with the
+/// clocks the store keeps, and the holds cleared in it.
 pub async fn facts(
     pool: &PgPool,
     now: DateTime<Utc>,
     window_days: i64,
-) -> Result<(Vec<DisputeFacts>, Vec<HoldFacts>), StoreError> {
+) -> Result<(Vec<MeasuredDispute>, Vec<HoldFacts>), StoreError> {
     let since = now - Duration::days(window_days);
-    tokio::try_join!(dispute_facts(pool, since), cleared_holds(pool, since))
+    tokio::try_join!(
+        measured_disputes(pool, now, since),
+        cleared_holds(pool, since)
+    )
 }
