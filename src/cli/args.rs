@@ -339,13 +339,17 @@ pub enum Bench {
         view: String,
     },
     /// The figures docs/BENCHMARKS.md quotes, in one run at each scale: every view's load
-    /// beside psql's, and launch → first complete frame in a pseudo-terminal.
+    /// beside psql's, launch → first complete frame in a pseudo-terminal, and with a worker
+    /// beside the store the writer's pace with consoles attached and change → visible per view.
     Suite {
         /// Comma-separated scales (small, medium, large or a number of customers).
         #[arg(long, default_value = "small,medium,large", value_delimiter = ',')]
         scales: Vec<Scale>,
         #[arg(long, default_value_t = 21)]
         runs: usize,
+        /// Consoles attached while the writer's pace is taken (0: no live figures).
+        #[arg(long, default_value_t = 200)]
+        consoles: usize,
         /// Where the report goes.
         #[arg(long, default_value = "docs/BENCHMARKS.md")]
         out: PathBuf,

@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 
 use sqlx::PgPool;
 
-use crate::runtime::headless::{self, Counters};
+use super::bench_soak::{attached, spawn_consoles};
+use crate::runtime::headless::Counters;
 use crate::store;
 
 /// The writer as an ERP is: its own thread and runtime (not a task queued behind the
@@ -52,43 +53,97 @@ async fn write_for(pool: &PgPool, seconds: f64, salt: &str) -> anyhow::Result<f6
     Ok(n as f64 / start.elapsed().as_secs_f64())
 }
 
-/// `consoles` headless consoles on `view`, each with its own connections (two, or one when
-/// there are more than a hundred, to stay inside the server's connection limit).
-fn start_consoles(
-    url: &str,
-    consoles: usize,
-    view: &str,
-    stop: Arc<AtomicBool>,
-    counters: Arc<Counters>,
-) -> Vec<tokio::task::JoinHandle<()>> {
-    let connections = if consoles > 100 { 1 } else { 2 };
-    (0..consoles)
-        .map(|i| {
-            let (url, view, stop, counters) = (
-                url.to_string(),
-                view.to_string(),
-                stop.clone(),
-                counters.clone(),
-            );
-            tokio::spawn(async move {
-                // Each console names itself as a console process would, so the store (and
-                // every console's pace) counts two hundred settles, not one.
-                let app = format!("settle/{}/{i}", std::process::id());
-                let Ok(pool) = store::pool_named(&url, connections, &app).await else {
-                    return;
-                };
-                if let Err(e) = headless::run(pool.clone(), &view, stop, counters).await {
-                    tracing::warn!("a bench console stopped: {e}");
-                }
-                pool.close().await;
-            })
-        })
-        .collect()
-}
-
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     v[v.len() / 2]
+}
+
+/// The worker beside the store, as `settle worker` runs: it publishes today's overview for
+/// every console, and folds the summaries' deltas every five seconds (without it a flat-out
+/// writer leaves hundreds of thousands for every overview to add up).
+pub(crate) struct WorkerBeside {
+    stop: Arc<AtomicBool>,
+    publisher: tokio::task::JoinHandle<()>,
+    folder: tokio::task::JoinHandle<()>,
+}
+
+impl WorkerBeside {
+    /// Starts it on `url` (the store's owner or the worker's role).
+    pub(crate) async fn start(url: &str) -> anyhow::Result<Self> {
+        let stop = Arc::new(AtomicBool::new(false));
+        let publisher = crate::runtime::shared_overview::spawn_publisher(
+            store::pool(url, 1).await?,
+            stop.clone(),
+        );
+        let pool = store::pool(url, 1).await?;
+        let folder = tokio::spawn(async move {
+            loop {
+                if let Err(e) = store::summary::fold(&pool).await {
+                    tracing::warn!("bench: folding the summaries: {e}");
+                }
+                tokio::time::sleep(Duration::from_secs(5)).await;
+            }
+        });
+        Ok(WorkerBeside {
+            stop,
+            publisher,
+            folder,
+        })
+    }
+
+    pub(crate) async fn stop(self) {
+        self.folder.abort();
+        self.stop.store(true, Ordering::Relaxed);
+        let _ = self.publisher.await;
+    }
+}
+
+/// The writer's pace alone and with `consoles` consoles (as `url`) on `view`, round by round:
+/// (alone, watched) transactions per second. Each round is printed as it ends.
+pub(crate) async fn writer_paces(
+    (url, writer): (&str, &str),
+    consoles: usize,
+    seconds: f64,
+    rounds: usize,
+    view: &str,
+) -> anyhow::Result<Vec<(f64, f64)>> {
+    // Payment references are unique: a run of its own never meets an earlier run's.
+    let run_id = chrono::Utc::now().timestamp_millis();
+    let mut out = Vec::new();
+    for round in 0..rounds.max(1) {
+        let alone = write_apart(writer, seconds, format!("{run_id}-a{round}")).await?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let counters = Arc::new(Counters::default());
+        let handles = spawn_consoles(url, consoles, view, &stop, &counters);
+        // 200 first overviews take seconds: the writer meets the consoles as they live.
+        attached(&counters, consoles, Duration::from_secs(120)).await;
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let before = counters.landed.load(Ordering::Relaxed);
+        let failed_before = counters.failed.load(Ordering::Relaxed);
+        let looks_before = counters.looks.load(Ordering::Relaxed);
+        let t = Instant::now();
+        let watched = write_apart(writer, seconds, format!("{run_id}-w{round}")).await?;
+        let rate =
+            (counters.landed.load(Ordering::Relaxed) - before) as f64 / t.elapsed().as_secs_f64();
+        let failed = counters.failed.load(Ordering::Relaxed) - failed_before;
+        let looks = (counters.looks.load(Ordering::Relaxed) - looks_before) as f64
+            / t.elapsed().as_secs_f64();
+        stop.store(true, Ordering::Relaxed);
+        for h in handles {
+            let _ = h.await;
+        }
+        eprintln!(
+            "round {}: alone {alone:.0} tx/s, with {consoles} consoles on {} {watched:.0} tx/s ({rate:.1} view loads/s, {failed} of them failed; feeds looked {looks:.0} times/s)",
+            round + 1,
+            if view.is_empty() {
+                "the overview"
+            } else {
+                view
+            },
+        );
+        out.push((alone, watched));
+    }
+    Ok(out)
 }
 
 /// `url` is the consoles' store (as the person watching), `writer` the ERP's and the
@@ -101,72 +156,10 @@ pub async fn run(
     rounds: usize,
     view: &str,
 ) -> anyhow::Result<()> {
-    // The worker beside the store, as `settle worker` runs: it publishes today's overview for
-    // every console, and folds the summaries' deltas every poll (five seconds; without it a
-    // flat-out writer leaves hundreds of thousands for every overview to add up).
-    let publishing = Arc::new(AtomicBool::new(false));
-    let publisher = crate::runtime::shared_overview::spawn_publisher(
-        store::pool(writer, 1).await?,
-        publishing.clone(),
-    );
-    let folder = {
-        let pool = store::pool(writer, 1).await?;
-        tokio::spawn(async move {
-            loop {
-                if let Err(e) = store::summary::fold(&pool).await {
-                    tracing::warn!("bench feed: folding the summaries: {e}");
-                }
-                tokio::time::sleep(Duration::from_secs(5)).await;
-            }
-        })
-    };
-    // Payment references are unique: a run of its own never meets an earlier run's.
-    let run_id = chrono::Utc::now().timestamp_millis();
-    let (mut alone, mut watched) = (Vec::new(), Vec::new());
-    for round in 0..rounds.max(1) {
-        alone.push(write_apart(writer, seconds, format!("{run_id}-a{round}")).await?);
-        let stop = Arc::new(AtomicBool::new(false));
-        let counters = Arc::new(Counters::default());
-        let handles = start_consoles(url, consoles, view, stop.clone(), counters.clone());
-        // Attached means connected and showing the view: wait for every console's first load
-        // (200 first overviews take seconds), so the writer meets them as they live, not the
-        // morning rush of consoles opening.
-        let attached = Instant::now();
-        while counters.landed.load(Ordering::Relaxed) < consoles as u64
-            && attached.elapsed() < Duration::from_secs(120)
-        {
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        tokio::time::sleep(Duration::from_secs(1)).await;
-        let before = counters.landed.load(Ordering::Relaxed);
-        let failed_before = counters.failed.load(Ordering::Relaxed);
-        let looks_before = counters.looks.load(Ordering::Relaxed);
-        let t = Instant::now();
-        watched.push(write_apart(writer, seconds, format!("{run_id}-w{round}")).await?);
-        let rate =
-            (counters.landed.load(Ordering::Relaxed) - before) as f64 / t.elapsed().as_secs_f64();
-        let failed = counters.failed.load(Ordering::Relaxed) - failed_before;
-        let looks = (counters.looks.load(Ordering::Relaxed) - looks_before) as f64
-            / t.elapsed().as_secs_f64();
-        stop.store(true, Ordering::Relaxed);
-        for h in handles {
-            let _ = h.await;
-        }
-        crate::outln!(
-            "round {}: alone {:.0} tx/s, with {consoles} consoles on {} {:.0} tx/s ({rate:.1} view loads/s, {failed} of them failed; feeds looked {looks:.0} times/s)",
-            round + 1,
-            alone[round],
-            if view.is_empty() {
-                "the overview"
-            } else {
-                view
-            },
-            watched[round]
-        );
-    }
-    folder.abort();
-    publishing.store(true, Ordering::Relaxed);
-    let _ = publisher.await;
+    let worker = WorkerBeside::start(writer).await?;
+    let paces = writer_paces((url, writer), consoles, seconds, rounds, view).await;
+    worker.stop().await;
+    let (alone, watched): (Vec<f64>, Vec<f64>) = paces?.into_iter().unzip();
     let (a, w) = (median(alone), median(watched));
     crate::outln!(
         "median: alone {a:.0} tx/s, with {consoles} consoles {w:.0} tx/s, ratio {:.3}",

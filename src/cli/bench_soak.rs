@@ -157,36 +157,105 @@ fn spawn_worker(
     })
 }
 
-/// The consoles, each with its own connections, numbered for the timeline.
-fn spawn_consoles(
+/// `consoles` headless consoles on `view` (a command without the colon; empty: the overview),
+/// each with its own connections, numbered for the timeline. Each names itself as a console
+/// process would, so the store (and every console's pace) counts them all, not one.
+pub(crate) fn spawn_consoles(
     url: &str,
-    soak: &Soak,
+    consoles: usize,
+    view: &str,
     stop: &Arc<AtomicBool>,
     counters: &Arc<Counters>,
 ) -> Vec<tokio::task::JoinHandle<()>> {
     // Two connections each, one beyond a hundred consoles: the private server takes 300.
-    let connections = if soak.consoles > 100 { 1 } else { 2 };
-    (0..soak.consoles)
+    let connections = if consoles > 100 { 1 } else { 2 };
+    (0..consoles)
         .map(|i| {
             let (url, view, stop, counters) = (
                 url.to_string(),
-                soak.view.clone(),
+                view.to_string(),
                 stop.clone(),
                 counters.clone(),
             );
             tokio::spawn(async move {
                 let app = format!("settle/{}/{i}", std::process::id());
                 let Ok(pool) = store::pool_named(&url, connections, &app).await else {
-                    tracing::warn!("soak console {i} could not connect");
+                    tracing::warn!("bench console {i} could not connect");
                     return;
                 };
                 if let Err(e) = headless::run_as(pool.clone(), &view, stop, counters, i).await {
-                    tracing::warn!("soak console {i} stopped: {e}");
+                    tracing::warn!("bench console {i} stopped: {e}");
                 }
                 pool.close().await;
             })
         })
         .collect()
+}
+
+/// Waits until `consoles` first loads have landed (at most `limit`): attached means showing
+/// the view, so a measurement meets consoles as they live, not the rush of them opening.
+pub(crate) async fn attached(counters: &Counters, consoles: usize, limit: Duration) {
+    let since = Instant::now();
+    while counters.landed.load(Ordering::Relaxed) < consoles as u64 && since.elapsed() < limit {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Change → visible on one view, as the suite reports it.
+pub struct Visible {
+    pub payments: usize,
+    pub p50_ms: f64,
+    pub p95_ms: f64,
+    pub max_ms: f64,
+    pub missed: usize,
+    pub failed: u64,
+}
+
+/// `consoles` headless consoles (as `console_url`) on `view` while a writer (`writer_url`)
+/// posts `rate` payments a second for `seconds`: for every payment and every console, the time
+/// until a load asked for after it landed. A worker must run beside the store.
+pub(crate) async fn change_to_visible(
+    (console_url, writer_url): (&str, &str),
+    view: &str,
+    consoles: usize,
+    (seconds, rate): (f64, f64),
+) -> anyhow::Result<Visible> {
+    let counters = Arc::new(Counters::default());
+    counters.keep_timeline.store(true, Ordering::Relaxed);
+    let stop = Arc::new(AtomicBool::new(false));
+    let handles = spawn_consoles(console_url, consoles, view, &stop, &counters);
+    attached(&counters, consoles, Duration::from_secs(60)).await;
+    let stop_writer = Arc::new(AtomicBool::new(false));
+    let salt = format!("{}-{view}", chrono::Utc::now().timestamp_millis());
+    let writer = tokio::spawn(write(
+        store::pool(writer_url, 1).await?,
+        rate,
+        salt,
+        stop_writer.clone(),
+    ));
+    tokio::time::sleep(Duration::from_secs_f64(seconds)).await;
+    stop_writer.store(true, Ordering::Relaxed);
+    let written = writer.await?;
+    // Long enough for every console to show the last payments.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    stop.store(true, Ordering::Relaxed);
+    for h in handles {
+        let _ = h.await;
+    }
+    let landings = counters
+        .timeline
+        .lock()
+        .map(|t| t.clone())
+        .unwrap_or_default();
+    let (waits, missed) = visibility(&written.commits, &landings, consoles);
+    Ok(Visible {
+        payments: written.commits.len(),
+        p50_ms: percentile(waits.clone(), 0.5),
+        p95_ms: percentile(waits.clone(), 0.95),
+        max_ms: percentile(waits, 1.0),
+        missed,
+        failed: counters.failed.load(Ordering::Relaxed),
+    })
 }
 
 pub async fn run(soak: Soak) -> anyhow::Result<()> {
@@ -230,7 +299,7 @@ pub async fn run(soak: Soak) -> anyhow::Result<()> {
     counters.keep_timeline.store(true, Ordering::Relaxed);
     let rss_before = rss_mib();
     let console_url = cluster.url_as("ava", db);
-    let consoles = spawn_consoles(&console_url, &soak, &stop, &counters);
+    let consoles = spawn_consoles(&console_url, soak.consoles, &soak.view, &stop, &counters);
     tokio::time::sleep(Duration::from_secs(5)).await;
     let rss_start = rss_mib();
     let peak = Arc::new(Mutex::new(rss_start));

@@ -2,7 +2,9 @@
 //! scale asked for. Per scale, on a private store: the seed's time; every console view's load
 //! (median and p95) beside the same question typed into psql (median and p95, `\timing`), and
 //! the ratio; the real binary's launch → first complete frame in a pseudo-terminal (tmux): a lead's
-//! overview and a collector's `:work`. Writes the markdown to `--out` and prints it.
+//! overview and a collector's `:work`; then, with a worker beside the store, the live figures
+//! (`bench_live`): the published overview, the writer's pace with a roomful of consoles, change
+//! → visible per view. Writes the markdown to `--out` and prints it.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -25,14 +27,17 @@ struct ScaleFigures {
     first_frame_ms: Vec<u64>,
     /// A collector's launch into the view they open on (`:work`).
     work_frame_ms: Vec<u64>,
+    /// With a worker beside the store (none when no consoles were asked for).
+    live: Option<super::bench_live::Live>,
 }
 
 /// Runs the suite at each scale and writes the report.
-pub async fn run(scales: &[Scale], runs: usize, out: &Path) -> anyhow::Result<()> {
+/// `consoles`: how many attach while the writer's pace is taken (0: no live figures).
+pub async fn run(scales: &[Scale], runs: usize, consoles: usize, out: &Path) -> anyhow::Result<()> {
     let mut figures = Vec::new();
     for scale in scales {
         eprintln!("settle bench suite: {scale:?}…");
-        figures.push(one_scale(*scale, runs).await?);
+        figures.push(one_scale(*scale, runs, consoles).await?);
     }
     let text = report(&figures, runs);
     std::fs::write(out, &text)
@@ -41,7 +46,7 @@ pub async fn run(scales: &[Scale], runs: usize, out: &Path) -> anyhow::Result<()
     Ok(())
 }
 
-async fn one_scale(scale: Scale, runs: usize) -> anyhow::Result<ScaleFigures> {
+async fn one_scale(scale: Scale, runs: usize, consoles: usize) -> anyhow::Result<ScaleFigures> {
     let cluster = tokio::task::spawn_blocking(PrivateCluster::start).await??;
     let (url, pool) = cluster.create_store("settle_bench", 4).await?;
     let now = Utc::now();
@@ -60,6 +65,12 @@ async fn one_scale(scale: Scale, runs: usize) -> anyhow::Result<ScaleFigures> {
     let work_frame_ms = (3..6)
         .map(|n| first_frame(&cluster.url_as("ben", "settle_bench"), "work", n))
         .collect::<anyhow::Result<Vec<_>>>()?;
+    let live = if consoles > 0 {
+        let lead = cluster.url_as("ava", "settle_bench");
+        Some(super::bench_live::measure((&url, &lead), &pool, runs, consoles).await?)
+    } else {
+        None
+    };
     pool.close().await;
     cluster.stop();
     Ok(ScaleFigures {
@@ -70,6 +81,7 @@ async fn one_scale(scale: Scale, runs: usize) -> anyhow::Result<ScaleFigures> {
         psql,
         first_frame_ms,
         work_frame_ms,
+        live,
     })
 }
 
@@ -179,7 +191,9 @@ fn report(figures: &[ScaleFigures], runs: usize) -> String {
         "Taken in one run of `settle bench suite --scales {} --runs {runs}` on {} ({}), {}.\n\
          Each figure is the median and p95 of {runs} loads after one warm-up, the console's own \
          code path (`runtime::effects::run`, as a lead), beside the same question typed into \
-         psql (`\\timing`, one session) and the ratio of the medians.\n",
+         psql (`\\timing`, one session) and the ratio of the medians. No worker runs while the \
+         views are timed, so `overview` is the one a console computes itself; the row `{}` is \
+         the same load with a worker beside the store, as deployed.\n",
         figures
             .iter()
             .map(|f| f.scale.as_str())
@@ -187,7 +201,8 @@ fn report(figures: &[ScaleFigures], runs: usize) -> String {
             .join(","),
         machine(),
         std::env::consts::ARCH,
-        Utc::now().format("%Y-%m-%d")
+        Utc::now().format("%Y-%m-%d"),
+        super::bench_live::PUBLISHED
     );
     for f in figures {
         let _ = writeln!(
@@ -201,7 +216,11 @@ fn report(figures: &[ScaleFigures], runs: usize) -> String {
             s,
             "| view | median ms | p95 ms | psql question | psql median ms | p95 ms | ratio |\n| --- | ---: | ---: | --- | ---: | ---: | ---: |"
         );
-        for (name, samples) in &f.views {
+        let published = f
+            .live
+            .as_ref()
+            .map(|l| (super::bench_live::PUBLISHED, l.published.clone()));
+        for (name, samples) in f.views.iter().chain(published.iter()) {
             let med = ms(super::bench::median(samples.clone()));
             let tail = ms(p95(samples.clone()));
             // A row for each psql question the view answers, or one without.
@@ -235,12 +254,15 @@ fn report(figures: &[ScaleFigures], runs: usize) -> String {
             middle(&f.work_frame_ms),
             f.work_frame_ms
         );
+        if let Some(live) = &f.live {
+            let _ = writeln!(s, "{}", super::bench_live::report(live));
+        }
     }
     let _ = writeln!(
         s,
-        "Change → visible on every view with 50 consoles attached, the writer's pace beside them, \
-         memory over ten minutes and restarts: [RELIABILITY.md](RELIABILITY.md) (`settle bench \
-         soak`). Writer throughput with 200 consoles: `settle bench feed --consoles 200`."
+        "Memory over an hour of live updates and the database restarting under the consoles: \
+         [RELIABILITY.md](RELIABILITY.md) (`settle bench soak`). Key → frame complete against a \
+         bare ratatui app: `settle bench keys`."
     );
     s
 }
@@ -273,6 +295,7 @@ mod tests {
             psql,
             first_frame_ms: vec![30, 31, 32],
             work_frame_ms: vec![40, 41, 42],
+            live: None,
         };
         let text = report(&[figures], 3);
         let rows: Vec<&str> = text

@@ -126,8 +126,13 @@ async fn bench_cmd(
             })
             .await?;
         }
-        Bench::Suite { scales, runs, out } => {
-            crate::cli::bench_suite::run(&scales, runs, &out).await?;
+        Bench::Suite {
+            scales,
+            runs,
+            consoles,
+            out,
+        } => {
+            crate::cli::bench_suite::run(&scales, runs, consoles, &out).await?;
         }
         Bench::Views { runs, only } => {
             let pool = store::pool(&database_url(&db)?, 2).await?;

@@ -5,6 +5,7 @@ pub mod bench;
 pub mod bench_bare;
 pub mod bench_feed;
 pub mod bench_keys;
+pub mod bench_live;
 pub mod bench_send;
 pub mod bench_soak;
 pub mod bench_suite;
