@@ -21,6 +21,43 @@ fn overview_data() -> settle::app::Data {
     settle::app::Data::Overview(Box::new(common::empty_overview(now())))
 }
 
+/// Opens the overview and lands its first load, which is not weighed (it prepares the view's
+/// statements: a view freshly opened rests the floor however long that took), then a change
+/// after the rest asks for the next load: its generation.
+fn opened(s: &mut State) -> u64 {
+    let Effect::LoadOverview { generation, .. } = init(s)[0].clone() else {
+        panic!()
+    };
+    update(s, Msg::FeedOk);
+    update(
+        s,
+        Msg::Cost {
+            generation,
+            millis: 5_000,
+        },
+    );
+    let rest = update(
+        s,
+        Msg::Loaded {
+            generation,
+            data: overview_data(),
+        },
+    );
+    assert_eq!(
+        rest,
+        [Effect::Wake {
+            generation,
+            after_ms: 250
+        }],
+        "a view's first load is not weighed"
+    );
+    assert!(update(s, Msg::Wake { generation }).is_empty());
+    let Effect::LoadOverview { generation, .. } = update(s, Msg::Changed)[0].clone() else {
+        panic!()
+    };
+    generation
+}
+
 #[test]
 fn live_then_stale_then_lost_then_resynced() {
     let mut s = State::new(now(), now().date_naive(), SessionInfo::default());
@@ -95,10 +132,7 @@ fn a_frozen_console_holds_changes_until_it_thaws() {
 #[test]
 fn a_burst_of_changes_costs_one_refresh_per_view() {
     let mut s = State::new(now(), now().date_naive(), SessionInfo::default());
-    let first = init(&mut s);
-    let Effect::LoadOverview { generation, .. } = first[0].clone() else {
-        panic!()
-    };
+    let generation = opened(&mut s);
     assert!(
         !s.reload_due(),
         "nothing known yet: the feed looks at its pace"
@@ -182,10 +216,7 @@ fn a_burst_of_changes_costs_one_refresh_per_view() {
 #[test]
 fn many_consoles_on_one_store_rest_longer_and_the_header_says_how_often() {
     let mut s = State::new(now(), now().date_naive(), SessionInfo::default());
-    let Effect::LoadOverview { generation, .. } = init(&mut s)[0].clone() else {
-        panic!()
-    };
-    update(&mut s, Msg::FeedOk);
+    let generation = opened(&mut s);
     update(&mut s, Msg::Sharing { settles: 40 });
     update(
         &mut s,

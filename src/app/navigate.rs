@@ -86,7 +86,7 @@ pub(super) fn navigate(state: &mut State, view: View) -> Vec<Effect> {
         state.back.push((state.view.clone(), left, path));
         state.last_view = Some(state.view.clone());
         state.view = view;
-        state.view_cost_ms = 0;
+        state.view_cost = crate::domain::pace::ViewCost::default();
         state.account = Loadable::Idle;
         state.case = Loadable::Idle;
         state.message = Loadable::Idle;

@@ -387,8 +387,8 @@ pub struct State {
     /// The view rests after its load of this generation (`domain::pace`): changes meanwhile
     /// wait for the rest to end and cost one reload.
     pub resting: Option<u64>,
-    /// What loading the current view costs, smoothed, in milliseconds.
-    pub view_cost_ms: u64,
+    /// What loading the current view costs, as its rests weigh it.
+    pub view_cost: crate::domain::pace::ViewCost,
     /// How many settle processes share the store (0: not counted yet).
     pub settles: u64,
     /// Live updates paused; `pending` counts changes seen meanwhile.
@@ -448,7 +448,7 @@ impl State {
             loading_generation: None,
             refresh_due: false,
             resting: None,
-            view_cost_ms: 0,
+            view_cost: crate::domain::pace::ViewCost::default(),
             settles: 0,
             frozen: false,
             pending: false,
@@ -473,7 +473,7 @@ impl State {
     /// How long the view rests between reloads on changes, given its cost and how many share
     /// the store (`domain::pace`).
     pub fn refresh_pause_ms(&self) -> u64 {
-        crate::domain::pace::refresh_pause(self.view_cost_ms, self.settles)
+        crate::domain::pace::refresh_pause(self.view_cost.ms(), self.settles)
     }
 
     /// A change is known and the view will reload for it (after its rest or its load in

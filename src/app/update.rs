@@ -117,7 +117,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Dialog(key) => super::acting::key(state, key),
         Msg::Cost { generation, millis } => {
             if generation == state.generation {
-                state.view_cost_ms = crate::domain::pace::smoothed_cost(state.view_cost_ms, millis);
+                state.view_cost.weigh(millis);
             }
             vec![]
         }
