@@ -21,6 +21,18 @@ fn overview_data() -> settle::app::Data {
     settle::app::Data::Overview(Box::new(common::empty_overview(now())))
 }
 
+/// The load of `generation` took `millis` and lands: what the console does next.
+fn land(s: &mut State, generation: u64, millis: u64) -> Vec<Effect> {
+    update(s, Msg::Cost { generation, millis });
+    update(
+        s,
+        Msg::Loaded {
+            generation,
+            data: overview_data(),
+        },
+    )
+}
+
 /// Opens the overview and lands its first load, which is not weighed (it prepares the view's
 /// statements: a view freshly opened rests the floor however long that took), then a change
 /// after the rest asks for the next load: its generation.
@@ -29,20 +41,7 @@ fn opened(s: &mut State) -> u64 {
         panic!()
     };
     update(s, Msg::FeedOk);
-    update(
-        s,
-        Msg::Cost {
-            generation,
-            millis: 5_000,
-        },
-    );
-    let rest = update(
-        s,
-        Msg::Loaded {
-            generation,
-            data: overview_data(),
-        },
-    );
+    let rest = land(s, generation, 5_000);
     assert_eq!(
         rest,
         [Effect::Wake {
@@ -149,20 +148,7 @@ fn a_burst_of_changes_costs_one_refresh_per_view() {
     );
     let data = overview_data();
     // The load took 450 ms: the view rests four times that before it may reload.
-    update(
-        &mut s,
-        Msg::Cost {
-            generation,
-            millis: 450,
-        },
-    );
-    let after = update(
-        &mut s,
-        Msg::Loaded {
-            generation,
-            data: data.clone(),
-        },
-    );
+    let after = land(&mut s, generation, 450);
     assert_eq!(
         after,
         [Effect::Wake {
@@ -218,22 +204,9 @@ fn many_consoles_on_one_store_rest_longer_and_the_header_says_how_often() {
     let mut s = State::new(now(), now().date_naive(), SessionInfo::default());
     let generation = opened(&mut s);
     update(&mut s, Msg::Sharing { settles: 40 });
-    update(
-        &mut s,
-        Msg::Cost {
-            generation,
-            millis: 30,
-        },
-    );
     // Alone a 30 ms view would rest the 250 ms floor; forty consoles on the store together
     // spend at most a quarter of a backend: 30 ms × 40 × 4 = 4.8 s each.
-    let rest = update(
-        &mut s,
-        Msg::Loaded {
-            generation,
-            data: overview_data(),
-        },
-    );
+    let rest = land(&mut s, generation, 30);
     assert_eq!(
         rest,
         [Effect::Wake {
