@@ -251,7 +251,18 @@ const HOLDS_FROM: &str =
            JOIN hold_policies p ON p.reason = h.reason";
 
 /// A held order's line, before its filter, order and window.
-fn holds_query() -> QueryBuilder<Postgres> {
+/// The holds list's statement up to its WHERE, with each hold's blocking invoices when
+/// `blockers` (the worklist, which reads every cleared hold, shows none: a cleared hold's are
+/// all paid).
+fn holds_query(blockers: bool) -> QueryBuilder<Postgres> {
+    let blocked = if blockers {
+        "LEFT JOIN LATERAL (
+               SELECT array_agg(i.number ORDER BY i.number) AS blockers,
+                      array_agg(i.open_minor > 0 ORDER BY i.number) AS blocker_open
+                 FROM hold_blockers b JOIN invoices i ON i.id = b.invoice_id WHERE b.hold_id = h.id) bl ON true"
+    } else {
+        "CROSS JOIN (SELECT NULL::text[] AS blockers, NULL::boolean[] AS blocker_open) bl"
+    };
     QueryBuilder::new(format!(
         "SELECT h.id, o.customer_id, o.number, c.name AS customer, h.reason, h.status, o.amount_minor::bigint AS amount,
                 o.currency::text AS currency, h.placed_at, h.cleared_at, p.release_lag_minutes AS lag_minutes,
@@ -260,10 +271,7 @@ fn holds_query() -> QueryBuilder<Postgres> {
                        WHERE co.customer_id = o.customer_id AND co.relation IN ('account_executive', 'customer_success')
                        ORDER BY a.display_name) AS told
            {HOLDS_FROM}
-           LEFT JOIN LATERAL (
-               SELECT array_agg(i.number ORDER BY i.number) AS blockers,
-                      array_agg(i.open_minor > 0 ORDER BY i.number) AS blocker_open
-                 FROM hold_blockers b JOIN invoices i ON i.id = b.invoice_id WHERE b.hold_id = h.id) bl ON true
+           {blocked}
           WHERE h.status <> 'released'"
     ))
 }
@@ -278,7 +286,7 @@ pub async fn holds(pool: &PgPool, q: &ListQuery) -> Result<Page<HeldOrder>, Stor
         &format!("{HOLDS_FROM} WHERE h.status <> 'released'"),
     );
     let (rows, total): (Vec<HoldRow>, i64) =
-        page_and_count(pool, holds_query(), &count_sql, q, &HOLD_VIEW).await?;
+        page_and_count(pool, holds_query(true), &count_sql, q, &HOLD_VIEW).await?;
     Ok(Page {
         rows: rows.into_iter().map(held_order).collect(),
         total,
@@ -286,10 +294,10 @@ pub async fn holds(pool: &PgPool, q: &ListQuery) -> Result<Page<HeldOrder>, Stor
     })
 }
 
-/// The held orders `q` asks for, without counting how many match in all (the worklist's
-/// cleared holds: it shows them all, ranked).
+/// The held orders `q` asks for, without counting how many match in all and without their
+/// blocking invoices (the worklist's cleared holds: it shows them all, ranked).
 pub async fn held_orders(pool: &PgPool, q: &ListQuery) -> Result<Vec<HeldOrder>, StoreError> {
-    let mut qb = holds_query();
+    let mut qb = holds_query(false);
     HOLD_VIEW.filter_sort_page(&mut qb, q)?;
     let rows: Vec<HoldRow> = qb.build_query_as().fetch_all(pool).await?;
     Ok(rows.into_iter().map(held_order).collect())
