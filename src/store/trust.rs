@@ -1,5 +1,6 @@
 //! Loading what SLA clocks and trust metrics need: calendars, disputes with their state
-//! changes, cleared holds.
+//! changes (the full measure: reports, `settle doctor`) or with the clocks the store keeps
+//! (the overview), cleared holds.
 
 use std::collections::{BTreeMap, BTreeSet};
 
