@@ -175,7 +175,9 @@ async fn drive(
     let mut first_complete = true;
     while !state.quit {
         if dirty {
-            draw(&mut guard, &state, &opts.theme)?;
+            if !draw(&mut guard, &state, &opts.theme)? {
+                break;
+            }
             dirty = false;
             note_first_frame(&state, &mut first_complete);
         }
@@ -261,9 +263,23 @@ fn keep_draft(state: &State) {
     }
 }
 
-fn draw(guard: &mut TerminalGuard, state: &State, theme: &Theme) -> anyhow::Result<()> {
-    guard.draw(|frame| ui::render(frame, state, theme))?;
-    Ok(())
+/// Draws a frame; `Ok(false)` when the terminal has gone (a load landed after it closed): the
+/// console ends as when its input finds it gone.
+fn draw(guard: &mut TerminalGuard, state: &State, theme: &Theme) -> anyhow::Result<bool> {
+    match guard.draw(|frame| ui::render(frame, state, theme)) {
+        Ok(()) => Ok(true),
+        Err(e) if terminal_gone(&e) => {
+            tracing::warn!("the terminal went away: {e}");
+            Ok(false)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A write failed because the terminal's other end has closed (a pty gives EIO, a pipe EPIPE).
+fn terminal_gone(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::BrokenPipe
+        || e.raw_os_error() == Some(nix::errno::Errno::EIO as i32)
 }
 
 /// Rows a list can show in a terminal `height` lines high (header, breadcrumbs, hints,
