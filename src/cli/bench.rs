@@ -24,6 +24,12 @@ pub(crate) fn quantile(sorted: &[Duration], p: f64) -> Duration {
 }
 
 /// Milliseconds, for reports.
+/// The 95th percentile of `samples`.
+pub(crate) fn p95(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    quantile(&samples, 0.95)
+}
+
 pub(crate) fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }

@@ -3,14 +3,14 @@
 //! the writer's pace with a roomful of consoles attached, and change → visible per view.
 
 use std::fmt::Write as _;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chrono::Utc;
 use sqlx::PgPool;
 
-use super::bench::ms;
+use super::bench::{ms, p95};
 use super::bench_feed::{WorkerBeside, writer_paces};
-use super::bench_soak::{Visible, change_to_visible};
+use super::bench_soak::{Visible, change_to_visible, percentile};
 
 /// The views change → visible is measured on (a command without the colon; empty: the
 /// overview), with how many consoles watch each.
@@ -67,10 +67,8 @@ pub async fn measure(
             visible,
         })
     };
-    let started = Instant::now();
     let live = measured.await;
     worker.stop().await;
-    tracing::info!("live phase took {:?}", started.elapsed());
     live
 }
 
@@ -78,16 +76,11 @@ fn name(view: &str) -> &str {
     if view.is_empty() { "overview" } else { view }
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
-}
-
 /// The live figures as the report's paragraphs and table.
 pub fn report(live: &Live) -> String {
     let mut s = String::new();
     let (alone, watched): (Vec<f64>, Vec<f64>) = live.paces.iter().copied().unzip();
-    let (a, w) = (median(alone), median(watched));
+    let (a, w) = (percentile(alone, 0.5), percentile(watched, 0.5));
     let _ = writeln!(
         s,
         "With a worker beside the store (publishing the overview, folding the summaries), as \
@@ -95,7 +88,7 @@ pub fn report(live: &Live) -> String {
          posting one-cent payments flat out, alone {a:.0} tx/s, with {} consoles on the \
          overview {w:.0} tx/s: **{:.3}×** (rounds of {:.0} s: {}).\n",
         ms(super::bench::median(live.published.clone())),
-        ms(super::bench::quantile(&sorted(&live.published), 0.95)),
+        ms(p95(live.published.clone())),
         live.consoles,
         w / a,
         ROUNDS.1,
@@ -126,12 +119,6 @@ pub fn report(live: &Live) -> String {
         );
     }
     s
-}
-
-fn sorted(samples: &[Duration]) -> Vec<Duration> {
-    let mut v = samples.to_vec();
-    v.sort();
-    v
 }
 
 #[cfg(test)]

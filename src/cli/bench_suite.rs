@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 
-use super::bench::ms;
+use super::bench::{ms, p95};
 use crate::demo::cluster::{PrivateCluster, find_server_bin_dir};
 use crate::store::{self, seed::Scale};
 
@@ -178,11 +178,6 @@ fn machine() -> String {
     format!("{cores} cores, {gib} GiB")
 }
 
-fn p95(mut samples: Vec<Duration>) -> Duration {
-    samples.sort();
-    super::bench::quantile(&samples, 0.95)
-}
-
 fn report(figures: &[ScaleFigures], runs: usize) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "# Benchmarks\n");
@@ -216,18 +211,24 @@ fn report(figures: &[ScaleFigures], runs: usize) -> String {
             s,
             "| view | median ms | p95 ms | psql question | psql median ms | p95 ms | ratio |\n| --- | ---: | ---: | --- | ---: | ---: | ---: |"
         );
+        // Each row with the view whose psql questions it answers: the overview a worker
+        // publishes answers the overview's.
         let published = f
             .live
             .as_ref()
-            .map(|l| (super::bench_live::PUBLISHED, l.published.clone()));
-        for (name, samples) in f.views.iter().chain(published.iter()) {
+            .map(|l| (super::bench_live::PUBLISHED, "overview", &l.published));
+        let rows = f
+            .views
+            .iter()
+            .map(|(name, samples)| (*name, *name, samples));
+        for (name, answers, samples) in rows.chain(published) {
             let med = ms(super::bench::median(samples.clone()));
             let tail = ms(p95(samples.clone()));
             // A row for each psql question the view answers, or one without.
             let mut baselines: Vec<String> = store::bench::PSQL_QUESTIONS
                 .iter()
                 .zip(&f.psql)
-                .filter(|((_, view, _), _)| view == name)
+                .filter(|((_, view, _), _)| *view == answers)
                 .map(|((question, _, _), (_, times))| {
                     let pm = ms(super::bench::median(times.clone()));
                     format!(

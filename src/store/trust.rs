@@ -75,17 +75,20 @@ type DisputeRow = (
     Option<i32>,
 );
 
+/// The disputes the trust metrics read (`$1`: the window's start): every unresolved one, and
+/// those opened, answered or resolved since.
+const TRUST_SET: &str = "d.state <> 'resolved' OR d.opened_at >= $1 OR d.first_response_at >= $1 OR d.resolved_at >= $1";
+
 /// Disputes opened, responded to or resolved since `since`, and every unresolved one.
 pub async fn dispute_facts(
     pool: &PgPool,
     since: DateTime<Utc>,
 ) -> Result<Vec<DisputeFacts>, StoreError> {
     let rows = async {
-        sqlx::query_as::<_, DisputeRow>(
+        sqlx::query_as::<_, DisputeRow>(sqlx::AssertSqlSafe(format!(
             "SELECT d.id, d.opened_at, d.first_response_at, d.resolved_at, p.first_response_minutes, p.resolution_minutes, p.calendar_id
-               FROM disputes d JOIN sla_policies p ON p.id = d.policy_id
-              WHERE d.state <> 'resolved' OR d.opened_at >= $1 OR d.first_response_at >= $1 OR d.resolved_at >= $1",
-        )
+               FROM disputes d JOIN sla_policies p ON p.id = d.policy_id WHERE {TRUST_SET}"
+        )))
         .bind(since)
         .fetch_all(pool)
         .await
@@ -137,15 +140,11 @@ pub async fn measured_disputes(
         ", d.opened_at, d.first_response_at, d.resolved_at",
     );
     qb.push(KEPT_FROM)
-        .push(" JOIN disputes d ON d.id = k.dispute_id WHERE d.state <> 'resolved' OR d.opened_at >= ")
-        .push_bind(since)
-        .push(" OR d.first_response_at >= ")
-        .push_bind(since)
-        .push(" OR d.resolved_at >= ")
-        .push_bind(since)
+        .push(" JOIN disputes d ON d.id = k.dispute_id WHERE ")
+        .push(TRUST_SET)
         .push(") kept");
     let arrays = async {
-        let a: TimesArrays = qb.build_query_as().fetch_one(pool).await?;
+        let a: TimesArrays = qb.build_query_as().bind(since).fetch_one(pool).await?;
         Ok::<_, StoreError>(a)
     };
     let (a, inputs) = tokio::try_join!(arrays, ClockInputs::read(pool, now))?;
