@@ -297,3 +297,98 @@ async fn the_worklists_reminders_are_the_ones_reminder_block_lets_go() {
     assert!(!expected.is_empty());
     assert_eq!(listed, expected);
 }
+
+/// Pays `invoice` in full as the ERP would (a payment allocated to it).
+async fn pay(admin: &PgPool, invoice: &str) {
+    sqlx::query(
+        "WITH i AS (SELECT id, customer_id, open_minor, currency FROM invoices WHERE number = $1),
+              p AS (INSERT INTO payments (customer_id, reference, received_on, amount_minor, currency, unapplied_minor)
+                    SELECT customer_id, 'ERP-' || $1, current_date, open_minor, currency, open_minor FROM i RETURNING id)
+         INSERT INTO allocations (invoice_id, payment_id, applied_on, amount_minor)
+         SELECT i.id, p.id, current_date, i.open_minor FROM i, p",
+    )
+    .bind(invoice)
+    .execute(admin)
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn a_kept_worklist_reads_again_only_what_a_change_touches_and_equals_a_full_read() {
+    use settle::store::work_kept::{Source, WorkCache};
+    let (db, admin) = seeded_db(40, 7).await;
+    fixture(&admin).await;
+    let ava = as_role(&db, "ava").await;
+    let now = Utc::now();
+    let q = query("", "ava");
+    let mut cache = WorkCache::default();
+    // Each load through the cache equals a full read at the same moment, and says what it read.
+    // One moment for every load: kept items were built at the load that read them.
+    async fn both(
+        pool: &PgPool,
+        q: &ListQuery,
+        now: chrono::DateTime<Utc>,
+        cache: &mut WorkCache,
+    ) -> Vec<String> {
+        // Another test's open transaction (xids are the cluster's) can hold this store's last
+        // changes past the readable head for a moment: wait until the head covers them.
+        for _ in 0..200 {
+            let poll = settle::store::feed::poll(pool).await.unwrap();
+            if poll.waiting_seconds.is_none() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        let kept = work::worklist_kept(pool, q, now, cache).await.unwrap();
+        let full = work::worklist(pool, q, now).await.unwrap();
+        assert_eq!(kept, full, "the kept worklist differs from a full read");
+        kept.into_iter().map(|i| i.reference).collect()
+    }
+    let first = both(&ava, &q, now, &mut cache).await;
+    assert_eq!(
+        cache.last_read(),
+        Source::ALL,
+        "a first load reads every source"
+    );
+    assert!(first.contains(&"FIX-R1".to_string()) && first.contains(&"SO-FIX".to_string()));
+
+    // Nothing changed: only the notices (outside the change log) are read again.
+    both(&ava, &q, now, &mut cache).await;
+    assert_eq!(cache.last_read(), [Source::Notices]);
+
+    // A payment reaches the reminders (FIX-R1 is paid), not the disputes, holds or promises.
+    pay(&admin, "FIX-R1").await;
+    let paid = both(&ava, &q, now, &mut cache).await;
+    assert_eq!(
+        cache.last_read(),
+        [Source::Reminders, Source::Messages, Source::Notices]
+    );
+    assert!(!paid.contains(&"FIX-R1".to_string()), "{paid:?}");
+
+    // A released hold leaves; a response stops a dispute's first-response clock.
+    let hold: i64 = sqlx::query_scalar(
+        "SELECT h.id FROM holds h JOIN orders o ON o.id = h.order_id WHERE o.number = 'SO-FIX'",
+    )
+    .fetch_one(&admin)
+    .await
+    .unwrap();
+    settle::store::actions::release_hold(&ava, hold, "paid in full")
+        .await
+        .unwrap();
+    let dispute: i64 = sqlx::query_scalar("SELECT id FROM disputes WHERE number = 'DSP-FIX1'")
+        .fetch_one(&admin)
+        .await
+        .unwrap();
+    settle::store::actions::respond_dispute(&ava, dispute, "looking into it")
+        .await
+        .unwrap();
+    let acted = both(&ava, &q, now, &mut cache).await;
+    assert!(cache.last_read().contains(&Source::Holds));
+    assert!(cache.last_read().contains(&Source::Disputes));
+    assert!(!cache.last_read().contains(&Source::Promises));
+    assert!(!acted.contains(&"SO-FIX".to_string()), "{acted:?}");
+
+    // Another question (a collector's view of ben's work) reads everything again.
+    both(&ava, &query("owner:ben", "ava"), now, &mut cache).await;
+    assert_eq!(cache.last_read().len(), Source::ALL.len());
+}

@@ -319,6 +319,25 @@ pub enum Bench {
         #[arg(long)]
         writer_url: Option<String>,
     },
+    /// Change → visible on one view of an existing store, with a worker beside it as deployed:
+    /// N consoles (as the database URL's role) on the view while a writer posts payments;
+    /// for every payment and console, commit → the first load asked for after it landed.
+    Visible {
+        #[arg(long, default_value_t = 20)]
+        consoles: usize,
+        #[arg(long, default_value_t = 15.0)]
+        seconds: f64,
+        /// Payments per second.
+        #[arg(long, default_value_t = 10.0)]
+        rate: f64,
+        /// The view every console watches, as a command without the colon; the overview if
+        /// not given.
+        #[arg(long, default_value = "")]
+        view: String,
+        /// Who posts the payments and runs the worker beside the store.
+        #[arg(long)]
+        writer_url: String,
+    },
     /// An hour of load, shortened or not, on a private store: N headless consoles on a view,
     /// a writer posting payments at a steady rate, a worker delivering outreach, and optional
     /// database restarts. Reports what docs/RELIABILITY.md quotes.

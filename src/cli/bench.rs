@@ -196,11 +196,13 @@ pub async fn view_samples(
     }
     // Each view as the connected person sees it (`owner:me`, a collector's own work).
     let me = store::session(pool).await?.user;
-    let stores = crate::runtime::stores::Stores::primary_only(pool.clone());
     let mut out = Vec::new();
     for (name, effect) in views.into_iter().filter(|(name, _)| name.contains(only)) {
         let mut samples = Vec::new();
         for _ in 0..runs.max(1) {
+            // A console's first load of each view: nothing kept from the last (`:work` reads
+            // only what changes touched after it).
+            let stores = crate::runtime::stores::Stores::primary_only(pool.clone());
             let t = Instant::now();
             let msg = crate::runtime::effects::run(&stores, effect.clone(), now, &me).await;
             if let Some(crate::app::Msg::Failed { error, .. }) = msg {

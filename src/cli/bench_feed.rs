@@ -167,3 +167,27 @@ pub async fn run(
     );
     Ok(())
 }
+
+/// `settle bench visible`: change → visible on `view` with a worker beside the store.
+pub async fn visible(
+    (url, writer): (&str, &str),
+    view: &str,
+    consoles: usize,
+    (seconds, rate): (f64, f64),
+) -> anyhow::Result<()> {
+    let worker = WorkerBeside::start(writer).await?;
+    let v =
+        super::bench_soak::change_to_visible((url, writer), view, consoles, (seconds, rate)).await;
+    worker.stop().await;
+    let v = v?;
+    crate::outln!(
+        "change → visible over {} payments × {consoles} consoles: p50 {:.0} ms, p95 {:.0} ms, max {:.0} ms; {} never shown; {} view loads failed",
+        v.payments,
+        v.p50_ms,
+        v.p95_ms,
+        v.max_ms,
+        v.missed,
+        v.failed
+    );
+    Ok(())
+}

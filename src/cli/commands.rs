@@ -105,6 +105,17 @@ async fn bench_cmd(
             let writer = writer_url.unwrap_or_else(|| url.clone());
             crate::cli::bench_feed::run(&url, &writer, consoles, seconds, rounds, &view).await?;
         }
+        Bench::Visible {
+            consoles,
+            seconds,
+            rate,
+            view,
+            writer_url,
+        } => {
+            let url = database_url(&db)?;
+            crate::cli::bench_feed::visible((&url, &writer_url), &view, consoles, (seconds, rate))
+                .await?;
+        }
         Bench::Send {
             messages,
             workers,

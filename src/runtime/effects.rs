@@ -53,10 +53,10 @@ pub async fn run_waiting(
             };
             return (Some(loaded), waited);
         }
-        return (run_on(pool, effect, now, me).await, waited);
+        return (run_on(pool, effect, now, me, &stores.work).await, waited);
     }
     let acted = matches!(effect, Effect::Act(_));
-    let reply = run_on(&stores.primary, effect, now, me).await;
+    let reply = run_on(&stores.primary, effect, now, me, &stores.work).await;
     if acted {
         // The next view must show it, wherever views are read.
         stores.after_action().await;
@@ -64,8 +64,17 @@ pub async fn run_waiting(
     (reply, std::time::Duration::ZERO)
 }
 
+/// The worklist's kept sources, shared by a console's loads.
+type KeptWork = tokio::sync::Mutex<store::work_kept::WorkCache>;
+
 /// Runs one effect on the pool chosen for it.
-async fn run_on(pool: &PgPool, effect: Effect, now: DateTime<Utc>, me: &str) -> Option<Msg> {
+async fn run_on(
+    pool: &PgPool,
+    effect: Effect,
+    now: DateTime<Utc>,
+    me: &str,
+    work: &KeptWork,
+) -> Option<Msg> {
     let (generation, result) = match effect {
         Effect::LoadOverview { generation, params } => (
             generation,
@@ -76,7 +85,7 @@ async fn run_on(pool: &PgPool, effect: Effect, now: DateTime<Utc>, me: &str) -> 
         Effect::LoadList {
             generation,
             request,
-        } => (generation, list(pool, request, now, me).await),
+        } => (generation, list(pool, request, now, me, work).await),
         Effect::LoadAccount { generation, id } => {
             let account = match store::business_today(pool, now).await {
                 Ok(today) => store::account::account(pool, id, today)
@@ -212,6 +221,7 @@ async fn list(
     r: ListRequest,
     now: DateTime<Utc>,
     me: &str,
+    work: &KeptWork,
 ) -> Result<Data, StoreError> {
     let q = ListQuery {
         filter: Filter::parse(&r.filter),
@@ -280,7 +290,7 @@ async fn list(
             }
         }
         View::Work => {
-            let rows = store::work::worklist(pool, &q, now).await?;
+            let rows = store::work::worklist_kept(pool, &q, now, &mut *work.lock().await).await?;
             let total = rows.len() as i64;
             Data::List {
                 rows: Rows::Work(rows),

@@ -37,6 +37,7 @@ pub mod slipping;
 pub mod summary;
 pub mod trust;
 pub mod work;
+pub mod work_kept;
 mod work_sources;
 
 use std::str::FromStr;

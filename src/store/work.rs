@@ -10,6 +10,7 @@ use sqlx::PgPool;
 
 use super::StoreError;
 use super::lists::ListQuery;
+use super::work_kept::{Asked, Loaded, Source, WorkCache};
 use crate::domain::aging::rate_of;
 use crate::domain::money::convert;
 use crate::domain::states::WorkKind;
@@ -103,20 +104,59 @@ impl Scope {
     }
 }
 
-/// The worklist at `now`, ranked.
+/// The worklist at `now`, ranked, every source read.
 pub async fn worklist(
     pool: &PgPool,
     q: &ListQuery,
     now: DateTime<Utc>,
 ) -> Result<Vec<WorkItem>, StoreError> {
+    worklist_kept(pool, q, now, &mut WorkCache::default()).await
+}
+
+/// The worklist at `now`, ranked, reading again only the sources the changes since `cache`'s
+/// last load can touch (`store::work_kept`); the cache keeps what this load read.
+pub async fn worklist_kept(
+    pool: &PgPool,
+    q: &ListQuery,
+    now: DateTime<Utc>,
+    cache: &mut WorkCache,
+) -> Result<Vec<WorkItem>, StoreError> {
     // The store says who leads; the console only asks.
-    let lead: bool = sqlx::query_scalar("SELECT settle_role() = 'lead'")
-        .fetch_one(pool)
-        .await?;
-    let scope = Scope::read(&q.filter, &q.me, lead)?;
-    let ctx = Context::load(pool, now).await?;
-    let mut items = gather(pool, &ctx, &scope, &q.me).await?;
-    owners(pool, &mut items, &q.me, scope.lead).await?;
+    let look = super::work_kept::look(pool, cache.head()).await?;
+    let scope = Scope::read(&q.filter, &q.me, look.lead)?;
+    let asked = Asked {
+        lead: scope.lead,
+        owner: scope.owner.clone(),
+        me: q.me.clone(),
+    };
+    let mut kept = cache.still_good(&asked, now, &look);
+    let (ctx, context_read, mut collectors) = match cache.context(now) {
+        Some(ctx) => (ctx, false, cache.collectors(now)),
+        None => (Context::load(pool, now).await?, true, HashMap::new()),
+    };
+    let unread: Vec<Source> = wanted(&scope)
+        .into_iter()
+        .filter(|s| !kept.contains_key(s))
+        .collect();
+    let fresh = gather(pool, &ctx, &scope, &q.me, &unread).await?;
+    let mut items = Vec::new();
+    for source in Source::ALL {
+        if let Some(read) = fresh.iter().find(|(s, _)| *s == source) {
+            items.extend(read.1.iter().cloned());
+        } else if let Some(kept) = kept.remove(&source) {
+            items.extend(kept);
+        }
+    }
+    owners(pool, &mut items, &q.me, scope.lead, &mut collectors).await?;
+    cache.keep(Loaded {
+        asked,
+        now,
+        head: look.head,
+        context: ctx,
+        context_read,
+        fresh,
+        collectors,
+    });
     items.retain(|i| scope.wants(i.kind) && scope.keeps(i, &q.me));
     rank(&mut items, |i| Urgency {
         minutes_left: minutes_left(now, i.late_at),
@@ -126,44 +166,60 @@ pub async fn worklist(
     Ok(items)
 }
 
-/// Every source the scope asks for, read side by side (each on its own connection: the
-/// worklist waits for the slowest source, not for their sum).
+/// The sources `scope` reads: a lead's holds and messages to decide, everyone's the rest.
+fn wanted(scope: &Scope) -> Vec<Source> {
+    Source::ALL
+        .into_iter()
+        .filter(|source| match source {
+            Source::Disputes => scope.wants(WorkKind::Dispute),
+            Source::Holds => scope.lead && scope.wants(WorkKind::Hold),
+            Source::Promises => {
+                scope.wants(WorkKind::PromiseDue) || scope.wants(WorkKind::PromiseBroken)
+            }
+            Source::Reminders => scope.wants(WorkKind::Reminder),
+            Source::Messages => {
+                scope.lead && (scope.wants(WorkKind::Approval) || scope.wants(WorkKind::Uncertain))
+            }
+            Source::Notices => scope.wants(WorkKind::Task) || scope.wants(WorkKind::Slipping),
+        })
+        .collect()
+}
+
+/// The sources `which` names, read side by side (each on its own connection: the worklist
+/// waits for the slowest source, not for their sum).
 async fn gather(
     pool: &PgPool,
     ctx: &Context,
     scope: &Scope,
     me: &str,
-) -> Result<Vec<WorkItem>, StoreError> {
+    which: &[Source],
+) -> Result<Vec<(Source, Vec<WorkItem>)>, StoreError> {
+    use super::dispute_queue::DisputesFor;
     use super::work_sources as from;
     use futures::future::{BoxFuture, FutureExt, try_join_all};
-    type Source<'a> = BoxFuture<'a, Result<Vec<WorkItem>, StoreError>>;
-    let mut sources: Vec<Source<'_>> = Vec::new();
-    if scope.wants(WorkKind::Dispute) {
-        use super::dispute_queue::DisputesFor;
-        let whose = match (&scope.owner, scope.lead) {
-            (Some(owner), _) => DisputesFor::AssignedTo(owner),
-            (None, true) => DisputesFor::Everyone,
-            (None, false) => DisputesFor::Collector(me),
+    type Read<'a> = BoxFuture<'a, Result<Vec<WorkItem>, StoreError>>;
+    let reads = which.iter().map(|source| {
+        let read: Read<'_> = match source {
+            Source::Disputes => {
+                let whose = match (&scope.owner, scope.lead) {
+                    (Some(owner), _) => DisputesFor::AssignedTo(owner),
+                    (None, true) => DisputesFor::Everyone,
+                    (None, false) => DisputesFor::Collector(me),
+                };
+                from::disputes(pool, ctx, whose).boxed()
+            }
+            Source::Holds => from::holds(pool, ctx, me).boxed(),
+            Source::Promises => from::promises(pool, ctx).boxed(),
+            Source::Reminders => {
+                let only = (!scope.lead).then_some(me).or(scope.owner.as_deref());
+                from::reminders(pool, ctx, only).boxed()
+            }
+            Source::Messages => from::messages(pool, ctx).boxed(),
+            Source::Notices => from::notices(pool, ctx).boxed(),
         };
-        sources.push(from::disputes(pool, ctx, whose).boxed());
-    }
-    if scope.lead && scope.wants(WorkKind::Hold) {
-        sources.push(from::holds(pool, ctx, me).boxed());
-    }
-    if scope.wants(WorkKind::PromiseDue) || scope.wants(WorkKind::PromiseBroken) {
-        sources.push(from::promises(pool, ctx).boxed());
-    }
-    if scope.wants(WorkKind::Reminder) {
-        let only = (!scope.lead).then_some(me).or(scope.owner.as_deref());
-        sources.push(from::reminders(pool, ctx, only).boxed());
-    }
-    if scope.lead && (scope.wants(WorkKind::Approval) || scope.wants(WorkKind::Uncertain)) {
-        sources.push(from::messages(pool, ctx).boxed());
-    }
-    if scope.wants(WorkKind::Task) || scope.wants(WorkKind::Slipping) {
-        sources.push(from::notices(pool, ctx).boxed());
-    }
-    Ok(try_join_all(sources).await?.into_iter().flatten().collect())
+        read.map(move |items| items.map(|items| (*source, items)))
+    });
+    try_join_all(reads).await
 }
 
 /// Whose each item is: a dispute its assignee's, a task or slipping note its recipient's, the
@@ -175,10 +231,43 @@ async fn owners(
     items: &mut Vec<WorkItem>,
     me: &str,
     lead: bool,
+    collectors: &mut HashMap<i64, Option<(String, String)>>,
 ) -> Result<(), StoreError> {
-    let mut customers: Vec<i64> = items.iter().map(|i| i.customer_id).collect();
+    let mut customers: Vec<i64> = items
+        .iter()
+        .map(|i| i.customer_id)
+        .filter(|c| !collectors.contains_key(c))
+        .collect();
     customers.sort_unstable();
     customers.dedup();
+    if !customers.is_empty() {
+        read_collectors(pool, &customers, collectors).await?;
+    }
+    for item in items.iter_mut() {
+        if !matches!(
+            item.kind,
+            WorkKind::Dispute | WorkKind::Task | WorkKind::Slipping
+        ) {
+            item.owner = collectors.get(&item.customer_id).cloned().flatten();
+        }
+    }
+    items.retain(|i| {
+        lead || i.kind != WorkKind::Dispute
+            || i.owner.is_some()
+            || collectors
+                .get(&i.customer_id)
+                .and_then(Option::as_ref)
+                .is_none_or(|(role, _)| role == me)
+    });
+    Ok(())
+}
+
+/// The collectors of `customers` (each noted, None when nobody collects for them).
+async fn read_collectors(
+    pool: &PgPool,
+    customers: &[i64],
+    collectors: &mut HashMap<i64, Option<(String, String)>>,
+) -> Result<(), StoreError> {
     let rows: Vec<(i64, String, String)> = sqlx::query_as(
         // Joined from `unnest`: `= ANY($1)` has the planner weigh each of a lead's thousands of
         // customers apart.
@@ -187,26 +276,15 @@ async fn owners(
            JOIN customer_owners co ON co.customer_id = want.id AND co.relation = 'collector'
            JOIN agents a ON a.id = co.agent_id",
     )
-    .bind(&customers)
+    .bind(customers)
     .fetch_all(pool)
     .await?;
-    let collectors: HashMap<i64, (String, String)> =
-        rows.into_iter().map(|(c, r, d)| (c, (r, d))).collect();
-    for item in items.iter_mut() {
-        if !matches!(
-            item.kind,
-            WorkKind::Dispute | WorkKind::Task | WorkKind::Slipping
-        ) {
-            item.owner = collectors.get(&item.customer_id).cloned();
-        }
+    for c in customers {
+        collectors.insert(*c, None);
     }
-    items.retain(|i| {
-        lead || i.kind != WorkKind::Dispute
-            || i.owner.is_some()
-            || collectors
-                .get(&i.customer_id)
-                .is_none_or(|(role, _)| role == me)
-    });
+    for (c, role, name) in rows {
+        collectors.insert(c, Some((role, name)));
+    }
     Ok(())
 }
 
@@ -239,6 +317,7 @@ fn sort(items: &mut [WorkItem], by: Option<SortBy>) {
 }
 
 /// What every source needs: the time, the rates, and who owns which customer.
+#[derive(Clone)]
 pub(super) struct Context {
     pub now: DateTime<Utc>,
     pub today: NaiveDate,
@@ -270,6 +349,20 @@ impl Context {
             rates: super::aging::rates_at(pool, today).await?,
             roles: agents.into_iter().map(|(r, d)| (d, r)).collect(),
         })
+    }
+
+    /// The same context at `now` (the rates, settings and people as they were read).
+    pub fn at(&self, now: DateTime<Utc>) -> Context {
+        Context {
+            now,
+            today: self.day_of(now),
+            ..self.clone()
+        }
+    }
+
+    /// The business day `now` falls on.
+    pub fn day_of(&self, now: DateTime<Utc>) -> NaiveDate {
+        now.with_timezone(&self.zone).date_naive()
     }
 
     /// An amount in the reporting currency's minor units (the aging's conversion).
