@@ -313,6 +313,18 @@ async fn pay(admin: &PgPool, invoice: &str) {
     .unwrap();
 }
 
+/// Until the change log's readable head covers every committed change: another test's open
+/// transaction (xids are the cluster's) can hold this store's last changes back a moment.
+async fn settled(pool: &PgPool) {
+    for _ in 0..200 {
+        let poll = settle::store::feed::poll(pool).await.unwrap();
+        if poll.waiting_seconds.is_none() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
 #[tokio::test]
 async fn a_kept_worklist_reads_again_only_what_a_change_touches_and_equals_a_full_read() {
     use settle::store::work_kept::{Source, WorkCache};
@@ -330,15 +342,7 @@ async fn a_kept_worklist_reads_again_only_what_a_change_touches_and_equals_a_ful
         now: chrono::DateTime<Utc>,
         cache: &mut WorkCache,
     ) -> Vec<String> {
-        // Another test's open transaction (xids are the cluster's) can hold this store's last
-        // changes past the readable head for a moment: wait until the head covers them.
-        for _ in 0..200 {
-            let poll = settle::store::feed::poll(pool).await.unwrap();
-            if poll.waiting_seconds.is_none() {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
+        settled(pool).await;
         let kept = work::worklist_kept(pool, q, now, cache).await.unwrap();
         let full = work::worklist(pool, q, now).await.unwrap();
         assert_eq!(kept, full, "the kept worklist differs from a full read");
@@ -391,4 +395,50 @@ async fn a_kept_worklist_reads_again_only_what_a_change_touches_and_equals_a_ful
     // Another question (a collector's view of ben's work) reads everything again.
     both(&ava, &query("owner:ben", "ava"), now, &mut cache).await;
     assert_eq!(cache.last_read().len(), Source::ALL.len());
+}
+
+#[tokio::test]
+async fn a_kept_dispute_queue_is_read_again_only_when_a_dispute_changes() {
+    use settle::store::{dispute_queue, kept::KeptViews};
+    let (db, admin) = seeded_db(40, 7).await;
+    fixture(&admin).await;
+    let ava = as_role(&db, "ava").await;
+    let now = Utc::now();
+    let q = query("fixture", "ava");
+    let mut kept = KeptViews::default();
+    let load = async |kept: &mut KeptViews| {
+        settled(&ava).await;
+        let read = || dispute_queue::open_disputes_page(&ava, &q, now);
+        let (page, read) = kept
+            .disputes
+            .answer(&ava, q.clone(), now, dispute_queue::TOUCHED_BY, read)
+            .await
+            .unwrap();
+        let full = dispute_queue::open_disputes_page(&ava, &q, now)
+            .await
+            .unwrap();
+        assert_eq!(page, full, "the kept page differs from a fresh read");
+        (page, read)
+    };
+    assert!(load(&mut kept).await.1, "a first load reads");
+    assert!(
+        !load(&mut kept).await.1,
+        "nothing changed: the kept page answers"
+    );
+    pay(&admin, "FIX-R1").await;
+    assert!(
+        !load(&mut kept).await.1,
+        "a payment does not touch the queue"
+    );
+    let dispute: i64 = sqlx::query_scalar("SELECT id FROM disputes WHERE number = 'DSP-FIX1'")
+        .fetch_one(&admin)
+        .await
+        .unwrap();
+    settle::store::actions::respond_dispute(&ava, dispute, "looking into it")
+        .await
+        .unwrap();
+    let (page, read) = load(&mut kept).await;
+    assert!(read, "a response is read");
+    let responded = page.rows.iter().find(|d| d.id == dispute).unwrap();
+    assert!(responded.first_response.stopped);
 }

@@ -53,10 +53,10 @@ pub async fn run_waiting(
             };
             return (Some(loaded), waited);
         }
-        return (run_on(pool, effect, now, me, &stores.work).await, waited);
+        return (run_on(pool, effect, now, me, &stores.kept).await, waited);
     }
     let acted = matches!(effect, Effect::Act(_));
-    let reply = run_on(&stores.primary, effect, now, me, &stores.work).await;
+    let reply = run_on(&stores.primary, effect, now, me, &stores.kept).await;
     if acted {
         // The next view must show it, wherever views are read.
         stores.after_action().await;
@@ -64,8 +64,29 @@ pub async fn run_waiting(
     (reply, std::time::Duration::ZERO)
 }
 
-/// The worklist's kept sources, shared by a console's loads.
-type KeptWork = tokio::sync::Mutex<store::work_kept::WorkCache>;
+/// The dispute queue's page: the kept one while no change since touched a dispute.
+async fn dispute_queue(
+    pool: &PgPool,
+    q: &ListQuery,
+    now: DateTime<Utc>,
+    kept: &KeptViews,
+) -> Result<Data, StoreError> {
+    let read = || store::dispute_queue::open_disputes_page(pool, q, now);
+    let touched_by = store::dispute_queue::TOUCHED_BY;
+    let mut kept = kept.lock().await;
+    let (page, _) = kept
+        .disputes
+        .answer(pool, q.clone(), now, touched_by, read)
+        .await?;
+    Ok(Data::List {
+        rows: Rows::Disputes(page.rows),
+        total: page.total,
+        offset: page.offset,
+    })
+}
+
+/// Views kept between a console's loads (`store::kept`).
+type KeptViews = tokio::sync::Mutex<store::kept::KeptViews>;
 
 /// Runs one effect on the pool chosen for it.
 async fn run_on(
@@ -73,7 +94,7 @@ async fn run_on(
     effect: Effect,
     now: DateTime<Utc>,
     me: &str,
-    work: &KeptWork,
+    kept: &KeptViews,
 ) -> Option<Msg> {
     let (generation, result) = match effect {
         Effect::LoadOverview { generation, params } => (
@@ -85,7 +106,7 @@ async fn run_on(
         Effect::LoadList {
             generation,
             request,
-        } => (generation, list(pool, request, now, me, work).await),
+        } => (generation, list(pool, request, now, me, kept).await),
         Effect::LoadAccount { generation, id } => {
             let account = match store::business_today(pool, now).await {
                 Ok(today) => store::account::account(pool, id, today)
@@ -221,7 +242,7 @@ async fn list(
     r: ListRequest,
     now: DateTime<Utc>,
     me: &str,
-    work: &KeptWork,
+    kept: &KeptViews,
 ) -> Result<Data, StoreError> {
     let q = ListQuery {
         filter: Filter::parse(&r.filter),
@@ -265,14 +286,7 @@ async fn list(
                 offset: 0,
             }
         }
-        View::Disputes => {
-            let page = store::dispute_queue::open_disputes_page(pool, &q, now).await?;
-            Data::List {
-                rows: Rows::Disputes(page.rows),
-                total: page.total,
-                offset: page.offset,
-            }
-        }
+        View::Disputes => dispute_queue(pool, &q, now, kept).await?,
         View::Holds => {
             let page = store::lists::holds(pool, &q).await?;
             Data::List {
@@ -290,7 +304,8 @@ async fn list(
             }
         }
         View::Work => {
-            let rows = store::work::worklist_kept(pool, &q, now, &mut *work.lock().await).await?;
+            let rows =
+                store::work::worklist_kept(pool, &q, now, &mut kept.lock().await.work).await?;
             let total = rows.len() as i64;
             Data::List {
                 rows: Rows::Work(rows),

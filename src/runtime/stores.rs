@@ -23,8 +23,8 @@ pub struct Stores {
     pub replica: Option<Replica>,
     /// What a shared overview must cover to be shown (the feed's head, the last action).
     need: Arc<Mutex<Need>>,
-    /// The worklist's sources as last read (`store::work_kept`).
-    pub work: Arc<tokio::sync::Mutex<store::work_kept::WorkCache>>,
+    /// Views as last read, answered again while no change touches them (`store::kept`).
+    pub kept: Arc<tokio::sync::Mutex<store::kept::KeptViews>>,
 }
 
 /// What the next view must show: the change-log head the feed last saw, and the store's clock
@@ -57,7 +57,7 @@ impl Stores {
             primary,
             replica: None,
             need: Arc::default(),
-            work: Arc::default(),
+            kept: Arc::default(),
         }
     }
 
@@ -70,7 +70,7 @@ impl Stores {
                 must_see: Arc::new(AtomicU64::new(0)),
             }),
             need: Arc::default(),
-            work: Arc::default(),
+            kept: Arc::default(),
         }
     }
 
@@ -113,9 +113,9 @@ impl Stores {
             }
             Err(e) => tracing::warn!("where the store stands after the action is unknown: {e}"),
         }
-        // The worklist reads every source again: the action shows even while an open
-        // transaction elsewhere holds the change log's readable head back.
-        *self.work.lock().await = store::work_kept::WorkCache::default();
+        // Kept views are read again: the action shows even while an open transaction
+        // elsewhere holds the change log's readable head back.
+        *self.kept.lock().await = store::kept::KeptViews::default();
     }
 
     /// The pool a view reads from: the primary, or the replica once it has replayed what the

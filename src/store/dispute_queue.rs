@@ -23,6 +23,10 @@ struct Clocks {
     resolution: SlaClock,
 }
 
+/// The logged tables whose changes can change a queue page: the disputes, their events (the
+/// kept clocks) and their customers (the invoice is read for its number, which never changes).
+pub const TOUCHED_BY: &[&str] = &["disputes", "dispute_events", "customers"];
+
 /// The window `q` asks for of the open disputes matching it, and how many match in all.
 pub async fn open_disputes_page(
     pool: &PgPool,

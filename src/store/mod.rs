@@ -25,6 +25,7 @@ pub mod import;
 mod import_changes;
 mod import_credit;
 pub mod inbox;
+pub mod kept;
 pub mod kpi;
 pub mod ledger;
 pub mod lists;

@@ -4,7 +4,7 @@
 //! the promises due are kept. Which sources a change touches is read from the change log
 //! (the tables written since the list was last read, in the statement that reads its head).
 //! Tables outside the change log (owners, profiles, presence, settings) and the clock are
-//! caught up by age: no kept source is older than `MAX_AGE_SECS`.
+//! caught up by age: no kept source is older than `store::kept::MAX_AGE_SECS`.
 
 use std::collections::HashMap;
 
@@ -12,13 +12,10 @@ use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
 use super::StoreError;
-use super::feed::{Cursor, from_readable_head};
+use super::feed::Cursor;
+use super::kept::MAX_AGE_SECS;
 use super::work::Context;
 use crate::model::WorkItem;
-
-/// The longest a source is kept without being read again: the clocks in a dispute's or a
-/// hold's reason, a dispute turning at risk, and tables the change log does not cover.
-pub const MAX_AGE_SECS: i64 = 20;
 
 /// One of the worklist's sources.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -30,21 +27,6 @@ pub enum Source {
     Messages,
     Notices,
 }
-
-/// The tables the change log covers (migration 0002's `log_change` triggers). A change to a
-/// table not named here reads every source again.
-const LOGGED: [&str; 10] = [
-    "customers",
-    "invoices",
-    "payments",
-    "credit_notes",
-    "allocations",
-    "holds",
-    "disputes",
-    "dispute_events",
-    "promises",
-    "outreach",
-];
 
 impl Source {
     /// In the order items are gathered (ties in the ranking keep it).
@@ -84,12 +66,8 @@ impl Source {
 
     /// Whether `changed` (tables written since the source was read) can have changed it.
     fn touched(self, changed: &[String]) -> bool {
-        let Some(tables) = self.touched_by() else {
-            return true;
-        };
-        changed
-            .iter()
-            .any(|t| tables.contains(&t.as_str()) || !LOGGED.contains(&t.as_str()))
+        self.touched_by()
+            .is_none_or(|tables| super::kept::touched(changed, tables))
     }
 }
 
@@ -128,26 +106,19 @@ pub(super) struct Look {
     pub changed: Vec<String>,
 }
 
-/// One round trip: the role, the readable head, and the distinct tables changed past `since`
-/// up to it (the same snapshot, so the tables are those of the changes the head covers).
+/// The role (the store says who leads), the readable head, and the tables changed since
+/// `since`, side by side.
 pub(super) async fn look(pool: &PgPool, since: Option<Cursor>) -> Result<Look, StoreError> {
-    let since_cursor = since.unwrap_or_default();
-    let (lead, xid, seq, changed): (bool, Option<i64>, Option<i64>, Vec<String>) =
-        sqlx::query_as(concat!(
-            "SELECT settle_role() = 'lead', h.xid, h.seq,
-                CASE WHEN $3 THEN array(SELECT DISTINCT c.tbl FROM change_log c
-                     WHERE (c.xid, c.seq) > ($1::text::xid8, $2)
-                       AND c.xid < pg_snapshot_xmin(pg_current_snapshot())) ELSE '{}' END",
-            from_readable_head!()
-        ))
-        .bind(since_cursor.xid)
-        .bind(since_cursor.seq)
-        .bind(since.is_some())
-        .fetch_one(pool)
-        .await?;
+    let lead = async {
+        let lead: bool = sqlx::query_scalar("SELECT settle_role() = 'lead'")
+            .fetch_one(pool)
+            .await?;
+        Ok::<_, StoreError>(lead)
+    };
+    let (lead, (head, changed)) = tokio::try_join!(lead, super::kept::changed_since(pool, since))?;
     Ok(Look {
         lead,
-        head: Cursor::read(xid, seq),
+        head,
         changed,
     })
 }
