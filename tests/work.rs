@@ -395,6 +395,32 @@ async fn a_kept_worklist_reads_again_only_what_a_change_touches_and_equals_a_ful
     // Another question (a collector's view of ben's work) reads everything again.
     both(&ava, &query("owner:ben", "ava"), now, &mut cache).await;
     assert_eq!(cache.last_read().len(), Source::ALL.len());
+
+    // Ben's list holds his customers' reminders only: a payment from another collector's
+    // customer keeps them, one from his reads them again.
+    let ben = as_role(&db, "ben").await;
+    let mut bens = WorkCache::default();
+    let q = query("", "ben");
+    both(&ben, &q, now, &mut bens).await;
+    let elsewhere: String = sqlx::query_scalar(
+        "SELECT i.number FROM invoices i WHERE i.open_minor > 0 AND NOT EXISTS (
+            SELECT 1 FROM customer_owners co JOIN agents a ON a.id = co.agent_id
+             WHERE co.customer_id = i.customer_id AND co.relation = 'collector' AND a.role_name = 'ben')
+          ORDER BY i.id LIMIT 1",
+    )
+    .fetch_one(&admin)
+    .await
+    .unwrap();
+    pay(&admin, &elsewhere).await;
+    both(&ben, &q, now, &mut bens).await;
+    assert!(
+        !bens.last_read().contains(&Source::Reminders),
+        "{elsewhere}"
+    );
+    pay(&admin, "FIX-R2").await;
+    let paid = both(&ben, &q, now, &mut bens).await;
+    assert!(bens.last_read().contains(&Source::Reminders));
+    assert!(!paid.contains(&"FIX-R2".to_string()), "{paid:?}");
 }
 
 #[tokio::test]

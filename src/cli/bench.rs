@@ -94,7 +94,7 @@ pub async fn views(
 ) -> anyhow::Result<()> {
     for (name, samples) in view_samples(pool, now, runs, only).await? {
         crate::outln!(
-            "{name:<26} median {:>7.1} ms over {} runs",
+            "{name:<32} median {:>7.1} ms over {} runs",
             median(samples).as_secs_f64() * 1e3,
             runs.max(1)
         );
@@ -103,6 +103,11 @@ pub async fn views(
 }
 
 /// Each console view's load times (one page of rows), `runs` of each, on an existing store.
+/// `:work` loaded again with nothing changed since its last load (its kept sources answer).
+pub const UNCHANGED_WORK: &str = "work, nothing changed since";
+/// The dispute queue loaded again with nothing changed since.
+pub const UNCHANGED_DISPUTES: &str = "disputes, nothing changed since";
+
 pub async fn view_samples(
     pool: &sqlx::PgPool,
     now: chrono::DateTime<Utc>,
@@ -152,6 +157,8 @@ pub async fn view_samples(
         ("outreach", list(View::Outreach, &params)),
         ("activity", list(View::Activity, &params)),
         ("work", list(View::Work, &params)),
+        (UNCHANGED_WORK, list(View::Work, &params)),
+        (UNCHANGED_DISPUTES, list(View::Disputes, &params)),
         ("slipping", list(View::Slipping, &params)),
         (
             "customer",
@@ -199,10 +206,19 @@ pub async fn view_samples(
     let mut out = Vec::new();
     for (name, effect) in views.into_iter().filter(|(name, _)| name.contains(only)) {
         let mut samples = Vec::new();
+        // A console's load after one with nothing changed between: what it kept answers.
+        let unchanged = [UNCHANGED_WORK, UNCHANGED_DISPUTES].contains(&name);
+        let warm = crate::runtime::stores::Stores::primary_only(pool.clone());
+        if unchanged {
+            crate::runtime::effects::run(&warm, effect.clone(), now, &me).await;
+        }
         for _ in 0..runs.max(1) {
-            // A console's first load of each view: nothing kept from the last (`:work` reads
-            // only what changes touched after it).
-            let stores = crate::runtime::stores::Stores::primary_only(pool.clone());
+            // Else a console's first load of each view: nothing kept from the last.
+            let stores = if unchanged {
+                warm.clone()
+            } else {
+                crate::runtime::stores::Stores::primary_only(pool.clone())
+            };
             let t = Instant::now();
             let msg = crate::runtime::effects::run(&stores, effect.clone(), now, &me).await;
             if let Some(crate::app::Msg::Failed { error, .. }) = msg {

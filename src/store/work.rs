@@ -74,6 +74,12 @@ impl Scope {
         Ok(scope)
     }
 
+    /// Whose customers' reminders are read: a collector's own, the owner a lead asked for
+    /// (None: every customer's, for a lead).
+    fn reminders_of<'a>(&'a self, me: &'a str) -> Option<&'a str> {
+        (!self.lead).then_some(me).or(self.owner.as_deref())
+    }
+
     fn wants(&self, kind: WorkKind) -> bool {
         self.kinds.is_empty() || self.kinds.contains(&kind)
     }
@@ -122,8 +128,14 @@ pub async fn worklist_kept(
     cache: &mut WorkCache,
 ) -> Result<Vec<WorkItem>, StoreError> {
     // The store says who leads; the console only asks.
-    let look = super::work_kept::look(pool, cache.head()).await?;
+    let mut look = super::work_kept::look(pool, cache.head()).await?;
     let scope = Scope::read(&q.filter, &q.me, look.lead)?;
+    if let (Some(collector), Some(since)) = (scope.reminders_of(&q.me), cache.head())
+        && look.changed.iter().any(|t| t == "invoices")
+    {
+        let theirs = super::work_kept::invoices_of(pool, (since, look.head), collector).await?;
+        look.invoices_not_theirs = !theirs;
+    }
     let asked = Asked {
         lead: scope.lead,
         owner: scope.owner.clone(),
@@ -210,10 +222,7 @@ async fn gather(
             }
             Source::Holds => from::holds(pool, ctx, me).boxed(),
             Source::Promises => from::promises(pool, ctx).boxed(),
-            Source::Reminders => {
-                let only = (!scope.lead).then_some(me).or(scope.owner.as_deref());
-                from::reminders(pool, ctx, only).boxed()
-            }
+            Source::Reminders => from::reminders(pool, ctx, scope.reminders_of(me)).boxed(),
             Source::Messages => from::messages(pool, ctx).boxed(),
             Source::Notices => from::notices(pool, ctx).boxed(),
         };

@@ -104,6 +104,9 @@ pub(super) struct Look {
     pub lead: bool,
     pub head: Cursor,
     pub changed: Vec<String>,
+    /// None of the invoices changed is collected by the one whose reminders are read (a
+    /// collector's list holds only their customers' invoices: a payment elsewhere keeps it).
+    pub invoices_not_theirs: bool,
 }
 
 /// The role (the store says who leads), the readable head, and the tables changed since
@@ -120,7 +123,31 @@ pub(super) async fn look(pool: &PgPool, since: Option<Cursor>) -> Result<Look, S
         lead,
         head,
         changed,
+        invoices_not_theirs: false,
     })
+}
+
+/// Whether an invoice changed past `since` up to `head` belongs to a customer `collector`
+/// collects for (bounded by `head`: exactly the changes the look covered).
+pub(super) async fn invoices_of(
+    pool: &PgPool,
+    (since, head): (Cursor, Cursor),
+    collector: &str,
+) -> Result<bool, StoreError> {
+    Ok(sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM change_log c JOIN invoices i ON i.id = c.key
+                  JOIN customer_owners co ON co.customer_id = i.customer_id AND co.relation = 'collector'
+                  JOIN agents a ON a.id = co.agent_id AND a.role_name = $5
+                 WHERE c.tbl = 'invoices' AND (c.xid, c.seq) > ($1::text::xid8, $2)
+                   AND (c.xid, c.seq) <= ($3::text::xid8, $4))",
+    )
+    .bind(since.xid)
+    .bind(since.seq)
+    .bind(head.xid)
+    .bind(head.seq)
+    .bind(collector)
+    .fetch_one(pool)
+    .await?)
 }
 
 impl WorkCache {
@@ -146,6 +173,12 @@ impl WorkCache {
             return HashMap::new();
         };
         let day_moved = kept.context.1.today != kept.context.1.day_of(now);
+        let elsewhere: Vec<String> = look
+            .changed
+            .iter()
+            .filter(|t| *t != "invoices")
+            .cloned()
+            .collect();
         if kept.asked != *asked || day_moved || look.head < kept.head {
             self.kept = None;
             return HashMap::new();
@@ -153,7 +186,12 @@ impl WorkCache {
         kept.sources
             .iter()
             .filter(|(source, (at, _))| {
-                (now - *at).num_seconds() < MAX_AGE_SECS && !source.touched(&look.changed)
+                let changed = if **source == Source::Reminders && look.invoices_not_theirs {
+                    &elsewhere
+                } else {
+                    &look.changed
+                };
+                (now - *at).num_seconds() < MAX_AGE_SECS && !source.touched(changed)
             })
             .map(|(source, (_, items))| (*source, items.clone()))
             .collect()
