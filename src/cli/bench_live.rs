@@ -13,8 +13,10 @@ use super::bench_feed::{WorkerBeside, writer_paces};
 use super::bench_soak::{Visible, change_to_visible, percentile};
 
 /// The views change → visible is measured on (a command without the colon; empty: the
-/// overview), with how many consoles watch each.
+/// overview), as a lead, with how many consoles watch each; then `:work` as a collector.
 const WATCHED: [&str; 4] = ["", "disputes", "holds", "work"];
+/// The row of collectors on `:work` (the view they open on).
+const COLLECTORS_WORK: &str = "work (collectors)";
 const WATCHERS: usize = 20;
 /// The writer during change → visible: payments a second, for how long.
 const PACE: (f64, f64) = (15.0, 10.0);
@@ -36,9 +38,9 @@ pub struct Live {
 }
 
 /// The live phase on a seeded store: `owner` is the store owner's URL (the ERP's and the
-/// worker's connection), `lead` a lead's (the consoles').
+/// worker's connection), `lead` a lead's (the consoles'), `collector` a collector's.
 pub async fn measure(
-    (owner, lead): (&str, &str),
+    (owner, (lead, collector)): (&str, (String, String)),
     pool: &PgPool,
     runs: usize,
     consoles: usize,
@@ -53,13 +55,16 @@ pub async fn measure(
             .flat_map(|(_, samples)| samples)
             .collect();
         eprintln!("settle bench suite: the writer with {consoles} consoles…");
-        let paces = writer_paces((lead, owner), consoles, ROUNDS.1, ROUNDS.0, "").await?;
+        let paces = writer_paces((&lead, owner), consoles, ROUNDS.1, ROUNDS.0, "").await?;
         let mut visible = Vec::new();
         for view in WATCHED {
             eprintln!("settle bench suite: change → visible on {}…", name(view));
-            let v = change_to_visible((lead, owner), view, WATCHERS, PACE).await?;
-            visible.push((view, v));
+            let v = change_to_visible((&lead, owner), view, WATCHERS, PACE).await?;
+            visible.push((name(view), v));
         }
+        eprintln!("settle bench suite: change → visible on {COLLECTORS_WORK}…");
+        let v = change_to_visible((&collector, owner), "work", WATCHERS, PACE).await?;
+        visible.push((COLLECTORS_WORK, v));
         anyhow::Ok(Live {
             published,
             consoles,
@@ -100,7 +105,8 @@ pub fn report(live: &Live) -> String {
     );
     let _ = writeln!(
         s,
-        "Change → visible: {WATCHERS} consoles on each view while a writer posts {:.0} payments a \
+        "Change → visible: {WATCHERS} consoles on each view (as a lead, `ava`; the last row as a \
+         collector, `ben`, on the view collectors open on) while a writer posts {:.0} payments a \
          second for {:.0} s; for every payment and console, commit → the first load asked for \
          after it landed.\n\n| view | payments | p50 ms | p95 ms | max ms | never shown | loads failed |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
         PACE.1, PACE.0
@@ -109,13 +115,7 @@ pub fn report(live: &Live) -> String {
         let _ = writeln!(
             s,
             "| {} | {} | {:.0} | {:.0} | {:.0} | {} | {} |",
-            name(view),
-            v.payments,
-            v.p50_ms,
-            v.p95_ms,
-            v.max_ms,
-            v.missed,
-            v.failed
+            view, v.payments, v.p50_ms, v.p95_ms, v.max_ms, v.missed, v.failed
         );
     }
     s
@@ -132,7 +132,7 @@ mod tests {
             consoles: 200,
             paces: vec![(1000.0, 900.0), (800.0, 760.0), (1100.0, 1150.0)],
             visible: vec![(
-                "",
+                "overview",
                 Visible {
                     payments: 150,
                     p50_ms: 250.4,

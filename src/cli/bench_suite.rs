@@ -66,8 +66,11 @@ async fn one_scale(scale: Scale, runs: usize, consoles: usize) -> anyhow::Result
         .map(|n| first_frame(&cluster.url_as("ben", "settle_bench"), "work", n))
         .collect::<anyhow::Result<Vec<_>>>()?;
     let live = if consoles > 0 {
-        let lead = cluster.url_as("ava", "settle_bench");
-        Some(super::bench_live::measure((&url, &lead), &pool, runs, consoles).await?)
+        let people = (
+            cluster.url_as("ava", "settle_bench"),
+            cluster.url_as("ben", "settle_bench"),
+        );
+        Some(super::bench_live::measure((&url, people), &pool, runs, consoles).await?)
     } else {
         None
     };
