@@ -18,21 +18,22 @@ pub const COST_FACTOR: u64 = 4;
 
 /// How often a console's feed looks at the change log while few share the store (one round
 /// trip, two index probes: 400 ms gave the overview a change → visible p95 of 440 ms among
-/// twenty consoles on the large demo store, 250 ms gives 240 ms, the writer's pace with two
-/// hundred consoles unchanged).
+/// twenty consoles on the large demo store, 250 ms gives 240 ms).
 pub const FEED_MS: u64 = 250;
 
-/// Up to this many settle processes on one store, every feed looks every `FEED_MS`; beyond
-/// it the store's share for feeds is split among them (each looks less often).
-pub const FEEDS_AT_FULL_PACE: u64 = 100;
+/// All feeds on one store together look at most this often a second (a hundred feeds every
+/// 400 ms): up to 62 settle processes every feed looks every `FEED_MS`, beyond that each less
+/// often. Each look can set off a reload, so this bounds those too: looks every 500 ms among
+/// two hundred consoles cost the writer's pace about six points more than every 800 ms.
+pub const FEED_LOOKS_PER_S: u64 = 250;
 
 /// The longest a feed waits between looks, however many share the store.
 pub const FEED_CEILING_MS: u64 = 2_000;
 
 /// The wait between a feed's looks when `settles` settle processes share the store: the
-/// store spends no more on feeds (and the reloads they set off) than a hundred consoles cost.
+/// store spends no more on feeds (and the reloads they set off) than `FEED_LOOKS_PER_S`.
 pub fn feed_pause(settles: u64) -> u64 {
-    (FEED_MS * settles / FEEDS_AT_FULL_PACE).clamp(FEED_MS, FEED_CEILING_MS)
+    (settles * 1000 / FEED_LOOKS_PER_S).clamp(FEED_MS, FEED_CEILING_MS)
 }
 
 /// The wait between a feed's looks while its console already knows of a change it will
@@ -142,17 +143,18 @@ mod tests {
     }
 
     #[test]
-    fn feeds_slow_down_only_beyond_a_hundred_settles_and_never_past_the_ceiling() {
+    fn feeds_slow_down_only_beyond_sixty_two_settles_and_never_past_the_ceiling() {
         assert_eq!(feed_pause(0), FEED_MS);
         assert_eq!(feed_pause(1), FEED_MS);
-        assert_eq!(feed_pause(100), FEED_MS);
-        assert_eq!(feed_pause(200), 500);
-        assert_eq!(feed_pause(350), 875);
+        assert_eq!(feed_pause(62), FEED_MS);
+        assert_eq!(feed_pause(100), 400);
+        assert_eq!(feed_pause(200), 800);
+        assert_eq!(feed_pause(350), 1_400);
         assert_eq!(feed_pause(5_000), FEED_CEILING_MS);
-        // Beyond a hundred, the looks per second across all feeds stay at a hundred feeds' worth.
-        for n in [150u64, 200, 400] {
+        // Beyond that, the looks per second across all feeds stay at the budget.
+        for n in [100u64, 150, 200, 400] {
             let looks = n as f64 * 1000.0 / feed_pause(n) as f64;
-            assert!((looks - 400.0).abs() < 1.0, "{n}: {looks}");
+            assert!((looks - 250.0).abs() < 1.0, "{n}: {looks}");
         }
     }
 
@@ -162,7 +164,7 @@ mod tests {
             assert_eq!(feed_pause_while(n, false), feed_pause(n), "{n}");
             assert_eq!(feed_pause_while(n, true), FEED_CEILING_MS, "{n}");
         }
-        // 200 consoles resting on a slow view look 100 times a second, not 400.
+        // 200 consoles resting on a slow view look 100 times a second, not 250.
         let looks = 200.0 * 1000.0 / feed_pause_while(200, true) as f64;
         assert!((looks - 100.0).abs() < 1.0, "{looks}");
     }
