@@ -296,6 +296,29 @@ async fn the_worklists_reminders_are_the_ones_reminder_block_lets_go() {
     expected.sort();
     assert!(!expected.is_empty());
     assert_eq!(listed, expected);
+
+    // A collector's: the same rule over the customers he collects for.
+    let mut bens: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT i.number {rule} AND reminder_block(i.id, $1) IS NULL
+            AND i.customer_id IN (SELECT co.customer_id FROM customer_owners co JOIN agents a ON a.id = co.agent_id
+                                   WHERE co.relation = 'collector' AND a.role_name = 'ben')
+          ORDER BY i.open_minor DESC, i.id LIMIT 150"
+    )))
+    .bind(today)
+    .fetch_all(&admin)
+    .await
+    .unwrap();
+    let ben = as_role(&db, "ben").await;
+    let mut listed: Vec<String> = work::worklist(&ben, &query("kind:reminder", "ben"), now)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|i| i.reference)
+        .collect();
+    listed.sort();
+    bens.sort();
+    assert!(!bens.is_empty());
+    assert_eq!(listed, bens);
 }
 
 /// Pays `invoice` in full as the ERP would (a payment allocated to it).
