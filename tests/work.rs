@@ -348,12 +348,31 @@ async fn settled(pool: &PgPool) {
     }
 }
 
-#[tokio::test]
-async fn a_kept_worklist_reads_again_only_what_a_change_touches_and_equals_a_full_read() {
-    use settle::store::work_kept::{Source, WorkCache};
+/// The seeded book with the fixture, and a lead's connection.
+async fn fixture_book() -> (common::TestDb, PgPool, PgPool) {
     let (db, admin) = seeded_db(40, 7).await;
     fixture(&admin).await;
     let ava = as_role(&db, "ava").await;
+    (db, admin, ava)
+}
+
+/// `who` responds to dispute `number`; its id.
+async fn respond(admin: &PgPool, who: &PgPool, number: &str) -> i64 {
+    let dispute: i64 = sqlx::query_scalar("SELECT id FROM disputes WHERE number = $1")
+        .bind(number)
+        .fetch_one(admin)
+        .await
+        .unwrap();
+    settle::store::actions::respond_dispute(who, dispute, "looking into it")
+        .await
+        .unwrap();
+    dispute
+}
+
+#[tokio::test]
+async fn a_kept_worklist_reads_again_only_what_a_change_touches_and_equals_a_full_read() {
+    use settle::store::work_kept::{Source, WorkCache};
+    let (db, admin, ava) = fixture_book().await;
     let now = Utc::now();
     let q = query("", "ava");
     let mut cache = WorkCache::default();
@@ -402,13 +421,7 @@ async fn a_kept_worklist_reads_again_only_what_a_change_touches_and_equals_a_ful
     settle::store::actions::release_hold(&ava, hold, "paid in full")
         .await
         .unwrap();
-    let dispute: i64 = sqlx::query_scalar("SELECT id FROM disputes WHERE number = 'DSP-FIX1'")
-        .fetch_one(&admin)
-        .await
-        .unwrap();
-    settle::store::actions::respond_dispute(&ava, dispute, "looking into it")
-        .await
-        .unwrap();
+    respond(&admin, &ava, "DSP-FIX1").await;
     let acted = both(&ava, &q, now, &mut cache).await;
     assert!(cache.last_read().contains(&Source::Holds));
     assert!(cache.last_read().contains(&Source::Disputes));
@@ -449,9 +462,7 @@ async fn a_kept_worklist_reads_again_only_what_a_change_touches_and_equals_a_ful
 #[tokio::test]
 async fn a_kept_dispute_queue_is_read_again_only_when_a_dispute_changes() {
     use settle::store::{dispute_queue, kept::KeptViews};
-    let (db, admin) = seeded_db(40, 7).await;
-    fixture(&admin).await;
-    let ava = as_role(&db, "ava").await;
+    let (_db, admin, ava) = fixture_book().await;
     let now = Utc::now();
     let q = query("fixture", "ava");
     let mut kept = KeptViews::default();
@@ -479,13 +490,7 @@ async fn a_kept_dispute_queue_is_read_again_only_when_a_dispute_changes() {
         !load(&mut kept).await.1,
         "a payment does not touch the queue"
     );
-    let dispute: i64 = sqlx::query_scalar("SELECT id FROM disputes WHERE number = 'DSP-FIX1'")
-        .fetch_one(&admin)
-        .await
-        .unwrap();
-    settle::store::actions::respond_dispute(&ava, dispute, "looking into it")
-        .await
-        .unwrap();
+    let dispute = respond(&admin, &ava, "DSP-FIX1").await;
     let (page, read) = load(&mut kept).await;
     assert!(read, "a response is read");
     let responded = page.rows.iter().find(|d| d.id == dispute).unwrap();
