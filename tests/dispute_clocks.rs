@@ -226,7 +226,7 @@ async fn assert_agree(pool: &PgPool, now: DateTime<Utc>, when: &str) {
         .collect();
     kept.sort_by_key(|d| d.id);
     full.sort_by_key(|d| d.id);
-    assert!(!full.is_empty());
+    // (The set may be empty: every dispute drawn can have been resolved before the 30 days.)
     assert_eq!(kept, full, "{when}: the trust metrics' disputes, at {now}");
 
     // The whole queue, most urgent first: the worse state, then minutes to the first breach.
