@@ -285,12 +285,7 @@ async fn the_worklists_reminders_are_the_ones_reminder_block_lets_go() {
     .unwrap();
     assert!(held.contains(&"promised".to_string()), "{held:?}");
     let ava = as_role(&db, "ava").await;
-    let mut listed: Vec<String> = work::worklist(&ava, &query("kind:reminder", "ava"), now)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|i| i.reference)
-        .collect();
+    let mut listed = refs(&ava, "kind:reminder", "ava").await;
     let mut expected = expected;
     listed.sort();
     expected.sort();
@@ -309,12 +304,7 @@ async fn the_worklists_reminders_are_the_ones_reminder_block_lets_go() {
     .await
     .unwrap();
     let ben = as_role(&db, "ben").await;
-    let mut listed: Vec<String> = work::worklist(&ben, &query("kind:reminder", "ben"), now)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|i| i.reference)
-        .collect();
+    let mut listed = refs(&ben, "kind:reminder", "ben").await;
     listed.sort();
     bens.sort();
     assert!(!bens.is_empty());

@@ -102,12 +102,12 @@ pub async fn views(
     Ok(())
 }
 
-/// Each console view's load times (one page of rows), `runs` of each, on an existing store.
 /// `:work` loaded again with nothing changed since its last load (its kept sources answer).
 pub const UNCHANGED_WORK: &str = "work, nothing changed since";
 /// The dispute queue loaded again with nothing changed since.
 pub const UNCHANGED_DISPUTES: &str = "disputes, nothing changed since";
 
+/// Each console view's load times (one page of rows), `runs` of each, on an existing store.
 pub async fn view_samples(
     pool: &sqlx::PgPool,
     now: chrono::DateTime<Utc>,
@@ -207,18 +207,18 @@ pub async fn view_samples(
     for (name, effect) in views.into_iter().filter(|(name, _)| name.contains(only)) {
         let mut samples = Vec::new();
         // A console's load after one with nothing changed between: what it kept answers.
-        let unchanged = [UNCHANGED_WORK, UNCHANGED_DISPUTES].contains(&name);
-        let warm = crate::runtime::stores::Stores::primary_only(pool.clone());
-        if unchanged {
+        let warm = if [UNCHANGED_WORK, UNCHANGED_DISPUTES].contains(&name) {
+            let warm = crate::runtime::stores::Stores::primary_only(pool.clone());
             crate::runtime::effects::run(&warm, effect.clone(), now, &me).await;
-        }
+            Some(warm)
+        } else {
+            None
+        };
         for _ in 0..runs.max(1) {
             // Else a console's first load of each view: nothing kept from the last.
-            let stores = if unchanged {
-                warm.clone()
-            } else {
-                crate::runtime::stores::Stores::primary_only(pool.clone())
-            };
+            let stores = warm
+                .clone()
+                .unwrap_or_else(|| crate::runtime::stores::Stores::primary_only(pool.clone()));
             let t = Instant::now();
             let msg = crate::runtime::effects::run(&stores, effect.clone(), now, &me).await;
             if let Some(crate::app::Msg::Failed { error, .. }) = msg {

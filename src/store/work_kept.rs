@@ -109,6 +109,21 @@ pub(super) struct Look {
     pub invoices_not_theirs: bool,
 }
 
+impl Look {
+    /// Whether the changes it saw can have changed `source` (a collector's reminders stay
+    /// when the invoices changed are other collectors' customers').
+    fn touches(&self, source: Source) -> bool {
+        if source == Source::Reminders && self.invoices_not_theirs {
+            let elsewhere: Vec<String> = (self.changed.iter())
+                .filter(|t| *t != "invoices")
+                .cloned()
+                .collect();
+            return source.touched(&elsewhere);
+        }
+        source.touched(&self.changed)
+    }
+}
+
 /// The role (the store says who leads), the readable head, and the tables changed since
 /// `since`, side by side.
 pub(super) async fn look(pool: &PgPool, since: Option<Cursor>) -> Result<Look, StoreError> {
@@ -173,12 +188,6 @@ impl WorkCache {
             return HashMap::new();
         };
         let day_moved = kept.context.1.today != kept.context.1.day_of(now);
-        let elsewhere: Vec<String> = look
-            .changed
-            .iter()
-            .filter(|t| *t != "invoices")
-            .cloned()
-            .collect();
         if kept.asked != *asked || day_moved || look.head < kept.head {
             self.kept = None;
             return HashMap::new();
@@ -186,12 +195,7 @@ impl WorkCache {
         kept.sources
             .iter()
             .filter(|(source, (at, _))| {
-                let changed = if **source == Source::Reminders && look.invoices_not_theirs {
-                    &elsewhere
-                } else {
-                    &look.changed
-                };
-                (now - *at).num_seconds() < MAX_AGE_SECS && !source.touched(changed)
+                (now - *at).num_seconds() < MAX_AGE_SECS && !look.touches(**source)
             })
             .map(|(source, (_, items))| (*source, items.clone()))
             .collect()
