@@ -239,17 +239,22 @@ async fn broken_promises_and_messages_to_approve_are_on_the_list() {
 /// The worklist asks the reminder rule's questions by index instead of calling
 /// `reminder_block` per invoice: on a seeded book (promises in their grace, disputes, queued
 /// and recently sent messages) the two give the same reminders.
+/// The invoices whose reminder may go on `$1` (today), with `reminder_block(i.id, $1) IS NULL`:
+/// open and overdue, no message live or sent in the last 7 days, past the customer's usual pay
+/// day and the grace.
+const REMINDER_RULE: &str = "FROM invoices i LEFT JOIN customer_profiles p ON p.customer_id = i.customer_id
+     WHERE i.open_minor > 0 AND i.due_date < $1
+       AND NOT EXISTS (SELECT 1 FROM outreach m WHERE m.invoice_id = i.id
+             AND (m.status IN ('draft', 'pending_approval', 'queued', 'sending', 'uncertain')
+                  OR (m.status = 'sent' AND m.sent_at > now() - interval '7 days')))
+       AND $1 >= i.issue_date + coalesce(p.typical_days, 0) + setting_int('reminder_grace_days')::int";
+
 #[tokio::test]
 async fn the_worklists_reminders_are_the_ones_reminder_block_lets_go() {
     let (db, admin) = seeded_db(300, 11).await;
     let now = Utc::now();
     let today = settle::store::business_today(&admin, now).await.unwrap();
-    let rule = "FROM invoices i LEFT JOIN customer_profiles p ON p.customer_id = i.customer_id
-         WHERE i.open_minor > 0 AND i.due_date < $1
-           AND NOT EXISTS (SELECT 1 FROM outreach m WHERE m.invoice_id = i.id
-                 AND (m.status IN ('draft', 'pending_approval', 'queued', 'sending', 'uncertain')
-                      OR (m.status = 'sent' AND m.sent_at > now() - interval '7 days')))
-           AND $1 >= i.issue_date + coalesce(p.typical_days, 0) + setting_int('reminder_grace_days')::int";
+    let rule = REMINDER_RULE;
     let rule_says = || async {
         let numbers: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
             "SELECT i.number {rule} AND reminder_block(i.id, $1) IS NULL
@@ -359,6 +364,21 @@ async fn respond(admin: &PgPool, who: &PgPool, number: &str) -> i64 {
     dispute
 }
 
+/// A load through `cache` (the references listed), held equal to a full read at the same
+/// moment. One moment for every load: kept items were built at the load that read them.
+async fn both(
+    pool: &PgPool,
+    q: &ListQuery,
+    now: chrono::DateTime<Utc>,
+    cache: &mut settle::store::work_kept::WorkCache,
+) -> Vec<String> {
+    settled(pool).await;
+    let kept = work::worklist_kept(pool, q, now, cache).await.unwrap();
+    let full = work::worklist(pool, q, now).await.unwrap();
+    assert_eq!(kept, full, "the kept worklist differs from a full read");
+    kept.into_iter().map(|i| i.reference).collect()
+}
+
 #[tokio::test]
 async fn a_kept_worklist_reads_again_only_what_a_change_touches_and_equals_a_full_read() {
     use settle::store::work_kept::{Source, WorkCache};
@@ -366,20 +386,6 @@ async fn a_kept_worklist_reads_again_only_what_a_change_touches_and_equals_a_ful
     let now = Utc::now();
     let q = query("", "ava");
     let mut cache = WorkCache::default();
-    // Each load through the cache equals a full read at the same moment, and says what it read.
-    // One moment for every load: kept items were built at the load that read them.
-    async fn both(
-        pool: &PgPool,
-        q: &ListQuery,
-        now: chrono::DateTime<Utc>,
-        cache: &mut WorkCache,
-    ) -> Vec<String> {
-        settled(pool).await;
-        let kept = work::worklist_kept(pool, q, now, cache).await.unwrap();
-        let full = work::worklist(pool, q, now).await.unwrap();
-        assert_eq!(kept, full, "the kept worklist differs from a full read");
-        kept.into_iter().map(|i| i.reference).collect()
-    }
     let first = both(&ava, &q, now, &mut cache).await;
     assert_eq!(
         cache.last_read(),
@@ -388,18 +394,30 @@ async fn a_kept_worklist_reads_again_only_what_a_change_touches_and_equals_a_ful
     );
     assert!(first.contains(&"FIX-R1".to_string()) && first.contains(&"SO-FIX".to_string()));
 
-    // Nothing changed: only the notices (outside the change log) are read again.
+    // Nothing changed: nothing is read again.
     both(&ava, &q, now, &mut cache).await;
-    assert_eq!(cache.last_read(), [Source::Notices]);
+    assert_eq!(cache.last_read(), []);
 
     // A payment reaches the reminders (FIX-R1 is paid), not the disputes, holds or promises.
     pay(&admin, "FIX-R1").await;
     let paid = both(&ava, &q, now, &mut cache).await;
-    assert_eq!(
-        cache.last_read(),
-        [Source::Reminders, Source::Messages, Source::Notices]
-    );
+    assert!(cache.last_read().contains(&Source::Reminders));
+    for kept in [Source::Disputes, Source::Holds, Source::Promises] {
+        assert!(!cache.last_read().contains(&kept), "{kept:?}");
+    }
     assert!(!paid.contains(&"FIX-R1".to_string()), "{paid:?}");
+
+    // A note written to ava: the notices are read again, and it is on her list.
+    sqlx::query(
+        "INSERT INTO notifications (agent_id, customer_id, kind, message)
+         SELECT a.id, (SELECT min(id) FROM customers), 'outreach_task', 'call them about FIX'
+           FROM agents a WHERE a.role_name = 'ava'",
+    )
+    .execute(&admin)
+    .await
+    .unwrap();
+    both(&ava, &q, now, &mut cache).await;
+    assert_eq!(cache.last_read(), [Source::Notices]);
 
     // A released hold leaves; a response stops a dispute's first-response clock.
     let hold: i64 = sqlx::query_scalar(
@@ -447,6 +465,62 @@ async fn a_kept_worklist_reads_again_only_what_a_change_touches_and_equals_a_ful
     let paid = both(&ben, &q, now, &mut bens).await;
     assert!(bens.last_read().contains(&Source::Reminders));
     assert!(!paid.contains(&"FIX-R2".to_string()), "{paid:?}");
+}
+
+#[tokio::test]
+async fn a_full_list_of_reminders_is_read_again_only_for_its_own_or_a_larger_invoice() {
+    use settle::store::work_kept::{Source, WorkCache};
+    let (db, admin) = seeded_db(300, 11).await;
+    let ava = as_role(&db, "ava").await;
+    let now = Utc::now();
+    let q = query("kind:reminder", "ava");
+    let mut cache = WorkCache::default();
+    let first = both(&ava, &q, now, &mut cache).await;
+    assert_eq!(first.len(), 150, "the book fills the reminders");
+
+    // The smallest open invoice (not among the largest 150) paid: nothing is read again.
+    let small: String = sqlx::query_scalar(
+        "SELECT number FROM invoices WHERE open_minor > 0 ORDER BY open_minor, id LIMIT 1",
+    )
+    .fetch_one(&admin)
+    .await
+    .unwrap();
+    assert!(!first.contains(&small));
+    pay(&admin, &small).await;
+    assert_eq!(both(&ava, &q, now, &mut cache).await, first);
+    assert_eq!(cache.last_read(), [], "{small}");
+
+    // The last of the list paid: read again, and the next largest takes its place.
+    let last = first.last().unwrap().clone();
+    pay(&admin, &last).await;
+    let after = both(&ava, &q, now, &mut cache).await;
+    assert_eq!(cache.last_read(), [Source::Reminders]);
+    assert!(!after.contains(&last), "{after:?}");
+    assert_eq!(after.len(), 150);
+
+    // An invoice outside the list raised above its smallest (an import's correction): read again,
+    // and it is listed.
+    let today = settle::store::business_today(&admin, now).await.unwrap();
+    let outside: String = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT i.number {REMINDER_RULE} AND reminder_block(i.id, $1) IS NULL
+            AND NOT (i.number = ANY($2)) ORDER BY i.open_minor DESC, i.id LIMIT 1"
+    )))
+    .bind(today)
+    .bind(&after)
+    .fetch_one(&admin)
+    .await
+    .unwrap();
+    sqlx::query(
+        "UPDATE invoices SET amount_minor = amount_minor + 100000000, open_minor = open_minor + 100000000
+          WHERE number = $1",
+    )
+    .bind(&outside)
+    .execute(&admin)
+    .await
+    .unwrap();
+    let raised = both(&ava, &q, now, &mut cache).await;
+    assert_eq!(cache.last_read(), [Source::Reminders]);
+    assert!(raised.contains(&outside), "{outside}: {raised:?}");
 }
 
 #[tokio::test]

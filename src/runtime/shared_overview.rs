@@ -106,6 +106,8 @@ impl Touched {
                 money: false,
                 work: true,
             },
+            // A person's notes and tasks: no figure on the overview reads them.
+            "notifications" => Touched::default(),
             _ => Touched::ALL,
         }
     }

@@ -2,7 +2,7 @@
 //! has touched (by the tables the changes wrote) answers from what it kept, at the cost of one
 //! look at the log: twenty consoles on `:disputes` while the ERP posts payments no longer read
 //! the queue again after every payment. Tables outside the change log (profiles, owners,
-//! presence, settings) and the clock are caught up by age: nothing is kept longer than
+//! presence, agents, settings) and the clock are caught up by age: nothing is kept longer than
 //! `MAX_AGE_SECS`.
 
 use chrono::{DateTime, Utc};
@@ -16,8 +16,9 @@ use crate::model::{DisputeLine, Page};
 /// The longest an answer is kept without being read again.
 pub const MAX_AGE_SECS: i64 = 20;
 
-/// The tables the change log covers (migration 0002's `log_change` triggers).
-pub const LOGGED: [&str; 10] = [
+/// The tables the change log covers (migration 0002's `log_change` triggers, 0026's on
+/// notifications).
+pub const LOGGED: [&str; 11] = [
     "customers",
     "invoices",
     "payments",
@@ -28,6 +29,7 @@ pub const LOGGED: [&str; 10] = [
     "dispute_events",
     "promises",
     "outreach",
+    "notifications",
 ];
 
 /// Whether changes to `changed` can touch what is read from `tables`: one of them, or a

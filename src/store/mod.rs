@@ -38,6 +38,7 @@ pub mod slipping;
 pub mod summary;
 pub mod trust;
 pub mod work;
+pub mod work_invoices;
 pub mod work_kept;
 mod work_sources;
 

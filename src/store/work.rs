@@ -130,11 +130,12 @@ pub async fn worklist_kept(
     // The store says who leads; the console only asks.
     let mut look = super::work_kept::look(pool, cache.head()).await?;
     let scope = Scope::read(&q.filter, &q.me, look.lead)?;
-    if let (Some(collector), Some(since)) = (scope.reminders_of(&q.me), cache.head())
+    if let Some(since) = cache.head()
         && look.changed.iter().any(|t| t == "invoices")
     {
-        let theirs = super::work_kept::invoices_of(pool, (since, look.head), collector).await?;
-        look.invoices_not_theirs = !theirs;
+        let between = (since, look.head);
+        let whose = scope.reminders_of(&q.me);
+        look.invoices = super::work_invoices::changed_invoices(pool, between, whose).await?;
     }
     let asked = Asked {
         lead: scope.lead,

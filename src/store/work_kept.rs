@@ -15,6 +15,7 @@ use super::StoreError;
 use super::feed::Cursor;
 use super::kept::MAX_AGE_SECS;
 use super::work::Context;
+use super::work_invoices::{ChangedInvoice, reaches};
 use crate::model::WorkItem;
 
 /// One of the worklist's sources.
@@ -39,35 +40,30 @@ impl Source {
         Source::Notices,
     ];
 
-    /// The logged tables whose changes can change this source's items; None: read on every
-    /// load (notifications are not in the change log). Payments, allocations and credit notes
-    /// reach an item only through the invoice or promise they change, which is logged with
-    /// them.
-    fn touched_by(self) -> Option<&'static [&'static str]> {
+    /// The logged tables whose changes can change this source's items. Payments, allocations
+    /// and credit notes reach an item only through the invoice or promise they change, which is
+    /// logged with them.
+    fn touched_by(self) -> &'static [&'static str] {
         match self {
             // Lines: the dispute, its events (the kept clocks), its customer; the invoice's
             // number, which never changes.
-            Source::Disputes => Some(&["disputes", "dispute_events", "customers"]),
+            Source::Disputes => &["disputes", "dispute_events", "customers"],
             // A hold clears when its blocking invoices are paid: the hold's row changes.
-            Source::Holds => Some(&["holds", "customers"]),
+            Source::Holds => &["holds", "customers"],
             // What was paid against a promise is kept on the promise.
-            Source::Promises => Some(&["promises", "customers"]),
+            Source::Promises => &["promises", "customers"],
             // `reminder_block`'s tests: open, disputed, promised, messages live or sent.
-            Source::Reminders => {
-                Some(&["invoices", "customers", "disputes", "promises", "outreach"])
-            }
+            Source::Reminders => &["invoices", "customers", "disputes", "promises", "outreach"],
             // The invoice's open amount, and the suppression a queued reminder would meet.
-            Source::Messages => {
-                Some(&["outreach", "customers", "invoices", "disputes", "promises"])
-            }
-            Source::Notices => None,
+            Source::Messages => &["outreach", "customers", "invoices", "disputes", "promises"],
+            // The notes themselves (written, read), and their customers' open balances.
+            Source::Notices => &["notifications", "customers", "invoices"],
         }
     }
 
     /// Whether `changed` (tables written since the source was read) can have changed it.
     fn touched(self, changed: &[String]) -> bool {
-        self.touched_by()
-            .is_none_or(|tables| super::kept::touched(changed, tables))
+        super::kept::touched(changed, self.touched_by())
     }
 }
 
@@ -104,23 +100,24 @@ pub(super) struct Look {
     pub lead: bool,
     pub head: Cursor,
     pub changed: Vec<String>,
-    /// None of the invoices changed is collected by the one whose reminders are read (a
-    /// collector's list holds only their customers' invoices: a payment elsewhere keeps it).
-    pub invoices_not_theirs: bool,
+    /// The invoices changed, as they stand now (`work_invoices`), when asked and few enough:
+    /// each source is then held to them one by one instead of to the table.
+    pub invoices: Option<Vec<ChangedInvoice>>,
 }
 
 impl Look {
-    /// Whether the changes it saw can have changed `source` (a collector's reminders stay
-    /// when the invoices changed are other collectors' customers').
-    fn touches(&self, source: Source) -> bool {
-        if source == Source::Reminders && self.invoices_not_theirs {
-            let elsewhere: Vec<String> = (self.changed.iter())
-                .filter(|t| *t != "invoices")
-                .cloned()
-                .collect();
-            return source.touched(&elsewhere);
-        }
-        source.touched(&self.changed)
+    /// Whether the changes it saw can have changed `source`, kept as `items`.
+    fn touches(&self, source: Source, items: &[WorkItem]) -> bool {
+        let Some(invoices) = &self.invoices else {
+            return source.touched(&self.changed);
+        };
+        let elsewhere: Vec<String> = (self.changed.iter())
+            .filter(|t| *t != "invoices")
+            .cloned()
+            .collect();
+        source.touched(&elsewhere)
+            || (source.touched_by().contains(&"invoices")
+                && invoices.iter().any(|i| reaches(source, i, items)))
     }
 }
 
@@ -138,31 +135,8 @@ pub(super) async fn look(pool: &PgPool, since: Option<Cursor>) -> Result<Look, S
         lead,
         head,
         changed,
-        invoices_not_theirs: false,
+        invoices: None,
     })
-}
-
-/// Whether an invoice changed past `since` up to `head` belongs to a customer `collector`
-/// collects for (bounded by `head`: exactly the changes the look covered).
-pub(super) async fn invoices_of(
-    pool: &PgPool,
-    (since, head): (Cursor, Cursor),
-    collector: &str,
-) -> Result<bool, StoreError> {
-    Ok(sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM change_log c JOIN invoices i ON i.id = c.key
-                  JOIN customer_owners co ON co.customer_id = i.customer_id AND co.relation = 'collector'
-                  JOIN agents a ON a.id = co.agent_id AND a.role_name = $5
-                 WHERE c.tbl = 'invoices' AND (c.xid, c.seq) > ($1::text::xid8, $2)
-                   AND (c.xid, c.seq) <= ($3::text::xid8, $4))",
-    )
-    .bind(since.xid)
-    .bind(since.seq)
-    .bind(head.xid)
-    .bind(head.seq)
-    .bind(collector)
-    .fetch_one(pool)
-    .await?)
 }
 
 impl WorkCache {
@@ -194,8 +168,8 @@ impl WorkCache {
         }
         kept.sources
             .iter()
-            .filter(|(source, (at, _))| {
-                (now - *at).num_seconds() < MAX_AGE_SECS && !look.touches(**source)
+            .filter(|(source, (at, items))| {
+                (now - *at).num_seconds() < MAX_AGE_SECS && !look.touches(**source, items)
             })
             .map(|(source, (_, items))| (*source, items.clone()))
             .collect()
@@ -294,8 +268,8 @@ mod tests {
     fn a_table_the_sources_do_not_know_reads_every_source_again() {
         let unknown = changed(&["contracts"]);
         assert!(Source::ALL.into_iter().all(|s| s.touched(&unknown)));
-        // Notices are read on every load: notifications are not in the change log.
-        assert!(Source::Notices.touched(&[]));
-        assert!(!Source::Disputes.touched(&[]));
+        assert!(Source::Notices.touched(&changed(&["notifications"])));
+        assert!(!Source::Notices.touched(&[]));
+        assert!(!Source::Disputes.touched(&changed(&["notifications"])));
     }
 }
