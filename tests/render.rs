@@ -269,7 +269,7 @@ fn state_with(view: View, n: usize, name: &str) -> State {
                 })
                 .collect(),
         ),
-        View::Work => Rows::Work((0..w).map(|i| work_item(i, name)).collect()),
+        View::Work => Rows::Work((0..w).map(|i| work_item(i, name).into()).collect()),
         _ => Rows::None,
     };
     if let View::Message(id) = view {

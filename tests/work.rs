@@ -99,7 +99,7 @@ async fn refs(pool: &PgPool, filter: &str, me: &str) -> Vec<String> {
         .await
         .unwrap()
         .into_iter()
-        .map(|i| i.reference)
+        .map(|i| i.reference.clone())
         .collect()
 }
 
@@ -376,7 +376,7 @@ async fn both(
     let kept = work::worklist_kept(pool, q, now, cache).await.unwrap();
     let full = work::worklist(pool, q, now).await.unwrap();
     assert_eq!(kept, full, "the kept worklist differs from a full read");
-    kept.into_iter().map(|i| i.reference).collect()
+    kept.into_iter().map(|i| i.reference.clone()).collect()
 }
 
 #[tokio::test]
@@ -407,17 +407,38 @@ async fn a_kept_worklist_reads_again_only_what_a_change_touches_and_equals_a_ful
     }
     assert!(!paid.contains(&"FIX-R1".to_string()), "{paid:?}");
 
-    // A note written to ava: the notices are read again, and it is on her list.
+    // A note written to ava about a customer who owes: the notices are read again, and it is on
+    // her list with the customer's balance.
+    let (customer, owed): (i64, String) = sqlx::query_as(
+        "SELECT customer_id, number FROM invoices WHERE open_minor > 0 AND NOT (number = ANY($1))
+          ORDER BY open_minor, id LIMIT 1",
+    )
+    .bind(&paid)
+    .fetch_one(&admin)
+    .await
+    .unwrap();
     sqlx::query(
         "INSERT INTO notifications (agent_id, customer_id, kind, message)
-         SELECT a.id, (SELECT min(id) FROM customers), 'outreach_task', 'call them about FIX'
-           FROM agents a WHERE a.role_name = 'ava'",
+         SELECT a.id, $1, 'outreach_task', 'call them about FIX' FROM agents a WHERE a.role_name = 'ava'",
     )
+    .bind(customer)
     .execute(&admin)
     .await
     .unwrap();
-    both(&ava, &q, now, &mut cache).await;
+    let noted = both(&ava, &q, now, &mut cache).await;
     assert_eq!(cache.last_read(), [Source::Notices]);
+    let note = noted
+        .iter()
+        .find(|r| r.starts_with("NOTE-"))
+        .unwrap()
+        .clone();
+
+    // That customer pays an invoice: the note's balance follows (a full read agrees) without
+    // reading the notices again.
+    pay(&admin, &owed).await;
+    let after = both(&ava, &q, now, &mut cache).await;
+    assert!(!cache.last_read().contains(&Source::Notices), "{owed}");
+    assert!(after.contains(&note));
 
     // A released hold leaves; a response stops a dispute's first-response clock.
     let hold: i64 = sqlx::query_scalar(

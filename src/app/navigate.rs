@@ -154,7 +154,7 @@ pub(super) fn open(state: &mut State) -> Vec<Effect> {
             let Some(item) = rows.get(i) else {
                 return vec![];
             };
-            return open_work(state, item.clone());
+            return open_work(state, (**item).clone());
         }
         (_, Rows::Inbox(rows)) => {
             // Opening a notification reads it, and opens its account if it has one.

@@ -70,7 +70,7 @@ impl State {
     /// The worklist item under the cursor.
     pub fn selected_work(&self) -> Option<&crate::model::WorkItem> {
         match &self.list.rows {
-            super::state::Rows::Work(r) => r.get(self.list.window_index()),
+            super::state::Rows::Work(r) => r.get(self.list.window_index()).map(|w| &**w),
             _ => None,
         }
     }

@@ -159,7 +159,7 @@ pub enum Rows {
     Outreach(Vec<OutreachLine>),
     Promises(Vec<PromiseLine>),
     Inbox(Vec<Notice>),
-    Work(Vec<WorkItem>),
+    Work(Vec<std::sync::Arc<WorkItem>>),
     Slipping(Vec<SlippingAccount>),
     Activity(Vec<AuditEntry>),
 }

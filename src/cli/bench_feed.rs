@@ -181,13 +181,15 @@ pub async fn visible(
     worker.stop().await;
     let v = v?;
     crate::outln!(
-        "change → visible over {} payments × {consoles} consoles: p50 {:.0} ms, p95 {:.0} ms, max {:.0} ms; {} never shown; {} view loads failed",
+        "change → visible over {} payments × {consoles} consoles: p50 {:.0} ms, p95 {:.0} ms, max {:.0} ms; {} never shown; {} view loads failed; a load took {:.1} ms (p95 {:.1})",
         v.payments,
         v.p50_ms,
         v.p95_ms,
         v.max_ms,
         v.missed,
-        v.failed
+        v.failed,
+        v.load_ms.0,
+        v.load_ms.1
     );
     Ok(())
 }

@@ -108,14 +108,22 @@ pub fn report(live: &Live) -> String {
         "Change → visible: {WATCHERS} consoles on each view (as a lead, `ava`; the last row as a \
          collector, `ben`, on the view collectors open on) while a writer posts {:.0} payments a \
          second for {:.0} s; for every payment and console, commit → the first load asked for \
-         after it landed.\n\n| view | payments | p50 ms | p95 ms | max ms | never shown | loads failed |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+         after it landed; and how long a console's load took (asked → landed).\n\n| view | payments | p50 ms | p95 ms | max ms | never shown | loads failed | a load, p50 ms | p95 ms |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
         PACE.1, PACE.0
     );
     for (view, v) in &live.visible {
         let _ = writeln!(
             s,
-            "| {} | {} | {:.0} | {:.0} | {:.0} | {} | {} |",
-            view, v.payments, v.p50_ms, v.p95_ms, v.max_ms, v.missed, v.failed
+            "| {} | {} | {:.0} | {:.0} | {:.0} | {} | {} | {:.1} | {:.1} |",
+            view,
+            v.payments,
+            v.p50_ms,
+            v.p95_ms,
+            v.max_ms,
+            v.missed,
+            v.failed,
+            v.load_ms.0,
+            v.load_ms.1
         );
     }
     s
@@ -140,6 +148,7 @@ mod tests {
                     max_ms: 700.0,
                     missed: 0,
                     failed: 1,
+                    load_ms: (1.25, 9.0),
                 },
             )],
         };
@@ -153,7 +162,7 @@ mod tests {
         assert!(text.contains("0.2 ms median"), "{text}");
         assert!(
             text.lines()
-                .any(|l| l == "| overview | 150 | 250 | 480 | 700 | 0 | 1 |"),
+                .any(|l| l == "| overview | 150 | 250 | 480 | 700 | 0 | 1 | 1.2 | 9.0 |"),
             "{text}"
         );
     }

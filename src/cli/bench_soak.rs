@@ -209,6 +209,8 @@ pub struct Visible {
     pub max_ms: f64,
     pub missed: usize,
     pub failed: u64,
+    /// How long the consoles' loads took (asked → landed, wall time): median and p95.
+    pub load_ms: (f64, f64),
 }
 
 /// `consoles` headless consoles (as `console_url`) on `view` while a writer (`writer_url`)
@@ -248,7 +250,11 @@ pub(crate) async fn change_to_visible(
         .map(|t| t.clone())
         .unwrap_or_default();
     let (waits, missed) = visibility(&written.commits, &landings, consoles);
+    let loads: Vec<f64> = (landings.iter())
+        .map(|l| (l.landed - l.asked).as_secs_f64() * 1000.0)
+        .collect();
     Ok(Visible {
+        load_ms: (percentile(loads.clone(), 0.5), percentile(loads, 0.95)),
         payments: written.commits.len(),
         p50_ms: percentile(waits.clone(), 0.5),
         p95_ms: percentile(waits.clone(), 0.95),

@@ -88,9 +88,10 @@ pub fn minutes_left(now: DateTime<Utc>, late_at: DateTime<Utc>) -> i64 {
     (late_at - now).num_seconds().div_euclid(60)
 }
 
-/// Sorts by the rule; ties keep their order (callers add items in a fixed order).
+/// Sorts by the rule; ties keep their order (callers add items in a fixed order). Each
+/// item's urgency is worked out once, not at every comparison.
 pub fn rank<T>(items: &mut [T], urgency: impl Fn(&T) -> Urgency) {
-    items.sort_by_key(|t| urgency(t).key());
+    items.sort_by_cached_key(|t| urgency(t).key());
 }
 
 /// "late by 2h05m" / "late in 0h42m" / "late in 3d4h".

@@ -40,6 +40,7 @@ pub mod trust;
 pub mod work;
 pub mod work_invoices;
 pub mod work_kept;
+mod work_owners;
 mod work_sources;
 
 use std::str::FromStr;

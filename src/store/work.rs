@@ -4,6 +4,7 @@
 //! every key already works on; the ranking is `domain::work`'s one rule.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use sqlx::PgPool;
@@ -115,7 +116,7 @@ pub async fn worklist(
     pool: &PgPool,
     q: &ListQuery,
     now: DateTime<Utc>,
-) -> Result<Vec<WorkItem>, StoreError> {
+) -> Result<Vec<Arc<WorkItem>>, StoreError> {
     worklist_kept(pool, q, now, &mut WorkCache::default()).await
 }
 
@@ -126,17 +127,15 @@ pub async fn worklist_kept(
     q: &ListQuery,
     now: DateTime<Utc>,
     cache: &mut WorkCache,
-) -> Result<Vec<WorkItem>, StoreError> {
-    // The store says who leads; the console only asks.
-    let mut look = super::work_kept::look(pool, cache.head()).await?;
+) -> Result<Vec<Arc<WorkItem>>, StoreError> {
+    // The store says who leads; the console only asks. Whose reminders the changed invoices
+    // are held to needs the owner asked for first (the scope read after the look refuses what
+    // the role may not ask).
+    let owner = Scope::read(&q.filter, &q.me, true)
+        .ok()
+        .and_then(|s| s.owner);
+    let look = super::work_invoices::look(pool, cache.head(), &q.me, owner.as_deref()).await?;
     let scope = Scope::read(&q.filter, &q.me, look.lead)?;
-    if let Some(since) = cache.head()
-        && look.changed.iter().any(|t| t == "invoices")
-    {
-        let between = (since, look.head);
-        let whose = scope.reminders_of(&q.me);
-        look.invoices = super::work_invoices::changed_invoices(pool, between, whose).await?;
-    }
     let asked = Asked {
         lead: scope.lead,
         owner: scope.owner.clone(),
@@ -147,30 +146,45 @@ pub async fn worklist_kept(
         Some(ctx) => (ctx, false, cache.collectors(now)),
         None => (Context::load(pool, now).await?, true, HashMap::new()),
     };
+    if let (Some(notices), Some(invoices)) = (kept.get_mut(&Source::Notices), &look.invoices) {
+        super::work_invoices::balances(notices, invoices, &ctx);
+    }
     let unread: Vec<Source> = wanted(&scope)
         .into_iter()
         .filter(|s| !kept.contains_key(s))
         .collect();
-    let fresh = gather(pool, &ctx, &scope, &q.me, &unread).await?;
-    let mut items = Vec::new();
+    let mut fresh: HashMap<Source, Vec<WorkItem>> = gather(pool, &ctx, &scope, &q.me, &unread)
+        .await?
+        .into_iter()
+        .collect();
+    // Each source's items, fresh or kept, in the order sources are gathered (ties in the
+    // ranking keep it); kept items are shared with the cache, not copied.
+    let mut lists: Vec<(Source, Vec<Arc<WorkItem>>, bool)> = Vec::new();
     for source in Source::ALL {
-        if let Some(read) = fresh.iter().find(|(s, _)| *s == source) {
-            items.extend(read.1.iter().cloned());
+        if let Some(read) = fresh.remove(&source) {
+            lists.push((source, read.into_iter().map(Arc::new).collect(), true));
         } else if let Some(kept) = kept.remove(&source) {
-            items.extend(kept);
+            lists.push((source, kept, false));
         }
     }
-    owners(pool, &mut items, &q.me, scope.lead, &mut collectors).await?;
+    let lists = super::work_owners::assign(pool, lists, &mut collectors).await?;
+    let mut items: Vec<Arc<WorkItem>> = (lists.iter())
+        .flat_map(|(_, items, _)| items.iter().cloned())
+        .collect();
+    items.retain(|i| {
+        super::work_owners::shown(i, &q.me, scope.lead, &collectors)
+            && scope.wants(i.kind)
+            && scope.keeps(i, &q.me)
+    });
     cache.keep(Loaded {
         asked,
         now,
         head: look.head,
         context: ctx,
         context_read,
-        fresh,
+        lists,
         collectors,
     });
-    items.retain(|i| scope.wants(i.kind) && scope.keeps(i, &q.me));
     rank(&mut items, |i| Urgency {
         minutes_left: minutes_left(now, i.late_at),
         at_stake: i.at_stake,
@@ -232,74 +246,8 @@ async fn gather(
     try_join_all(reads).await
 }
 
-/// Whose each item is: a dispute its assignee's, a task or slipping note its recipient's, the
-/// rest the customer's collector's — read for the items' customers only, not the whole book.
-/// An unassigned dispute is in its customer's collector's queue: a collector keeps those of
-/// their own customers (and of customers nobody collects).
-async fn owners(
-    pool: &PgPool,
-    items: &mut Vec<WorkItem>,
-    me: &str,
-    lead: bool,
-    collectors: &mut HashMap<i64, Option<(String, String)>>,
-) -> Result<(), StoreError> {
-    let mut customers: Vec<i64> = items
-        .iter()
-        .map(|i| i.customer_id)
-        .filter(|c| !collectors.contains_key(c))
-        .collect();
-    customers.sort_unstable();
-    customers.dedup();
-    if !customers.is_empty() {
-        read_collectors(pool, &customers, collectors).await?;
-    }
-    for item in items.iter_mut() {
-        if !matches!(
-            item.kind,
-            WorkKind::Dispute | WorkKind::Task | WorkKind::Slipping
-        ) {
-            item.owner = collectors.get(&item.customer_id).cloned().flatten();
-        }
-    }
-    items.retain(|i| {
-        lead || i.kind != WorkKind::Dispute
-            || i.owner.is_some()
-            || collectors
-                .get(&i.customer_id)
-                .and_then(Option::as_ref)
-                .is_none_or(|(role, _)| role == me)
-    });
-    Ok(())
-}
-
-/// The collectors of `customers` (each noted, None when nobody collects for them).
-async fn read_collectors(
-    pool: &PgPool,
-    customers: &[i64],
-    collectors: &mut HashMap<i64, Option<(String, String)>>,
-) -> Result<(), StoreError> {
-    let rows: Vec<(i64, String, String)> = sqlx::query_as(
-        // Joined from `unnest`: `= ANY($1)` has the planner weigh each of a lead's thousands of
-        // customers apart.
-        "SELECT co.customer_id, a.role_name, a.display_name
-           FROM unnest($1::bigint[]) AS want(id)
-           JOIN customer_owners co ON co.customer_id = want.id AND co.relation = 'collector'
-           JOIN agents a ON a.id = co.agent_id",
-    )
-    .bind(customers)
-    .fetch_all(pool)
-    .await?;
-    for c in customers {
-        collectors.insert(*c, None);
-    }
-    for (c, role, name) in rows {
-        collectors.insert(c, Some((role, name)));
-    }
-    Ok(())
-}
-
 /// `s` on `:work`: by a column, the ranking breaking ties (a stable sort over the ranked list).
-fn sort(items: &mut [WorkItem], by: Option<SortBy>) {
+fn sort(items: &mut [Arc<WorkItem>], by: Option<SortBy>) {
     let Some((column, descending)) =
         by.and_then(|s| WorkColumn::at(s.column).map(|c| (c, s.descending)))
     else {
@@ -319,7 +267,7 @@ fn sort(items: &mut [WorkItem], by: Option<SortBy>) {
     match column {
         WorkColumn::Due => items.sort_by_key(|i| i.late_at),
         WorkColumn::Amount => items.sort_by_key(|i| i.at_stake),
-        _ => items.sort_by_key(text),
+        _ => items.sort_by_cached_key(|i| text(i)),
     }
     if descending {
         items.reverse();
@@ -340,22 +288,31 @@ pub(super) struct Context {
 
 impl Context {
     async fn load(pool: &PgPool, now: DateTime<Utc>) -> Result<Context, StoreError> {
-        let today = super::business_today(pool, now).await?;
-        let zone_name = super::setting(pool, "business_time_zone").await?;
+        // Side by side: the first load and each renewal by age wait for one round trip here,
+        // then the rates of the day.
+        let agents = async {
+            let agents: Vec<(String, String)> =
+                sqlx::query_as("SELECT role_name, display_name FROM agents")
+                    .fetch_all(pool)
+                    .await?;
+            Ok::<_, StoreError>(agents)
+        };
+        let (today, zone_name, reporting, agents) = tokio::try_join!(
+            super::business_today(pool, now),
+            super::setting(pool, "business_time_zone"),
+            super::setting(pool, "reporting_currency"),
+            agents
+        )?;
         let zone = zone_name.parse().map_err(|_| {
             StoreError::Refused(format!(
                 "settings.business_time_zone `{zone_name}` is not a time zone"
             ))
         })?;
-        let agents: Vec<(String, String)> =
-            sqlx::query_as("SELECT role_name, display_name FROM agents")
-                .fetch_all(pool)
-                .await?;
         Ok(Context {
             now,
             today,
             zone,
-            reporting: super::setting(pool, "reporting_currency").await?,
+            reporting,
             rates: super::aging::rates_at(pool, today).await?,
             roles: agents.into_iter().map(|(r, d)| (d, r)).collect(),
         })

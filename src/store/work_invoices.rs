@@ -1,16 +1,20 @@
 //! Whether the invoices changed since a console's worklist was read reach its kept sources,
 //! invoice by invoice. A payment changes one invoice: a lead's reminders (the largest 150 of
 //! the book that may go) change only when that invoice is one of them or now ranks among
-//! them; the messages to decide, when one is about that invoice; the notices, when one is
-//! about that invoice's customer. Twenty leads on `:work` while the ERP posts payments read
-//! none of the three again for most payments (before, ~9 ms of store time a reload on the
-//! large demo book, which their shared rest multiplied into seconds).
+//! them; the messages to decide, when one is about that invoice; the notices only show the
+//! customer's balance, which the look reads beside the invoice. Twenty leads on `:work` while
+//! the ERP posts payments read none of the three again for most payments (before, ~9 ms of
+//! store time a reload on the large demo book, which their shared rest multiplied into
+//! seconds).
+
+use std::sync::Arc;
 
 use sqlx::PgPool;
 
 use super::StoreError;
-use super::feed::Cursor;
-use super::work_kept::Source;
+use super::feed::{Cursor, from_readable_head};
+use super::work::Context;
+use super::work_kept::{Look, Source};
 use crate::model::{WorkItem, WorkSubject};
 
 /// More changed invoices than this since the last load (an import, a payment run) and every
@@ -27,57 +31,122 @@ pub struct ChangedInvoice {
     /// Its customer is collected by the person whose reminders are read (every invoice is a
     /// lead's, when no owner was asked for).
     pub theirs: bool,
+    /// Its customer's open balance per currency, now.
+    pub balance: Vec<(String, i64)>,
 }
 
-/// The invoices changed past `since` up to `head`, as they stand now; None when more than
-/// `AT_MOST` changes were logged, or one of them is gone (deleted).
-pub(super) async fn changed_invoices(
+/// The look before a load, in one round trip and one snapshot: whether the person leads (the
+/// store says), the readable head, the tables changed past `since` (none asked on a first
+/// load), and the invoices changed as they stand now (None when more than `AT_MOST` changes
+/// were logged, or one is gone). `me` and the `owner` asked for say whose reminders the
+/// invoices are held to: a collector's own, the owner a lead asked for, else everyone's.
+pub(super) async fn look(
     pool: &PgPool,
-    (since, head): (Cursor, Cursor),
-    collector: Option<&str>,
-) -> Result<Option<Vec<ChangedInvoice>>, StoreError> {
-    type Row = (i64, i64, Option<String>, Option<i64>, Option<i64>, bool);
-    let rows: Vec<Row> = sqlx::query_as(
-        // The log's range is walked at most AT_MOST + 1 rows far (its primary key's order).
-        "WITH k AS (SELECT c.key FROM change_log c
-                     WHERE c.tbl = 'invoices' AND (c.xid, c.seq) > ($1::text::xid8, $2)
-                       AND (c.xid, c.seq) <= ($3::text::xid8, $4)
-                     ORDER BY c.xid, c.seq LIMIT $6 + 1)
-         SELECT (SELECT count(*) FROM k), d.key, i.number, i.customer_id, i.open_minor::bigint,
-                $5::text IS NULL OR EXISTS (
-                    SELECT 1 FROM customer_owners co JOIN agents a ON a.id = co.agent_id
-                     WHERE co.customer_id = i.customer_id AND co.relation = 'collector'
-                       AND a.role_name = $5)
-           FROM (SELECT DISTINCT key FROM k) d LEFT JOIN invoices i ON i.id = d.key",
-    )
-    .bind(since.xid)
-    .bind(since.seq)
-    .bind(head.xid)
-    .bind(head.seq)
-    .bind(collector)
+    since: Option<Cursor>,
+    me: &str,
+    owner: Option<&str>,
+) -> Result<Look, StoreError> {
+    let from = since.unwrap_or_default();
+    let row: LookRow = sqlx::query_as(concat!(
+        "SELECT settle_role() = 'lead' AS lead, h.xid, h.seq,
+                CASE WHEN $3 THEN array(SELECT DISTINCT c.tbl FROM change_log c
+                     WHERE (c.xid, c.seq) > ($1::text::xid8, $2)
+                       AND c.xid < pg_snapshot_xmin(pg_current_snapshot())) ELSE '{}' END AS changed,
+                inv.logged, inv.ids, inv.numbers, inv.customers, inv.opens, inv.theirs,
+                bal.customers AS balance_customers, bal.currencies AS balance_currencies,
+                bal.opens AS balance_opens",
+        from_readable_head!(),
+        // The log's range walked at most AT_MOST + 1 rows far (its primary key's order).
+        " LEFT JOIN LATERAL (
+             WITH k AS (SELECT c.key FROM change_log c
+                         WHERE $3 AND c.tbl = 'invoices' AND (c.xid, c.seq) > ($1::text::xid8, $2)
+                           AND c.xid < pg_snapshot_xmin(pg_current_snapshot())
+                         ORDER BY c.xid, c.seq LIMIT $6 + 1),
+                  whose AS (SELECT CASE WHEN settle_role() = 'lead' THEN $5 ELSE $4 END AS role_name)
+             SELECT (SELECT count(*) FROM k) AS logged, array_agg(d.key) AS ids,
+                    array_agg(i.number) AS numbers, array_agg(i.customer_id) AS customers,
+                    array_agg(i.open_minor::bigint) AS opens,
+                    array_agg((SELECT w.role_name IS NULL OR EXISTS (
+                        SELECT 1 FROM customer_owners co JOIN agents a ON a.id = co.agent_id
+                         WHERE co.customer_id = i.customer_id AND co.relation = 'collector'
+                           AND a.role_name = w.role_name) FROM whose w)) AS theirs
+               FROM (SELECT DISTINCT key FROM k) d LEFT JOIN invoices i ON i.id = d.key) inv ON true
+           -- The changed invoices' customers' open balances per currency (a note shows them).
+           LEFT JOIN LATERAL (
+             SELECT array_agg(b.customer_id) AS customers, array_agg(b.currency) AS currencies,
+                    array_agg(b.open) AS opens
+               FROM (SELECT o.customer_id, o.currency::text AS currency, sum(o.open_minor)::bigint AS open
+                       FROM invoices o WHERE o.customer_id = ANY(inv.customers) AND o.open_minor > 0
+                      GROUP BY 1, 2) b) bal ON inv.logged <= $6"
+    ))
+    .bind(from.xid)
+    .bind(from.seq)
+    .bind(since.is_some())
+    .bind(me)
+    .bind(owner)
     .bind(AT_MOST)
-    .fetch_all(pool)
+    .fetch_one(pool)
     .await?;
-    if rows.first().is_some_and(|r| r.0 > AT_MOST) {
-        return Ok(None);
-    }
-    Ok(rows
-        .into_iter()
-        .map(|(_, id, number, customer_id, open, theirs)| {
+    let invoices = row.invoices();
+    Ok(Look {
+        lead: row.lead,
+        head: Cursor::read(row.xid, row.seq),
+        changed: row.changed,
+        invoices,
+    })
+}
+
+#[derive(sqlx::FromRow)]
+struct LookRow {
+    lead: bool,
+    xid: Option<i64>,
+    seq: Option<i64>,
+    changed: Vec<String>,
+    logged: i64,
+    ids: Option<Vec<i64>>,
+    numbers: Option<Vec<Option<String>>>,
+    customers: Option<Vec<Option<i64>>>,
+    opens: Option<Vec<Option<i64>>>,
+    theirs: Option<Vec<Option<bool>>>,
+    balance_customers: Option<Vec<i64>>,
+    balance_currencies: Option<Vec<String>>,
+    balance_opens: Option<Vec<i64>>,
+}
+
+impl LookRow {
+    /// The changed invoices, or None when too many changed or one is gone.
+    fn invoices(&self) -> Option<Vec<ChangedInvoice>> {
+        if self.logged > AT_MOST {
+            return None;
+        }
+        let ids = self.ids.as_deref().unwrap_or_default();
+        let balances = (self.balance_customers.iter().flatten())
+            .zip(self.balance_currencies.iter().flatten())
+            .zip(self.balance_opens.iter().flatten());
+        let balance = |customer: i64| -> Vec<(String, i64)> {
+            (balances.clone())
+                .filter(|((c, _), _)| **c == customer)
+                .map(|((_, currency), open)| (currency.clone(), *open))
+                .collect()
+        };
+        let at = |i: usize| -> Option<ChangedInvoice> {
+            let customer_id = (*self.customers.as_ref()?.get(i)?)?;
             Some(ChangedInvoice {
-                id,
-                number: number?,
-                customer_id: customer_id?,
-                open: open?,
-                theirs,
+                id: ids[i],
+                number: self.numbers.as_ref()?.get(i)?.clone()?,
+                customer_id,
+                open: (*self.opens.as_ref()?.get(i)?)?,
+                theirs: (*self.theirs.as_ref()?.get(i)?)?,
+                balance: balance(customer_id),
             })
-        })
-        .collect())
+        };
+        (0..ids.len()).map(at).collect()
+    }
 }
 
 /// Whether a change to `invoice` can have changed `source`'s kept `items` (a source no invoice
 /// reaches: never).
-pub(super) fn reaches(source: Source, invoice: &ChangedInvoice, items: &[WorkItem]) -> bool {
+pub(super) fn reaches(source: Source, invoice: &ChangedInvoice, items: &[Arc<WorkItem>]) -> bool {
     match source {
         Source::Reminders => reaches_reminders(invoice, items),
         // A message shows its invoice's open amount; invoices never add or remove one.
@@ -85,9 +154,27 @@ pub(super) fn reaches(source: Source, invoice: &ChangedInvoice, items: &[WorkIte
             WorkSubject::Message(m) => m.invoice.as_deref() == Some(invoice.number.as_str()),
             _ => false,
         }),
-        // A note shows its customer's open balance.
-        Source::Notices => items.iter().any(|i| i.customer_id == invoice.customer_id),
+        // A note shows its customer's open balance, which the look brought (`balances`).
+        Source::Notices => false,
         Source::Disputes | Source::Holds | Source::Promises => false,
+    }
+}
+
+/// Brings kept notes' balances up to the changed invoices' customers' (as the look read
+/// them), in the reporting currency as `work_sources::notices` gives them.
+pub(super) fn balances(notices: &mut [Arc<WorkItem>], invoices: &[ChangedInvoice], ctx: &Context) {
+    for note in notices.iter_mut() {
+        let Some(changed) = invoices.iter().find(|i| i.customer_id == note.customer_id) else {
+            continue;
+        };
+        let at_stake: i64 = (changed.balance.iter())
+            .map(|(currency, open)| ctx.at_stake(*open, currency))
+            .sum();
+        if note.at_stake != at_stake {
+            let note = Arc::make_mut(note);
+            note.amount = at_stake;
+            note.at_stake = at_stake;
+        }
     }
 }
 
@@ -95,7 +182,7 @@ pub(super) fn reaches(source: Source, invoice: &ChangedInvoice, items: &[WorkIte
 /// reaches them when it is one of them, or is open and would rank above the last of a full
 /// list (whether the rule lets it go is for a read to say). One of another collector's
 /// customers never does.
-fn reaches_reminders(invoice: &ChangedInvoice, items: &[WorkItem]) -> bool {
+fn reaches_reminders(invoice: &ChangedInvoice, items: &[Arc<WorkItem>]) -> bool {
     if !invoice.theirs {
         return false;
     }
@@ -165,13 +252,14 @@ mod tests {
             customer_id: id % 7,
             open,
             theirs,
+            balance: Vec::new(),
         }
     }
 
     /// A full list: 150 reminders of 1,000.00 up to 2,490.00, ids 1..=150.
-    fn full() -> Vec<WorkItem> {
+    fn full() -> Vec<Arc<WorkItem>> {
         (1..=super::super::work_sources::REMINDERS)
-            .map(|id| reminder(id, 100_000 + (150 - id) * 1_000))
+            .map(|id| Arc::new(reminder(id, 100_000 + (150 - id) * 1_000)))
             .collect()
     }
 
@@ -219,20 +307,20 @@ mod tests {
 
     #[test]
     fn a_short_list_of_reminders_is_reached_by_any_open_invoice() {
-        let list: Vec<WorkItem> = full().into_iter().take(20).collect();
+        let list: Vec<Arc<WorkItem>> = full().into_iter().take(20).collect();
         assert!(reaches(Source::Reminders, &changed(900, 1, true), &list));
         assert!(!reaches(Source::Reminders, &changed(900, 0, true), &list));
         assert!(reaches(Source::Reminders, &changed(900, 5, true), &[]));
     }
 
     #[test]
-    fn notices_are_reached_by_their_customers_invoices_and_nothing_else_by_invoices() {
+    fn only_reminders_and_messages_are_reached_by_invoices() {
         let mut note = reminder(1, 0);
         note.kind = WorkKind::Task;
         note.customer_id = 5;
-        let notes = [note];
-        assert!(reaches(Source::Notices, &changed(12, 0, false), &notes));
-        assert!(!reaches(Source::Notices, &changed(13, 0, true), &notes));
+        let notes = [Arc::new(note)];
+        // A note about the customer keeps its place: its balance is brought up to date.
+        assert!(!reaches(Source::Notices, &changed(12, 0, true), &notes));
         for source in [Source::Disputes, Source::Holds, Source::Promises] {
             assert!(!reaches(source, &changed(1, 0, true), &notes));
         }

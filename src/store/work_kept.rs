@@ -4,18 +4,19 @@
 //! the promises due are kept. Which sources a change touches is read from the change log
 //! (the tables written since the list was last read, in the statement that reads its head).
 //! Tables outside the change log (owners, profiles, presence, settings) and the clock are
-//! caught up by age: no kept source is older than `store::kept::MAX_AGE_SECS`.
+//! caught up by age: past an age drawn per console up to `store::kept::MAX_AGE_SECS` a source
+//! is read again, one a load (the oldest), and all at once past twice that.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use sqlx::PgPool;
 
-use super::StoreError;
 use super::feed::Cursor;
 use super::kept::MAX_AGE_SECS;
 use super::work::Context;
 use super::work_invoices::{ChangedInvoice, reaches};
+use super::work_owners::Collectors;
 use crate::model::WorkItem;
 
 /// One of the worklist's sources.
@@ -76,11 +77,24 @@ pub(super) struct Asked {
 }
 
 /// A console's kept worklist sources (empty: the next load reads everything).
-#[derive(Default)]
 pub struct WorkCache {
     kept: Option<Kept>,
     /// The sources the last load read (the others it kept).
     read: Vec<Source>,
+    /// This console's age after which a kept source is read again: drawn between half of
+    /// `MAX_AGE_SECS` and all of it, so consoles opened together (a team at nine, every console
+    /// after the database restarted) do not all read again together.
+    max_age: i64,
+}
+
+impl Default for WorkCache {
+    fn default() -> Self {
+        WorkCache {
+            kept: None,
+            read: Vec::new(),
+            max_age: rand::random_range(MAX_AGE_SECS / 2..=MAX_AGE_SECS),
+        }
+    }
 }
 
 struct Kept {
@@ -89,9 +103,9 @@ struct Kept {
     /// all changes up to it.
     head: Cursor,
     context: (DateTime<Utc>, Context),
-    sources: HashMap<Source, (DateTime<Utc>, Vec<WorkItem>)>,
+    sources: HashMap<Source, (DateTime<Utc>, Vec<Arc<WorkItem>>)>,
     /// Each customer's collector (None: nobody collects for them), as last read.
-    collectors: HashMap<i64, Option<(String, String)>>,
+    collectors: Collectors,
 }
 
 /// One look before a load: who is asking, the change log's head, and the tables written since
@@ -100,14 +114,14 @@ pub(super) struct Look {
     pub lead: bool,
     pub head: Cursor,
     pub changed: Vec<String>,
-    /// The invoices changed, as they stand now (`work_invoices`), when asked and few enough:
-    /// each source is then held to them one by one instead of to the table.
+    /// The invoices changed, as they stand now (`work_invoices::look`), when few enough: each
+    /// source is then held to them one by one instead of to the table.
     pub invoices: Option<Vec<ChangedInvoice>>,
 }
 
 impl Look {
     /// Whether the changes it saw can have changed `source`, kept as `items`.
-    fn touches(&self, source: Source, items: &[WorkItem]) -> bool {
+    fn touches(&self, source: Source, items: &[Arc<WorkItem>]) -> bool {
         let Some(invoices) = &self.invoices else {
             return source.touched(&self.changed);
         };
@@ -119,24 +133,6 @@ impl Look {
             || (source.touched_by().contains(&"invoices")
                 && invoices.iter().any(|i| reaches(source, i, items)))
     }
-}
-
-/// The role (the store says who leads), the readable head, and the tables changed since
-/// `since`, side by side.
-pub(super) async fn look(pool: &PgPool, since: Option<Cursor>) -> Result<Look, StoreError> {
-    let lead = async {
-        let lead: bool = sqlx::query_scalar("SELECT settle_role() = 'lead'")
-            .fetch_one(pool)
-            .await?;
-        Ok::<_, StoreError>(lead)
-    };
-    let (lead, (head, changed)) = tokio::try_join!(lead, super::kept::changed_since(pool, since))?;
-    Ok(Look {
-        lead,
-        head,
-        changed,
-        invoices: None,
-    })
 }
 
 impl WorkCache {
@@ -157,7 +153,7 @@ impl WorkCache {
         asked: &Asked,
         now: DateTime<Utc>,
         look: &Look,
-    ) -> HashMap<Source, Vec<WorkItem>> {
+    ) -> HashMap<Source, Vec<Arc<WorkItem>>> {
         let Some(kept) = &mut self.kept else {
             return HashMap::new();
         };
@@ -166,10 +162,12 @@ impl WorkCache {
             self.kept = None;
             return HashMap::new();
         }
+        let context_due = (now - kept.context.0).num_seconds() >= self.max_age;
+        let renew = renewed_by_age(&kept.sources, now, self.max_age, context_due);
         kept.sources
             .iter()
-            .filter(|(source, (at, items))| {
-                (now - *at).num_seconds() < MAX_AGE_SECS && !look.touches(**source, items)
+            .filter(|(source, (_, items))| {
+                !renew.contains(source) && !look.touches(**source, items)
             })
             .map(|(source, (_, items))| (*source, items.clone()))
             .collect()
@@ -178,23 +176,21 @@ impl WorkCache {
     /// The kept context at `now`, if it is young enough.
     pub(super) fn context(&self, now: DateTime<Utc>) -> Option<Context> {
         let (at, ctx) = &self.kept.as_ref()?.context;
-        ((now - *at).num_seconds() < MAX_AGE_SECS).then(|| ctx.at(now))
+        ((now - *at).num_seconds() < self.max_age).then(|| ctx.at(now))
     }
 
     /// The collectors kept (empty when nothing is kept, or they are too old).
-    pub(super) fn collectors(
-        &mut self,
-        now: DateTime<Utc>,
-    ) -> HashMap<i64, Option<(String, String)>> {
+    pub(super) fn collectors(&mut self, now: DateTime<Utc>) -> Collectors {
         match &mut self.kept {
-            Some(k) if (now - k.context.0).num_seconds() < MAX_AGE_SECS => {
+            Some(k) if (now - k.context.0).num_seconds() < self.max_age => {
                 std::mem::take(&mut k.collectors)
             }
             _ => HashMap::new(),
         }
     }
 
-    /// Keeps what a load read: `fresh` sources read at `now`, the others kept as they were.
+    /// Keeps what a load listed: the sources it read, as read at `now`; the ones it kept, with
+    /// their owners brought up to date and the time they were read.
     pub(super) fn keep(&mut self, load: Loaded) {
         let previous = self.kept.take().filter(|k| k.asked == load.asked);
         let (context, mut sources) = match previous {
@@ -208,9 +204,16 @@ impl WorkCache {
             ),
             None => ((load.now, load.context), HashMap::new()),
         };
-        self.read = load.fresh.iter().map(|(source, _)| *source).collect();
-        for (source, items) in load.fresh {
-            sources.insert(source, (load.now, items));
+        self.read = (load.lists.iter())
+            .filter(|(_, _, fresh)| *fresh)
+            .map(|(source, _, _)| *source)
+            .collect();
+        for (source, items, fresh) in load.lists {
+            let at = match sources.get(&source) {
+                Some((at, _)) if !fresh => *at,
+                _ => load.now,
+            };
+            sources.insert(source, (at, items));
         }
         self.kept = Some(Kept {
             asked: load.asked,
@@ -222,6 +225,36 @@ impl WorkCache {
     }
 }
 
+/// The kept sources a load reads again by age: the oldest of those past `max_age`, one a load, so sources read together are not all read again together (twenty consoles opened at
+/// once read everything again at once every 20 s, and the rests those loads' cost set kept
+/// them seconds behind); none while the context (rates, people, collectors) is read again by
+/// age in the same load; all of them once one is past twice that (a console that reloads
+/// rarely catches up at once).
+fn renewed_by_age(
+    sources: &HashMap<Source, (DateTime<Utc>, Vec<Arc<WorkItem>>)>,
+    now: DateTime<Utc>,
+    max_age: i64,
+    context_due: bool,
+) -> Vec<Source> {
+    let mut aged: Vec<(i64, usize, Source)> = sources
+        .iter()
+        .map(|(source, (at, _))| {
+            let order = Source::ALL.iter().position(|s| s == source);
+            ((now - *at).num_seconds(), order.unwrap_or(0), *source)
+        })
+        .filter(|(age, _, _)| *age >= max_age)
+        .collect();
+    // Oldest first, then in the order sources are gathered.
+    aged.sort_by_key(|(age, order, _)| (std::cmp::Reverse(*age), *order));
+    let all = aged.first().is_some_and(|(age, _, _)| *age >= 2 * max_age);
+    let take = match (all, context_due) {
+        (true, _) => aged.len(),
+        (false, true) => 0,
+        (false, false) => 1,
+    };
+    aged.into_iter().take(take).map(|(_, _, s)| s).collect()
+}
+
 /// What one load read, for `WorkCache::keep`.
 pub(super) struct Loaded {
     pub asked: Asked,
@@ -230,8 +263,9 @@ pub(super) struct Loaded {
     pub context: Context,
     /// Whether the context was read now (else it is the kept one, brought to `now`).
     pub context_read: bool,
-    pub fresh: Vec<(Source, Vec<WorkItem>)>,
-    pub collectors: HashMap<i64, Option<(String, String)>>,
+    /// Each source listed: its items, and whether they were read now (else kept).
+    pub lists: Vec<(Source, Vec<Arc<WorkItem>>, bool)>,
+    pub collectors: Collectors,
 }
 
 #[cfg(test)]
@@ -262,6 +296,39 @@ mod tests {
         assert!(Source::Disputes.touched(&changed(&["dispute_events"])));
         assert!(!Source::Disputes.touched(&changed(&["holds"])));
         assert!(Source::Promises.touched(&changed(&["promises"])));
+    }
+
+    #[test]
+    fn sources_past_their_age_are_read_again_one_a_load_and_all_past_twice_it() {
+        let now = Utc::now();
+        let read_at = |secs: i64| (now - chrono::Duration::seconds(secs), Vec::new());
+        let mut sources: HashMap<Source, (DateTime<Utc>, Vec<Arc<WorkItem>>)> = Source::ALL
+            .into_iter()
+            .map(|s| (s, read_at(MAX_AGE_SECS - 1)))
+            .collect();
+        assert_eq!(renewed_by_age(&sources, now, MAX_AGE_SECS, false), []);
+        // Read together 21 s ago: the first gathered goes first, the others wait a load.
+        for source in Source::ALL {
+            sources.insert(source, read_at(MAX_AGE_SECS + 1));
+        }
+        assert_eq!(
+            renewed_by_age(&sources, now, MAX_AGE_SECS, false),
+            [Source::Disputes]
+        );
+        sources.insert(Source::Disputes, read_at(0));
+        sources.insert(Source::Notices, read_at(MAX_AGE_SECS + 5));
+        assert_eq!(
+            renewed_by_age(&sources, now, MAX_AGE_SECS, false),
+            [Source::Notices]
+        );
+        // While the context is read again by age, the sources wait a load.
+        assert_eq!(renewed_by_age(&sources, now, MAX_AGE_SECS, true), []);
+        // One past twice the age: every aged source at once.
+        sources.insert(Source::Promises, read_at(2 * MAX_AGE_SECS));
+        let all = renewed_by_age(&sources, now, MAX_AGE_SECS, false);
+        assert_eq!(all.len(), 5, "{all:?}");
+        assert_eq!(all[0], Source::Promises);
+        assert!(!all.contains(&Source::Disputes));
     }
 
     #[test]
