@@ -40,6 +40,18 @@ pub fn touched(changed: &[String], tables: &[&str]) -> bool {
         .any(|t| tables.contains(&t.as_str()) || !LOGGED.contains(&t.as_str()))
 }
 
+/// The distinct tables changed past the cursor `($1, $2)` that are readable (below the
+/// snapshot's xmin: up to `from_readable_head!`'s head in the same statement), when `$3`
+/// (else none), as a column.
+macro_rules! tables_changed_since {
+    () => {
+        "CASE WHEN $3 THEN array(SELECT DISTINCT c.tbl FROM change_log c
+              WHERE (c.xid, c.seq) > ($1::text::xid8, $2)
+                AND c.xid < pg_snapshot_xmin(pg_current_snapshot())) ELSE '{}' END"
+    };
+}
+pub(super) use tables_changed_since;
+
 /// The readable head of the change log, and the distinct tables changed past `since` up to
 /// it (none asked when `since` is None), in one statement: the same snapshot, so the tables
 /// are those of the changes the head covers.
@@ -49,10 +61,8 @@ pub async fn changed_since(
 ) -> Result<(Cursor, Vec<String>), StoreError> {
     let from = since.unwrap_or_default();
     let (xid, seq, changed): (Option<i64>, Option<i64>, Vec<String>) = sqlx::query_as(concat!(
-        "SELECT h.xid, h.seq,
-                CASE WHEN $3 THEN array(SELECT DISTINCT c.tbl FROM change_log c
-                     WHERE (c.xid, c.seq) > ($1::text::xid8, $2)
-                       AND c.xid < pg_snapshot_xmin(pg_current_snapshot())) ELSE '{}' END",
+        "SELECT h.xid, h.seq, ",
+        tables_changed_since!(),
         from_readable_head!()
     ))
     .bind(from.xid)

@@ -11,7 +11,7 @@ use sqlx::PgPool;
 
 use super::StoreError;
 use super::lists::ListQuery;
-use super::work_kept::{Asked, Loaded, Source, WorkCache};
+use super::work_kept::{Asked, Listed, Loaded, Source, WorkCache};
 use crate::domain::aging::rate_of;
 use crate::domain::money::convert;
 use crate::domain::states::WorkKind;
@@ -159,17 +159,26 @@ pub async fn worklist_kept(
         .collect();
     // Each source's items, fresh or kept, in the order sources are gathered (ties in the
     // ranking keep it); kept items are shared with the cache, not copied.
-    let mut lists: Vec<(Source, Vec<Arc<WorkItem>>, bool)> = Vec::new();
+    let mut lists: Vec<Listed> = Vec::new();
     for source in Source::ALL {
         if let Some(read) = fresh.remove(&source) {
-            lists.push((source, read.into_iter().map(Arc::new).collect(), true));
-        } else if let Some(kept) = kept.remove(&source) {
-            lists.push((source, kept, false));
+            let items = read.into_iter().map(Arc::new).collect();
+            lists.push(Listed {
+                source,
+                items,
+                read_now: true,
+            });
+        } else if let Some(items) = kept.remove(&source) {
+            lists.push(Listed {
+                source,
+                items,
+                read_now: false,
+            });
         }
     }
-    let lists = super::work_owners::assign(pool, lists, &mut collectors).await?;
+    super::work_owners::assign(pool, &mut lists, &mut collectors).await?;
     let mut items: Vec<Arc<WorkItem>> = (lists.iter())
-        .flat_map(|(_, items, _)| items.iter().cloned())
+        .flat_map(|l| l.items.iter().cloned())
         .collect();
     items.retain(|i| {
         super::work_owners::shown(i, &q.me, scope.lead, &collectors)
@@ -335,6 +344,14 @@ impl Context {
     /// An amount in the reporting currency's minor units (the aging's conversion).
     pub fn at_stake(&self, amount: i64, currency: &str) -> i64 {
         convert(amount, rate_of(&self.rates, &self.reporting, currency))
+    }
+
+    /// An open balance in several currencies (currency, minor units), in the reporting
+    /// currency's minor units: what a note about the customer puts at stake.
+    pub fn at_stake_of<'a>(&self, balance: impl IntoIterator<Item = (&'a str, i64)>) -> i64 {
+        (balance.into_iter())
+            .map(|(currency, open)| self.at_stake(open, currency))
+            .sum()
     }
 
     /// An owner named by display name.

@@ -13,6 +13,7 @@ use sqlx::PgPool;
 
 use super::StoreError;
 use super::feed::{Cursor, from_readable_head};
+use super::kept::tables_changed_since;
 use super::work::Context;
 use super::work_kept::{Look, Source};
 use crate::model::{WorkItem, WorkSubject};
@@ -48,11 +49,9 @@ pub(super) async fn look(
 ) -> Result<Look, StoreError> {
     let from = since.unwrap_or_default();
     let row: LookRow = sqlx::query_as(concat!(
-        "SELECT settle_role() = 'lead' AS lead, h.xid, h.seq,
-                CASE WHEN $3 THEN array(SELECT DISTINCT c.tbl FROM change_log c
-                     WHERE (c.xid, c.seq) > ($1::text::xid8, $2)
-                       AND c.xid < pg_snapshot_xmin(pg_current_snapshot())) ELSE '{}' END AS changed,
-                inv.logged, inv.ids, inv.numbers, inv.customers, inv.opens, inv.theirs,
+        "SELECT settle_role() = 'lead' AS lead, h.xid, h.seq, ",
+        tables_changed_since!(),
+        " AS changed, inv.logged, inv.ids, inv.numbers, inv.customers, inv.opens, inv.theirs,
                 bal.customers AS balance_customers, bal.currencies AS balance_currencies,
                 bal.opens AS balance_opens",
         from_readable_head!(),
@@ -155,8 +154,7 @@ pub(super) fn reaches(source: Source, invoice: &ChangedInvoice, items: &[Arc<Wor
             _ => false,
         }),
         // A note shows its customer's open balance, which the look brought (`balances`).
-        Source::Notices => false,
-        Source::Disputes | Source::Holds | Source::Promises => false,
+        Source::Notices | Source::Disputes | Source::Holds | Source::Promises => false,
     }
 }
 
@@ -167,9 +165,7 @@ pub(super) fn balances(notices: &mut [Arc<WorkItem>], invoices: &[ChangedInvoice
         let Some(changed) = invoices.iter().find(|i| i.customer_id == note.customer_id) else {
             continue;
         };
-        let at_stake: i64 = (changed.balance.iter())
-            .map(|(currency, open)| ctx.at_stake(*open, currency))
-            .sum();
+        let at_stake = ctx.at_stake_of(changed.balance.iter().map(|(c, open)| (c.as_str(), *open)));
         if note.at_stake != at_stake {
             let note = Arc::make_mut(note);
             note.amount = at_stake;

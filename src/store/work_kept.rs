@@ -1,9 +1,10 @@
 //! What a console keeps of its last worklist, so a change reloads only the sources it can
-//! touch. A payment changes an invoice: the reminders that may go, the messages to decide and
-//! the notices' balances are read again; the disputes about to breach, the cleared holds and
-//! the promises due are kept. Which sources a change touches is read from the change log
-//! (the tables written since the list was last read, in the statement that reads its head).
-//! Tables outside the change log (owners, profiles, presence, settings) and the clock are
+//! touch. A payment changes an invoice: the reminders that may go and the messages to decide
+//! are read again only when that invoice reaches them (`work_invoices`), the notes take the
+//! customer's new balance; the disputes about to breach, the cleared holds and the promises
+//! due are kept. Which sources a change touches is read from the change log (the tables
+//! written since the list was last read, and the invoices, in the statement that reads its
+//! head). Tables outside the change log (owners, profiles, agents, settings) and the clock are
 //! caught up by age: past an age drawn per console up to `store::kept::MAX_AGE_SECS` a source
 //! is read again, one a load (the oldest), and all at once past twice that.
 
@@ -129,9 +130,7 @@ impl Look {
             .filter(|t| *t != "invoices")
             .cloned()
             .collect();
-        source.touched(&elsewhere)
-            || (source.touched_by().contains(&"invoices")
-                && invoices.iter().any(|i| reaches(source, i, items)))
+        source.touched(&elsewhere) || invoices.iter().any(|i| reaches(source, i, items))
     }
 }
 
@@ -205,15 +204,15 @@ impl WorkCache {
             None => ((load.now, load.context), HashMap::new()),
         };
         self.read = (load.lists.iter())
-            .filter(|(_, _, fresh)| *fresh)
-            .map(|(source, _, _)| *source)
+            .filter(|l| l.read_now)
+            .map(|l| l.source)
             .collect();
-        for (source, items, fresh) in load.lists {
-            let at = match sources.get(&source) {
-                Some((at, _)) if !fresh => *at,
+        for l in load.lists {
+            let at = match sources.get(&l.source) {
+                Some((at, _)) if !l.read_now => *at,
                 _ => load.now,
             };
-            sources.insert(source, (at, items));
+            sources.insert(l.source, (at, l.items));
         }
         self.kept = Some(Kept {
             asked: load.asked,
@@ -255,6 +254,13 @@ fn renewed_by_age(
     aged.into_iter().take(take).map(|(_, _, s)| s).collect()
 }
 
+/// One source's items as a load lists them: read now, or kept (shared with the cache).
+pub(super) struct Listed {
+    pub source: Source,
+    pub items: Vec<Arc<WorkItem>>,
+    pub read_now: bool,
+}
+
 /// What one load read, for `WorkCache::keep`.
 pub(super) struct Loaded {
     pub asked: Asked,
@@ -263,8 +269,7 @@ pub(super) struct Loaded {
     pub context: Context,
     /// Whether the context was read now (else it is the kept one, brought to `now`).
     pub context_read: bool,
-    /// Each source listed: its items, and whether they were read now (else kept).
-    pub lists: Vec<(Source, Vec<Arc<WorkItem>>, bool)>,
+    pub lists: Vec<Listed>,
     pub collectors: Collectors,
 }
 

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use sqlx::PgPool;
 
 use super::StoreError;
-use super::work_kept::Source;
+use super::work_kept::Listed;
 use crate::domain::states::WorkKind;
 use crate::model::WorkItem;
 
@@ -19,11 +19,11 @@ pub(super) type Collectors = HashMap<i64, Option<(String, String)>>;
 /// not know yet. An item whose owner is already right stays shared (not copied).
 pub(super) async fn assign(
     pool: &PgPool,
-    mut lists: Vec<(Source, Vec<Arc<WorkItem>>, bool)>,
+    lists: &mut [Listed],
     collectors: &mut Collectors,
-) -> Result<Vec<(Source, Vec<Arc<WorkItem>>, bool)>, StoreError> {
+) -> Result<(), StoreError> {
     let mut customers: Vec<i64> = (lists.iter())
-        .flat_map(|(_, items, _)| items.iter().map(|i| i.customer_id))
+        .flat_map(|l| l.items.iter().map(|i| i.customer_id))
         .filter(|c| !collectors.contains_key(c))
         .collect();
     customers.sort_unstable();
@@ -31,7 +31,7 @@ pub(super) async fn assign(
     if !customers.is_empty() {
         read_collectors(pool, &customers, collectors).await?;
     }
-    for item in lists.iter_mut().flat_map(|(_, items, _)| items.iter_mut()) {
+    for item in lists.iter_mut().flat_map(|l| l.items.iter_mut()) {
         if matches!(
             item.kind,
             WorkKind::Dispute | WorkKind::Task | WorkKind::Slipping
@@ -43,7 +43,7 @@ pub(super) async fn assign(
             Arc::make_mut(item).owner = owner;
         }
     }
-    Ok(lists)
+    Ok(())
 }
 
 /// Whether `me` sees an item at all: a lead everything; a collector every item but another

@@ -186,12 +186,12 @@ pub(super) async fn notices(pool: &PgPool, ctx: &Context) -> Result<Vec<WorkItem
             } else {
                 WorkKind::Task
             };
-            let at_stake = r
-                .open
-                .iter()
-                .zip(&r.currencies)
-                .map(|(a, c)| ctx.at_stake(*a, c))
-                .sum();
+            let at_stake = ctx.at_stake_of(
+                r.currencies
+                    .iter()
+                    .map(String::as_str)
+                    .zip(r.open.iter().copied()),
+            );
             WorkItem {
                 kind,
                 reference: format!("NOTE-{}", r.id),
