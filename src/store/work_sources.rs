@@ -350,23 +350,25 @@ async fn reminder_rows(
                   false AS disputed, p.typical_days,
                   greatest(i.due_date, i.issue_date + coalesce(p.typical_days, 0))
                     + (SELECT setting_int('reminder_grace_days'))::int AS first_day
-             -- Ordered and not limited: walked in the index's order as far as the LIMIT needs.
-             FROM (SELECT w.id, w.open_minor FROM invoices w
-                    WHERE w.open_minor > 0 AND w.due_date < $1
-                      AND ($2::text IS NULL OR EXISTS (
-                            SELECT 1 FROM customer_owners co JOIN agents a ON a.id = co.agent_id
-                             WHERE co.customer_id = w.customer_id AND co.relation = 'collector' AND a.role_name = $2))
-                    ORDER BY w.open_minor DESC, w.id) cand
-             JOIN invoices i ON i.id = cand.id JOIN customers c ON c.id = i.customer_id
+             -- One flat join, limited: the planner walks the candidates in the index's order
+             -- (index alone) only as far as the LIMIT needs. (As an ordered subquery it was planned
+             -- without the limit, and once the store's statistics moved it sorted all 12,157 of a
+             -- collector's overdue invoices instead, with JIT: 0.4 s a read, seconds among twenty.)
+             FROM invoices w
+             JOIN invoices i ON i.id = w.id JOIN customers c ON c.id = i.customer_id
              LEFT JOIN customer_profiles p ON p.customer_id = i.customer_id
-            WHERE NOT EXISTS (SELECT 1 FROM outreach m WHERE m.invoice_id = i.id
+            WHERE w.open_minor > 0 AND w.due_date < $1
+              AND ($2::text IS NULL OR EXISTS (
+                    SELECT 1 FROM customer_owners co JOIN agents a ON a.id = co.agent_id
+                     WHERE co.customer_id = w.customer_id AND co.relation = 'collector' AND a.role_name = $2))
+              AND NOT EXISTS (SELECT 1 FROM outreach m WHERE m.invoice_id = i.id
                     AND (m.status IN ('draft', 'pending_approval', 'queued', 'sending', 'uncertain')
                          OR (m.status = 'sent' AND m.sent_at > now() - interval '7 days')))
               AND NOT EXISTS (SELECT 1 FROM disputes d WHERE d.invoice_id = i.id AND d.state <> 'resolved')
               AND NOT EXISTS (SELECT 1 FROM promises x WHERE x.invoice_id = i.id AND x.status = 'open'
                                 AND x.promised_for + (SELECT setting_int('promise_grace_days'))::int >= $1)
               AND $1 >= i.issue_date + coalesce(p.typical_days, 0) + (SELECT setting_int('reminder_grace_days'))::int
-            ORDER BY cand.open_minor DESC, cand.id LIMIT $3",
+            ORDER BY w.open_minor DESC, w.id LIMIT $3",
     )
     .bind(today)
     .bind(only)
