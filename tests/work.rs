@@ -545,6 +545,55 @@ async fn a_full_list_of_reminders_is_read_again_only_for_its_own_or_a_larger_inv
 }
 
 #[tokio::test]
+async fn a_short_list_of_reminders_is_read_again_only_for_an_invoice_whose_reminder_may_go() {
+    use settle::store::work_kept::{Source, WorkCache};
+    let (_db, admin, ava) = fixture_book().await;
+    let now = Utc::now();
+    let q = query("kind:reminder", "ava");
+    let mut cache = WorkCache::default();
+    let first = both(&ava, &q, now, &mut cache).await;
+    assert!(
+        !first.is_empty() && first.len() < 150,
+        "a short list: {}",
+        first.len()
+    );
+    let raise = |number: String| {
+        let admin = admin.clone();
+        async move {
+            sqlx::query(
+                "UPDATE invoices SET amount_minor = amount_minor + 100000000,
+                        open_minor = open_minor + 100000000 WHERE number = $1",
+            )
+            .bind(&number)
+            .execute(&admin)
+            .await
+            .unwrap();
+        }
+    };
+
+    // An open invoice not yet due raised above them all: it cannot be a reminder, nothing is
+    // read again.
+    let today = settle::store::business_today(&admin, now).await.unwrap();
+    let not_due: String = sqlx::query_scalar(
+        "SELECT number FROM invoices WHERE open_minor > 0 AND due_date >= $1 ORDER BY id LIMIT 1",
+    )
+    .bind(today)
+    .fetch_one(&admin)
+    .await
+    .unwrap();
+    raise(not_due.clone()).await;
+    assert_eq!(both(&ava, &q, now, &mut cache).await, first);
+    assert_eq!(cache.last_read(), [], "{not_due}");
+
+    // One of them raised: read again (its amount as a full read gives it).
+    let listed = first.last().unwrap().clone();
+    raise(listed.clone()).await;
+    let after = both(&ava, &q, now, &mut cache).await;
+    assert_eq!(cache.last_read(), [Source::Reminders]);
+    assert!(after.contains(&listed), "{after:?}");
+}
+
+#[tokio::test]
 async fn a_kept_dispute_queue_is_read_again_only_when_a_dispute_changes() {
     use settle::store::{dispute_queue, kept::KeptViews};
     let (_db, admin, ava) = fixture_book().await;

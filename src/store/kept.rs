@@ -42,11 +42,13 @@ pub fn touched(changed: &[String], tables: &[&str]) -> bool {
 
 /// The distinct tables changed past the cursor `($1, $2)` that are readable (below the
 /// snapshot's xmin: up to `from_readable_head!`'s head in the same statement), when `$3`
-/// (else none), as a column.
+/// (else none), as a column. The cursor is read through sub-selects, so the planner guesses
+/// the range alike with the values and without: the store then keeps one plan for a look
+/// instead of planning each (~3 ms of the look's 3.5 on the small demo book, every reload).
 macro_rules! tables_changed_since {
     () => {
         "CASE WHEN $3 THEN array(SELECT DISTINCT c.tbl FROM change_log c
-              WHERE (c.xid, c.seq) > ($1::text::xid8, $2)
+              WHERE (c.xid, c.seq) > ((SELECT $1::text::xid8), (SELECT $2::bigint))
                 AND c.xid < pg_snapshot_xmin(pg_current_snapshot())) ELSE '{}' END"
     };
 }

@@ -134,7 +134,7 @@ pub async fn worklist_kept(
     let owner = Scope::read(&q.filter, &q.me, true)
         .ok()
         .and_then(|s| s.owner);
-    let look = super::work_invoices::look(pool, cache.head(), &q.me, owner.as_deref()).await?;
+    let look = super::work_invoices::look(pool, cache.head(), &q.me, owner.as_deref(), now).await?;
     let scope = Scope::read(&q.filter, &q.me, look.lead)?;
     let asked = Asked {
         lead: scope.lead,

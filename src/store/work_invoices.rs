@@ -9,6 +9,7 @@
 
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
 use super::StoreError;
@@ -16,6 +17,7 @@ use super::feed::{Cursor, from_readable_head};
 use super::kept::tables_changed_since;
 use super::work::Context;
 use super::work_kept::{Look, Source};
+use super::work_sources::reminder_may_go;
 use crate::model::{WorkItem, WorkSubject};
 
 /// More changed invoices than this since the last load (an import, a payment run) and every
@@ -32,6 +34,9 @@ pub struct ChangedInvoice {
     /// Its customer is collected by the person whose reminders are read (every invoice is a
     /// lead's, when no owner was asked for).
     pub theirs: bool,
+    /// Open, overdue and let go by the reminder rule on the look's business day: one that
+    /// may not go is not among the reminders, whatever its amount.
+    pub may_go: bool,
     /// Its customer's open balance per currency, now.
     pub balance: Vec<(String, i64)>,
 }
@@ -46,30 +51,39 @@ pub(super) async fn look(
     since: Option<Cursor>,
     me: &str,
     owner: Option<&str>,
+    now: DateTime<Utc>,
 ) -> Result<Look, StoreError> {
     let from = since.unwrap_or_default();
     let row: LookRow = sqlx::query_as(concat!(
         "SELECT settle_role() = 'lead' AS lead, h.xid, h.seq, ",
         tables_changed_since!(),
-        " AS changed, inv.logged, inv.ids, inv.numbers, inv.customers, inv.opens, inv.theirs,
+        " AS changed, inv.logged, inv.ids, inv.numbers, inv.customers, inv.opens, inv.theirs, inv.may_go,
                 bal.customers AS balance_customers, bal.currencies AS balance_currencies,
                 bal.opens AS balance_opens",
         from_readable_head!(),
-        // The log's range walked at most AT_MOST + 1 rows far (its primary key's order).
+        // The log's range walked at most AT_MOST + 1 rows far (its primary key's order); the
+        // cursor through sub-selects, as in `tables_changed_since!`.
         " LEFT JOIN LATERAL (
              WITH k AS (SELECT c.key FROM change_log c
-                         WHERE $3 AND c.tbl = 'invoices' AND (c.xid, c.seq) > ($1::text::xid8, $2)
+                         WHERE $3 AND c.tbl = 'invoices' AND (c.xid, c.seq) > ((SELECT $1::text::xid8), (SELECT $2::bigint))
                            AND c.xid < pg_snapshot_xmin(pg_current_snapshot())
                          ORDER BY c.xid, c.seq LIMIT $6 + 1),
-                  whose AS (SELECT CASE WHEN settle_role() = 'lead' THEN $5 ELSE $4 END AS role_name)
-             SELECT (SELECT count(*) FROM k) AS logged, array_agg(d.key) AS ids,
+                  whose AS (SELECT CASE WHEN settle_role() = 'lead' THEN $5 ELSE $4 END AS role_name,
+                                   ($7::timestamptz AT TIME ZONE (SELECT s.value FROM settings s
+                                     WHERE s.key = 'business_time_zone'))::date AS today)
+             SELECT (SELECT count(*) FROM k) AS logged, array_agg(ch.key) AS ids,
                     array_agg(i.number) AS numbers, array_agg(i.customer_id) AS customers,
                     array_agg(i.open_minor::bigint) AS opens,
-                    array_agg((SELECT w.role_name IS NULL OR EXISTS (
+                    array_agg(w.role_name IS NULL OR EXISTS (
                         SELECT 1 FROM customer_owners co JOIN agents a ON a.id = co.agent_id
                          WHERE co.customer_id = i.customer_id AND co.relation = 'collector'
-                           AND a.role_name = w.role_name) FROM whose w)) AS theirs
-               FROM (SELECT DISTINCT key FROM k) d LEFT JOIN invoices i ON i.id = d.key) inv ON true
+                           AND a.role_name = w.role_name)) AS theirs,
+                    array_agg(i.open_minor > 0 AND i.due_date < w.today AND ",
+        reminder_may_go!("w.today"),
+        ") AS may_go
+               FROM (SELECT DISTINCT key FROM k) ch CROSS JOIN whose w
+               LEFT JOIN invoices i ON i.id = ch.key
+               LEFT JOIN customer_profiles p ON p.customer_id = i.customer_id) inv ON true
            -- The changed invoices' customers' open balances per currency (a note shows them).
            LEFT JOIN LATERAL (
              SELECT array_agg(b.customer_id) AS customers, array_agg(b.currency) AS currencies,
@@ -84,6 +98,7 @@ pub(super) async fn look(
     .bind(me)
     .bind(owner)
     .bind(AT_MOST)
+    .bind(now)
     .fetch_one(pool)
     .await?;
     let invoices = row.invoices();
@@ -107,6 +122,7 @@ struct LookRow {
     customers: Option<Vec<Option<i64>>>,
     opens: Option<Vec<Option<i64>>>,
     theirs: Option<Vec<Option<bool>>>,
+    may_go: Option<Vec<Option<bool>>>,
     balance_customers: Option<Vec<i64>>,
     balance_currencies: Option<Vec<String>>,
     balance_opens: Option<Vec<i64>>,
@@ -136,6 +152,7 @@ impl LookRow {
                 customer_id,
                 open: (*self.opens.as_ref()?.get(i)?)?,
                 theirs: (*self.theirs.as_ref()?.get(i)?)?,
+                may_go: (*self.may_go.as_ref()?.get(i)?)?,
                 balance: balance(customer_id),
             })
         };
@@ -175,9 +192,8 @@ pub(super) fn balances(notices: &mut [Arc<WorkItem>], invoices: &[ChangedInvoice
 }
 
 /// The reminders are the largest `REMINDERS` that may go, by open amount then id: an invoice
-/// reaches them when it is one of them, or is open and would rank above the last of a full
-/// list (whether the rule lets it go is for a read to say). One of another collector's
-/// customers never does.
+/// reaches them when it is one of them, or may go now and would rank above the last of a full
+/// list (or the list is short). One of another collector's customers never does.
 fn reaches_reminders(invoice: &ChangedInvoice, items: &[Arc<WorkItem>]) -> bool {
     if !invoice.theirs {
         return false;
@@ -192,7 +208,7 @@ fn reaches_reminders(invoice: &ChangedInvoice, items: &[Arc<WorkItem>]) -> bool 
     if kept.iter().any(|(_, id)| *id == invoice.id) {
         return true;
     }
-    if invoice.open <= 0 {
+    if !invoice.may_go {
         return false;
     }
     if (kept.len() as i64) < super::work_sources::REMINDERS {
@@ -241,6 +257,8 @@ mod tests {
         }
     }
 
+    /// An invoice changed to `open`, whose reminder may go when open (the rule's questions
+    /// aside: `may_not_go`).
     fn changed(id: i64, open: i64, theirs: bool) -> ChangedInvoice {
         ChangedInvoice {
             id,
@@ -248,7 +266,16 @@ mod tests {
             customer_id: id % 7,
             open,
             theirs,
+            may_go: open > 0,
             balance: Vec::new(),
+        }
+    }
+
+    /// The same, not yet due (or held back by a message, dispute, promise or pay day).
+    fn may_not_go(id: i64, open: i64) -> ChangedInvoice {
+        ChangedInvoice {
+            may_go: false,
+            ..changed(id, open, true)
         }
     }
 
@@ -302,11 +329,25 @@ mod tests {
     }
 
     #[test]
-    fn a_short_list_of_reminders_is_reached_by_any_open_invoice() {
+    fn a_short_list_of_reminders_is_reached_by_any_invoice_that_may_go() {
         let list: Vec<Arc<WorkItem>> = full().into_iter().take(20).collect();
         assert!(reaches(Source::Reminders, &changed(900, 1, true), &list));
         assert!(!reaches(Source::Reminders, &changed(900, 0, true), &list));
         assert!(reaches(Source::Reminders, &changed(900, 5, true), &[]));
+        // Not due yet, or held back: it cannot have joined, however large.
+        assert!(!reaches(Source::Reminders, &may_not_go(900, 5), &[]));
+        assert!(!reaches(
+            Source::Reminders,
+            &may_not_go(900, 9_000_000),
+            &list
+        ));
+        // One of them held back now (a message queued, a promise): it leaves, so read.
+        assert!(reaches(Source::Reminders, &may_not_go(3, 147_000), &list));
+        assert!(!reaches(
+            Source::Reminders,
+            &may_not_go(900, 9_000_000),
+            &full()
+        ));
     }
 
     #[test]
