@@ -218,6 +218,7 @@ pub(super) async fn notices(pool: &PgPool, ctx: &Context) -> Result<Vec<WorkItem
 }
 
 /// How many reminders that may go the list shows: the largest (a day's calls and e-mails).
+/// Written into the reminders' read as a number (`reminders_of!`; a unit test holds the two).
 pub(super) const REMINDERS: i64 = 150;
 
 /// Disputes at risk or breached, of those `whose` names (whose each is, is settled with the
