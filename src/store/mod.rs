@@ -226,18 +226,22 @@ pub async fn setting(pool: &PgPool, key: &str) -> Result<String, StoreError> {
     )
 }
 
+/// The store's business time zone.
+pub async fn business_zone(pool: &PgPool) -> Result<chrono_tz::Tz, StoreError> {
+    let zone = setting(pool, "business_time_zone").await?;
+    zone.parse().map_err(|_| {
+        StoreError::Refused(format!(
+            "settings.business_time_zone `{zone}` is not a time zone"
+        ))
+    })
+}
+
 /// Today in the store's business time zone.
 pub async fn business_today(
     pool: &PgPool,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<chrono::NaiveDate, StoreError> {
-    let zone = setting(pool, "business_time_zone").await?;
-    let tz: chrono_tz::Tz = zone.parse().map_err(|_| {
-        StoreError::Refused(format!(
-            "settings.business_time_zone `{zone}` is not a time zone"
-        ))
-    })?;
-    Ok(now.with_timezone(&tz).date_naive())
+    Ok(now.with_timezone(&business_zone(pool).await?).date_naive())
 }
 
 /// Decimal places of every currency the store knows.

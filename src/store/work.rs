@@ -128,13 +128,19 @@ pub async fn worklist_kept(
     now: DateTime<Utc>,
     cache: &mut WorkCache,
 ) -> Result<Vec<Arc<WorkItem>>, StoreError> {
+    // The context first: the look holds changed invoices to the reminder rule on its day.
+    let (ctx, context_read, mut collectors) = match cache.context(now) {
+        Some(ctx) => (ctx, false, cache.collectors(now)),
+        None => (Context::load(pool, now).await?, true, HashMap::new()),
+    };
     // The store says who leads; the console only asks. Whose reminders the changed invoices
     // are held to needs the owner asked for first (the scope read after the look refuses what
     // the role may not ask).
     let owner = Scope::read(&q.filter, &q.me, true)
         .ok()
         .and_then(|s| s.owner);
-    let look = super::work_invoices::look(pool, cache.head(), &q.me, owner.as_deref(), now).await?;
+    let look = super::work_invoices::look(pool, cache.head(), (&q.me, owner.as_deref()), ctx.today)
+        .await?;
     let scope = Scope::read(&q.filter, &q.me, look.lead)?;
     let asked = Asked {
         lead: scope.lead,
@@ -142,10 +148,6 @@ pub async fn worklist_kept(
         me: q.me.clone(),
     };
     let mut kept = cache.still_good(&asked, now, &look);
-    let (ctx, context_read, mut collectors) = match cache.context(now) {
-        Some(ctx) => (ctx, false, cache.collectors(now)),
-        None => (Context::load(pool, now).await?, true, HashMap::new()),
-    };
     if let (Some(notices), Some(invoices)) = (kept.get_mut(&Source::Notices), &look.invoices) {
         super::work_invoices::balances(notices, invoices, &ctx);
     }
@@ -306,17 +308,12 @@ impl Context {
                     .await?;
             Ok::<_, StoreError>(agents)
         };
-        let (today, zone_name, reporting, agents) = tokio::try_join!(
-            super::business_today(pool, now),
-            super::setting(pool, "business_time_zone"),
+        let (zone, reporting, agents) = tokio::try_join!(
+            super::business_zone(pool),
             super::setting(pool, "reporting_currency"),
             agents
         )?;
-        let zone = zone_name.parse().map_err(|_| {
-            StoreError::Refused(format!(
-                "settings.business_time_zone `{zone_name}` is not a time zone"
-            ))
-        })?;
+        let today = now.with_timezone(&zone).date_naive();
         Ok(Context {
             now,
             today,

@@ -9,7 +9,7 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
+use chrono::NaiveDate;
 use sqlx::PgPool;
 
 use super::StoreError;
@@ -17,7 +17,7 @@ use super::feed::{Cursor, from_readable_head};
 use super::kept::tables_changed_since;
 use super::work::Context;
 use super::work_kept::{Look, Source};
-use super::work_sources::reminder_may_go;
+use super::work_sources::{collected_by, reminder_may_go};
 use crate::model::{WorkItem, WorkSubject};
 
 /// More changed invoices than this since the last load (an import, a payment run) and every
@@ -45,13 +45,13 @@ pub struct ChangedInvoice {
 /// store says), the readable head, the tables changed past `since` (none asked on a first
 /// load), and the invoices changed as they stand now (None when more than `AT_MOST` changes
 /// were logged, or one is gone). `me` and the `owner` asked for say whose reminders the
-/// invoices are held to: a collector's own, the owner a lead asked for, else everyone's.
+/// invoices are held to: a collector's own, the owner a lead asked for, else everyone's;
+/// `today` (the context's business day) the day the reminder rule is asked on.
 pub(super) async fn look(
     pool: &PgPool,
     since: Option<Cursor>,
-    me: &str,
-    owner: Option<&str>,
-    now: DateTime<Utc>,
+    (me, owner): (&str, Option<&str>),
+    today: NaiveDate,
 ) -> Result<Look, StoreError> {
     let from = since.unwrap_or_default();
     let row: LookRow = sqlx::query_as(concat!(
@@ -69,15 +69,13 @@ pub(super) async fn look(
                            AND c.xid < pg_snapshot_xmin(pg_current_snapshot())
                          ORDER BY c.xid, c.seq LIMIT $6 + 1),
                   whose AS (SELECT CASE WHEN settle_role() = 'lead' THEN $5 ELSE $4 END AS role_name,
-                                   ($7::timestamptz AT TIME ZONE (SELECT s.value FROM settings s
-                                     WHERE s.key = 'business_time_zone'))::date AS today)
+                                   $7::date AS today)
              SELECT (SELECT count(*) FROM k) AS logged, array_agg(ch.key) AS ids,
                     array_agg(i.number) AS numbers, array_agg(i.customer_id) AS customers,
                     array_agg(i.open_minor::bigint) AS opens,
-                    array_agg(w.role_name IS NULL OR EXISTS (
-                        SELECT 1 FROM customer_owners co JOIN agents a ON a.id = co.agent_id
-                         WHERE co.customer_id = i.customer_id AND co.relation = 'collector'
-                           AND a.role_name = w.role_name)) AS theirs,
+                    array_agg(w.role_name IS NULL OR ",
+        collected_by!("i.customer_id", "w.role_name"),
+        ") AS theirs,
                     array_agg(i.open_minor > 0 AND i.due_date < w.today AND ",
         reminder_may_go!("w.today"),
         ") AS may_go
@@ -98,7 +96,7 @@ pub(super) async fn look(
     .bind(me)
     .bind(owner)
     .bind(AT_MOST)
-    .bind(now)
+    .bind(today)
     .fetch_one(pool)
     .await?;
     let invoices = row.invoices();

@@ -355,13 +355,30 @@ macro_rules! reminder_may_go {
 }
 pub(super) use reminder_may_go;
 
+/// Whether the customer `$customer` names is collected by the role `$role` names (each a
+/// placeholder or a column): whose reminders an invoice is, for the read and for the look that
+/// holds changed invoices to a kept list.
+macro_rules! collected_by {
+    ($customer:literal, $role:literal) => {
+        concat!(
+            "EXISTS (SELECT 1 FROM customer_owners co JOIN agents a ON a.id = co.agent_id
+                      WHERE co.customer_id = ",
+            $customer,
+            " AND co.relation = 'collector' AND a.role_name = ",
+            $role,
+            ")"
+        )
+    };
+}
+pub(super) use collected_by;
+
 /// The reminders' read, of the candidates `$whose` keeps (open, overdue, walked largest
 /// first). The limit is written in (`REMINDERS`) and a collector's read is a statement of its
 /// own, so the store can keep one plan for each instead of planning every read (~4 ms, more
 /// than most reads take): with the limit a parameter or an `owner IS NULL OR` test, the plan
 /// for no values in particular looked dearer and was never chosen.
 macro_rules! reminders_of {
-    ($whose:literal) => {
+    ($($whose:tt)*) => {
         concat!(
             // Every test `reminder_block` (the rule the dialog and the worker ask) makes, by
             // index: not paid, not disputed, no promise in its grace, past the customer's usual
@@ -382,7 +399,7 @@ macro_rules! reminders_of {
                JOIN invoices i ON i.id = w.id JOIN customers c ON c.id = i.customer_id
                LEFT JOIN customer_profiles p ON p.customer_id = i.customer_id
               WHERE w.open_minor > 0 AND w.due_date < $1",
-            $whose,
+            $($whose)*,
             " AND ",
             reminder_may_go!("$1"),
             " ORDER BY w.open_minor DESC, w.id LIMIT 150"
@@ -402,13 +419,11 @@ async fn reminder_rows(
 ) -> Result<Vec<ReminderRow>, StoreError> {
     let rows = match only {
         None => sqlx::query_as(reminders_of!("")).bind(today),
-        Some(collector) => sqlx::query_as(reminders_of!(
-            " AND EXISTS (SELECT 1 FROM customer_owners co JOIN agents a ON a.id = co.agent_id
-                           WHERE co.customer_id = w.customer_id AND co.relation = 'collector'
-                             AND a.role_name = $2)"
-        ))
-        .bind(today)
-        .bind(collector),
+        Some(collector) => {
+            sqlx::query_as(reminders_of!(" AND ", collected_by!("w.customer_id", "$2")))
+                .bind(today)
+                .bind(collector)
+        }
     };
     Ok(rows.fetch_all(pool).await?)
 }
